@@ -1,0 +1,197 @@
+"""One source of settings: a table of name, default, help and validator.
+
+Settings come from ``safi-map.toml`` (paths resolved relative to that file) and from CLI options;
+unknown keys are errors, never silence.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
+
+CONFIG_NAME = "safi-map.toml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    section: str
+    name: str
+    default: Any
+    help: str
+    validate: Callable[[Any], Any]
+    is_path: bool = False
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise TypeError(f"expected a string, got {v!r}")
+    return v
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError(f"expected true or false, got {v!r}")
+    return v
+
+
+def _str_list(v: Any) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise TypeError(f"expected a list of strings, got {v!r}")
+    return list(v)
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in choices:
+            raise TypeError(f"expected one of {', '.join(map(repr, choices))}, got {v!r}")
+        return str(v)
+
+    return check
+
+
+def _positive(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+        raise TypeError(f"expected a positive number, got {v!r}")
+    return float(v)
+
+
+def _columns(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in [*v, *v.values()]):
+        raise TypeError("expected a table of 'header' = 'field' strings")
+    return dict(v)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("project", "title", "Les acteurs du SAFI Tour en Provence-Alpes-Côte d'Azur",
+            "Title of the site and of the posters.", _str),
+    Setting("project", "surveys", ["data/surveys"],
+            "Survey files or folders read when no SURVEY is given on the command line.",
+            _str_list, is_path=True),
+    Setting("project", "tour", "data/tour.toml", "The tour stops file.", _str, is_path=True),
+    Setting("project", "taxonomy", "data/taxonomy.toml", "The themes file.", _str, is_path=True),
+    Setting("project", "corrections", "data/corrections.toml",
+            "Manual corrections applied on every build (optional file).", _str, is_path=True),
+    Setting("project", "out", "build", "Output folder.", _str, is_path=True),
+    Setting("project", "site_url", "", "Public URL of the site (QR codes, share links).", _str),
+    Setting("project", "keep_removed", True,
+            "Keep actors that are no longer in any survey (True) or drop them.", _bool),
+    Setting("columns", "*", {}, "Extra header aliases: 'header as written' = 'field'.", _columns),
+    Setting("geocode", "online", False, "Geocode addresses online (BAN or Nominatim).", _bool),
+    Setting("geocode", "provider", "ban", "Online provider: 'ban' or 'nominatim'.",
+            _choice("ban", "nominatim")),
+    Setting("geocode", "ban_url", "https://api-adresse.data.gouv.fr",
+            "Base URL of the BAN (addok) service; a self-hosted addok works.", _str),
+    Setting("geocode", "nominatim_url", "https://nominatim.openstreetmap.org",
+            "Base URL of the Nominatim service.", _str),
+    Setting("geocode", "user_agent", "safi-map", "User agent sent to Nominatim.", _str),
+    Setting("geocode", "email", "", "Contact email sent to Nominatim (its usage policy).", _str),
+    Setting("geocode", "min_score", 0.5, "Online results scoring below are refused.", _positive),
+    Setting("geocode", "timeout", 10.0, "Seconds before an online request times out.", _positive),
+    Setting("geocode", "rate", 10.0, "Maximum online requests per second.", _positive),
+    Setting("geocode", "cache", "build/geocode-cache.sqlite", "Persistent geocoding cache.",
+            _str, is_path=True),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Paths are absolute once loaded from a file."""
+
+    title: str = SETTINGS[0].default
+    surveys: list[Path] = field(default_factory=lambda: [Path("data/surveys")])
+    tour: Path = Path("data/tour.toml")
+    taxonomy: Path = Path("data/taxonomy.toml")
+    corrections: Path = Path("data/corrections.toml")
+    out: Path = Path("build")
+    site_url: str = ""
+    keep_removed: bool = True
+    columns: dict[str, str] = field(default_factory=dict)
+    online: bool = False
+    provider: str = "ban"
+    ban_url: str = "https://api-adresse.data.gouv.fr"
+    nominatim_url: str = "https://nominatim.openstreetmap.org"
+    user_agent: str = "safi-map"
+    email: str = ""
+    min_score: float = 0.5
+    timeout: float = 10.0
+    rate: float = 10.0
+    cache: Path = Path("build/geocode-cache.sqlite")
+    config_path: Path | None = None
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (None values are ignored: "not given")."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_FIELD_NAMES = {f.name for f in fields(Settings)}
+
+
+def load_settings(path: str | Path | None = None, *, base: str | Path | None = None) -> Settings:
+    """Read settings from ``path``; without it, from ``safi-map.toml`` in ``base`` (or the
+    current folder) if it exists, else defaults resolved against that folder.
+    """
+    root = Path(base) if base is not None else Path.cwd()
+    if path is None:
+        candidate = root / CONFIG_NAME
+        data: dict[str, Any] = {}
+        if candidate.is_file():
+            path = candidate
+    if path is not None:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {str(path)!r}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        root = path.resolve().parent
+
+    values: dict[str, Any] = {}
+    known = {(s.section, s.name): s for s in SETTINGS}
+    sections = {s.section for s in SETTINGS}
+    for section, table in data.items():
+        if section not in sections or not isinstance(table, dict):
+            raise ConfigError(
+                f"{path}: unknown section [{section}]; expected one of "
+                + ", ".join(f"[{s}]" for s in sorted(sections))
+            )
+        if (section, "*") in known:
+            setting = known[(section, "*")]
+            try:
+                values[section] = setting.validate(table)
+            except TypeError as exc:
+                raise ConfigError(f"{path}: [{section}]: {exc}") from None
+            continue
+        for name, value in table.items():
+            setting = known.get((section, name))
+            if setting is None:
+                names = sorted(n for s, n in known if s == section)
+                raise ConfigError(
+                    f"{path}: unknown setting {name!r} in [{section}]; known: {', '.join(names)}"
+                )
+            try:
+                values[name] = setting.validate(value)
+            except TypeError as exc:
+                raise ConfigError(f"{path}: [{section}] {name}: {exc}") from None
+
+    resolved: dict[str, Any] = {}
+    for setting in SETTINGS:
+        name = setting.section if setting.name == "*" else setting.name
+        value = values.get(name, setting.default)
+        if setting.is_path:
+            if isinstance(value, list):
+                value = [(root / v).resolve() for v in value]
+            else:
+                value = (root / value).resolve()
+        resolved[name] = value
+    assert set(resolved) <= _FIELD_NAMES
+    return Settings(**resolved, config_path=Path(path).resolve() if path else None)
