@@ -1,0 +1,68 @@
+"""What may be published: the single gate between the actor data and every file we write.
+
+The site, its downloads and every export go through :func:`public_actors`, so the rule
+"contact details only with consent" lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = ["ACTOR_COLUMNS", "CONTACT_FIELDS", "PUBLIC_COLUMNS", "public_actors", "safe_url"]
+
+ACTOR_COLUMNS: tuple[str, ...] = (
+    "actor_id", "name", "legal_form", "themes", "description", "address", "postcode", "commune",
+    "insee_code", "department", "epci", "epci_name", "latitude", "longitude", "geocode_precision",
+    "geocode_source", "geocode_score", "website", "email", "phone", "needs", "offers", "stops",
+    "first_seen", "last_seen", "contact_consent", "siret", "sources", "geometry",
+)
+"""Columns of the actors GeoDataFrame, in order (see docs/ARCHITECTURE.md)."""
+
+CONTACT_FIELDS: tuple[str, ...] = ("email", "phone", "address")
+"""Published only when the actor consented (the street address may be a person's home)."""
+
+PUBLIC_COLUMNS: tuple[str, ...] = tuple(c for c in ACTOR_COLUMNS if c != "sources")
+"""``sources`` names survey files and rows: internal, never published."""
+
+_SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+
+
+def safe_url(url: Any) -> str:
+    """Return ``url`` if it uses an allowed scheme (http, https, mailto, tel), else ``""``.
+
+    A second line of defence: normalization already rejects other schemes, but anything that
+    reaches an ``href`` goes through here.
+    """
+    if not isinstance(url, str):
+        return ""
+    candidate = url.strip()
+    lowered = candidate.lower()
+    if any(lowered.startswith(s) for s in _SAFE_SCHEMES) and not any(
+        ch in candidate for ch in "\x00\r\n\t<>\"'` "
+    ):
+        return candidate
+    return ""
+
+
+def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``actors`` holding only what may be published.
+
+    Email, phone and street address are blanked where ``contact_consent`` is not true, and the
+    internal ``sources`` column is dropped. Point coordinates stay: actors are placed at the
+    commune level at least, which is public information. (A point geocoded at the housenumber of a
+    non-consenting actor is moved back to its commune point by the caller when that matters; see
+    ``ingest``.)
+    """
+    out = actors.copy()
+    consent = out["contact_consent"].fillna(False).astype(bool) if len(out) else pd.Series(
+        [], dtype=bool
+    )
+    for col in CONTACT_FIELDS:
+        if col in out.columns:
+            out[col] = out[col].where(consent, "")
+    if "website" in out.columns:
+        out["website"] = out["website"].map(safe_url)
+    return out.drop(columns=[c for c in ("sources",) if c in out.columns])
