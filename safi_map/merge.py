@@ -1,0 +1,218 @@
+"""Merge located survey rows into actors, with stable identifiers.
+
+One actor met at several stops (or twice in one file) becomes one record. Rows belong to the same
+actor when they share a SIRET, or the same normalized name in the same commune; the relation is
+transitive (union-find), so a row carrying both a SIRET and a name links the two.
+
+``actor_id`` is derived from the group's smallest (name, commune) key, so it does not depend on
+row order, nor on which other actors exist: adding a stop, reordering a file or removing another
+actor leaves it unchanged. It changes only when the actor's own name or commune changes in every
+row — which manual corrections (``corrections.toml``) can pin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import points
+
+from .public import ACTOR_COLUMNS
+from .report import Report
+from .text import key, slugify
+
+__all__ = ["MergeResult", "actor_id_for", "merge_rows", "name_key"]
+
+# Words that do not tell two structures apart: "Association Les Jardins" is "Les Jardins".
+_NOISE = re.compile(
+    r"^(?:l )?(?:association|asso|assoc|ass|scic|scop|sarl|sas|eurl|sa|coop|cooperative)\s+"
+)
+_LOCATION_COLUMNS = (
+    "address", "postcode", "commune", "insee_code", "department", "epci", "epci_name",
+    "latitude", "longitude", "geocode_precision", "geocode_source", "geocode_score",
+)
+_LATEST_COLUMNS = (
+    "name", "legal_form", "themes", "description", "website", "email", "phone", "needs",
+    "offers", "siret",
+)
+_UNION_COLUMNS = ("stops", "sources")
+
+
+def name_key(name: str) -> str:
+    """Comparison key of a structure name: folded, punctuation-free, legal-form prefix removed."""
+    k = key(name)
+    stripped = _NOISE.sub("", k)
+    return stripped or k
+
+
+def actor_id_for(nkey: str, place: str) -> str:
+    """A readable, URL-safe id: ``<name-slug>-<insee code>``; long names get a hash suffix."""
+    slug = slugify(nkey, max_length=200)
+    if len(slug) > 48:
+        digest = hashlib.sha1(f"{nkey}|{place}".encode()).hexdigest()[:6]
+        slug = f"{slug[:41].rstrip('-')}-{digest}"
+    return f"{slug}-{slugify(place or 'na', max_length=12)}"
+
+
+@dataclass
+class MergeResult:
+    actors: gpd.GeoDataFrame
+    row_actor: pd.Series  # actor_id of every input row (same index as the rows)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _is_empty(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    if isinstance(value, str | list | tuple | dict):
+        return len(value) == 0
+    return bool(pd.isna(value)) if np.isscalar(value) else False
+
+
+def _union_lists(values: Iterable[object]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, list | tuple):
+            for item in value:
+                seen.setdefault(str(item), None)
+    return list(seen)
+
+
+def merge_rows(
+    rows: pd.DataFrame, *, report: Report | None = None, stop_dates: dict[str, str] | None = None
+) -> MergeResult:
+    """Group located row records into actors.
+
+    Parameters
+    ----------
+    rows
+        Row records (see docs/ARCHITECTURE.md) joined with the geocoder's columns. Needs at least
+        ``name``, ``source`` and ``insee_code``; other canonical columns are optional.
+    report
+        Receives, for every row, whether it was published (the row whose values are most recent)
+        or merged into another record.
+    stop_dates
+        Stop id -> ISO date; a row's date is the date of its first stop, else its ``survey_date``.
+        Dates decide which row is "most recent"; ties go to the later file, then the later row.
+    """
+    stop_dates = stop_dates or {}
+    rows = rows.copy()
+    n = len(rows)
+    for col in ("siret", "insee_code", "postcode", "commune_input", "survey_date"):
+        if col not in rows.columns:
+            rows[col] = ""
+    rows["_nkey"] = rows["name"].map(name_key)
+    place = rows["insee_code"].fillna("").astype(str)
+    fallback_place = rows["postcode"].fillna("").astype(str)
+    fallback_place = fallback_place.where(fallback_place != "", rows["commune_input"].map(key))
+    rows["_place"] = place.where(place != "", fallback_place)
+
+    def row_date(r: pd.Series) -> str:
+        for stop in r.get("stops") or []:
+            if stop in stop_dates:
+                return stop_dates[stop]
+        return str(r.get("survey_date") or "")
+
+    rows["_date"] = rows.apply(row_date, axis=1) if n else pd.Series(dtype=str)
+    rows["_file"] = rows["_file"] if "_file" in rows.columns else ""
+    rows["_row"] = rows["_row"] if "_row" in rows.columns else 0
+    rows["_pos"] = np.arange(n)
+
+    uf = _UnionFind(n)
+    for keys in (rows["siret"].fillna("").astype(str), rows["_nkey"] + "|" + rows["_place"]):
+        first: dict[str, int] = {}
+        for pos, k in enumerate(keys):
+            if not k or k.startswith("|"):
+                continue
+            if k in first:
+                uf.union(first[k], pos)
+            else:
+                first[k] = pos
+    rows["_group"] = [uf.find(i) for i in range(n)]
+
+    # Most recent last: date, then file name, then row number.
+    ordered = rows.sort_values(["_date", "_file", "_row", "_pos"], kind="stable")
+    records = []
+    row_actor: dict[object, str] = {}
+    for _, group in ordered.groupby("_group", sort=False):
+        group_keys = sorted(zip(group["_nkey"], group["_place"], strict=True))
+        nkey, gplace = group_keys[0]
+        aid = actor_id_for(nkey, gplace)
+        latest = group.iloc[-1]
+        rec: dict[str, object] = {"actor_id": aid}
+        for col in _LATEST_COLUMNS:
+            if col not in group.columns:
+                continue
+            values = [v for v in group[col] if not _is_empty(v)]
+            rec[col] = values[-1] if values else ([] if col in ("themes", "needs", "offers") else "")
+        located = group[group.get("geocode_precision", pd.Series("none", index=group.index))
+                        .fillna("none") != "none"] if "geocode_precision" in group else group.iloc[0:0]
+        block = located.iloc[-1] if len(located) else latest
+        for col in _LOCATION_COLUMNS:
+            rec[col] = block.get(col, "")
+        consents = [v for v in group.get("contact_consent", []) if v is not None and not
+                    (isinstance(v, float) and np.isnan(v))]
+        rec["contact_consent"] = bool(consents[-1]) if consents else False
+        for col in _UNION_COLUMNS:
+            if col == "sources":
+                rec[col] = sorted(set(group["source"].astype(str)))
+            elif col in group.columns:
+                rec[col] = sorted(_union_lists(group[col]), key=lambda s: (stop_dates.get(s, ""), s))
+        dates = sorted(d for d in group["_date"] if d)
+        rec["first_seen"] = dates[0] if dates else ""
+        rec["last_seen"] = dates[-1] if dates else ""
+        records.append(rec)
+        for idx in group.index:
+            row_actor[idx] = aid
+        if report is not None:
+            published_source = str(latest["source"])
+            for src in group["source"].astype(str):
+                if src == published_source:
+                    report.published[src] = aid
+                else:
+                    report.merged[src] = aid
+
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty:
+        frame = pd.DataFrame(columns=[c for c in ACTOR_COLUMNS if c != "geometry"])
+    for col in ACTOR_COLUMNS:
+        if col not in frame.columns and col != "geometry":
+            frame[col] = [[] for _ in range(len(frame))] if col in (
+                "themes", "needs", "offers", "stops", "sources") else ""
+    frame = frame.sort_values("actor_id", kind="stable").reset_index(drop=True)
+    lat = pd.to_numeric(frame["latitude"], errors="coerce").astype(float)
+    lon = pd.to_numeric(frame["longitude"], errors="coerce").astype(float)
+    frame["latitude"], frame["longitude"] = lat, lon
+    frame["geocode_score"] = pd.to_numeric(frame["geocode_score"], errors="coerce").astype(float)
+    missing = (lat.isna() | lon.isna()).to_numpy()
+    geom = points(lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy())
+    geom = np.where(missing, None, geom)
+    actors = gpd.GeoDataFrame(
+        frame[[c for c in ACTOR_COLUMNS if c != "geometry"]],
+        geometry=gpd.GeoSeries(list(geom), index=frame.index, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+    return MergeResult(actors=actors, row_actor=pd.Series(row_actor).reindex(rows.index))

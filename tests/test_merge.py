@@ -1,0 +1,127 @@
+"""Merge: grouping rows into actors, most-recent-wins, stable ids."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from safi_map.merge import actor_id_for, merge_rows, name_key
+from safi_map.report import Report
+
+STOP_DATES = {"toulon": "2015-09-28", "nice": "2015-10-15", "gap": "2015-11-05"}
+
+
+def row(name, insee, *, src, stops=("toulon",), siret="", lat=43.12, lon=5.93, precision="municipality",
+        **fields):
+    base = {
+        "name": name, "legal_form": "association", "themes": ["insertion"], "description": "",
+        "address": "", "postcode": "", "commune_input": "", "commune": f"C{insee}",
+        "insee_code": insee, "department": insee[:2], "epci": "", "epci_name": "",
+        "latitude": lat, "longitude": lon, "geocode_precision": precision,
+        "geocode_source": "gazetteer", "geocode_score": 1.0, "website": "", "email": "",
+        "phone": "", "needs": [], "offers": [], "stops": list(stops), "contact_consent": None,
+        "siret": siret, "survey_date": "", "source": src, "_file": src.split(":")[0],
+        "_row": int(src.split(":")[1]),
+    }
+    base.update(fields)
+    return base
+
+
+def frame(*rows):
+    return pd.DataFrame(list(rows))
+
+
+def test_same_name_same_commune_merges_and_latest_value_wins():
+    rows = frame(
+        row("Les Jardins du Partage", "83137", src="a.csv:2", description="old", stops=("toulon",)),
+        row("LES JARDINS DU PARTAGE", "83137", src="b.csv:5", description="new", stops=("nice",)),
+        row("Les Jardins du Partage", "83069", src="b.csv:6", stops=("nice",)),
+    )
+    report = Report(rows_read=3)
+    result = merge_rows(rows, report=report, stop_dates=STOP_DATES)
+    actors = result.actors
+    assert len(actors) == 2
+    merged = actors.set_index("actor_id").loc["les-jardins-du-partage-83137"]
+    assert merged["description"] == "new"
+    assert merged["stops"] == ["toulon", "nice"]
+    assert merged["sources"] == ["a.csv:2", "b.csv:5"]
+    assert merged["first_seen"] == "2015-09-28" and merged["last_seen"] == "2015-10-15"
+    assert report.published == {"b.csv:5": "les-jardins-du-partage-83137",
+                                "b.csv:6": "les-jardins-du-partage-83069"}
+    assert report.merged == {"a.csv:2": "les-jardins-du-partage-83137"}
+    assert report.accounted_for()
+
+
+def test_siret_links_rows_with_different_names_and_empty_values_do_not_win():
+    rows = frame(
+        row("Recyclerie du Haut-Var", "83050", src="a.csv:2", siret="12345678900011",
+            website="https://recyclerie.example", stops=("toulon",)),
+        row("Association Recyclerie Haut Var", "83050", src="c.csv:9", siret="12345678900011",
+            website="", stops=("gap",)),
+    )
+    actors = merge_rows(rows, stop_dates=STOP_DATES).actors
+    assert len(actors) == 1
+    assert actors.iloc[0]["website"] == "https://recyclerie.example"
+    assert actors.iloc[0]["name"] == "Association Recyclerie Haut Var"
+
+
+def test_siret_and_name_are_transitive():
+    rows = frame(
+        row("Alpha", "05061", src="a.csv:2", siret="11111111100011"),
+        row("Alpha", "05061", src="a.csv:3"),
+        row("Alpha Gap", "05061", src="b.csv:2", siret="11111111100011", stops=("gap",)),
+    )
+    assert len(merge_rows(rows, stop_dates=STOP_DATES).actors) == 1
+
+
+def test_ids_are_stable_under_reordering_and_other_actors():
+    base = [
+        row("Les Jardins du Partage", "83137", src="a.csv:2"),
+        row("Épicerie Solidaire", "13208", src="a.csv:3"),
+        row("Epicerie solidaire", "13208", src="b.csv:4", stops=("nice",)),
+    ]
+    ids1 = set(merge_rows(frame(*base), stop_dates=STOP_DATES).actors["actor_id"])
+    ids2 = set(merge_rows(frame(*reversed(base)), stop_dates=STOP_DATES).actors["actor_id"])
+    extra = [*base, row("Autre structure", "04070", src="c.csv:2")]
+    ids3 = set(merge_rows(frame(*extra), stop_dates=STOP_DATES).actors["actor_id"])
+    fewer = set(merge_rows(frame(*base[1:]), stop_dates=STOP_DATES).actors["actor_id"])
+    assert ids1 == ids2
+    assert ids1 < ids3
+    assert fewer == {"epicerie-solidaire-13208"}
+    assert ids1 == {"les-jardins-du-partage-83137", "epicerie-solidaire-13208"}
+
+
+def test_location_block_comes_from_latest_located_row():
+    rows = frame(
+        row("Atelier Vélo", "83137", src="a.csv:2", lat=43.12, lon=5.93, address="1 rue A"),
+        row("Atelier Vélo", "83137", src="b.csv:2", stops=("nice",), lat=float("nan"),
+            lon=float("nan"), precision="none", address=""),
+    )
+    actor = merge_rows(rows, stop_dates=STOP_DATES).actors.iloc[0]
+    assert actor["geocode_precision"] == "municipality"
+    assert actor["address"] == "1 rue A"
+    assert actor.geometry is not None and actor.geometry.y == pytest.approx(43.12)
+
+
+def test_unlocated_actor_has_no_geometry_and_crs_is_wgs84():
+    rows = frame(row("Nulle Part", "", src="a.csv:2", lat=float("nan"), lon=float("nan"),
+                     precision="none", postcode="", commune_input="Inconnue"))
+    actors = merge_rows(rows, stop_dates=STOP_DATES).actors
+    assert actors.crs.to_epsg() == 4326
+    assert actors.geometry.iloc[0] is None
+    assert actors.iloc[0]["actor_id"] == "nulle-part-inconnue"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Association Les Amis", "les amis"), ("ASSO  L'Échoppe", "l echoppe"),
+     ("SCIC Énergie Partagée", "energie partagee"), ("Association", "association")],
+)
+def test_name_key(name, expected):
+    assert name_key(name) == expected
+
+
+def test_long_names_get_a_hash_suffix_and_stay_short():
+    aid = actor_id_for("x" * 30 + " " + "y" * 40, "83137")
+    assert len(aid) <= 60 and aid.endswith("-83137")
+    assert aid != actor_id_for("x" * 30 + " " + "y" * 39 + "z", "83137")
