@@ -1,0 +1,134 @@
+"""Writing actor tables to data files: GeoPackage, GeoJSON and CSV, deterministically.
+
+List columns become JSON arrays in GeoJSON and ``;``-joined strings in CSV and GeoPackage (flat
+formats that spreadsheet users and GIS tools read). Files are byte-identical for the same input:
+GeoJSON is written by hand with sorted keys, and GDAL's timestamp in GeoPackages is pinned.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = ["LIST_COLUMNS", "actors_to_geojson", "flatten_lists", "write_actors"]
+
+LIST_COLUMNS = ("themes", "needs", "offers", "stops", "sources")
+_FIXED_GDAL_DATE = "2000-01-01T00:00:00Z"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, list | tuple | dict | str):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def flatten_lists(frame: pd.DataFrame, sep: str = ";") -> pd.DataFrame:
+    """A copy where list columns are joined with ``sep`` (for CSV, GeoPackage, spreadsheets)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == "geometry":
+            continue
+        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = out[col].map(
+                lambda v: sep.join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+    return out
+
+
+def actors_to_geojson(actors: gpd.GeoDataFrame, *, indent: int | None = None) -> str:
+    """GeoJSON FeatureCollection text with sorted keys and 6-decimal coordinates."""
+    props_cols = [c for c in actors.columns if c != actors.geometry.name]
+    features = []
+    for geom, props in zip(actors.geometry, actors[props_cols].to_dict("records"), strict=True):
+        geometry = None
+        if geom is not None and not geom.is_empty:
+            geometry = {"type": "Point", "coordinates": [round(geom.x, 6), round(geom.y, 6)]}
+        features.append({
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {k: _jsonable(v) for k, v in props.items()},
+        })
+    return json.dumps(
+        {"type": "FeatureCollection", "features": features},
+        ensure_ascii=False, sort_keys=True, indent=indent, separators=(",", ":") if indent is None
+        else None,
+    ) + "\n"
+
+
+def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None, *,
+                 excel: bool = False) -> Path:
+    """Write ``actors`` to ``path`` as ``gpkg``, ``geojson`` or ``csv`` (from the suffix if
+    ``fmt`` is None). ``excel=True`` writes CSV as UTF-8 with BOM and ``;`` for French Excel.
+    """
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "geojson":
+        path.write_text(actors_to_geojson(actors), encoding="utf-8")
+    elif fmt == "csv":
+        flat = flatten_lists(pd.DataFrame(actors.drop(columns=actors.geometry.name)))
+        flat.to_csv(path, index=False, sep=";" if excel else ",",
+                    encoding="utf-8-sig" if excel else "utf-8", lineterminator="\n",
+                    float_format="%.6f")
+    elif fmt == "gpkg":
+        _write_gpkg(actors, path)
+    else:
+        raise ValueError(f"unknown data format {fmt!r}; expected gpkg, geojson or csv")
+    return path
+
+
+def _write_gpkg(actors: gpd.GeoDataFrame, path: Path) -> None:
+    import pyogrio
+
+    flat = flatten_lists(actors)
+    for col in flat.columns:
+        if col != flat.geometry.name and flat[col].dtype == bool:
+            flat[col] = flat[col].astype("int32")
+    if path.exists():
+        path.unlink()
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_GDAL_DATE})
+    try:
+        flat.to_file(path, driver="GPKG", layer="actors", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def read_actors(path: str | Path) -> gpd.GeoDataFrame:
+    """Read an actors file written by :func:`write_actors` back, lists restored."""
+    path = Path(path)
+    if path.suffix == ".geojson":
+        frame = gpd.read_file(path)
+    else:
+        frame = gpd.read_file(path, engine="pyogrio")
+    for col in LIST_COLUMNS:
+        if col in frame.columns:
+            frame[col] = frame[col].map(_split)
+    if "contact_consent" in frame.columns:
+        frame["contact_consent"] = frame["contact_consent"].fillna(0).astype(bool)
+    return frame
+
+
+def _split(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return []
+    if isinstance(value, str) and value.startswith("["):
+        return list(json.loads(value))
+    return str(value).split(";")
+
+
+def iter_records(actors: gpd.GeoDataFrame) -> Iterable[dict[str, Any]]:
+    for rec in actors.drop(columns=actors.geometry.name).to_dict("records"):
+        yield {k: _jsonable(v) for k, v in rec.items()}
