@@ -1,0 +1,249 @@
+"""The ``safi-map`` command line: a thin layer over the library.
+
+Only this module prints. Library errors become clean messages here; exit codes are 0 (success),
+1 (input errors, with the report) and 2 (usage errors).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import ConfigError, SafiMapError
+from .settings import Settings, load_settings
+
+log = logging.getLogger("safi_map")
+
+
+class _State:
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+
+    def echo(self, message: str = "", *, err: bool = False) -> None:
+        if not self.quiet:
+            click.echo(message, err=err)
+
+
+def _setup_logging(quiet: bool, verbose: bool) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("safi_map")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@contextmanager
+def _progress(state: _State) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback drawing one tqdm bar per stage on stderr (nothing when quiet)."""
+    bars: dict[str, Any] = {}
+    labels = {"read": "Reading surveys", "geocode": "Geocoding online", "site": "Writing site",
+              "export": "Exporting"}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if state.quiet or total <= 0:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="",
+                                     file=sys.stderr, leave=False, dynamic_ncols=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+def _settings(ctx: click.Context, config: Path | None, **overrides: Any) -> Settings:
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    return settings.with_(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="safi-map")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print debug messages.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Turn SAFI Tour surveys into a filterable map of social-economy actors.
+
+    Settings come from ./safi-map.toml when it exists (see the README), else defaults:
+    surveys in data/surveys, output in build/.
+    """
+    _setup_logging(quiet, verbose)
+    ctx.obj = _State(quiet, verbose)
+
+
+_config_option = click.option(
+    "--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: ./safi-map.toml if present).",
+)
+_online_option = click.option(
+    "--online/--offline", default=None,
+    help="Geocode street addresses online (BAN/Nominatim, cached). Default: offline.",
+)
+_refresh_option = click.option("--refresh", is_flag=True,
+                               help="With --online, ask the provider again instead of the cache.")
+_strict_option = click.option("--strict", is_flag=True,
+                              help="Exit with code 1 when any row is rejected.")
+
+
+def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
+                online: bool | None, refresh: bool) -> Any:
+    from .ingest import ingest
+
+    with _progress(state) as progress:
+        try:
+            return ingest(list(surveys) or None, settings=settings, online=online,
+                          refresh=refresh, progress=progress)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        except SafiMapError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None:
+    report = result.report
+    s = report.summary()
+    state.echo(
+        f"Read {s['rows_read']} rows from {len(report.files)} table(s): "
+        f"{s['actors']} actors published, {s['merged_rows']} rows merged into them, "
+        f"{s['rejected_rows']} rejected."
+    )
+    if s["precision"]:
+        state.echo("Geocoding: " + ", ".join(f"{k} {v}" for k, v in s["precision"].items()))
+    for entry in report.files:
+        if entry.get("error"):
+            click.echo(f"error: {entry['error']}", err=True)
+    rejected = report.rejected
+    if rejected:
+        state.echo(f"Rejected rows ({len(rejected)}):")
+        for ref, reason in list(sorted(rejected.items()))[:20]:
+            state.echo(f"  {ref}: {reason}")
+        if len(rejected) > 20:
+            state.echo(f"  … and {len(rejected) - 20} more")
+    state.echo(f"{s['warnings']} warning(s); details in {report_path}")
+
+
+def _exit_code(result: Any, strict: bool) -> int:
+    if not result.ok:
+        return 1
+    if strict and result.report.rejected:
+        return 1
+    return 0
+
+
+@cli.command()
+@click.argument("surveys", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@_config_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: build).")
+@_online_option
+@_refresh_option
+@_strict_option
+@click.pass_obj
+def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
+           online: bool | None, refresh: bool, strict: bool) -> None:
+    """Read, validate, geocode and merge SURVEYS into build/actors.gpkg (+ .geojson, .csv)
+    and build/ingest-report.json. SURVEYS are files or folders (default: data/surveys)."""
+    from .ingest import write_ingest_outputs
+
+    settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
+    result = _run_ingest(state, settings, surveys, online, refresh)
+    written = write_ingest_outputs(result, settings.out)
+    _print_ingest_summary(state, result, written[-1])
+    state.echo(f"Wrote {', '.join(str(p) for p in written[:-1])}")
+    sys.exit(_exit_code(result, strict))
+
+
+@cli.command()
+@click.argument("surveys", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@_config_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: build); the site goes to OUT/site.")
+@_online_option
+@_refresh_option
+@_strict_option
+@click.pass_obj
+def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
+          online: bool | None, refresh: bool, strict: bool) -> None:
+    """Ingest SURVEYS and build the static site in build/site (the main job)."""
+    from .ingest import write_ingest_outputs
+    from .site import build_site
+
+    started = time.perf_counter()
+    settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
+    result = _run_ingest(state, settings, surveys, online, refresh)
+    written = write_ingest_outputs(result, settings.out)
+    _print_ingest_summary(state, result, written[-1])
+    with _progress(state) as progress:
+        try:
+            summary = build_site(
+                result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
+                report=result.report, out_dir=settings.out / "site",
+                progress=lambda done, total: progress("site", done, total),
+            )
+        except SafiMapError as exc:
+            raise click.ClickException(str(exc)) from None
+    state.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
+    index = settings.out / "site" / "index.html"
+    state.echo(f"Open {index} in a browser.")
+    sys.exit(_exit_code(result, strict))
+
+
+@cli.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
+                                                                 path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output CSV file.")
+@click.option("--sheet", help="Sheet to read from a spreadsheet (default: the first non-empty).")
+@_config_option
+@_online_option
+@_refresh_option
+@click.pass_obj
+def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
+            config: Path | None, online: bool | None, refresh: bool) -> None:
+    """Geocode any table: one output row per input row, same order, input columns kept, plus
+    latitude, longitude, insee_code, commune, geocode_precision, geocode_source, geocode_score."""
+    from .ingest import geocode_file
+
+    settings = _settings(click.get_current_context(), config)
+    with _progress(state) as progress:
+        try:
+            table, stats = geocode_file(input_file, output, sheet=sheet, settings=settings,
+                                        online=online, refresh=refresh, progress=progress)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        except SafiMapError as exc:
+            raise click.ClickException(str(exc)) from None
+    counts = table["geocode_precision"].value_counts()
+    state.echo(f"Geocoded {len(table)} rows into {output}: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="safi-map")
+
+
+if __name__ == "__main__":
+    main()

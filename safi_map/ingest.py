@@ -1,0 +1,263 @@
+"""Ingest: surveys in, one geocoded GeoDataFrame of actors and a report out.
+
+``read -> validate/normalize -> geocode (per row) -> merge``. Every data row read ends up
+published, merged into another record or rejected with its reason in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import SurveyError
+from .merge import merge_rows
+from .report import Report, RowRef
+from .settings import Settings, load_settings
+
+__all__ = ["IngestResult", "ingest", "load_project", "write_ingest_outputs"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called by long stages so a CLI can draw a bar."""
+
+
+@dataclass
+class IngestResult:
+    """What :func:`ingest` produces.
+
+    ``rows`` holds every kept row (validated, geocoded) with its ``actor_id``; ``actors`` one
+    record per actor (see docs/ARCHITECTURE.md); ``report`` accounts for every input row.
+    """
+
+    actors: gpd.GeoDataFrame
+    rows: pd.DataFrame
+    report: Report
+    taxonomy: Any
+    tour: Any
+    settings: Settings
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """False when a whole file could not be read (an input error, exit code 1)."""
+        return not any(f.get("error") for f in self.report.files)
+
+
+def load_project(settings: Settings) -> tuple[Any, Any]:
+    """Load the taxonomy and the tour named by ``settings`` (packaged defaults when absent)."""
+    from .taxonomy import load_taxonomy
+    from .tour import Tour, load_tour
+
+    taxonomy = load_taxonomy(settings.taxonomy if settings.taxonomy.is_file() else None)
+    tour = load_tour(settings.tour) if settings.tour.is_file() else Tour(stops=[])
+    return taxonomy, tour
+
+
+def ingest(
+    surveys: Sequence[str | Path] | None = None,
+    *,
+    settings: Settings | None = None,
+    taxonomy: Any = None,
+    tour: Any = None,
+    online: bool | None = None,
+    refresh: bool = False,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Read, validate, geocode and merge survey files into actors.
+
+    Parameters
+    ----------
+    surveys
+        Survey files or folders; default: ``settings.surveys``.
+    settings
+        Project settings; default: ``safi-map.toml`` of the current folder, or defaults.
+    online
+        Geocode street addresses online (BAN/Nominatim through geopy); default
+        ``settings.online``. Offline (the packaged gazetteer) is always the fallback.
+    refresh
+        With ``online``, ask the provider again instead of using the cache.
+    """
+    from .geocode import geocode_offline
+    from .survey import iter_survey_files, read_survey
+    from .validate import validate_table
+
+    settings = settings or load_settings()
+    if taxonomy is None or tour is None:
+        loaded_taxonomy, loaded_tour = load_project(settings)
+        taxonomy = taxonomy if taxonomy is not None else loaded_taxonomy
+        tour = tour if tour is not None else loaded_tour
+    paths = list(iter_survey_files(list(surveys) if surveys else settings.surveys))
+    report = Report()
+    frames: list[pd.DataFrame] = []
+    for i, path in enumerate(paths):
+        if progress:
+            progress("read", i, len(paths))
+        try:
+            tables = read_survey(path, aliases=settings.columns)
+        except SurveyError as exc:
+            log.error("%s", exc)
+            report.files.append({"file": path.name, "error": str(exc)})
+            continue
+        for table in tables:
+            report.rows_read += len(table.frame)
+            report.blank_rows += table.blank_rows
+            report.files.append(_file_entry(path, table))
+            records = validate_table(table, taxonomy=taxonomy, tour=tour, report=report)
+            if len(records):
+                frames.append(records)
+    if progress:
+        progress("read", len(paths), len(paths))
+
+    rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
+    located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
+                           report=report, progress=progress)
+    stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
+    merged = merge_rows(located, report=report, stop_dates=stop_dates)
+    located["actor_id"] = merged.row_actor
+    actors = merged.actors
+    report.precision_counts = {
+        str(k): int(v) for k, v in actors["geocode_precision"].value_counts().items()
+    }
+    if not report.accounted_for():  # a bug, not an input problem: say so loudly
+        raise AssertionError("ingest lost track of some rows; please report this bug")
+    log.info("ingest: %s", report.summary())
+    return IngestResult(actors=actors, rows=located, report=report, taxonomy=taxonomy, tour=tour,
+                        settings=settings, files=paths)
+
+
+def geocode_rows(
+    rows: pd.DataFrame,
+    *,
+    settings: Settings,
+    online: bool | None = None,
+    refresh: bool = False,
+    report: Report | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Attach geocoding columns to row records: provided > cache > online > gazetteer.
+
+    The offline gazetteer always runs (it is vectorized and gives the commune the survey names,
+    which online results are checked against); online results replace it where accepted.
+    """
+    from .geocode import geocode_offline
+
+    offline = geocode_offline(rows)
+    located = rows.drop(columns=[c for c in offline.columns if c in rows.columns]).join(offline)
+    use_online = settings.online if online is None else online
+    if use_online and len(rows):
+        located = _apply_online(located, settings=settings, refresh=refresh, report=report,
+                                progress=progress)
+    if report is not None:
+        _report_geocoding(located, report)
+    return located
+
+
+def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
+                  report: Report | None, progress: Progress | None) -> pd.DataFrame:
+    from .online import geocode_online
+
+    # Provided coordinates win: only rows placed at the commune level (or not at all) are asked.
+    todo = located["geocode_precision"].isin(["municipality", "none"]) & (
+        located["address"].fillna("").astype(str).str.strip() != ""
+    )
+    if not todo.any():
+        return located
+    subset = located.loc[todo]
+
+    def online_progress(done: int, total: int) -> None:
+        if progress:
+            progress("geocode", done, total)
+
+    result, stats = geocode_online(subset, settings=settings,
+                                   expected_insee=subset["insee_code"], refresh=refresh,
+                                   progress=online_progress)
+    accepted = result["geocode_precision"].fillna("none") != "none"
+    cols = ["latitude", "longitude", "geocode_precision", "geocode_source", "geocode_score",
+            "geocode_reason"]
+    located = located.copy()
+    idx = result.index[accepted]
+    located.loc[idx, cols] = result.loc[idx, cols].to_numpy()
+    refused = result.index[~accepted]
+    if len(refused):
+        located.loc[refused, "geocode_reason"] = (
+            result.loc[refused, "geocode_reason"].astype(str) + "; "
+            + located.loc[refused, "geocode_reason"].astype(str)
+        )
+    if report is not None:
+        report.extra["online"] = stats.to_dict() if hasattr(stats, "to_dict") else vars(stats)
+    return located
+
+
+def _report_geocoding(located: pd.DataFrame, report: Report) -> None:
+    for rec in located[["_file", "_sheet", "_row", "geocode_precision", "geocode_score",
+                        "geocode_reason", "commune_input", "postcode"]].itertuples(index=False):
+        ref = RowRef(rec._0, int(rec._2), rec._1)
+        if rec.geocode_precision == "none":
+            report.warning("geocode.none", f"could not be placed: {rec.geocode_reason}", ref,
+                           "commune", rec.commune_input or rec.postcode)
+        elif rec.geocode_precision == "municipality" and float(rec.geocode_score) < 0.8:
+            report.warning("geocode.approximate", f"approximate commune: {rec.geocode_reason}",
+                           ref, "commune", rec.commune_input or rec.postcode)
+
+
+def _file_entry(path: Path, table: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "file": path.name,
+        "sheet": getattr(table, "sheet", "") or "",
+        "rows": len(table.frame),
+        "blank_rows": table.blank_rows,
+        "columns": dict(sorted(table.columns.items())),
+        "unknown_columns": list(table.unknown_columns),
+    }
+    for attr in ("encoding", "separator"):
+        value = getattr(table, attr, None)
+        if value:
+            entry[attr] = value
+    warnings = list(getattr(table, "warnings", []) or [])
+    if warnings:
+        entry["warnings"] = warnings
+    return entry
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=["name", "postcode", "commune_input", "latitude", "longitude",
+                                 "address", "source", "_file", "_sheet", "_row", "stops"])
+
+
+def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path]:
+    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv`` and ``ingest-report.json``.
+
+    These are the coordinator's working files: complete, contacts included (the public site and
+    exports go through :func:`safi_map.public.public_actors`).
+    """
+    from .io import write_actors
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
+               ("gpkg", "geojson", "csv")]
+    report_path = out / "ingest-report.json"
+    report_path.write_text(
+        json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    written.append(report_path)
+    return written
+
+
+def iter_rows_accounting(report: Report) -> Iterable[tuple[str, str, str]]:
+    """(row, outcome, detail) for every input row: published/merged -> actor id, rejected -> reason."""
+    for ref, aid in sorted(report.published.items()):
+        yield ref, "published", aid
+    for ref, aid in sorted(report.merged.items()):
+        yield ref, "merged", aid
+    for ref, reason in sorted(report.rejected.items()):
+        yield ref, "rejected", reason
