@@ -120,8 +120,10 @@ def read_actors(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _split(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return value
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if hasattr(value, "tolist"):
+        return [str(v) for v in value.tolist()]
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return []
     if isinstance(value, str) and value.startswith("["):

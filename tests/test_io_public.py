@@ -1,0 +1,65 @@
+"""Data files are deterministic and round-trip; the publication gate blanks contacts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from safi_map._synthetic import synthetic_actors
+from safi_map.io import read_actors, write_actors
+from safi_map.public import public_actors, safe_url
+
+
+@pytest.fixture(scope="module")
+def actors():
+    return synthetic_actors(40, seed=3)
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv"])
+def test_byte_identical_twice(tmp_path, actors, fmt):
+    a = write_actors(actors, tmp_path / f"a.{fmt}").read_bytes()
+    b = write_actors(actors, tmp_path / f"b.{fmt}").read_bytes()
+    assert a == b
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_round_trip_keeps_lists_and_points(tmp_path, actors, fmt):
+    back = read_actors(write_actors(actors, tmp_path / f"a.{fmt}"))
+    assert list(back["actor_id"]) == list(actors["actor_id"])
+    assert list(back["themes"]) == list(actors["themes"])
+    assert list(back["contact_consent"]) == list(actors["contact_consent"])
+    assert back.geometry.x.round(6).fillna(0).tolist() == actors.geometry.x.round(6).fillna(0).tolist()
+
+
+def test_excel_csv_has_bom_and_semicolons(tmp_path, actors):
+    raw = write_actors(actors, tmp_path / "a.csv", excel=True).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig").splitlines()[0].startswith("actor_id;name;")
+
+
+def test_geojson_lists_are_arrays(tmp_path, actors):
+    data = json.loads(write_actors(actors, tmp_path / "a.geojson").read_text(encoding="utf-8"))
+    assert isinstance(data["features"][0]["properties"]["themes"], list)
+
+
+def test_public_actors_blanks_contacts_without_consent(actors):
+    pub = public_actors(actors)
+    assert "sources" not in pub.columns
+    refused = actors[~actors["contact_consent"]]
+    assert len(refused) > 0
+    for col in ("email", "phone", "address"):
+        assert (pub.loc[refused.index, col] == "").all()
+    agreed = actors[actors["contact_consent"]]
+    assert (pub.loc[agreed.index, "email"] == agreed["email"]).all()
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [("https://a.example", True), ("http://a.example/x?y=1", True), ("mailto:a@b.example", True),
+     ("tel:+33465710000", True), ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False),
+     ("data:text/html,x", False), ("https://a.example/\"onmouseover=x", False), ("", False),
+     (None, False), ("//evil.example", False)],
+)
+def test_safe_url(url, ok):
+    assert safe_url(url) == (url if ok else "")
