@@ -119,56 +119,32 @@ def _paca_communes() -> pd.DataFrame:
     Marseille is represented by its 16 arrondissements (the geocoder's official communes),
     not by the parent commune.
     """
-    frame: pd.DataFrame | None = None
     try:
-        from . import gazetteer  # type: ignore[attr-defined]
+        from . import gazetteer
 
-        g = gazetteer.communes()
-        cols = {c.lower(): c for c in g.columns}
-        frame = pd.DataFrame(
-            {
-                "insee_code": g[cols.get("insee_code", cols.get("code_insee", "insee_code"))].astype(str),
-                "commune": g[cols.get("name", cols.get("nom", "commune"))].astype(str),
-                "department": g[cols.get("department", cols.get("departement", "department"))].astype(str),
-                "type": g[cols["type"]].astype(str) if "type" in cols else "COM",
-                "epci": g[cols["epci"]].astype(str) if "epci" in cols else "",
-                "epci_name": g[cols["epci_name"]].astype(str) if "epci_name" in cols else "",
-                "postcodes": g[cols["postcodes"]] if "postcodes" in cols else "",
-                "population": pd.to_numeric(g[cols["population"]], errors="coerce") if "population" in cols else 1000,
-                "latitude": pd.to_numeric(g[cols["latitude"]], errors="coerce"),
-                "longitude": pd.to_numeric(g[cols["longitude"]], errors="coerce"),
-            }
-        )
-    except Exception as exc:  # gazetteer not written yet or different shape: use the CSV
+        raw = gazetteer.communes()
+    except Exception as exc:  # gazetteer unavailable: fall back to the reference CSV
         logger.debug("gazetteer.communes() unavailable (%s); reading %s", exc, _REFERENCE_CSV)
-        frame = None
-    if frame is None:
         raw = pd.read_csv(_REFERENCE_CSV, dtype=str, keep_default_na=False)
-        frame = pd.DataFrame(
-            {
-                "insee_code": raw["code_insee"],
-                "commune": raw["nom"],
-                "department": raw["departement"],
-                "type": raw["type"],
-                "epci": raw["epci_code"],
-                "epci_name": raw["epci_nom"],
-                "postcodes": raw["codes_postaux"],
-                "population": pd.to_numeric(raw["population"], errors="coerce"),
-                "latitude": pd.to_numeric(raw["latitude"], errors="coerce"),
-                "longitude": pd.to_numeric(raw["longitude"], errors="coerce"),
-            }
-        )
+    frame = pd.DataFrame(
+        {
+            "insee_code": raw["code_insee"].astype(str),
+            "commune": raw["nom"].astype(str),
+            "department": raw["departement"].astype(str),
+            "type": raw["type"].astype(str),
+            "epci": raw["epci_code"].astype(str),
+            "epci_name": raw["epci_nom"].astype(str),
+            "postcodes": raw["codes_postaux"].astype(str),
+            "population": pd.to_numeric(raw["population"], errors="coerce"),
+            "latitude": pd.to_numeric(raw["latitude"], errors="coerce"),
+            "longitude": pd.to_numeric(raw["longitude"], errors="coerce"),
+        }
+    )
     frame = frame[frame["department"].isin(PACA_DEPARTMENTS)]
     frame = frame[frame["insee_code"] != "13055"]  # Marseille: use its arrondissements
     frame = frame.dropna(subset=["latitude", "longitude"])
     frame["population"] = frame["population"].fillna(100).clip(lower=50)
-
-    def first_postcode(v: object) -> str:
-        if isinstance(v, list | tuple):
-            return str(v[0]) if v else ""
-        return str(v).split("|")[0] if v else ""
-
-    frame["postcode"] = frame["postcodes"].map(first_postcode)
+    frame["postcode"] = frame["postcodes"].str.split("|").str[0].fillna("")
     return frame.sort_values("insee_code").reset_index(drop=True)
 
 
