@@ -229,7 +229,7 @@ def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
     settings = _settings(click.get_current_context(), config)
     with _progress(state) as progress:
         try:
-            table, stats = geocode_file(input_file, output, sheet=sheet, settings=settings,
+            table, _ = geocode_file(input_file, output, sheet=sheet, settings=settings,
                                         online=online, refresh=refresh, progress=progress)
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None

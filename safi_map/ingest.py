@@ -261,3 +261,64 @@ def iter_rows_accounting(report: Report) -> Iterable[tuple[str, str, str]]:
         yield ref, "merged", aid
     for ref, reason in sorted(report.rejected.items()):
         yield ref, "rejected", reason
+
+
+GEOCODE_COLUMNS = ("latitude", "longitude", "insee_code", "commune", "geocode_precision",
+                   "geocode_source", "geocode_score")
+"""Columns that ``safi-map geocode`` adds to a table (``geocode_reason`` follows them)."""
+
+
+def geocode_table(table: Any, *, settings: Settings | None = None, online: bool | None = None,
+                  refresh: bool = False, progress: Progress | None = None) -> pd.DataFrame:
+    """Geocode a raw survey table (any table with a commune and/or postcode column).
+
+    Returns one row per input row, in the same order, with the input columns under their
+    original headers (recognized columns first, in file order, then the others) followed by
+    :data:`GEOCODE_COLUMNS` and ``geocode_reason``. Input columns that carry one of those names
+    are overwritten. Postcodes and communes are repaired the same way as in ``ingest``.
+    """
+    from .normalize import parse_points, repair_postcode, split_commune_cell
+
+    settings = settings or load_settings()
+    frame = table.frame
+    original = frame[[c for c in frame.columns if not c.startswith("_")]].rename(
+        columns=table.columns)
+    original = pd.concat([original, table.extras], axis=1)
+    n = len(frame)
+
+    def col(name: str) -> pd.Series:
+        return frame[name] if name in frame.columns else pd.Series([""] * n, index=frame.index)
+
+    postcodes = col("postcode").map(lambda v: repair_postcode(v)[0])
+    split = col("commune").map(lambda v: split_commune_cell(v)[0])
+    communes = split.map(lambda pc: pc[1])
+    postcodes = postcodes.where(postcodes != "", split.map(lambda pc: pc[0]))
+    lat, lon, _notes = parse_points(list(col("latitude")), list(col("longitude")))
+    rows = pd.DataFrame({
+        "postcode": postcodes, "commune_input": communes, "latitude": lat, "longitude": lon,
+        "address": col("address"), "_file": col("_file"), "_sheet": col("_sheet"),
+        "_row": col("_row"),
+    }, index=frame.index)
+    located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
+                           progress=progress)
+    added = located[[*GEOCODE_COLUMNS, "geocode_reason"]]
+    original = original.drop(columns=[c for c in added.columns if c in original.columns])
+    return pd.concat([original, added], axis=1).reset_index(drop=True)
+
+
+def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str | None = None,
+                 settings: Settings | None = None, online: bool | None = None,
+                 refresh: bool = False, progress: Progress | None = None
+                 ) -> tuple[pd.DataFrame, Report]:
+    """``safi-map geocode``: read ``input_path`` (CSV/XLSX/ODS, first table, or ``sheet``),
+    geocode it with :func:`geocode_table` and write UTF-8 CSV to ``output_path``."""
+    from .survey import read_survey
+
+    settings = settings or load_settings()
+    tables = read_survey(input_path, sheet=sheet, aliases=settings.columns)
+    result = geocode_table(tables[0], settings=settings, online=online, refresh=refresh,
+                           progress=progress)
+    out = Path(output_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6f")
+    return result, Report()
