@@ -1,0 +1,56 @@
+"""The README, --help and CI agree (sqlite-utils' test_docs pattern)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from safi_map.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the quick start has a bash block"
+    return [line.strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_test_one():
+    commands = quick_start_commands()
+    assert len(commands) == 2
+    assert "safi-map build" in commands[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci_lines = [line.strip() for line in ci.splitlines() if line.strip() and not line.startswith("#")]
+    test_command = commands[1]
+    assert any(line.endswith(test_command.replace("python ", "", 1)) and "pytest" in line
+               for line in ci_lines), f"CI does not run {test_command!r}"
+
+
+def test_french_quick_start_matches():
+    fr = README.split("### Démarrage rapide", 1)[1].split("\n## ", 1)[0]
+    for command in quick_start_commands():
+        assert command in fr
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_is_documented_and_has_help(name):
+    assert f"safi-map {name}" in README, f"README does not document 'safi-map {name}'"
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_option_is_documented(name):
+    command = cli.commands[name]
+    for param in command.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--") and opt not in ("--help", "--config", "--offline"):
+                section = README.split("## Commands", 1)[1]
+                assert opt in section or opt in README, f"{name} {opt} is not in the README"
