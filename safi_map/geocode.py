@@ -1,0 +1,654 @@
+"""Offline geocoder: survey rows to an official commune and a point, without the network.
+
+The chain, per row (first success wins):
+
+1. valid provided coordinates (inside France): kept as they are (precision ``provided``); the
+   row still gets its commune, from its postcode and name, else from the PACA commune polygon
+   the point falls in, else from the nearest commune point;
+2. an arrondissement of Marseille, Lyon or Paris named by the text (``Marseille 8e``) or by the
+   postcode (``Marseille`` + ``13008``);
+3. postcode and name together: exact name key among the communes of the postcode, the same
+   without leading article, the name among the communes of the postcode's department (a wrong
+   postcode), fuzzy among the communes of the postcode, then of the department;
+4. the name alone, nationwide (PACA first, then the most populated homonym);
+5. the postcode alone (the most populated of the communes sharing it);
+6. fuzzy name nationwide (PACA first) when there is no usable postcode;
+7. nothing: precision ``none``, NaN coordinates, and the reason.
+
+Commune-level results use the commune's point (its town hall, inside the commune) with precision
+``municipality`` and source ``gazetteer``. Work is vectorized: every distinct (postcode, commune)
+pair is resolved once, with pandas merges for the exact stages and a loop over the remaining
+distinct pairs only for fuzzy matching, then mapped back to the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from . import gazetteer
+from .gazetteer import ARRONDISSEMENT_CITIES, PACA_DEPARTMENTS, commune_key, strip_article
+from .text import key as text_key
+
+__all__ = ["OUTPUT_COLUMNS", "geocode_offline", "geocode_table"]
+
+log = logging.getLogger(__name__)
+
+#: Columns returned by :func:`geocode_offline`, in this order.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "insee_code",
+    "commune",
+    "department",
+    "epci",
+    "epci_name",
+    "latitude",
+    "longitude",
+    "geocode_precision",
+    "geocode_source",
+    "geocode_score",
+    "geocode_reason",
+)
+
+# Minimum rapidfuzz ``ratio`` (0-100) on commune keys. Within one postcode the candidates are few,
+# so a looser threshold is safe; across a department or the country a one-letter typo in a long
+# name still scores above 90, while distinct real names rarely do.
+_CUTOFF_POSTCODE = 75.0
+_CUTOFF_DEPARTMENT = 85.0
+_CUTOFF_NATIONAL = 88.0
+# Named commune farther than this from provided coordinates: say so in the reason.
+_FAR_KM = 25.0
+# Provided coordinates keep the named commune only when it was found with this confidence.
+_TRUST_NAMED = 0.8
+
+_POSTCODE = re.compile(r"^\d{5}$")
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Lookup tables built once from the gazetteer."""
+
+    table: pd.DataFrame  # indexed by code_insee
+    codes: pd.Index
+    by_postcode: pd.DataFrame  # postcode, key, key2, code, population (alias rows for ARM)
+    by_name: pd.DataFrame  # key, key2, group, code, paca, population (COM only)
+    name_counts: dict[str, int]  # key -> number of communes with that key
+    postcode_choices: dict[str, tuple[list[str], list[str]]]  # postcode -> (keys, codes)
+    group_choices: dict[str, tuple[list[str], list[str]]]  # department group -> (keys, codes)
+    paca_choices: tuple[list[str], list[str]]
+    national_choices: tuple[list[str], list[str]]
+    known_postcodes: frozenset[str]
+
+
+def _choices(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    return frame["key"].tolist(), frame["code"].tolist()
+
+
+def _group_choices(frame: pd.DataFrame, column: str) -> dict[str, tuple[list[str], list[str]]]:
+    """``column`` value -> (keys, codes), keeping the frame's preference order."""
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for group, key, code in zip(frame[column], frame["key"], frame["code"], strict=True):
+        keys, codes = groups.setdefault(group, ([], []))
+        keys.append(key)
+        codes.append(code)
+    return groups
+
+
+@cache
+def _index() -> _Index:
+    communes = gazetteer._communes()
+    keys = communes["nom"].map(commune_key)
+    paca = communes["departement"].isin(PACA_DEPARTMENTS)
+    table = communes.assign(key=keys, paca=paca).set_index("code_insee", drop=False)
+    order = ["paca", "population"]  # preferred candidates first: PACA, then most populated
+
+    is_parent = communes["code_insee"].isin(list(ARRONDISSEMENT_CITIES))
+    is_arm = communes["type"] == "ARM"
+    base = pd.DataFrame(
+        {
+            "code": communes["code_insee"],
+            "key": keys,
+            "postcode": communes["codes_postaux"].str.split("|"),
+            "population": communes["population"],
+            "paca": paca,
+        }
+    )
+    # Postcode index: cities with arrondissements are replaced by their arrondissements, which
+    # also answer to the city's own name ("Marseille" + 13008 -> Marseille 8e).
+    arm_alias = base[is_arm].assign(key=communes.loc[is_arm, "commune_parent"].map(ARRONDISSEMENT_CITIES))
+    by_postcode = pd.concat([base[~is_parent], arm_alias], ignore_index=True).explode("postcode")
+    by_postcode = by_postcode[by_postcode["postcode"].str.len() == 5]
+    by_postcode = by_postcode.assign(key2=by_postcode["key"].map(strip_article))
+    by_postcode = by_postcode.sort_values(order, ascending=False, kind="stable")
+    by_postcode = by_postcode.reset_index(drop=True)
+
+    by_name = base[~is_arm].drop(columns="postcode")
+    by_name = by_name.assign(
+        key2=by_name["key"].map(strip_article),
+        group=communes.loc[~is_arm, "departement"].map(gazetteer.department_group),
+    )
+    by_name = by_name.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
+
+    postcode_choices = _group_choices(by_postcode, "postcode")
+    group_choices = _group_choices(by_name, "group")
+    return _Index(
+        table=table,
+        codes=pd.Index(table.index),
+        by_postcode=by_postcode,
+        by_name=by_name,
+        name_counts=by_name["key"].value_counts().to_dict(),
+        postcode_choices=postcode_choices,
+        group_choices=group_choices,
+        paca_choices=_choices(by_name[by_name["paca"]]),
+        national_choices=_choices(by_name),
+        known_postcodes=frozenset(by_postcode["postcode"]),
+    )
+
+
+@cache
+def _commune_polygons():  # type: ignore[no-untyped-def]
+    import shapely
+
+    frame = gazetteer._commune_boundaries()
+    return shapely.STRtree(frame.geometry.values), frame["code_insee"].to_numpy()
+
+
+@cache
+def _commune_points():  # type: ignore[no-untyped-def]
+    import shapely
+
+    table = _index().table
+    table = table[~table["code_insee"].isin(list(ARRONDISSEMENT_CITIES))]
+    points = shapely.points(table["longitude"].to_numpy(), table["latitude"].to_numpy())
+    return shapely.STRtree(points), table["code_insee"].to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# Pair resolution
+
+
+class _Pairs:
+    """Distinct (postcode, commune text) pairs and what has been resolved for each."""
+
+    def __init__(self, postcode: pd.Series, text: pd.Series) -> None:
+        self.frame = pd.DataFrame({"pc": postcode.to_numpy(), "text": text.to_numpy()})
+        n = len(self.frame)
+        unique_text = pd.unique(self.frame["text"])
+        key_of = {t: commune_key(t) for t in unique_text}
+        self.frame["key"] = self.frame["text"].map(key_of)
+        self.frame["key2"] = self.frame["key"].map(strip_article)
+        self.frame["group"] = self.frame["pc"].map(gazetteer.postcode_group)
+        self.code = np.full(n, "", dtype=object)
+        self.score = np.zeros(n, dtype="float64")
+        self.reason = np.full(n, "", dtype=object)
+
+    def todo(self) -> np.ndarray:
+        return self.code == ""
+
+    def set(self, ids: Iterable[int], codes: Iterable[str], scores: Iterable[float],
+            reasons: Iterable[str]) -> None:
+        ids = np.fromiter(ids, dtype="int64")
+        if ids.size == 0:
+            return
+        self.code[ids] = np.asarray(list(codes), dtype=object)
+        self.score[ids] = np.asarray(list(scores), dtype="float64")
+        self.reason[ids] = np.asarray(list(reasons), dtype=object)
+
+
+def _merge_first(left: pd.DataFrame, right: pd.DataFrame, left_on: list[str],
+                 right_on: list[str]) -> pd.DataFrame:
+    """Inner merge keeping, per left row (``pid``), the first right row and the match count.
+
+    ``right`` is sorted with preferred candidates first, and a merge keeps the right order
+    within each left key.
+    """
+    merged = left.merge(right, left_on=left_on, right_on=right_on, how="inner", sort=False,
+                        suffixes=("", "_ref"))
+    if merged.empty:
+        return merged.assign(matches=pd.Series(dtype="int64"))
+    counts = merged.groupby("pid", sort=False)["pid"].transform("size")
+    merged = merged.assign(matches=counts)
+    return merged.drop_duplicates("pid", keep="first")
+
+
+def _names(codes: Iterable[str]) -> list[str]:
+    table = _index().table
+    return [table.at[c, "nom"] for c in codes]
+
+
+def _resolve(pairs: _Pairs) -> None:
+    idx = _index()
+    frame = pairs.frame.assign(pid=np.arange(len(pairs.frame)))
+    has_pc = frame["pc"] != ""
+    has_key = frame["key"] != ""
+    known_pc = frame["pc"].isin(idx.known_postcodes)
+
+    # 1. Arrondissements named by the text or given by the postcode of a plain city name.
+    todo = frame[(has_key | has_pc) & pairs.todo()]
+    arm = [(pid, gazetteer.parse_arrondissement(t, pc))
+           for pid, t, pc, k in zip(todo["pid"], todo["text"], todo["pc"], todo["key"],
+                                    strict=True)
+           if k == "" or k.split()[0] in ARRONDISSEMENT_CITIES.values()]
+    arm = [(pid, code) for pid, code in arm if code]
+    if arm:
+        reasons = []
+        for pid, _code in arm:
+            text, pc = frame.at[pid, "text"], frame.at[pid, "pc"]
+            if frame.at[pid, "key"] == "":
+                reasons.append(f"arrondissement given by postcode {pc} alone")
+            elif gazetteer.parse_arrondissement(text) is None:
+                reasons.append(f"arrondissement given by postcode {pc}, commune {text!r}")
+            else:
+                reasons.append(f"arrondissement read from {text!r}")
+        scores = [0.9 if frame.at[pid, "key"] == "" else 1.0 for pid, _ in arm]
+        pairs.set((p for p, _ in arm), (c for _, c in arm), scores, reasons)
+
+    # 2. Postcode and name key together, then without leading article.
+    for column, score, note in (("key", 1.0, ""), ("key2", 0.95, " (article ignored)")):
+        todo = frame[has_pc & has_key & pairs.todo()]
+        found = _merge_first(todo[["pid", "pc", column]], idx.by_postcode[["postcode", column, "code"]],
+                             ["pc", column], ["postcode", column])
+        pairs.set(found["pid"], found["code"], [score] * len(found),
+                  [f"postcode and commune name match{note}"] * len(found))
+
+    # 3. Name key in the postcode's department: the postcode is wrong, or a CEDEX code.
+    todo = frame[has_pc & has_key & pairs.todo()]
+    found = _merge_first(todo[["pid", "pc", "key", "group"]], idx.by_name[["key", "group", "code"]],
+                         ["group", "key"], ["group", "key"])
+    reasons = [
+        (f"postcode {pc} is not one of {name}'s" if pc in idx.known_postcodes
+         else f"unknown postcode {pc}") + "; matched the commune name in its department"
+        for pc, name in zip(found["pc"], _names(found["code"]), strict=True)
+    ]
+    pairs.set(found["pid"], found["code"], [0.85] * len(found), reasons)
+
+    # 4. Fuzzy name among the communes of the postcode, then of its department.
+    todo = frame[has_pc & has_key & pairs.todo()]
+    for scope, cutoff, weight in (("postcode", _CUTOFF_POSTCODE, 0.9),
+                                  ("department", _CUTOFF_DEPARTMENT, 0.8)):
+        ids, codes, scores, reasons = [], [], [], []
+        for pid, pc, group, key in zip(todo["pid"], todo["pc"], todo["group"], todo["key"],
+                                       strict=True):
+            if pairs.code[pid]:
+                continue
+            choices = (idx.postcode_choices.get(pc) if scope == "postcode"
+                       else idx.group_choices.get(group))
+            if not choices:
+                continue
+            best = process.extractOne(key, choices[0], scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is None:
+                continue
+            code = choices[1][best[2]]
+            where = f"postcode {pc}" if scope == "postcode" else f"department {group}"
+            ids.append(pid)
+            codes.append(code)
+            scores.append(round(weight * best[1] / 100, 3))
+            reasons.append(f"commune name {frame.at[pid, 'text']!r} is close to "
+                           f"{_names([code])[0]!r} ({best[1]:.0f}% similar) among the communes "
+                           f"of {where}")
+        pairs.set(ids, codes, scores, reasons)
+
+    # 5. Name alone, nationwide: PACA first, then the most populated homonym.
+    for column, base_score, note in (("key", 1.0, ""), ("key2", 0.9, " (article ignored)")):
+        todo = frame[has_key & pairs.todo()]
+        found = _merge_first(todo[["pid", "pc", column]], idx.by_name[[column, "code", "paca"]],
+                             [column], [column])
+        ids, codes, scores, reasons = [], [], [], []
+        for pid, pc, code, paca, matches in zip(found["pid"], found["pc"], found["code"],
+                                                found["paca"], found["matches"], strict=True):
+            name = _names([code])[0]
+            score = base_score
+            if matches == 1:
+                reason = f"commune name matches{note}"
+            else:
+                n_paca = int(idx.by_name.loc[idx.by_name[column] == frame.at[pid, column],
+                                             "paca"].sum())
+                if paca and n_paca == 1:
+                    reason = f"{matches} communes are named like {name}; chose the one in PACA"
+                    score *= 0.85
+                else:
+                    reason = (f"{matches} communes are named like {name}; chose the most "
+                              "populated" + (" in PACA" if paca else ""))
+                    score *= 0.6
+            if pc:
+                reason = (f"postcode {pc} does not match the commune name"
+                          if pc in idx.known_postcodes else f"unknown postcode {pc}") + "; " + reason
+                score = min(score, 0.7)
+            if code in ARRONDISSEMENT_CITIES:
+                reason += "; no arrondissement given: placed at the city's town hall"
+                score = min(score, 0.8)
+            ids.append(pid)
+            codes.append(code)
+            scores.append(round(score, 3))
+            reasons.append(reason)
+        pairs.set(ids, codes, scores, reasons)
+
+    # 6. Postcode alone (also when the name was not recognised).
+    todo = frame[has_pc & known_pc & pairs.todo()]
+    found = _merge_first(todo[["pid", "pc", "key", "text"]], idx.by_postcode[["postcode", "code"]],
+                         ["pc"], ["postcode"])
+    # The alias rows of arrondissements would count them twice.
+    ids, codes, scores, reasons = [], [], [], []
+    for pid, pc, key, text, code in zip(found["pid"], found["pc"], found["key"], found["text"],
+                                        found["code"], strict=True):
+        n = len(set(idx.postcode_choices[pc][1]))
+        if n == 1:
+            reason, score = f"located by postcode {pc} alone", 0.9
+        else:
+            reason = (f"postcode {pc} is shared by {n} communes; chose the most populated, "
+                      f"{_names([code])[0]}")
+            score = 0.5
+        if key:
+            reason = f"commune name {text!r} not recognised; {reason}"
+            score -= 0.2
+        ids.append(pid)
+        codes.append(code)
+        scores.append(round(score, 3))
+        reasons.append(reason)
+    pairs.set(ids, codes, scores, reasons)
+
+    # 7. Fuzzy name nationwide (no usable postcode): PACA first, then all of France.
+    todo = frame[has_key & pairs.todo()]
+    ids, codes, scores, reasons = [], [], [], []
+    for pid, key, text in zip(todo["pid"], todo["key"], todo["text"], strict=True):
+        for choices, where, weight in ((idx.paca_choices, "in PACA", 0.75),
+                                       (idx.national_choices, "in France", 0.6)):
+            best = process.extractOne(key, choices[0], scorer=fuzz.ratio,
+                                      score_cutoff=_CUTOFF_NATIONAL)
+            if best is not None:
+                similarity = f"{best[1]:.0f}% similar"
+                score = weight * best[1] / 100
+            elif where == "in PACA" and len(key) >= 4:
+                # Short names lose too much ratio to one typo ("Teulon"); one edit in PACA is
+                # still a good guess, the most populated first when several are one edit away.
+                best = process.extractOne(key, choices[0], scorer=Levenshtein.distance,
+                                          score_cutoff=1)
+                similarity = "one letter apart"
+                score = 0.6
+            if best is not None:
+                code = choices[1][best[2]]
+                ids.append(pid)
+                codes.append(code)
+                scores.append(round(score, 3))
+                reasons.append(f"commune name {text!r} is close to {_names([code])[0]!r} "
+                               f"({similarity}) {where}")
+                break
+    pairs.set(ids, codes, scores, reasons)
+
+    # 8. Nothing usable.
+    for pid in np.flatnonzero(pairs.todo()):
+        text, pc = frame.at[pid, "text"], frame.at[pid, "pc"]
+        parts = []
+        if text:
+            parts.append(f"commune {text!r} not found" if frame.at[pid, "key"]
+                         else f"no commune name in {text!r}")
+        if pc:
+            parts.append(f"unknown postcode {pc}")
+        pairs.reason[pid] = "; ".join(parts) or "no postcode or commune given"
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+
+
+def _column(frame: pd.DataFrame, name: str, numeric: bool = False) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(np.nan if numeric else "", index=frame.index,
+                         dtype="float64" if numeric else object)
+    col = frame[name]
+    if numeric:
+        return pd.to_numeric(col, errors="coerce").astype("float64")
+    return col.astype(object).where(col.notna(), "").map(str).str.strip()
+
+
+def _distance_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
+                 lon2: np.ndarray) -> np.ndarray:
+    """Equirectangular distance: exact enough at the scale of a commune."""
+    mean_lat = np.radians((lat1 + lat2) / 2)
+    dx = np.radians(lon2 - lon1) * np.cos(mean_lat)
+    dy = np.radians(lat2 - lat1)
+    return 6371.0 * np.hypot(dx, dy)
+
+
+def _commune_at(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """INSEE code of the PACA polygon holding each point, else of the nearest commune point.
+
+    Returns the codes and whether each came from a polygon.
+    """
+    import shapely
+
+    points = shapely.points(lon, lat)
+    codes = np.full(len(points), "", dtype=object)
+    from_polygon = np.zeros(len(points), dtype=bool)
+    if len(points) == 0:
+        return codes, from_polygon
+    tree, poly_codes = _commune_polygons()
+    hit_point, hit_poly = tree.query(points, predicate="intersects")
+    if hit_point.size:
+        first = np.unique(hit_point, return_index=True)[1]
+        codes[hit_point[first]] = poly_codes[hit_poly[first]]
+        from_polygon[hit_point[first]] = True
+    rest = np.flatnonzero(~from_polygon)
+    if rest.size:
+        tree, point_codes = _commune_points()
+        hit_point, hit_tree = tree.query_nearest(points[rest], all_matches=False)
+        codes[rest[hit_point]] = point_codes[hit_tree]
+    return codes, from_polygon
+
+
+def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
+    """Place each row at its commune with the packaged gazetteer, or keep its coordinates.
+
+    Parameters
+    ----------
+    frame
+        Rows with any of the columns ``postcode`` (5-digit string or ``""``; anything else is
+        ignored, with a note in the reason), ``commune_input`` (commune text as typed),
+        ``latitude``, ``longitude`` (float or NaN). A missing column counts as empty.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``frame``, columns :data:`OUTPUT_COLUMNS`: ``insee_code``, ``commune``
+        (official name), ``department``, ``epci``, ``epci_name`` (``""`` when unknown),
+        ``latitude``, ``longitude`` (NaN when unknown), ``geocode_precision`` (``provided``,
+        ``municipality`` or ``none``), ``geocode_source`` (``survey``, ``gazetteer`` or
+        ``none``), ``geocode_score`` (0..1: 1.0 for an exact match, less for fuzzy or
+        ambiguous ones), ``geocode_reason`` (why this result, or why none).
+    """
+    idx = _index()
+    n = len(frame)
+    raw_pc = _column(frame, "postcode")
+    valid_pc = raw_pc.str.fullmatch(r"\d{5}").fillna(False).astype(bool)
+    postcode = raw_pc.where(valid_pc, "")
+    text = _column(frame, "commune_input")
+    lat = _column(frame, "latitude", numeric=True).to_numpy()
+    lon = _column(frame, "longitude", numeric=True).to_numpy()
+
+    # Resolve each distinct (postcode, commune) pair once.
+    pair_id, uniques = pd.factorize(pd.MultiIndex.from_arrays([postcode, text]))
+    unique_pc = pd.Series(uniques.get_level_values(0), dtype=object)
+    unique_text = pd.Series(uniques.get_level_values(1), dtype=object)
+    pairs = _Pairs(unique_pc, unique_text)
+    _resolve(pairs)
+    code = pairs.code[pair_id] if n else np.array([], dtype=object)
+    score = pairs.score[pair_id] if n else np.array([], dtype="float64")
+    reason = pairs.reason[pair_id] if n else np.array([], dtype=object)
+
+    bad_pc = (raw_pc != "").to_numpy() & ~valid_pc.to_numpy()
+    if bad_pc.any():
+        note = np.array([f"invalid postcode {p!r} ignored; " for p in raw_pc.to_numpy()[bad_pc]],
+                        dtype=object)
+        reason[bad_pc] = note + reason[bad_pc]
+
+    precision = np.where(code != "", "municipality", "none").astype(object)
+    source = np.where(code != "", "gazetteer", "none").astype(object)
+
+    # Provided coordinates win; the commune comes from the name when trusted, else from the point.
+    has_coords = np.isfinite(lat) & np.isfinite(lon)
+    provided = has_coords & gazetteer.in_france(lat, lon)
+    rejected = has_coords & ~provided
+    if rejected.any():
+        reason[rejected] = "coordinates outside France ignored; " + reason[rejected].astype(str)
+    out_lat = np.full(n, np.nan)
+    out_lon = np.full(n, np.nan)
+    if provided.any():
+        trusted = provided & (code != "") & (score >= _TRUST_NAMED)
+        located = provided & ~trusted
+        if located.any():
+            found, from_polygon = _commune_at(lat[located], lon[located])
+            code[located] = found
+            how = np.where(from_polygon, "commune from the polygon holding the point",
+                           "commune from the nearest commune point")
+            reason[located] = "coordinates provided; " + how.astype(object)
+        if trusted.any():
+            reason[trusted] = "coordinates provided; commune: " + reason[trusted].astype(str)
+        precision[provided] = "provided"
+        source[provided] = "survey"
+        score[provided] = 1.0
+        out_lat[provided] = lat[provided]
+        out_lon[provided] = lon[provided]
+
+    position = idx.codes.get_indexer(code)
+    known = position >= 0
+    table = idx.table
+    result = pd.DataFrame(index=frame.index)
+    for out_name, column in (("insee_code", "code_insee"), ("commune", "nom"),
+                             ("department", "departement"), ("epci", "epci_code"),
+                             ("epci_name", "epci_nom")):
+        values = np.full(n, "", dtype=object)
+        values[known] = table[column].to_numpy()[position[known]]
+        result[out_name] = values
+    ref_lat = np.full(n, np.nan)
+    ref_lon = np.full(n, np.nan)
+    ref_lat[known] = table["latitude"].to_numpy()[position[known]]
+    ref_lon[known] = table["longitude"].to_numpy()[position[known]]
+    if provided.any():
+        far = provided & known & (score >= 0)  # distance only matters for named communes
+        dist = np.full(n, 0.0)
+        dist[far] = _distance_km(lat[far], lon[far], ref_lat[far], ref_lon[far])
+        far &= dist > _FAR_KM
+        if far.any():
+            reason[far] = reason[far].astype(str) + np.array(
+                [f"; the coordinates are {d:.0f} km from its town hall" for d in dist[far]],
+                dtype=object)
+    gazetteer_rows = ~provided
+    out_lat[gazetteer_rows] = ref_lat[gazetteer_rows]
+    out_lon[gazetteer_rows] = ref_lon[gazetteer_rows]
+    result["latitude"] = out_lat
+    result["longitude"] = out_lon
+    result["geocode_precision"] = precision
+    result["geocode_source"] = source
+    result["geocode_score"] = np.where(precision == "none", 0.0, score)
+    result["geocode_reason"] = reason
+    log.debug("geocoded %d rows offline (%d distinct postcode/commune pairs)", n, len(uniques))
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "postcode": ("postcode", "code postal", "cp", "code postale", "zip", "zipcode", "zip code",
+                 "postal code", "cod postal", "codepostal", "code_postal"),
+    "commune": ("commune", "ville", "city", "localite", "town", "municipality", "commune input",
+                "nom commune", "libelle commune"),
+    "latitude": ("latitude", "lat", "y"),
+    "longitude": ("longitude", "lon", "lng", "long", "x"),
+}
+
+
+def _find_column(frame: pd.DataFrame, field: str, given: str | None) -> str | None:
+    if given is not None:
+        if given not in frame.columns:
+            raise KeyError(f"column {given!r} not found; columns are {list(frame.columns)!r}")
+        return given
+    wanted = {text_key(a) for a in _ALIASES[field]}
+    for column in frame.columns:
+        if text_key(str(column)) in wanted:
+            return str(column)
+    return None
+
+
+def geocode_table(frame: pd.DataFrame, *, postcode_col: str | None = None,
+                  commune_col: str | None = None, lat_col: str | None = None,
+                  lon_col: str | None = None) -> pd.DataFrame:
+    """Geocode an arbitrary table offline (the ``safi-map geocode`` command).
+
+    Columns are found by name (``Code postal``, ``CP``, ``Commune``, ``Ville``, ``Latitude``,
+    ``Lng``...; case, accents and punctuation ignored) unless given. Postcodes are repaired
+    (``6000`` -> ``06000``, ``CEDEX`` dropped) and a postcode inside the commune cell is used
+    when the postcode column is missing or empty, with :mod:`safi_map.normalize`.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``frame`` with :data:`OUTPUT_COLUMNS` added. Input columns named
+        ``latitude``/``longitude`` are overwritten (with the same values where they were
+        valid); any other input column sharing a name with an output column (e.g. ``commune``)
+        is kept, renamed ``<name>_input``.
+
+    Raises
+    ------
+    KeyError
+        A column named explicitly is not in ``frame``.
+    ValueError
+        Neither a postcode, a commune nor coordinate columns could be found.
+    """
+    from .normalize import repair_postcode, split_commune_cell
+
+    pc_name = _find_column(frame, "postcode", postcode_col)
+    commune_name = _find_column(frame, "commune", commune_col)
+    lat_name = _find_column(frame, "latitude", lat_col)
+    lon_name = _find_column(frame, "longitude", lon_col)
+    if pc_name is None and commune_name is None and (lat_name is None or lon_name is None):
+        raise ValueError(
+            "no postcode, commune or latitude/longitude column found in "
+            f"{[str(c) for c in frame.columns]!r}; name them explicitly"
+        )
+
+    def cells(name: str | None) -> pd.Series:
+        if name is None:
+            return pd.Series("", index=frame.index, dtype=object)
+        col = frame[name]
+        return col.astype(object).where(col.notna(), "").map(str)
+
+    raw_pc = cells(pc_name)
+    pc_values = {v: repair_postcode(v)[0] for v in pd.unique(raw_pc)}
+    postcode = raw_pc.map(pc_values)
+    raw_commune = cells(commune_name)
+    split = {v: split_commune_cell(v)[0] for v in pd.unique(raw_commune)}
+    commune_pc = raw_commune.map(lambda v: split[v][0])
+    commune = raw_commune.map(lambda v: split[v][1])
+    postcode = postcode.where(postcode != "", commune_pc)
+
+    def numbers(name: str | None) -> pd.Series:
+        if name is None:
+            return pd.Series(np.nan, index=frame.index)
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col):
+            return col.astype("float64")
+        text = col.astype(object).where(col.notna(), "").map(str).str.replace(",", ".",
+                                                                              regex=False)
+        return pd.to_numeric(text.str.strip(), errors="coerce")
+
+    request = pd.DataFrame(
+        {"postcode": postcode, "commune_input": commune, "latitude": numbers(lat_name),
+         "longitude": numbers(lon_name)},
+        index=frame.index,
+    )
+    located = geocode_offline(request)
+    out = frame.copy()
+    renames = {c: f"{c}_input" for c in OUTPUT_COLUMNS
+               if c in out.columns and c not in ("latitude", "longitude")}
+    out = out.rename(columns=renames)
+    for column in OUTPUT_COLUMNS:
+        out[column] = located[column]
+    return out
