@@ -140,8 +140,10 @@ def _postcodes() -> pd.DataFrame:
     frame = _communes()[["code_insee", "codes_postaux"]]
     pairs = frame.assign(postcode=frame["codes_postaux"].str.split("|")).explode("postcode")
     pairs = pairs[pairs["postcode"].str.len() == 5]
-    return pairs[["postcode", "code_insee"]].sort_values(["postcode", "code_insee"]).reset_index(
-        drop=True
+    return (
+        pairs[["postcode", "code_insee"]]
+        .sort_values(["postcode", "code_insee"])
+        .reset_index(drop=True)
     )
 
 
@@ -206,10 +208,12 @@ def _paca_outline():  # type: ignore[no-untyped-def]
 
 
 def _as_float_arrays(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64], ...]:
-    lat_a = np.asarray(pd.to_numeric(np.ravel(np.asarray(lat, dtype=object)), errors="coerce"),
-                       dtype="float64")
-    lon_a = np.asarray(pd.to_numeric(np.ravel(np.asarray(lon, dtype=object)), errors="coerce"),
-                       dtype="float64")
+    lat_a = np.asarray(
+        pd.to_numeric(np.ravel(np.asarray(lat, dtype=object)), errors="coerce"), dtype="float64"
+    )
+    lon_a = np.asarray(
+        pd.to_numeric(np.ravel(np.asarray(lon, dtype=object)), errors="coerce"), dtype="float64"
+    )
     if lat_a.shape != lon_a.shape:
         raise ValueError(f"lat and lon differ in length: {lat_a.size} != {lon_a.size}")
     return lat_a, lon_a
@@ -312,7 +316,9 @@ def strip_article(key: str) -> str:
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _ORDINAL = r"(?:er|ere|re|eme|em|e|ieme|me|°|º)?"
 _CITY = r"(?P<city>marseille|lyon|paris)"
-_NUMBER = rf"(?:(?P<num>\d{{1,2}})\s*{_ORDINAL}|(?P<roman>[ivx]{{1,5}})\s*{_ORDINAL}|(?P<pc>\d{{5}}))"
+_NUMBER = (
+    rf"(?:(?P<num>\d{{1,2}})\s*{_ORDINAL}|(?P<roman>[ivx]{{1,5}})\s*{_ORDINAL}|(?P<pc>\d{{5}}))"
+)
 _ARR_WORD = r"(?:\s*arr(?:ondissement|ondt|dt|t)?\.?)?"
 _ARR_PATTERNS = (
     # "Marseille 8e", "MARSEILLE 13008", "Marseille VIII", "Marseille (8ème arr.)"

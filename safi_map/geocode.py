@@ -122,7 +122,9 @@ def _index() -> _Index:
     )
     # Postcode index: cities with arrondissements are replaced by their arrondissements, which
     # also answer to the city's own name ("Marseille" + 13008 -> Marseille 8e).
-    arm_alias = base[is_arm].assign(key=communes.loc[is_arm, "commune_parent"].map(ARRONDISSEMENT_CITIES))
+    arm_alias = base[is_arm].assign(
+        key=communes.loc[is_arm, "commune_parent"].map(ARRONDISSEMENT_CITIES)
+    )
     by_postcode = pd.concat([base[~is_parent], arm_alias], ignore_index=True).explode("postcode")
     by_postcode = by_postcode[by_postcode["postcode"].str.len() == 5]
     by_postcode = by_postcode.assign(key2=by_postcode["key"].map(strip_article))
@@ -192,8 +194,13 @@ class _Pairs:
     def todo(self) -> np.ndarray:
         return self.code == ""
 
-    def set(self, ids: Iterable[int], codes: Iterable[str], scores: Iterable[float],
-            reasons: Iterable[str]) -> None:
+    def set(
+        self,
+        ids: Iterable[int],
+        codes: Iterable[str],
+        scores: Iterable[float],
+        reasons: Iterable[str],
+    ) -> None:
         ids = np.fromiter(ids, dtype="int64")
         if ids.size == 0:
             return
@@ -202,15 +209,17 @@ class _Pairs:
         self.reason[ids] = np.asarray(list(reasons), dtype=object)
 
 
-def _merge_first(left: pd.DataFrame, right: pd.DataFrame, left_on: list[str],
-                 right_on: list[str]) -> pd.DataFrame:
+def _merge_first(
+    left: pd.DataFrame, right: pd.DataFrame, left_on: list[str], right_on: list[str]
+) -> pd.DataFrame:
     """Inner merge keeping, per left row (``pid``), the first right row and the match count.
 
     ``right`` is sorted with preferred candidates first, and a merge keeps the right order
     within each left key.
     """
-    merged = left.merge(right, left_on=left_on, right_on=right_on, how="inner", sort=False,
-                        suffixes=("", "_ref"))
+    merged = left.merge(
+        right, left_on=left_on, right_on=right_on, how="inner", sort=False, suffixes=("", "_ref")
+    )
     if merged.empty:
         return merged.assign(matches=pd.Series(dtype="int64"))
     counts = merged.groupby("pid", sort=False)["pid"].transform("size")
@@ -232,10 +241,11 @@ def _resolve(pairs: _Pairs) -> None:
 
     # 1. Arrondissements named by the text or given by the postcode of a plain city name.
     todo = frame[(has_key | has_pc) & pairs.todo()]
-    arm = [(pid, gazetteer.parse_arrondissement(t, pc))
-           for pid, t, pc, k in zip(todo["pid"], todo["text"], todo["pc"], todo["key"],
-                                    strict=True)
-           if k == "" or k.split()[0] in ARRONDISSEMENT_CITIES.values()]
+    arm = [
+        (pid, gazetteer.parse_arrondissement(t, pc))
+        for pid, t, pc, k in zip(todo["pid"], todo["text"], todo["pc"], todo["key"], strict=True)
+        if k == "" or k.split()[0] in ARRONDISSEMENT_CITIES.values()
+    ]
     arm = [(pid, code) for pid, code in arm if code]
     if arm:
         reasons = []
@@ -253,33 +263,55 @@ def _resolve(pairs: _Pairs) -> None:
     # 2. Postcode and name key together, then without leading article.
     for column, score, note in (("key", 1.0, ""), ("key2", 0.95, " (article ignored)")):
         todo = frame[has_pc & has_key & pairs.todo()]
-        found = _merge_first(todo[["pid", "pc", column]], idx.by_postcode[["postcode", column, "code"]],
-                             ["pc", column], ["postcode", column])
-        pairs.set(found["pid"], found["code"], [score] * len(found),
-                  [f"postcode and commune name match{note}"] * len(found))
+        found = _merge_first(
+            todo[["pid", "pc", column]],
+            idx.by_postcode[["postcode", column, "code"]],
+            ["pc", column],
+            ["postcode", column],
+        )
+        pairs.set(
+            found["pid"],
+            found["code"],
+            [score] * len(found),
+            [f"postcode and commune name match{note}"] * len(found),
+        )
 
     # 3. Name key in the postcode's department: the postcode is wrong, or a CEDEX code.
     todo = frame[has_pc & has_key & pairs.todo()]
-    found = _merge_first(todo[["pid", "pc", "key", "group"]], idx.by_name[["key", "group", "code"]],
-                         ["group", "key"], ["group", "key"])
+    found = _merge_first(
+        todo[["pid", "pc", "key", "group"]],
+        idx.by_name[["key", "group", "code"]],
+        ["group", "key"],
+        ["group", "key"],
+    )
     reasons = [
-        (f"postcode {pc} is not one of {name}'s" if pc in idx.known_postcodes
-         else f"unknown postcode {pc}") + "; matched the commune name in its department"
+        (
+            f"postcode {pc} is not one of {name}'s"
+            if pc in idx.known_postcodes
+            else f"unknown postcode {pc}"
+        )
+        + "; matched the commune name in its department"
         for pc, name in zip(found["pc"], _names(found["code"]), strict=True)
     ]
     pairs.set(found["pid"], found["code"], [0.85] * len(found), reasons)
 
     # 4. Fuzzy name among the communes of the postcode, then of its department.
     todo = frame[has_pc & has_key & pairs.todo()]
-    for scope, cutoff, weight in (("postcode", _CUTOFF_POSTCODE, 0.9),
-                                  ("department", _CUTOFF_DEPARTMENT, 0.8)):
+    for scope, cutoff, weight in (
+        ("postcode", _CUTOFF_POSTCODE, 0.9),
+        ("department", _CUTOFF_DEPARTMENT, 0.8),
+    ):
         ids, codes, scores, reasons = [], [], [], []
-        for pid, pc, group, key in zip(todo["pid"], todo["pc"], todo["group"], todo["key"],
-                                       strict=True):
+        for pid, pc, group, key in zip(
+            todo["pid"], todo["pc"], todo["group"], todo["key"], strict=True
+        ):
             if pairs.code[pid]:
                 continue
-            choices = (idx.postcode_choices.get(pc) if scope == "postcode"
-                       else idx.group_choices.get(group))
+            choices = (
+                idx.postcode_choices.get(pc)
+                if scope == "postcode"
+                else idx.group_choices.get(group)
+            )
             if not choices:
                 continue
             best = process.extractOne(key, choices[0], scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -290,36 +322,50 @@ def _resolve(pairs: _Pairs) -> None:
             ids.append(pid)
             codes.append(code)
             scores.append(round(weight * best[1] / 100, 3))
-            reasons.append(f"commune name {frame.at[pid, 'text']!r} is close to "
-                           f"{_names([code])[0]!r} ({best[1]:.0f}% similar) among the communes "
-                           f"of {where}")
+            reasons.append(
+                f"commune name {frame.at[pid, 'text']!r} is close to "
+                f"{_names([code])[0]!r} ({best[1]:.0f}% similar) among the communes "
+                f"of {where}"
+            )
         pairs.set(ids, codes, scores, reasons)
 
     # 5. Name alone, nationwide: PACA first, then the most populated homonym.
     for column, base_score, note in (("key", 1.0, ""), ("key2", 0.9, " (article ignored)")):
         todo = frame[has_key & pairs.todo()]
-        found = _merge_first(todo[["pid", "pc", column]], idx.by_name[[column, "code", "paca"]],
-                             [column], [column])
+        found = _merge_first(
+            todo[["pid", "pc", column]], idx.by_name[[column, "code", "paca"]], [column], [column]
+        )
         ids, codes, scores, reasons = [], [], [], []
-        for pid, pc, code, paca, matches in zip(found["pid"], found["pc"], found["code"],
-                                                found["paca"], found["matches"], strict=True):
+        for pid, pc, code, paca, matches in zip(
+            found["pid"], found["pc"], found["code"], found["paca"], found["matches"], strict=True
+        ):
             name = _names([code])[0]
             score = base_score
             if matches == 1:
                 reason = f"commune name matches{note}"
             else:
-                n_paca = int(idx.by_name.loc[idx.by_name[column] == frame.at[pid, column],
-                                             "paca"].sum())
+                n_paca = int(
+                    idx.by_name.loc[idx.by_name[column] == frame.at[pid, column], "paca"].sum()
+                )
                 if paca and n_paca == 1:
                     reason = f"{matches} communes are named like {name}; chose the one in PACA"
                     score *= 0.85
                 else:
-                    reason = (f"{matches} communes are named like {name}; chose the most "
-                              "populated" + (" in PACA" if paca else ""))
+                    reason = (
+                        f"{matches} communes are named like {name}; chose the most "
+                        "populated" + (" in PACA" if paca else "")
+                    )
                     score *= 0.6
             if pc:
-                reason = (f"postcode {pc} does not match the commune name"
-                          if pc in idx.known_postcodes else f"unknown postcode {pc}") + "; " + reason
+                reason = (
+                    (
+                        f"postcode {pc} does not match the commune name"
+                        if pc in idx.known_postcodes
+                        else f"unknown postcode {pc}"
+                    )
+                    + "; "
+                    + reason
+                )
                 score = min(score, 0.7)
             if code in ARRONDISSEMENT_CITIES:
                 reason += "; no arrondissement given: placed at the city's town hall"
@@ -332,18 +378,25 @@ def _resolve(pairs: _Pairs) -> None:
 
     # 6. Postcode alone (also when the name was not recognised).
     todo = frame[has_pc & known_pc & pairs.todo()]
-    found = _merge_first(todo[["pid", "pc", "key", "text"]], idx.by_postcode[["postcode", "code"]],
-                         ["pc"], ["postcode"])
+    found = _merge_first(
+        todo[["pid", "pc", "key", "text"]],
+        idx.by_postcode[["postcode", "code"]],
+        ["pc"],
+        ["postcode"],
+    )
     # The alias rows of arrondissements would count them twice.
     ids, codes, scores, reasons = [], [], [], []
-    for pid, pc, key, text, code in zip(found["pid"], found["pc"], found["key"], found["text"],
-                                        found["code"], strict=True):
+    for pid, pc, key, text, code in zip(
+        found["pid"], found["pc"], found["key"], found["text"], found["code"], strict=True
+    ):
         n = len(set(idx.postcode_choices[pc][1]))
         if n == 1:
             reason, score = f"located by postcode {pc} alone", 0.9
         else:
-            reason = (f"postcode {pc} is shared by {n} communes; chose the most populated, "
-                      f"{_names([code])[0]}")
+            reason = (
+                f"postcode {pc} is shared by {n} communes; chose the most populated, "
+                f"{_names([code])[0]}"
+            )
             score = 0.5
         if key:
             reason = f"commune name {text!r} not recognised; {reason}"
@@ -358,18 +411,22 @@ def _resolve(pairs: _Pairs) -> None:
     todo = frame[has_key & pairs.todo()]
     ids, codes, scores, reasons = [], [], [], []
     for pid, key, text in zip(todo["pid"], todo["key"], todo["text"], strict=True):
-        for choices, where, weight in ((idx.paca_choices, "in PACA", 0.75),
-                                       (idx.national_choices, "in France", 0.6)):
-            best = process.extractOne(key, choices[0], scorer=fuzz.ratio,
-                                      score_cutoff=_CUTOFF_NATIONAL)
+        for choices, where, weight in (
+            (idx.paca_choices, "in PACA", 0.75),
+            (idx.national_choices, "in France", 0.6),
+        ):
+            best = process.extractOne(
+                key, choices[0], scorer=fuzz.ratio, score_cutoff=_CUTOFF_NATIONAL
+            )
             if best is not None:
                 similarity = f"{best[1]:.0f}% similar"
                 score = weight * best[1] / 100
             elif where == "in PACA" and len(key) >= 4:
                 # Short names lose too much ratio to one typo ("Teulon"); one edit in PACA is
                 # still a good guess, the most populated first when several are one edit away.
-                best = process.extractOne(key, choices[0], scorer=Levenshtein.distance,
-                                          score_cutoff=1)
+                best = process.extractOne(
+                    key, choices[0], scorer=Levenshtein.distance, score_cutoff=1
+                )
                 similarity = "one letter apart"
                 score = 0.6
             if best is not None:
@@ -377,8 +434,10 @@ def _resolve(pairs: _Pairs) -> None:
                 ids.append(pid)
                 codes.append(code)
                 scores.append(round(score, 3))
-                reasons.append(f"commune name {text!r} is close to {_names([code])[0]!r} "
-                               f"({similarity}) {where}")
+                reasons.append(
+                    f"commune name {text!r} is close to {_names([code])[0]!r} "
+                    f"({similarity}) {where}"
+                )
                 break
     pairs.set(ids, codes, scores, reasons)
 
@@ -387,8 +446,11 @@ def _resolve(pairs: _Pairs) -> None:
         text, pc = frame.at[pid, "text"], frame.at[pid, "pc"]
         parts = []
         if text:
-            parts.append(f"commune {text!r} not found" if frame.at[pid, "key"]
-                         else f"no commune name in {text!r}")
+            parts.append(
+                f"commune {text!r} not found"
+                if frame.at[pid, "key"]
+                else f"no commune name in {text!r}"
+            )
         if pc:
             parts.append(f"unknown postcode {pc}")
         pairs.reason[pid] = "; ".join(parts) or "no postcode or commune given"
@@ -400,16 +462,18 @@ def _resolve(pairs: _Pairs) -> None:
 
 def _column(frame: pd.DataFrame, name: str, numeric: bool = False) -> pd.Series:
     if name not in frame.columns:
-        return pd.Series(np.nan if numeric else "", index=frame.index,
-                         dtype="float64" if numeric else object)
+        return pd.Series(
+            np.nan if numeric else "", index=frame.index, dtype="float64" if numeric else object
+        )
     col = frame[name]
     if numeric:
         return pd.to_numeric(col, errors="coerce").astype("float64")
     return col.astype(object).where(col.notna(), "").map(str).str.strip()
 
 
-def _distance_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
-                 lon2: np.ndarray) -> np.ndarray:
+def _distance_km(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     """Equirectangular distance: exact enough at the scale of a commune."""
     mean_lat = np.radians((lat1 + lat2) / 2)
     dx = np.radians(lon2 - lon1) * np.cos(mean_lat)
@@ -484,8 +548,9 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
 
     bad_pc = (raw_pc != "").to_numpy() & ~valid_pc.to_numpy()
     if bad_pc.any():
-        note = np.array([f"invalid postcode {p!r} ignored; " for p in raw_pc.to_numpy()[bad_pc]],
-                        dtype=object)
+        note = np.array(
+            [f"invalid postcode {p!r} ignored; " for p in raw_pc.to_numpy()[bad_pc]], dtype=object
+        )
         reason[bad_pc] = note + reason[bad_pc]
 
     precision = np.where(code != "", "municipality", "none").astype(object)
@@ -505,8 +570,11 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         if located.any():
             found, from_polygon = _commune_at(lat[located], lon[located])
             code[located] = found
-            how = np.where(from_polygon, "commune from the polygon holding the point",
-                           "commune from the nearest commune point")
+            how = np.where(
+                from_polygon,
+                "commune from the polygon holding the point",
+                "commune from the nearest commune point",
+            )
             reason[located] = "coordinates provided; " + how.astype(object)
         if trusted.any():
             reason[trusted] = "coordinates provided; commune: " + reason[trusted].astype(str)
@@ -520,9 +588,13 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     known = position >= 0
     table = idx.table
     result = pd.DataFrame(index=frame.index)
-    for out_name, column in (("insee_code", "code_insee"), ("commune", "nom"),
-                             ("department", "departement"), ("epci", "epci_code"),
-                             ("epci_name", "epci_nom")):
+    for out_name, column in (
+        ("insee_code", "code_insee"),
+        ("commune", "nom"),
+        ("department", "departement"),
+        ("epci", "epci_code"),
+        ("epci_name", "epci_nom"),
+    ):
         values = np.full(n, "", dtype=object)
         values[known] = table[column].to_numpy()[position[known]]
         result[out_name] = values
@@ -538,7 +610,8 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         if far.any():
             reason[far] = reason[far].astype(str) + np.array(
                 [f"; the coordinates are {d:.0f} km from its town hall" for d in dist[far]],
-                dtype=object)
+                dtype=object,
+            )
     gazetteer_rows = ~provided
     out_lat[gazetteer_rows] = ref_lat[gazetteer_rows]
     out_lon[gazetteer_rows] = ref_lon[gazetteer_rows]
@@ -556,10 +629,30 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
 # Tables
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "postcode": ("postcode", "code postal", "cp", "code postale", "zip", "zipcode", "zip code",
-                 "postal code", "cod postal", "codepostal", "code_postal"),
-    "commune": ("commune", "ville", "city", "localite", "town", "municipality", "commune input",
-                "nom commune", "libelle commune"),
+    "postcode": (
+        "postcode",
+        "code postal",
+        "cp",
+        "code postale",
+        "zip",
+        "zipcode",
+        "zip code",
+        "postal code",
+        "cod postal",
+        "codepostal",
+        "code_postal",
+    ),
+    "commune": (
+        "commune",
+        "ville",
+        "city",
+        "localite",
+        "town",
+        "municipality",
+        "commune input",
+        "nom commune",
+        "libelle commune",
+    ),
     "latitude": ("latitude", "lat", "y"),
     "longitude": ("longitude", "lon", "lng", "long", "x"),
 }
@@ -577,9 +670,14 @@ def _find_column(frame: pd.DataFrame, field: str, given: str | None) -> str | No
     return None
 
 
-def geocode_table(frame: pd.DataFrame, *, postcode_col: str | None = None,
-                  commune_col: str | None = None, lat_col: str | None = None,
-                  lon_col: str | None = None) -> pd.DataFrame:
+def geocode_table(
+    frame: pd.DataFrame,
+    *,
+    postcode_col: str | None = None,
+    commune_col: str | None = None,
+    lat_col: str | None = None,
+    lon_col: str | None = None,
+) -> pd.DataFrame:
     """Geocode an arbitrary table offline (the ``safi-map geocode`` command).
 
     Columns are found by name (``Code postal``, ``CP``, ``Commune``, ``Ville``, ``Latitude``,
@@ -635,19 +733,25 @@ def geocode_table(frame: pd.DataFrame, *, postcode_col: str | None = None,
         col = frame[name]
         if pd.api.types.is_numeric_dtype(col):
             return col.astype("float64")
-        text = col.astype(object).where(col.notna(), "").map(str).str.replace(",", ".",
-                                                                              regex=False)
+        text = col.astype(object).where(col.notna(), "").map(str).str.replace(",", ".", regex=False)
         return pd.to_numeric(text.str.strip(), errors="coerce")
 
     request = pd.DataFrame(
-        {"postcode": postcode, "commune_input": commune, "latitude": numbers(lat_name),
-         "longitude": numbers(lon_name)},
+        {
+            "postcode": postcode,
+            "commune_input": commune,
+            "latitude": numbers(lat_name),
+            "longitude": numbers(lon_name),
+        },
         index=frame.index,
     )
     located = geocode_offline(request)
     out = frame.copy()
-    renames = {c: f"{c}_input" for c in OUTPUT_COLUMNS
-               if c in out.columns and c not in ("latitude", "longitude")}
+    renames = {
+        c: f"{c}_input"
+        for c in OUTPUT_COLUMNS
+        if c in out.columns and c not in ("latitude", "longitude")
+    }
     out = out.rename(columns=renames)
     for column in OUTPUT_COLUMNS:
         out[column] = located[column]

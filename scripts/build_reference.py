@@ -143,8 +143,13 @@ def _as_lists(value: object) -> object:
     return value
 
 
-def build_geojson(path: Path, keep: list[str], extra: dict[str, dict[str, object]] | None,
-                  sort_key: str, name: str) -> bytes:
+def build_geojson(
+    path: Path,
+    keep: list[str],
+    extra: dict[str, dict[str, object]] | None,
+    sort_key: str,
+    name: str,
+) -> bytes:
     """A compact, deterministic FeatureCollection with only ``keep`` properties."""
     data = json.loads(path.read_text(encoding="utf-8"))
     features = []
@@ -153,7 +158,11 @@ def build_geojson(path: Path, keep: list[str], extra: dict[str, dict[str, object
         if extra:
             props.update(extra.get(str(props[sort_key]), {}))
         features.append(
-            {"type": "Feature", "properties": props, "geometry": _clean_geometry(feature["geometry"])}
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": _clean_geometry(feature["geometry"]),
+            }
         )
     features.sort(key=lambda f: str(f["properties"][sort_key]))
     collection = {"type": "FeatureCollection", "name": name, "features": features}
@@ -163,9 +172,15 @@ def build_geojson(path: Path, keep: list[str], extra: dict[str, dict[str, object
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help="folder holding the source reference files (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default: %(default)s)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=DEFAULT_SOURCE,
+        help="folder holding the source reference files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="output folder (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     source: Path = args.source
     if not (source / "communes_france.csv").is_file():
@@ -176,14 +191,22 @@ def main(argv: list[str] | None = None) -> int:
     outputs = {
         "communes.csv.gz": _gzip_bytes(build_communes(source)),
         "communes_paca.geojson.gz": _gzip_bytes(
-            build_geojson(source / "communes_paca_2026.geojson",
-                          ["code_insee", "type", "nom", "departement", "population"], None,
-                          "code_insee", "communes_paca")
+            build_geojson(
+                source / "communes_paca_2026.geojson",
+                ["code_insee", "type", "nom", "departement", "population"],
+                None,
+                "code_insee",
+                "communes_paca",
+            )
         ),
         "departements_paca.geojson.gz": _gzip_bytes(
-            build_geojson(source / "departements_paca.geojson", ["departement"],
-                          {k: {"nom": v} for k, v in DEPARTMENT_NAMES.items()},
-                          "departement", "departements_paca")
+            build_geojson(
+                source / "departements_paca.geojson",
+                ["departement"],
+                {k: {"nom": v} for k, v in DEPARTMENT_NAMES.items()},
+                "departement",
+                "departements_paca",
+            )
         ),
         "LICENCE-donnees.md": LICENCE.encode("utf-8"),
     }
