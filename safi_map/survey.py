@@ -116,7 +116,7 @@ _ALIASES_BY_FIELD: dict[str, tuple[str, ...]] = {
         "Adresse (rue)", "Adresse de la structure", "Address", "Street", "Street address",
     ),
     "postcode": (
-        "Code postal", "CP", "Code Postal", "Postcode", "Post code", "Postal code", "Zip",
+        "Code postal", "CP", "C.P.", "Code Postal", "Postcode", "Post code", "Postal code", "Zip",
         "Zip code", "Code postal de la structure",
     ),
     "commune": (
@@ -365,7 +365,8 @@ def _cell_text(value: Any) -> str:
     """The text a person sees for a spreadsheet cell value read by calamine.
 
     Numbers lose the ``.0`` that calamine gives integers (a postcode typed as a number reads
-    ``6000``, not ``6000.0``) and otherwise keep their shortest exact form (``43.12``); dates
+    ``6000``, not ``6000.0``) and otherwise show at most 15 significant digits, as Excel and
+    LibreOffice do (``43.12``, and ``0.3`` for the float nearest 0.1 + 0.2); dates
     become ISO 8601 so validation does not have to guess a locale; booleans read as Excel
     shows them (``TRUE``/``FALSE``).
     """
@@ -380,9 +381,9 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
-        if value.is_integer() and abs(value) < 1e16:
+        if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return repr(value)
+        return f"{value:.15g}"  # Excel shows at most 15 significant digits
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -783,6 +784,8 @@ def _sheet_rows(workbook: Any, name: str, where: str) -> list[list[str]]:
 def _read_spreadsheet(
     path: Path, sheet: str | None, user: Mapping[str, str]
 ) -> list[SurveyTable]:
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
     workbook = _open_workbook(path)
     try:
         metadata = list(workbook.sheets_metadata)
@@ -808,12 +811,12 @@ def _read_spreadsheet(
         failures: list[str] = []
         for meta in metadata:
             where = f"{path.name}[{meta.name}]"
-            if "Chart" in str(meta.typ):
-                continue
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue  # chart sheets, dialog sheets, macro sheets: no table there
             rows = _sheet_rows(workbook, meta.name, where)
             if not any(any(r) for r in rows):
                 continue
-            hidden = "Visible" not in str(meta.visible)
+            hidden = meta.visible != SheetVisibleEnum.Visible
             try:
                 table = _table_from_rows(rows, where=where, file=path.name, sheet=meta.name,
                                          user=user)
