@@ -1,9 +1,15 @@
 """safi-map: turn the surveys of the SAFI Tour into a living, filterable map of social-economy
-actors in Provence-Alpes-Côte d'Azur."""
+actors in Provence-Alpes-Côte d'Azur.
+
+The public API is listed in ``__all__``. Heavy modules (geopandas, folium) are imported on first
+use, so ``safi-map --help`` stays quick.
+"""
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, GeocodingError, ReferenceDataError, SafiMapError, SurveyError
 from .report import Report, RowIssue, RowRef
@@ -14,9 +20,28 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
+# name -> module that defines it (imported lazily by __getattr__)
+_LAZY = {
+    "IngestResult": "ingest",
+    "ingest": "ingest",
+    "write_ingest_outputs": "ingest",
+    "geocode_file": "ingest",
+    "geocode_table": "ingest",
+    "geocode_offline": "geocode",
+    "read_survey": "survey",
+    "read_actors": "io",
+    "write_actors": "io",
+    "public_actors": "public",
+    "merge_rows": "merge",
+    "load_taxonomy": "taxonomy",
+    "load_tour": "tour",
+    "build_site": "site",
+}
+
 __all__ = [
     "ConfigError",
     "GeocodingError",
+    "IngestResult",
     "ReferenceDataError",
     "Report",
     "RowIssue",
@@ -25,5 +50,43 @@ __all__ = [
     "Settings",
     "SurveyError",
     "__version__",
+    "build_site",
+    "geocode_file",
+    "geocode_offline",
+    "geocode_table",
+    "ingest",
     "load_settings",
+    "load_taxonomy",
+    "load_tour",
+    "merge_rows",
+    "public_actors",
+    "read_actors",
+    "read_survey",
+    "write_actors",
+    "write_ingest_outputs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'safi_map' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .geocode import geocode_offline
+    from .ingest import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
+    from .io import read_actors, write_actors
+    from .merge import merge_rows
+    from .public import public_actors
+    from .site import build_site
+    from .survey import read_survey
+    from .taxonomy import load_taxonomy
+    from .tour import load_tour

@@ -1,0 +1,31 @@
+"""The public API resolves, and the CLI stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import safi_map
+
+
+def test_every_public_name_resolves():
+    for name in safi_map.__all__:
+        assert getattr(safi_map, name) is not None, name
+
+
+def test_unknown_name_is_an_attribute_error():
+    try:
+        safi_map.nope  # noqa: B018
+    except AttributeError as exc:
+        assert "nope" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected AttributeError")
+
+
+def test_python_m_and_import_do_not_load_geopandas():
+    code = "import sys, safi_map.cli; print('geopandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    help_out = subprocess.run([sys.executable, "-m", "safi_map", "--help"], capture_output=True,
+                              text=True, check=True)
+    assert "build" in help_out.stdout and "ingest" in help_out.stdout
