@@ -1,0 +1,165 @@
+"""One writer for every file of a build: staged in a temporary folder, swapped in atomically.
+
+Why: a site is hundreds to tens of thousands of files. A build that fails half-way (bad data, a
+full disk, Ctrl-C) must not leave a half-written site where the old one was, and two pages that
+claim the same path (two communes slugging to one name, say) are a bug to report, not a file to
+silently overwrite. This follows pelican's ``writers.py`` discipline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+__all__ = ["DuplicatePathError", "Writer"]
+
+logger = logging.getLogger(__name__)
+
+
+class DuplicatePathError(ValueError):
+    """Two outputs of one build claim the same path."""
+
+
+class Writer:
+    """Write a tree of files under ``out_dir`` as one all-or-nothing operation.
+
+    Use as a context manager::
+
+        with Writer(Path("build/site")) as w:
+            w.write_text("index.html", html)
+
+    Files go to a temporary sibling folder of ``out_dir`` (same file system, so the final
+    ``rename`` is atomic). On a clean exit the previous ``out_dir`` is renamed to a backup, the
+    new folder renamed to ``out_dir`` and the backup deleted; on any exception, including
+    ``KeyboardInterrupt``, the temporary folder is removed and ``out_dir`` is left untouched.
+
+    Paths are relative POSIX paths (``"communes/13055-marseille.html"``); absolute paths and
+    ``..`` are refused so nothing escapes the site. Writing a path twice, or two paths that
+    differ only by case (they collide on macOS and Windows hosts), raises
+    :class:`DuplicatePathError`.
+    """
+
+    def __init__(self, out_dir: Path | str) -> None:
+        self.out_dir = Path(out_dir)
+        self._tmp: Path | None = None
+        self._written: dict[str, str] = {}  # casefolded path -> path as written
+        self.bytes_written = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> Writer:
+        parent = self.out_dir.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-", dir=parent))
+        logger.debug("staging build in %s", self._tmp)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    @property
+    def staging_dir(self) -> Path:
+        """The temporary folder being written (only while the writer is open)."""
+        if self._tmp is None:
+            raise RuntimeError("the writer is not open: use it as a context manager")
+        return self._tmp
+
+    def abort(self) -> None:
+        """Drop everything written so far; the previous output stays as it was."""
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            logger.info("build aborted; %s left unchanged", self.out_dir)
+            self._tmp = None
+
+    def commit(self) -> None:
+        """Swap the staged folder in place of ``out_dir`` (rename old -> backup, new -> out)."""
+        tmp = self.staging_dir
+        out = self.out_dir.resolve()
+        backup: Path | None = None
+        if out.exists() or out.is_symlink():
+            if not out.is_dir():
+                self.abort()
+                raise NotADirectoryError(f"output path exists and is not a folder: {str(out)!r}")
+            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            backup.rmdir()  # only reserve the name; rename needs it free
+            os.replace(out, backup)
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            if backup is not None:
+                os.replace(backup, out)
+            self.abort()
+            raise
+        self._tmp = None
+        # The staging folder was made by mkdtemp (mode 0700): give the site usual permissions.
+        out.chmod(0o755)
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+        logger.info("wrote %d files to %s", len(self._written), out)
+
+    # -- writing ---------------------------------------------------------------------------
+    @property
+    def paths(self) -> list[str]:
+        """Every relative path written so far, sorted."""
+        return sorted(self._written.values())
+
+    def _claim(self, rel: str | PurePosixPath) -> Path:
+        """Register ``rel`` and return its absolute staging path (parents created)."""
+        rel_path = PurePosixPath(rel)
+        if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
+            raise ValueError(f"output path must be relative and stay inside the site: {str(rel)!r}")
+        norm = rel_path.as_posix()
+        folded = norm.casefold()
+        if folded in self._written:
+            raise DuplicatePathError(
+                f"two outputs claim the same path {norm!r}"
+                + (f" (already written as {self._written[folded]!r})"
+                   if self._written[folded] != norm else "")
+            )
+        self._written[folded] = norm
+        target = self.staging_dir.joinpath(*rel_path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_bytes(self, rel: str, data: bytes) -> Path:
+        target = self._claim(rel)
+        target.write_bytes(data)
+        self.bytes_written += len(data)
+        return target
+
+    def write_text(self, rel: str, text: str) -> Path:
+        """Write UTF-8 text with ``\\n`` line ends whatever the platform."""
+        return self.write_bytes(rel, text.encode("utf-8"))
+
+    def copy_file(self, rel: str, src: Path | str) -> Path:
+        target = self._claim(rel)
+        shutil.copyfile(src, target)
+        self.bytes_written += target.stat().st_size
+        return target
+
+    def claim(self, rel: str) -> Path:
+        """Reserve ``rel`` for a file that a library writes itself (e.g. GDAL); return its path."""
+        return self._claim(rel)
+
+    def adopt(self, path: Path) -> str:
+        """Register a file that was already written inside the staging folder by other code
+        (e.g. ``maps.copy_assets``); returns its relative path.
+        """
+        rel = Path(path).resolve().relative_to(self.staging_dir.resolve()).as_posix()
+        folded = rel.casefold()
+        if folded in self._written:
+            raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+        self._written[folded] = rel
+        self.bytes_written += Path(path).stat().st_size
+        return rel

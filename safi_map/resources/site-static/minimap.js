@@ -1,0 +1,55 @@
+// Small Leaflet maps of the commune, stop and actor pages.
+// Data comes from <script type="application/json" id="minimap-data"> (escaped by the builder);
+// names are inserted with textContent only, never as HTML.
+(function () {
+  "use strict";
+  var holder = document.getElementById("minimap");
+  var source = document.getElementById("minimap-data");
+  if (!holder || !source || typeof L === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  var points = data.points || [];
+  if (!points.length) { return; }
+
+  var bounds = points.map(function (p) { return [p.lat, p.lon]; });
+  var map = L.map(holder, { scrollWheelZoom: false });
+  // The view must exist before vector layers are added.
+  if (bounds.length === 1) {
+    map.setView(bounds[0], 14);
+  } else {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+  }
+  if (window.SAFI_OUTLINES) {
+    L.geoJSON(window.SAFI_OUTLINES, {
+      interactive: false,
+      style: { color: "#7a8896", weight: 1, fill: true, fillColor: "#f7f7f2", fillOpacity: 1 }
+    }).addTo(map);
+  }
+  L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
+
+  function tip(point) {
+    var box = document.createElement("div");
+    box.className = "minimap-tip";
+    if (point.current) {
+      box.textContent = point.name;
+    } else {
+      var link = document.createElement("a");
+      link.href = point.url;
+      link.textContent = point.name;
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  var current = null;
+  points.forEach(function (p) {
+    var marker = L.circleMarker([p.lat, p.lon], {
+      radius: p.current ? 10 : 7,
+      color: p.current ? "#1d2730" : "#ffffff",
+      weight: p.current ? 3 : 1.5,
+      fillColor: p.colour,
+      fillOpacity: 0.9
+    }).bindPopup(tip(p)).addTo(map);
+    if (p.current) { current = marker; }
+  });
+  if (current) { current.bringToFront(); }
+})();

@@ -1,0 +1,822 @@
+"""The static site: map, directory, a page per commune, theme, stop and actor, statistics, data.
+
+Why it is built this way:
+
+* **Staged build.** Every view of the data is computed first from plain dicts (one pass over the
+  actors, no per-page DataFrame work), then every file goes through one :class:`~._writer.Writer`
+  that refuses duplicate paths and swaps the new site in only when everything succeeded.
+* **Relative links only**, so the site works from ``file://``, from a USB stick at an event and
+  under any sub-path of a static host. Each page knows its ``root`` (``""`` or ``"../"``).
+* **Nothing from a CDN and no inline script**: Leaflet is copied into ``assets/`` and page
+  scripts are files, so a strict Content-Security-Policy meta holds on every page. Data that a
+  script needs travels as JSON in ``<script type="application/json">`` with ``<``, ``>`` and
+  ``&`` escaped.
+* **Only public data.** Everything is read from :func:`safi_map.public.public_actors`, so contact
+  details without consent and the internal ``sources`` column cannot reach a page or a download.
+* **Templates are package files** (Jinja2, autoescape on) that a ``templates/`` folder next to
+  ``safi-map.toml`` can override one by one (datasette's ChoiceLoader pattern).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import jinja2
+import numpy as np
+from markupsafe import Markup
+
+from ._writer import Writer
+from .public import public_actors, safe_url
+from .report import Report
+from .settings import Settings
+from .text import key, slugify
+
+__all__ = ["CSP", "SiteSummary", "build_site", "json_for_script", "make_environment"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` in pages: called as the build advances (the CLI draws a bar)."""
+
+TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILE_ATTRIBUTION = "© contributeurs d'OpenStreetMap"
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: https://tile.openstreetmap.org; connect-src 'self'; font-src 'self'; "
+    "frame-src 'self'; base-uri 'none'; form-action 'none'"
+)
+"""The Content-Security-Policy every page declares: scripts and styles from the site only."""
+
+DEPARTMENTS: dict[str, str] = {
+    "04": "Alpes-de-Haute-Provence",
+    "05": "Hautes-Alpes",
+    "06": "Alpes-Maritimes",
+    "13": "Bouches-du-Rhône",
+    "83": "Var",
+    "84": "Vaucluse",
+}
+
+def _legal_form_labels() -> dict[str, str]:
+    try:
+        from .taxonomy import LEGAL_FORMS
+    except ImportError:  # pragma: no cover - taxonomy is part of the package
+        return {}
+    return dict(LEGAL_FORMS)
+
+PRECISIONS: dict[str, str] = {
+    "provided": "coordonnées fournies",
+    "housenumber": "adresse",
+    "street": "rue",
+    "locality": "lieu-dit",
+    "municipality": "commune",
+    "none": "non localisé",
+}
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_DEFAULT_COLOUR = "#6b6b6b"
+NEARBY = 5
+SIMILAR = 5
+
+
+# --------------------------------------------------------------------------------------------
+# Summary
+# --------------------------------------------------------------------------------------------
+@dataclass
+class SiteSummary:
+    """What a build produced; ``str()`` is the one line the CLI prints at the end."""
+
+    out_dir: Path
+    pages: int = 0
+    files: int = 0
+    actors: int = 0
+    communes: int = 0
+    themes: int = 0
+    stops: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    page_counts: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            f"Built {self.pages} pages ({self.actors} actors, {self.communes} communes, "
+            f"{self.themes} themes, {self.stops} stops) in {self.out_dir}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers usable from templates
+# --------------------------------------------------------------------------------------------
+def json_for_script(data: Any) -> Markup:
+    """JSON safe to place inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``-style escapes so survey text cannot close the
+    element (``</script>``) or open a comment; U+2028/2029 are escaped for old JS parsers.
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return Markup(text)
+
+
+def french_date(value: Any) -> str:
+    """``"2015-09-28"`` -> ``"28 septembre 2015"``; anything else as given."""
+    text = str(value or "")
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    if not m:
+        return text
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not 1 <= month <= 12:
+        return text
+    return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
+
+
+def french_number(value: float | int, digits: int = 0) -> str:
+    """Numbers the French way: narrow no-break space for thousands, comma for decimals."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{french_number(count)} {singular if count <= 1 else (plural_form or singular + 's')}"
+
+
+def _tel_href(phone: str) -> str:
+    digits = re.sub(r"[^\d+]", "", phone or "")
+    return safe_url(f"tel:{digits}") if digits else ""
+
+
+def _mail_href(email: str) -> str:
+    return safe_url(f"mailto:{email}") if email and "@" in email else ""
+
+
+def _display_url(url: str) -> str:
+    return re.sub(r"^https?://", "", url).rstrip("/")
+
+
+def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: package templates, overridable from ``user_templates``.
+
+    Autoescape is on for every template; undefined variables raise, so a typo in an override
+    fails the build instead of publishing an empty field.
+    """
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None and Path(user_templates).is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.PackageLoader("safi_map", "resources/templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["french_date"] = french_date
+    env.filters["number"] = french_number
+    env.filters["json_script"] = json_for_script
+    env.globals["plural"] = plural
+    env.globals["csp"] = CSP
+    return env
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the taxonomy and the tour (duck-typed: objects or dicts)
+# --------------------------------------------------------------------------------------------
+def _get(obj: Any, name: str, default: Any = "") -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _theme_views(taxonomy: Any) -> dict[str, dict[str, Any]]:
+    themes = _get(taxonomy, "themes", None) if not isinstance(taxonomy, list | tuple) else taxonomy
+    if isinstance(themes, Mapping):
+        themes = list(themes.values())
+    out: dict[str, dict[str, Any]] = {}
+    for t in themes or []:
+        slug = str(_get(t, "slug"))
+        if not slug:
+            continue
+        colour = str(_get(t, "colour", "") or _get(t, "color", ""))
+        out[slug] = {
+            "slug": slug,
+            "label": str(_get(t, "label", slug) or slug),
+            "colour": colour if _HEX.match(colour) else _DEFAULT_COLOUR,
+            "icon": str(_get(t, "icon", "") or ""),
+            "url": f"themes/{slugify(slug)}.html",
+        }
+    return out
+
+
+def _vocabulary_labels(taxonomy: Any, *names: str) -> dict[str, str]:
+    """Slug -> label for a vocabulary of the taxonomy (legal forms, resources), if it has one."""
+    labels: dict[str, str] = {}
+    for name in names:
+        vocab = _get(taxonomy, name, None) if not isinstance(taxonomy, list | tuple) else None
+        if isinstance(vocab, Mapping):
+            vocab = [
+                v if not isinstance(v, str) else {"slug": k, "label": v} for k, v in vocab.items()
+            ]
+        for item in vocab or []:
+            if isinstance(item, str):
+                labels.setdefault(item, item)
+            else:
+                slug = str(_get(item, "slug"))
+                if slug:
+                    labels.setdefault(slug, str(_get(item, "label", slug) or slug))
+    return labels
+
+
+def _stop_views(tour: Any) -> dict[str, dict[str, Any]]:
+    stops = _get(tour, "stops", None) if not isinstance(tour, list | tuple) else tour
+    if isinstance(stops, Mapping):
+        stops = list(stops.values())
+    out: dict[str, dict[str, Any]] = {}
+    for s in stops or []:
+        sid = str(_get(s, "id"))
+        if not sid:
+            continue
+        date = _get(s, "date", "")
+        date = date.isoformat() if hasattr(date, "isoformat") else str(date or "")
+        out[sid] = {
+            "id": sid,
+            "town": str(_get(s, "town", sid) or sid),
+            "insee_code": str(_get(s, "insee_code", "") or ""),
+            "date": date,
+            "venue": str(_get(s, "venue", "") or ""),
+            "url": f"etapes/{slugify(sid)}.html",
+        }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The model: every view the pages need, computed once
+# --------------------------------------------------------------------------------------------
+def _str(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+def _list(v: Any) -> list[str]:
+    if isinstance(v, list | tuple | np.ndarray):
+        return [str(x) for x in v if _str(x)]
+    if isinstance(v, str) and v:
+        return [x for x in v.split(";") if x]
+    return []
+
+
+def _float(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f
+
+
+@dataclass
+class _Model:
+    actors: list[dict[str, Any]]
+    themes: dict[str, dict[str, Any]]
+    stops: dict[str, dict[str, Any]]
+    communes: dict[str, dict[str, Any]]
+    by_theme: dict[str, list[int]]
+    by_stop: dict[str, list[int]]
+    by_commune: dict[str, list[int]]
+
+
+def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
+    themes = _theme_views(taxonomy)
+    stops = _stop_views(tour)
+    legal_labels = {**_legal_form_labels(), **_vocabulary_labels(taxonomy, "legal_forms")}
+    resource_labels = _vocabulary_labels(taxonomy, "resources", "needs", "offers")
+
+    cols = [c for c in public.columns if c != public.geometry.name]
+    records = public[cols].to_dict("records")
+    actors: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    for rec in records:
+        aid = _str(rec.get("actor_id"))
+        if not _SAFE_ID.match(aid):
+            raise ValueError(f"actor_id {aid!r} cannot be used in a file name")
+        if aid in seen_ids:
+            raise ValueError(f"actor_id {aid!r} appears twice")
+        seen_ids.add(aid)
+        theme_slugs = _list(rec.get("themes"))
+        for slug in theme_slugs:
+            if slug not in themes:  # a theme the taxonomy does not know: still listed
+                themes[slug] = {"slug": slug, "label": slug, "colour": _DEFAULT_COLOUR,
+                                "icon": "", "url": f"themes/{slugify(slug)}.html"}
+        lat, lon = _float(rec.get("latitude")), _float(rec.get("longitude"))
+        located = math.isfinite(lat) and math.isfinite(lon)
+        website = safe_url(_str(rec.get("website")))
+        if website and not website.lower().startswith(("http://", "https://")):
+            website = ""
+        email = _str(rec.get("email"))
+        phone = _str(rec.get("phone"))
+        legal = _str(rec.get("legal_form"))
+        dep = _str(rec.get("department"))
+        actors.append({
+            "id": aid,
+            "url": f"acteurs/{aid}.html",
+            "name": _str(rec.get("name")) or aid,
+            "sort": key(_str(rec.get("name"))) or aid,
+            "legal_form": legal,
+            "legal_form_label": legal_labels.get(legal, legal),
+            "theme_slugs": theme_slugs,
+            "description": _str(rec.get("description")),
+            "address": _str(rec.get("address")),
+            "postcode": _str(rec.get("postcode")),
+            "commune": _str(rec.get("commune")),
+            "insee_code": _str(rec.get("insee_code")),
+            "department": dep,
+            "department_name": DEPARTMENTS.get(dep, dep),
+            "epci_name": _str(rec.get("epci_name")),
+            "website": website,
+            "website_label": _display_url(website),
+            "email": email,
+            "email_href": _mail_href(email),
+            "phone": phone,
+            "phone_href": _tel_href(phone),
+            "needs": [resource_labels.get(x, x) for x in _list(rec.get("needs"))],
+            "offers": [resource_labels.get(x, x) for x in _list(rec.get("offers"))],
+            "stop_ids": _list(rec.get("stops")),
+            "first_seen": _str(rec.get("first_seen")),
+            "last_seen": _str(rec.get("last_seen")),
+            "siret": _str(rec.get("siret")),
+            "precision": _str(rec.get("geocode_precision")),
+            "precision_label": PRECISIONS.get(_str(rec.get("geocode_precision")), ""),
+            "lat": round(lat, 6) if located else None,
+            "lon": round(lon, 6) if located else None,
+        })
+    for a in actors:
+        a["themes"] = [themes[s] for s in a["theme_slugs"]]
+        a["colour"] = a["themes"][0]["colour"] if a["themes"] else _DEFAULT_COLOUR
+
+    by_theme: dict[str, list[int]] = defaultdict(list)
+    by_stop: dict[str, list[int]] = defaultdict(list)
+    by_commune: dict[str, list[int]] = defaultdict(list)
+    communes: dict[str, dict[str, Any]] = {}
+    order = sorted(range(len(actors)), key=lambda i: (actors[i]["sort"], actors[i]["id"]))
+    for i in order:
+        a = actors[i]
+        for slug in a["theme_slugs"]:
+            by_theme[slug].append(i)
+        for sid in a["stop_ids"]:
+            by_stop[sid].append(i)
+        code = a["insee_code"]
+        if code and re.match(r"^[0-9AB]{5}$", code):
+            by_commune[code].append(i)
+            if code not in communes:
+                name = a["commune"] or code
+                communes[code] = {
+                    "insee_code": code,
+                    "name": name,
+                    "department": a["department"],
+                    "department_name": a["department_name"],
+                    "url": f"communes/{code}-{slugify(name)}.html",
+                    "sort": key(name),
+                }
+    for a in actors:
+        c = communes.get(a["insee_code"])
+        a["commune_url"] = c["url"] if c else ""
+        a["stops"] = [stops.get(s) or {"id": s, "town": s, "date": "", "venue": "", "url": "",
+                                        "insee_code": ""} for s in a["stop_ids"]]
+    for s in stops.values():
+        c = communes.get(s["insee_code"])
+        s["commune_url"] = c["url"] if c else ""
+    return _Model(actors, themes, stops, communes, dict(by_theme), dict(by_stop),
+                  dict(by_commune))
+
+
+def _neighbours(actors: list[dict[str, Any]]) -> None:
+    """Fill ``nearby`` (5 nearest actors) and ``similar`` (5 sharing most themes, nearest first).
+
+    Both use KD-trees on a local equirectangular projection (km), so 50,000 actors cost a
+    second, not n². "Similar" looks among the nearest actors of each of the actor's themes and
+    ranks them by number of shared themes, then distance.
+    """
+    from scipy.spatial import cKDTree
+
+    for a in actors:
+        a["nearby"] = []
+        a["similar"] = []
+    located = [i for i, a in enumerate(actors) if a["lat"] is not None]
+    if len(located) < 2:
+        return
+    lat = np.array([actors[i]["lat"] for i in located])
+    lon = np.array([actors[i]["lon"] for i in located])
+    kx = 111.32 * math.cos(math.radians(float(np.mean(lat))))
+    xy = np.column_stack([lon * kx, lat * 110.57])
+    idx = np.array(located)
+
+    k = min(NEARBY + 1, len(located))
+    dist, nn = cKDTree(xy).query(xy, k=k)
+    for row, i in enumerate(located):
+        out = []
+        for d, j in zip(dist[row], nn[row], strict=True):
+            j = int(idx[j])
+            if j != i and len(out) < NEARBY:
+                out.append((j, float(d)))
+        actors[i]["nearby"] = out
+
+    members: dict[str, list[int]] = defaultdict(list)
+    for p, i in enumerate(located):
+        for slug in actors[i]["theme_slugs"]:
+            members[slug].append(p)
+    candidates: dict[int, dict[int, float]] = defaultdict(dict)
+    for _slug, ps in members.items():
+        if len(ps) < 2:
+            continue
+        parr = np.array(ps)
+        kk = min(SIMILAR * 2 + 1, len(ps))
+        d, nn = cKDTree(xy[parr]).query(xy[parr], k=kk)
+        if kk == 1:
+            d, nn = d[:, None], nn[:, None]
+        for row, p in enumerate(ps):
+            cand = candidates[p]
+            for dd, q in zip(d[row], nn[row], strict=True):
+                q = int(parr[q])
+                if q != p:
+                    cand[q] = float(dd)
+    for p, cand in candidates.items():
+        i = int(idx[p])
+        mine = set(actors[i]["theme_slugs"])
+        ranked = sorted(
+            cand.items(),
+            key=lambda qd: (-len(mine.intersection(actors[int(idx[qd[0]])]["theme_slugs"])),
+                            qd[1], actors[int(idx[qd[0]])]["id"]),
+        )
+        actors[i]["similar"] = [(int(idx[q]), dd) for q, dd in ranked[:SIMILAR]]
+
+
+def _bars(counter: Mapping[str, int], labels: Mapping[str, str] | None = None,
+          urls: Mapping[str, str] | None = None, colours: Mapping[str, str] | None = None,
+          *, order: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of an HTML bar chart: label, count, percentage of the largest, link, colour."""
+    keys = list(order) if order is not None else sorted(
+        counter, key=lambda k: (-counter[k], (labels or {}).get(k, k))
+    )
+    peak = max((counter.get(k, 0) for k in keys), default=0) or 1
+    total = sum(counter.get(k, 0) for k in keys) or 1
+    return [
+        {
+            "key": k,
+            "label": (labels or {}).get(k, k) or "non renseigné",
+            "count": counter.get(k, 0),
+            "width": round(100 * counter.get(k, 0) / peak, 1),
+            "share": round(100 * counter.get(k, 0) / total, 1),
+            "url": (urls or {}).get(k, ""),
+            "colour": (colours or {}).get(k, "#2f5d8a"),
+        }
+        for k in keys
+    ]
+
+
+def _points(actors: list[dict[str, Any]], ids: Iterable[int], root: str,
+            highlight: str = "") -> list[dict[str, Any]]:
+    pts = []
+    for i in ids:
+        a = actors[i]
+        if a["lat"] is None:
+            continue
+        pts.append({"lat": a["lat"], "lon": a["lon"], "name": a["name"],
+                    "url": root + a["url"], "colour": a["colour"],
+                    **({"current": True} if a["id"] == highlight else {})})
+    return pts
+
+
+def _map_data(points: list[dict[str, Any]], root: str) -> dict[str, Any]:
+    return {"points": points, "tiles": TILE_URL, "attribution": TILE_ATTRIBUTION,
+            "outlines": root + "assets/site/departements.js"}
+
+
+# --------------------------------------------------------------------------------------------
+# Assets
+# --------------------------------------------------------------------------------------------
+def _site_static_files() -> list[tuple[str, Any]]:
+    base = resources.files("safi_map") / "resources" / "site-static"
+    out = []
+    for entry in sorted(base.iterdir(), key=lambda e: e.name):
+        if entry.is_file() and not entry.name.startswith("."):
+            out.append((entry.name, entry))
+    return out
+
+
+def _copy_assets(writer: Writer) -> dict[str, str]:
+    """Copy the map's assets (through ``maps.copy_assets``) and the site's own files.
+
+    Returns the root-relative paths of the Leaflet script and stylesheet for the small maps.
+    """
+    found: dict[str, str] = {}
+    copied: list[Path] = []
+    try:
+        from . import maps
+
+        copy = maps.copy_assets
+    except (ImportError, AttributeError):  # maps.py not there: vendor Leaflet ourselves
+        copy = None
+    if copy is not None:
+        copied = list(copy(writer.staging_dir / "assets"))
+        for p in sorted(copied):
+            rel = writer.adopt(p)
+            name = Path(rel).name
+            if name in ("leaflet.js", "leaflet.css") and name not in found:
+                found[name] = rel
+    if "leaflet.js" not in found or "leaflet.css" not in found:
+        import xstatic.pkg.leaflet as xleaflet
+
+        data = Path(xleaflet.BASE_DIR)
+        for src in sorted(data.rglob("*")):
+            if src.is_file() and not src.name.endswith(".map") and "esm" not in src.name:
+                rel = f"assets/site/leaflet/{src.relative_to(data).as_posix()}"
+                writer.copy_file(rel, src)
+                if src.name in ("leaflet.js", "leaflet.css"):
+                    found.setdefault(src.name, rel)
+    for name, entry in _site_static_files():
+        writer.write_bytes(f"assets/site/{name}", entry.read_bytes())
+    writer.write_text("assets/site/departements.js", _outlines_script())
+    return found
+
+
+def _outlines_script() -> str:
+    """Department outlines as a script that sets a global: a base map without the network.
+
+    A script file (not a .json fetched at run time) because ``fetch`` is refused from
+    ``file://`` pages, and the site must work from a folder.
+    """
+    ref = resources.files("safi_map") / "resources" / "reference" / "departements_paca.geojson.gz"
+    try:
+        data = json.loads(gzip.decompress(ref.read_bytes()))
+    except (FileNotFoundError, OSError, ValueError):
+        data = {"type": "FeatureCollection", "features": []}
+    return f"window.SAFI_OUTLINES = {json_for_script(data)};\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Data downloads
+# --------------------------------------------------------------------------------------------
+def _write_downloads(writer: Writer, public: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    from .io import actors_to_geojson, write_actors
+
+    frame = public.sort_values("actor_id", kind="stable").reset_index(drop=True)
+    files = []
+    writer.write_text("donnees/acteurs.geojson", actors_to_geojson(frame))
+    files.append(("donnees/acteurs.geojson", "GeoJSON", "pour les outils web et SIG"))
+    write_actors(frame, writer.claim("donnees/acteurs.csv"), "csv")
+    files.append(("donnees/acteurs.csv", "CSV", "pour les tableurs (UTF-8, séparateur virgule)"))
+    write_actors(frame, writer.claim("donnees/acteurs.gpkg"), "gpkg")
+    files.append(("donnees/acteurs.gpkg", "GeoPackage", "pour QGIS et les SIG"))
+    out = []
+    for rel, fmt, use in files:
+        size = (writer.staging_dir / rel).stat().st_size
+        out.append({"url": rel, "format": fmt, "use": use,
+                    "size": french_number(size / 1024, 0 if size >= 10240 else 1) + " ko"})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Build
+# --------------------------------------------------------------------------------------------
+def build_site(
+    actors: gpd.GeoDataFrame,
+    *,
+    taxonomy: Any,
+    tour: Any,
+    settings: Settings,
+    report: Report | None = None,
+    out_dir: Path,
+    progress: Progress | None = None,
+) -> SiteSummary:
+    """Build the whole static site into ``out_dir``, replacing the previous one atomically.
+
+    Parameters
+    ----------
+    actors
+        The actors GeoDataFrame (canonical columns). It is passed through
+        :func:`~safi_map.public.public_actors` here, so callers cannot forget the consent gate.
+    taxonomy, tour
+        The themes and the stops (``Taxonomy``/``Tour`` objects, or lists of dicts with the
+        same fields).
+    settings
+        Title, ``site_url`` (for the embed snippet and the 404 page) and, through
+        ``config_path``, the ``templates/`` folder that may override the package templates.
+    report
+        The ingest report; its summary is shown on the statistics page.
+    out_dir
+        Destination folder; the previous content is kept if the build fails.
+    progress
+        ``progress(done, total)`` counted in pages, called as pages are written.
+
+    Returns
+    -------
+    SiteSummary
+    """
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    public = public_actors(actors)
+    model = _build_model(public, taxonomy, tour)
+    _neighbours(model.actors)
+    user_templates = (
+        settings.config_path.parent / "templates" if settings.config_path is not None else None
+    )
+    env = make_environment(user_templates)
+    title = settings.title
+    site_url = settings.site_url.strip()
+    if site_url and not site_url.endswith("/"):
+        site_url += "/"
+    summary = SiteSummary(out_dir=out_dir, actors=len(model.actors),
+                          communes=len(model.by_commune), themes=len(model.by_theme),
+                          stops=len(model.stops))
+    pages: Counter[str] = Counter()
+    acts = model.actors
+
+    expected = (len(model.actors) + len(model.by_commune) + len(model.by_theme)
+                + len(model.stops) + 8)
+
+    def emit() -> None:
+        if progress is not None:
+            progress(sum(pages.values()), expected)
+
+    with Writer(out_dir) as writer:
+        assets = _copy_assets(writer)
+        base_ctx: dict[str, Any] = {
+            "site_title": title,
+            "site_url": site_url,
+            "leaflet_js": assets.get("leaflet.js", ""),
+            "leaflet_css": assets.get("leaflet.css", ""),
+        }
+
+        def render(template: jinja2.Template, rel: str, kind: str, *, root: str | None = None,
+                   **ctx: Any) -> None:
+            if root is None:
+                root = "../" * rel.count("/")
+            html = template.render(**base_ctx, root=root, page_path=rel, **ctx)
+            writer.write_text(rel, html)
+            pages[kind] += 1
+
+        downloads = _write_downloads(writer, public)
+
+        # Index pages ------------------------------------------------------------------------
+        themes_sorted = sorted(model.themes.values(), key=lambda t: key(t["label"]))
+        themes_listed = [t for t in themes_sorted if t["slug"] in model.by_theme]
+        stops_sorted = sorted(model.stops.values(), key=lambda s: (s["date"], s["id"]))
+        communes_sorted = sorted(model.communes.values(), key=lambda c: (c["sort"], c["insee_code"]))
+        for c in communes_sorted:
+            c["count"] = len(model.by_commune[c["insee_code"]])
+        theme_counts = {s: len(v) for s, v in model.by_theme.items()}
+        stop_counts = {s: len(model.by_stop.get(s, [])) for s in model.stops}
+
+        header_tpl = env.get_template("_header.html")
+        footer_tpl = env.get_template("_footer.html")
+        header_html = header_tpl.render(**base_ctx, root="", page_path="index.html")
+        footer_html = footer_tpl.render(**base_ctx, root="", page_path="index.html")
+
+        # The map (index) and the embeddable map ----------------------------------------------
+        _write_map_pages(writer, public, taxonomy=taxonomy, tour=tour, title=title,
+                         header_html=header_html, footer_html=footer_html,
+                         env=env, base_ctx=base_ctx, model=model, pages=pages)
+
+        by_dep: Counter[str] = Counter(a["department"] for a in acts)
+        by_legal: Counter[str] = Counter(a["legal_form"] for a in acts)
+        by_precision: Counter[str] = Counter(a["precision"] for a in acts)
+        legal_labels = {a["legal_form"]: a["legal_form_label"] for a in acts}
+        dep_urls = {}
+        stats = {
+            "themes": _bars(theme_counts, {t: model.themes[t]["label"] for t in theme_counts},
+                            {t: model.themes[t]["url"] for t in theme_counts},
+                            {t: model.themes[t]["colour"] for t in theme_counts}),
+            "departments": _bars(by_dep, {d: DEPARTMENTS.get(d, d) for d in by_dep}, dep_urls,
+                                 order=sorted(by_dep)),
+            "legal_forms": _bars(by_legal, legal_labels),
+            "stops": _bars(stop_counts, {s: f"{v['town']} ({french_date(v['date'])})"
+                                         for s, v in model.stops.items()},
+                           {s: v["url"] for s, v in model.stops.items()},
+                           order=[s["id"] for s in stops_sorted]),
+            "communes": _bars({c: len(v) for c, v in model.by_commune.items()},
+                              {c: v["name"] for c, v in model.communes.items()},
+                              {c: v["url"] for c, v in model.communes.items()})[:20],
+            "precision": _bars(by_precision, PRECISIONS, order=[
+                p for p in PRECISIONS if p in by_precision
+            ] + sorted(set(by_precision) - set(PRECISIONS))),
+            "communes_covered": len(model.by_commune),
+            "departments_covered": len([d for d in by_dep if d]),
+            "located": sum(1 for a in acts if a["lat"] is not None),
+            "with_contact": sum(1 for a in acts if a["email"] or a["phone"]),
+        }
+        report_summary = report.summary() if report is not None else None
+        render(env.get_template("statistiques.html"), "statistiques.html", "stats",
+               stats=stats, total=len(acts), report=report_summary, nav="stats")
+        render(env.get_template("annuaire.html"), "annuaire.html", "directory",
+               themes=themes_listed, stops=stops_sorted, communes=communes_sorted,
+               theme_counts=theme_counts, stop_counts=stop_counts, total=len(acts),
+               departments=sorted({c["department"] for c in communes_sorted}),
+               department_names=DEPARTMENTS, nav="annuaire")
+        render(env.get_template("a-propos.html"), "a-propos.html", "about",
+               downloads=downloads, total=len(acts), nav="apropos")
+        render(env.get_template("integrer.html"), "integrer.html", "embed",
+               nav="integrer")
+        render(env.get_template("404.html"), "404.html", "404", root=site_url)
+
+        # Themes -----------------------------------------------------------------------------
+        tpl = env.get_template("theme.html")
+        for t in themes_listed:
+            ids = model.by_theme[t["slug"]]
+            deps = Counter(acts[i]["department"] for i in ids)
+            coms = Counter(acts[i]["insee_code"] for i in ids if acts[i]["insee_code"])
+            render(tpl, t["url"], "theme", theme=t, actors=[acts[i] for i in ids],
+                   departments=_bars(deps, {d: DEPARTMENTS.get(d, d) for d in deps},
+                                     order=sorted(deps)),
+                   communes_count=len(coms), nav="annuaire")
+        emit()
+
+        # Stops ------------------------------------------------------------------------------
+        tpl = env.get_template("etape.html")
+        for s in stops_sorted:
+            ids = model.by_stop.get(s["id"], [])
+            tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
+            root = "../"
+            render(tpl, s["url"], "stop", stop=s, actors=[acts[i] for i in ids],
+                   theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
+                                    {x: model.themes[x]["url"] for x in tc},
+                                    {x: model.themes[x]["colour"] for x in tc}),
+                   map_data=_map_data(_points(acts, ids, root), root), nav="annuaire")
+        emit()
+
+        # Communes ---------------------------------------------------------------------------
+        tpl = env.get_template("commune.html")
+        stops_by_commune: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for s in stops_sorted:
+            if s["insee_code"]:
+                stops_by_commune[s["insee_code"]].append(s)
+        total = len(communes_sorted)
+        for n, c in enumerate(communes_sorted, 1):
+            ids = model.by_commune[c["insee_code"]]
+            tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
+            root = "../"
+            render(tpl, c["url"], "commune", commune=c, actors=[acts[i] for i in ids],
+                   theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
+                                    {x: model.themes[x]["url"] for x in tc},
+                                    {x: model.themes[x]["colour"] for x in tc}),
+                   stops=stops_by_commune.get(c["insee_code"], []),
+                   map_data=_map_data(_points(acts, ids, root), root), nav="annuaire")
+            if n % 200 == 0 or n == total:
+                emit()
+
+        # Actors -----------------------------------------------------------------------------
+        tpl = env.get_template("acteur.html")
+        total = len(acts)
+        for n, a in enumerate(acts, 1):
+            root = "../"
+            ids = [a_i for a_i, _ in a["nearby"]]
+            nearby = [{"actor": acts[j], "km": french_number(d, 1)} for j, d in a["nearby"]]
+            similar = [{"actor": acts[j], "km": french_number(d, 1),
+                        "shared": [model.themes[s] for s in acts[j]["theme_slugs"]
+                                   if s in a["theme_slugs"]]} for j, d in a["similar"]]
+            pts = _points(acts, [n - 1, *ids], root, highlight=a["id"])
+            render(tpl, a["url"], "actor", actor=a, nearby=nearby, similar=similar,
+                   map_data=_map_data(pts, root) if a["lat"] is not None else None,
+                   nav="annuaire")
+            if n % 1000 == 0 or n == total:
+                emit()
+
+        summary.files = len(writer.paths)
+        summary.bytes = writer.bytes_written
+    summary.pages = sum(pages.values())
+    summary.page_counts = dict(sorted(pages.items()))
+    summary.seconds = time.perf_counter() - started
+    logger.info("%s (%.1f s)", summary, summary.seconds)
+    return summary
+
+
+def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any,
+                     title: str, header_html: str, footer_html: str, env: jinja2.Environment,
+                     base_ctx: dict[str, Any], model: _Model, pages: Counter[str]) -> None:
+    """``index.html`` (map + directory) and ``carte-integree.html`` through ``maps``."""
+    from . import maps
+
+    common = dict(taxonomy=taxonomy, tour=tour, title=title, asset_prefix="assets/",
+                  actor_url="acteurs/{actor_id}.html")
+    html = maps.render_map_page(public, header_html=header_html, footer_html=footer_html,
+                                **common)
+    writer.write_text("index.html", html)
+    pages["map"] += 1
+    html = maps.render_map_page(public, embed=True, **common)
+    writer.write_text("carte-integree.html", html)
+    pages["map"] += 1
