@@ -178,9 +178,12 @@ def _commune_boundaries() -> gpd.GeoDataFrame:
 def commune_boundaries() -> gpd.GeoDataFrame:
     """Simplified polygons of the PACA communes (EPSG:4326), Marseille by arrondissement.
 
-    Columns ``code_insee, type, nom, departement, population, geometry``; 962 rows (946
-    communes, Marseille replaced by its 16 arrondissements). Vertices are rounded to 1e-4
-    degree (about 10 m): right for a regional map or a poster, not for cadastral work.
+    Columns ``code_insee, type, nom, departement, population, geometry``; 962 rows: the 946
+    communes (``type`` ``COM``, Marseille whole as ``13055``) and the 16 arrondissements of
+    Marseille (``type`` ``ARM``), which overlap Marseille: keep ``type == "COM"`` for a tiling
+    of the region, or drop ``13055`` for one with Marseille's arrondissements. Vertices are
+    rounded to 1e-4 degree (about 10 m): right for a regional map or a poster, not for
+    cadastral work.
     """
     return _commune_boundaries().copy()
 

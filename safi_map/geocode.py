@@ -159,6 +159,7 @@ def _commune_polygons():  # type: ignore[no-untyped-def]
     import shapely
 
     frame = gazetteer._commune_boundaries()
+    frame = frame[~frame["code_insee"].isin(list(ARRONDISSEMENT_CITIES))]  # arrondissements win
     return shapely.STRtree(frame.geometry.values), frame["code_insee"].to_numpy()
 
 
