@@ -60,6 +60,36 @@ def actor_id_for(nkey: str, place: str) -> str:
     return f"{slug}-{slugify(place or 'na', max_length=12)}"
 
 
+def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
+               links: Iterable[tuple[str, str]] = ()) -> dict[int, str]:
+    """Id of every group: a split's new id, else from its smallest (name, place) key; a group
+    that absorbed others by a manual link keeps the id named first in that link."""
+    keys: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    forced: dict[int, set[str]] = defaultdict(set)
+    for pos, g in enumerate(groups):
+        if split_id.iloc[pos]:
+            forced[g].add(split_id.iloc[pos])
+        else:
+            keys[g].append((rows["_nkey"].iloc[pos], rows["_place"].iloc[pos]))
+    ids: dict[int, str] = {}
+    for g in set(groups):
+        candidates = sorted(forced[g]) + [actor_id_for(*k) for k in sorted(keys[g])[:1]]
+        if forced[g] and keys[g]:
+            candidates = [actor_id_for(*sorted(keys[g])[0]), *sorted(forced[g])]
+        ids[g] = candidates[0]
+    kept_ids = {kept for kept, _ in links}
+    if kept_ids:
+        all_ids: dict[int, set[str]] = defaultdict(set)
+        for pos, g in enumerate(groups):
+            all_ids[g].add(split_id.iloc[pos] or actor_id_for(rows["_nkey"].iloc[pos],
+                                                             rows["_place"].iloc[pos]))
+        for g, names in all_ids.items():
+            chosen = sorted(names & kept_ids)
+            if chosen and ids[g] not in kept_ids:
+                ids[g] = chosen[0]
+    return ids
+
+
 @dataclass
 class MergeResult:
     actors: gpd.GeoDataFrame
@@ -102,7 +132,12 @@ def _union_lists(values: Iterable[object]) -> list[str]:
 
 
 def merge_rows(
-    rows: pd.DataFrame, *, report: Report | None = None, stop_dates: dict[str, str] | None = None
+    rows: pd.DataFrame,
+    *,
+    report: Report | None = None,
+    stop_dates: dict[str, str] | None = None,
+    links: Iterable[tuple[str, str]] = (),
+    splits: dict[str, str] | None = None,
 ) -> MergeResult:
     """Group located row records into actors.
 
@@ -117,6 +152,13 @@ def merge_rows(
     stop_dates
         Stop id -> ISO date; a row's date is the date of its first stop, else its ``survey_date``.
         Dates decide which row is "most recent"; ties go to the later file, then the later row.
+    links
+        Manual merges ``(kept_id, absorbed_id)``: the rows of both actors form one actor, which
+        keeps ``kept_id``. Ids that match no actor are ignored here (the caller reports them).
+    splits
+        Manual splits: source row (``"file:row"``) -> new actor id. Those rows leave the actor the
+        automatic merge put them in and form the actor ``new id`` (rows sharing a new id go
+        together).
     """
     stop_dates = stop_dates or {}
     rows = rows.copy()
@@ -125,6 +167,8 @@ def merge_rows(
         if col not in rows.columns:
             rows[col] = ""
     rows["_nkey"] = rows["name"].map(name_key)
+    splits = splits or {}
+    split_id = rows["source"].astype(str).map(lambda src: splits.get(src, ""))
     place = rows["insee_code"].fillna("").astype(str)
     fallback_place = rows["postcode"].fillna("").astype(str)
     fallback_place = fallback_place.where(fallback_place != "", rows["commune_input"].map(key))
@@ -142,7 +186,11 @@ def merge_rows(
     rows["_pos"] = np.arange(n)
 
     uf = _UnionFind(n)
-    for keys in (rows["siret"].fillna("").astype(str), rows["_nkey"] + "|" + rows["_place"]):
+    # A split row only joins rows split to the same new id: its keys are namespaced by it.
+    siret_keys = rows["siret"].fillna("").astype(str)
+    siret_keys = siret_keys.where((split_id == "") | (siret_keys == ""), split_id + "#" + siret_keys)
+    name_keys = (rows["_nkey"] + "|" + rows["_place"]).where(split_id == "", "#split|" + split_id)
+    for keys in (siret_keys, name_keys):
         first: dict[str, int] = {}
         for pos, k in enumerate(keys):
             if not k or k.startswith("|"):
@@ -151,16 +199,23 @@ def merge_rows(
                 uf.union(first[k], pos)
             else:
                 first[k] = pos
+    links = list(links)
+    if links:
+        # ids of every group, computed as below, so links can name them
+        group_ids = _group_ids(rows, [uf.find(i) for i in range(n)], split_id)
+        by_id = {aid: g for g, aid in group_ids.items()}
+        for kept, absorbed in links:
+            if kept in by_id and absorbed in by_id:
+                uf.union(by_id[kept], by_id[absorbed])
     rows["_group"] = [uf.find(i) for i in range(n)]
+    final_ids = _group_ids(rows, list(rows["_group"]), split_id, links)
 
     # Most recent last: date, then file name, then row number.
     ordered = rows.sort_values(["_date", "_file", "_row", "_pos"], kind="stable")
     records = []
     row_actor: dict[object, str] = {}
     for _, group in ordered.groupby("_group", sort=False):
-        group_keys = sorted(zip(group["_nkey"], group["_place"], strict=True))
-        nkey, gplace = group_keys[0]
-        aid = actor_id_for(nkey, gplace)
+        aid = final_ids[group["_group"].iloc[0]]
         latest = group.iloc[-1]
         rec: dict[str, object] = {"actor_id": aid}
         for col in _LATEST_COLUMNS:

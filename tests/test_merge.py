@@ -125,3 +125,41 @@ def test_long_names_get_a_hash_suffix_and_stay_short():
     aid = actor_id_for("x" * 30 + " " + "y" * 40, "83137")
     assert len(aid) <= 60 and aid.endswith("-83137")
     assert aid != actor_id_for("x" * 30 + " " + "y" * 39 + "z", "83137")
+
+
+def test_manual_link_merges_two_actors_under_the_kept_id():
+    rows = frame(
+        row("Les Jardins du Partage", "83137", src="a.csv:2"),
+        row("Jardin Partagé de Toulon", "83137", src="b.csv:3", stops=("nice",),
+            website="https://jardin.example"),
+        row("Autre", "83137", src="b.csv:4"),
+    )
+    result = merge_rows(rows, stop_dates=STOP_DATES,
+                        links=[("les-jardins-du-partage-83137", "jardin-partage-de-toulon-83137")])
+    ids = list(result.actors["actor_id"])
+    assert ids == ["autre-83137", "les-jardins-du-partage-83137"]
+    kept = result.actors.set_index("actor_id").loc["les-jardins-du-partage-83137"]
+    assert kept["website"] == "https://jardin.example"
+    assert kept["sources"] == ["a.csv:2", "b.csv:3"]
+
+
+def test_manual_split_takes_rows_out_of_an_automatic_merge():
+    rows = frame(
+        row("Épicerie Solidaire", "13208", src="a.csv:2"),
+        row("Epicerie solidaire", "13208", src="b.csv:4", stops=("nice",)),
+        row("Epicerie solidaire", "13208", src="c.csv:5", stops=("gap",)),
+    )
+    result = merge_rows(rows, stop_dates=STOP_DATES,
+                        splits={"b.csv:4": "epicerie-solidaire-du-port-13208",
+                                "c.csv:5": "epicerie-solidaire-du-port-13208"})
+    actors = result.actors.set_index("actor_id")
+    assert list(actors.index) == ["epicerie-solidaire-13208", "epicerie-solidaire-du-port-13208"]
+    assert actors.loc["epicerie-solidaire-13208", "sources"] == ["a.csv:2"]
+    assert actors.loc["epicerie-solidaire-du-port-13208", "stops"] == ["nice", "gap"]
+
+
+def test_links_to_unknown_ids_change_nothing():
+    rows = frame(row("A", "83137", src="a.csv:2"), row("B", "83137", src="a.csv:3"))
+    plain = merge_rows(rows, stop_dates=STOP_DATES).actors
+    linked = merge_rows(rows, stop_dates=STOP_DATES, links=[("a-83137", "zzz")]).actors
+    assert list(plain["actor_id"]) == list(linked["actor_id"]) == ["a-83137", "b-83137"]
