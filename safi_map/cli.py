@@ -58,7 +58,8 @@ def _progress(state: _State) -> Iterator[Callable[[str, int, int], None]]:
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="",
-                                     file=sys.stderr, leave=False, dynamic_ncols=True)
+                                     file=sys.stderr, leave=False, dynamic_ncols=True,
+                                     disable=not sys.stderr.isatty())
         bar.total = total
         bar.n = done
         bar.refresh()

@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
 from .merge import merge_rows
 from .report import Report, RowRef
@@ -120,9 +121,23 @@ def ingest(
     located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
                            report=report, progress=progress)
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
-    merged = merge_rows(located, report=report, stop_dates=stop_dates)
+    corrections = load_corrections(settings.corrections)
+    merged = merge_rows(located, report=report, stop_dates=stop_dates,
+                        links=corrections.links, splits=corrections.splits)
     located["actor_id"] = merged.row_actor
-    actors = merged.actors
+    actors, corrections_log = apply_corrections(merged.actors, corrections,
+                                                merged.ids_before_links)
+    known_sources = set(located["source"].astype(str)) if len(located) else set()
+    for src, new_id in sorted(corrections.splits.items()):
+        if src not in known_sources:
+            corrections_log["unknown"].append({
+                "kind": "split", "actor_id": new_id,
+                "reason": f"no row {src} in the current surveys"})
+    for entry in corrections_log["unknown"]:
+        log.warning("correction [[%s]] for %r not applied: %s", entry["kind"],
+                    entry["actor_id"], entry["reason"])
+    if len(corrections):
+        report.extra["corrections"] = corrections_log
     report.precision_counts = {
         str(k): int(v) for k, v in actors["geocode_precision"].value_counts().items()
     }

@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -94,6 +94,7 @@ def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
 class MergeResult:
     actors: gpd.GeoDataFrame
     row_actor: pd.Series  # actor_id of every input row (same index as the rows)
+    ids_before_links: set[str] = field(default_factory=set)  # to report links to unknown ids
 
 
 class _UnionFind:
@@ -200,10 +201,12 @@ def merge_rows(
             else:
                 first[k] = pos
     links = list(links)
+    ids_before_links: set[str] = set()
     if links:
         # ids of every group, computed as below, so links can name them
         group_ids = _group_ids(rows, [uf.find(i) for i in range(n)], split_id)
         by_id = {aid: g for g, aid in group_ids.items()}
+        ids_before_links = set(by_id)
         for kept, absorbed in links:
             if kept in by_id and absorbed in by_id:
                 uf.union(by_id[kept], by_id[absorbed])
@@ -270,4 +273,5 @@ def merge_rows(
         geometry=gpd.GeoSeries(list(geom), index=frame.index, crs="EPSG:4326"),
         crs="EPSG:4326",
     )
-    return MergeResult(actors=actors, row_actor=pd.Series(row_actor).reindex(rows.index))
+    return MergeResult(actors=actors, row_actor=pd.Series(row_actor).reindex(rows.index),
+                       ids_before_links=ids_before_links or set(actors["actor_id"]))

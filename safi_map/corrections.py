@@ -1,0 +1,207 @@
+"""Manual corrections, keyed by ``actor_id``, applied on every build.
+
+Coordinators fix what the surveys got wrong once, in ``data/corrections.toml``, and the fix
+survives every re-import::
+
+    [[move]]                       # place an actor by hand
+    actor_id = "les-jardins-du-partage-83137"
+    latitude = 43.1249
+    longitude = 5.9301
+
+    [[set]]                        # fix fields (any public field; lists as TOML arrays)
+    actor_id = "recyclerie-du-haut-var-83050"
+    website = "https://recyclerie.example.org"
+    themes = ["economie-circulaire", "insertion"]
+
+    [[hide]]                       # never publish this actor
+    actor_id = "ancienne-structure-04070"
+
+    [[merge]]                      # records the automatic merge missed
+    keep = "epicerie-solidaire-13208"
+    absorb = ["epicerie-sociale-du-8e-13208"]
+
+    [[split]]                      # rows it merged wrongly: they become their own actor
+    actor_id = "epicerie-solidaire-du-port-13208"
+    sources = ["2015-10-15-marseille.xlsx[Feuil1]:14"]
+
+Every entry may carry a ``note``. A correction whose actor no longer exists is reported, never
+silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+from shapely import Point
+
+from .errors import ConfigError
+
+__all__ = ["Corrections", "apply_corrections", "load_corrections"]
+
+_SETTABLE = {
+    "name": str, "legal_form": str, "description": str, "address": str, "postcode": str,
+    "website": str, "email": str, "phone": str, "siret": str, "themes": list, "needs": list,
+    "offers": list, "contact_consent": bool,
+}
+_KINDS = {
+    "move": {"actor_id", "latitude", "longitude", "note"},
+    "set": {"actor_id", "note", *_SETTABLE},
+    "hide": {"actor_id", "note"},
+    "merge": {"keep", "absorb", "note"},
+    "split": {"actor_id", "sources", "note"},
+}
+
+
+@dataclass
+class Corrections:
+    """Parsed corrections; ``path`` is where they come from (for messages)."""
+
+    path: Path | None = None
+    move: list[dict[str, Any]] = field(default_factory=list)
+    set: list[dict[str, Any]] = field(default_factory=list)
+    hide: list[dict[str, Any]] = field(default_factory=list)
+    merge: list[dict[str, Any]] = field(default_factory=list)
+    split: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        return [(m["keep"], a) for m in self.merge for a in m["absorb"]]
+
+    @property
+    def splits(self) -> dict[str, str]:
+        return {src: s["actor_id"] for s in self.split for src in s["sources"]}
+
+    def __len__(self) -> int:
+        return sum(len(getattr(self, k)) for k in _KINDS)
+
+
+def load_corrections(path: str | Path | None) -> Corrections:
+    """Read ``corrections.toml``; a missing file means no corrections."""
+    if path is None or not Path(path).is_file():
+        return Corrections(path=Path(path) if path else None)
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    out = Corrections(path=path)
+    for kind, entries in data.items():
+        if kind not in _KINDS:
+            raise ConfigError(f"{path}: unknown correction [[{kind}]]; expected one of "
+                              + ", ".join(f"[[{k}]]" for k in _KINDS))
+        if not isinstance(entries, list):
+            raise ConfigError(f"{path}: write corrections as [[{kind}]] tables")
+        for i, entry in enumerate(entries, start=1):
+            where = f"{path}: [[{kind}]] entry {i}"
+            unknown = set(entry) - _KINDS[kind]
+            if unknown:
+                raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                                  f"allowed: {', '.join(sorted(_KINDS[kind]))}")
+            _check(kind, entry, where)
+            getattr(out, kind).append(entry)
+    return out
+
+
+def _check(kind: str, entry: dict[str, Any], where: str) -> None:
+    required = {"move": ("actor_id", "latitude", "longitude"), "set": ("actor_id",),
+                "hide": ("actor_id",), "merge": ("keep", "absorb"),
+                "split": ("actor_id", "sources")}[kind]
+    for key in required:
+        if key not in entry:
+            raise ConfigError(f"{where}: {key!r} is required")
+    if kind == "move":
+        lat, lon = entry["latitude"], entry["longitude"]
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in (lat, lon)) or not (
+            -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
+            raise ConfigError(f"{where}: latitude/longitude must be numbers in range")
+    if kind == "set":
+        for key, value in entry.items():
+            expected = _SETTABLE.get(key)
+            if expected and not isinstance(value, expected):
+                raise ConfigError(f"{where}: {key!r} must be a {expected.__name__}")
+    if kind == "merge" and (not isinstance(entry["absorb"], list) or not entry["absorb"]):
+        raise ConfigError(f"{where}: 'absorb' must be a non-empty list of actor ids")
+    if kind == "split" and (not isinstance(entry["sources"], list) or not entry["sources"]):
+        raise ConfigError(f"{where}: 'sources' must be a non-empty list like ['file.csv:12']")
+
+
+def apply_corrections(actors: gpd.GeoDataFrame, corrections: Corrections,
+                      ids_before_links: set[str] | None = None
+                      ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Apply move/set/hide to ``actors`` (merge and split act earlier, in ``merge_rows``;
+    ``ids_before_links`` — from :class:`~safi_map.merge.MergeResult` — tells which merge
+    corrections named actors that exist).
+
+    Returns the corrected actors and a log: ``applied`` (kind, actor_id) and ``unknown``
+    (corrections whose actor does not exist, with the reason).
+    """
+    out = actors.copy()
+    ids = set(out["actor_id"])
+    applied: list[dict[str, str]] = []
+    unknown: list[dict[str, str]] = []
+    index = {aid: i for i, aid in zip(out.index, out["actor_id"], strict=True)}
+
+    def missing(kind: str, aid: str) -> bool:
+        if aid in ids:
+            return False
+        unknown.append({"kind": kind, "actor_id": aid,
+                        "reason": "no actor with this id in the current data"})
+        return True
+
+    before = ids if ids_before_links is None else ids_before_links
+    for entry in corrections.merge:
+        keep = entry["keep"]
+        if missing("merge", keep):
+            continue
+        for aid in entry["absorb"]:
+            if aid not in before:
+                unknown.append({"kind": "merge", "actor_id": aid,
+                                "reason": f"no actor with this id to merge into {keep!r}"})
+            elif aid in ids:
+                unknown.append({"kind": "merge", "actor_id": aid,
+                                "reason": f"could not be merged into {keep!r}"})
+            else:
+                applied.append({"kind": "merge", "actor_id": f"{aid} -> {keep}"})
+    for entry in corrections.split:
+        if not missing("split", entry["actor_id"]):
+            applied.append({"kind": "split", "actor_id": entry["actor_id"]})
+    for entry in corrections.move:
+        aid = entry["actor_id"]
+        if missing("move", aid):
+            continue
+        i = index[aid]
+        out.loc[i, "latitude"] = float(entry["latitude"])
+        out.loc[i, "longitude"] = float(entry["longitude"])
+        out.loc[i, "geocode_precision"] = "provided"
+        out.loc[i, "geocode_source"] = "correction"
+        out.loc[i, "geocode_score"] = 1.0
+        out.loc[i, out.geometry.name] = Point(float(entry["longitude"]), float(entry["latitude"]))
+        applied.append({"kind": "move", "actor_id": aid})
+    for entry in corrections.set:
+        aid = entry["actor_id"]
+        if missing("set", aid):
+            continue
+        i = index[aid]
+        for key, value in entry.items():
+            if key in _SETTABLE:
+                out.at[i, key] = list(value) if isinstance(value, list) else value
+        applied.append({"kind": "set", "actor_id": aid})
+    hidden = []
+    for entry in corrections.hide:
+        aid = entry["actor_id"]
+        if missing("hide", aid):
+            continue
+        hidden.append(aid)
+        applied.append({"kind": "hide", "actor_id": aid})
+    if hidden:
+        out = out[~out["actor_id"].isin(hidden)]
+    log = {"applied": sorted(applied, key=lambda d: (d["kind"], d["actor_id"])),
+           "unknown": sorted(unknown, key=lambda d: (d["kind"], d["actor_id"])),
+           "hidden": sorted(hidden)}
+    return out.reset_index(drop=True), log
