@@ -534,6 +534,11 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     valid_pc = raw_pc.str.fullmatch(r"\d{5}").fillna(False).astype(bool)
     postcode = raw_pc.where(valid_pc, "")
     text = _column(frame, "commune_input")
+    # A bare postcode typed in the commune cell is the postcode.
+    pc_in_text = (postcode == "") & text.str.fullmatch(r"\d{5}").fillna(False).astype(bool)
+    if pc_in_text.any():
+        postcode = postcode.where(~pc_in_text, text)
+        text = text.where(~pc_in_text, "")
     lat = _column(frame, "latitude", numeric=True).to_numpy()
     lon = _column(frame, "longitude", numeric=True).to_numpy()
 
