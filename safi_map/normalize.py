@@ -74,6 +74,8 @@ _PLACEHOLDERS = frozenset(
     }
 )
 
+_PLACEHOLDER_MAX = 2 * max(map(len, _PLACEHOLDERS))
+
 
 def is_placeholder(text: str) -> bool:
     """True for cells that mean "no value" (``-``, ``néant``, ``N/A``, ``aucun``...).
@@ -81,6 +83,9 @@ def is_placeholder(text: str) -> bool:
     Contact fields use it so that a "non" in the website column is read as an empty cell rather
     than reported as an invalid URL.
     """
+    text = text.strip()
+    if len(text) > _PLACEHOLDER_MAX or any(c.isdigit() or c == "@" for c in text):
+        return text == "0"  # the only placeholder with a digit; fast path for real values
     return key(text) in _PLACEHOLDERS
 
 

@@ -48,6 +48,7 @@ _ICON = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Fuzzy matching only for values long enough that a typo cannot turn one word into another.
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_CUTOFF = 88.0
+_ARTICLE = re.compile(r"^(?:un|une|des|du|de la|de l|de|d|le|la|les|l)\s+")
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,13 @@ class _Matcher:
         self.terms = sorted(self.exact, key=lambda t: (-len(t), t))
         self._patterns = [(t, re.compile(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])"))
                           for t in self.terms]
+
+    def lookup(self, k: str) -> str | None:
+        """The slug ``k`` names exactly, also without a leading article ("un local")."""
+        found = self.exact.get(k)
+        if found is None:
+            found = self.exact.get(_ARTICLE.sub("", k))
+        return found
 
     def contained(self, k: str) -> list[str]:
         """Slugs of every term found as whole words in ``k``, in order of appearance."""
@@ -165,8 +173,9 @@ class Taxonomy:
         k = key(value)
         if not k:
             return []
-        if k in self._themes.exact:
-            return [self._themes.exact[k]]
+        exact = self._themes.lookup(k)
+        if exact:
+            return [exact]
         found = self._themes.contained(k)
         if found:
             return found
@@ -213,8 +222,9 @@ class Taxonomy:
             k = key(value)
             if not k:
                 continue
-            if k in self._resources.exact:
-                tags.append(self._resources.exact[k])
+            exact = self._resources.lookup(k)
+            if exact:
+                tags.append(exact)
                 continue
             found = self._resources.contained(k)
             if not found:
