@@ -104,18 +104,20 @@ _online_option = click.option(
 )
 _refresh_option = click.option("--refresh", is_flag=True,
                                help="With --online, ask the provider again instead of the cache.")
+_force_option = click.option("--force", is_flag=True,
+                             help="Redo every file instead of reusing unchanged ones' rows.")
 _strict_option = click.option("--strict", is_flag=True,
                               help="Exit with code 1 when any row is rejected.")
 
 
 def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
-                online: bool | None, refresh: bool) -> Any:
+                online: bool | None, refresh: bool, force: bool = False) -> Any:
     from .ingest import ingest
 
     with _progress(state) as progress:
         try:
             return ingest(list(surveys) or None, settings=settings, online=online,
-                          refresh=refresh, progress=progress)
+                          refresh=refresh, force=force, progress=progress)
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None
         except SafiMapError as exc:
@@ -125,6 +127,9 @@ def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
 def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None:
     report = result.report
     s = report.summary()
+    if result.files_reused:
+        state.echo(f"{result.files_reused} unchanged survey file(s) reused from the cache "
+                   "(--force to redo them).")
     state.echo(
         f"Read {s['rows_read']} rows from {len(report.files)} table(s): "
         f"{s['actors']} actors published, {s['merged_rows']} rows merged into them, "
@@ -160,16 +165,17 @@ def _exit_code(result: Any, strict: bool) -> int:
               help="Output folder (default: build).")
 @_online_option
 @_refresh_option
+@_force_option
 @_strict_option
 @click.pass_obj
 def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
-           online: bool | None, refresh: bool, strict: bool) -> None:
+           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
     """Read, validate, geocode and merge SURVEYS into build/actors.gpkg (+ .geojson, .csv)
     and build/ingest-report.json. SURVEYS are files or folders (default: data/surveys)."""
     from .ingest import write_ingest_outputs
 
     settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
-    result = _run_ingest(state, settings, surveys, online, refresh)
+    result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out)
     _print_ingest_summary(state, result, written[-1])
     state.echo(f"Wrote {', '.join(str(p) for p in written[:-1])}")
@@ -183,17 +189,18 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
               help="Output folder (default: build); the site goes to OUT/site.")
 @_online_option
 @_refresh_option
+@_force_option
 @_strict_option
 @click.pass_obj
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
-          online: bool | None, refresh: bool, strict: bool) -> None:
+          online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
     """Ingest SURVEYS and build the static site in build/site (the main job)."""
     from .ingest import write_ingest_outputs
     from .site import build_site
 
     started = time.perf_counter()
     settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
-    result = _run_ingest(state, settings, surveys, online, refresh)
+    result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out)
     _print_ingest_summary(state, result, written[-1])
     with _progress(state) as progress:

@@ -6,8 +6,10 @@ published, merged into another record or rejected with its reason in the report.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import pickle
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,8 @@ class IngestResult:
     tour: Any
     settings: Settings
     files: list[Path] = field(default_factory=list)
+    files_reused: int = 0
+    """Survey files whose cached rows were reused (unchanged since the last run)."""
 
     @property
     def ok(self) -> bool:
@@ -70,9 +74,14 @@ def ingest(
     tour: Any = None,
     online: bool | None = None,
     refresh: bool = False,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> IngestResult:
     """Read, validate, geocode and merge survey files into actors.
+
+    Each survey file's validated, geocoded rows are cached under ``<out>/cache`` keyed by the
+    file's content, the taxonomy, the tour and the settings that affect them, so a rebuild after
+    a new stop only reads and geocodes the new file (``force=True`` redoes everything).
 
     Parameters
     ----------
@@ -86,9 +95,7 @@ def ingest(
     refresh
         With ``online``, ask the provider again instead of using the cache.
     """
-    from .geocode import geocode_offline
-    from .survey import iter_survey_files, read_survey
-    from .validate import validate_table
+    from .survey import iter_survey_files
 
     settings = settings or load_settings()
     if taxonomy is None or tour is None:
@@ -96,30 +103,26 @@ def ingest(
         taxonomy = taxonomy if taxonomy is not None else loaded_taxonomy
         tour = tour if tour is not None else loaded_tour
     paths = list(iter_survey_files(list(surveys) if surveys else settings.surveys))
+    use_online = settings.online if online is None else online
+    cache = _PartCache(settings, use_online, enabled=not force)
     report = Report()
     frames: list[pd.DataFrame] = []
     for i, path in enumerate(paths):
         if progress:
             progress("read", i, len(paths))
-        try:
-            tables = read_survey(path, aliases=settings.columns)
-        except SurveyError as exc:
-            log.error("%s", exc)
-            report.files.append({"file": path.name, "error": str(exc)})
-            continue
-        for table in tables:
-            report.rows_read += len(table.frame)
-            report.blank_rows += table.blank_rows
-            report.files.append(_file_entry(path, table))
-            records = validate_table(table, taxonomy=taxonomy, tour=tour, report=report)
-            if len(records):
-                frames.append(records)
+        part = cache.get(path)
+        if part is None:
+            part = _ingest_file(path, settings=settings, taxonomy=taxonomy, tour=tour,
+                                online=use_online, refresh=refresh, progress=progress)
+            cache.put(path, part)
+        part.add_to(report)
+        if len(part.rows):
+            frames.append(part.rows)
     if progress:
         progress("read", len(paths), len(paths))
+    cache.prune()
 
-    rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
-    located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
-                           report=report, progress=progress)
+    located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
     corrections = load_corrections(settings.corrections)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
@@ -145,7 +148,114 @@ def ingest(
         raise AssertionError("ingest lost track of some rows; please report this bug")
     log.info("ingest: %s", report.summary())
     return IngestResult(actors=actors, rows=located, report=report, taxonomy=taxonomy, tour=tour,
-                        settings=settings, files=paths)
+                        settings=settings, files=paths, files_reused=cache.hits)
+
+
+@dataclass
+class _FilePart:
+    """What one survey file contributes: its rows and its entries in the report."""
+
+    rows: pd.DataFrame
+    report: Report
+
+    def add_to(self, report: Report) -> None:
+        report.files.extend(self.report.files)
+        report.issues.extend(self.report.issues)
+        report.rows_read += self.report.rows_read
+        report.blank_rows += self.report.blank_rows
+        report.rejected.update(self.report.rejected)
+
+
+def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, online: bool,
+                 refresh: bool, progress: Progress | None) -> _FilePart:
+    from .survey import read_survey
+    from .validate import validate_table
+
+    report = Report()
+    frames = []
+    try:
+        tables = read_survey(path, aliases=settings.columns)
+    except SurveyError as exc:
+        log.error("%s", exc)
+        report.files.append({"file": path.name, "error": str(exc)})
+        return _FilePart(_empty_rows(), report)
+    for table in tables:
+        report.rows_read += len(table.frame)
+        report.blank_rows += table.blank_rows
+        report.files.append(_file_entry(path, table))
+        records = validate_table(table, taxonomy=taxonomy, tour=tour, report=report)
+        if len(records):
+            frames.append(records)
+    rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
+    located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
+                           report=report, progress=progress)
+    return _FilePart(located, report)
+
+
+class _PartCache:
+    """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
+
+    VERSION = 1
+
+    def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
+        self.folder = settings.out / "cache"
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+        self.used: set[str] = set()
+        h = hashlib.sha256()
+        for extra in (settings.taxonomy, settings.tour):
+            h.update(extra.read_bytes() if extra.is_file() else b"-")
+        h.update(json.dumps([self.VERSION, _package_version(), sorted(settings.columns.items()),
+                             online, settings.provider if online else ""]).encode())
+        self.context = h.hexdigest()
+
+    def _key(self, path: Path) -> str:
+        h = hashlib.sha256(self.context.encode())
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+        return h.hexdigest()[:32]
+
+    def get(self, path: Path) -> _FilePart | None:
+        if not path.is_file():
+            return None
+        key = self._key(path)
+        self.used.add(key)
+        target = self.folder / f"{key}.pkl"
+        if self.enabled and target.is_file():
+            try:
+                with target.open("rb") as fh:
+                    part = pickle.load(fh)
+                self.hits += 1
+                log.debug("%s: unchanged, reusing cached rows", path.name)
+                return part  # type: ignore[no-any-return]
+            except Exception:  # a stale or truncated cache file: redo the work
+                log.debug("%s: unreadable cache entry, redoing", path.name)
+        self.misses += 1
+        return None
+
+    def put(self, path: Path, part: _FilePart) -> None:
+        if not path.is_file() or any(f.get("error") for f in part.report.files):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        key = self._key(path)
+        tmp = self.folder / f"{key}.tmp"
+        with tmp.open("wb") as fh:
+            pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.folder / f"{key}.pkl")
+
+    def prune(self) -> None:
+        """Remove cache entries that no current survey file uses."""
+        if self.folder.is_dir():
+            for entry in self.folder.glob("*.pkl"):
+                if entry.stem not in self.used:
+                    entry.unlink(missing_ok=True)
+
+
+def _package_version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def geocode_rows(
