@@ -316,17 +316,26 @@ def _resolve(pairs: _Pairs) -> None:
             if not choices:
                 continue
             best = process.extractOne(key, choices[0], scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is not None:
+                similarity = f"{best[1]:.0f}% similar"
+                score = weight * best[1] / 100
+            elif scope == "postcode" and len(key) >= 3:
+                # Among the few communes of one postcode, one edit is telling even in a short
+                # name ("Ozd" for Oze) whose ratio falls below the cutoff.
+                best = process.extractOne(
+                    key, choices[0], scorer=Levenshtein.distance, score_cutoff=1
+                )
+                similarity, score = "one letter apart", 0.7
             if best is None:
                 continue
             code = choices[1][best[2]]
             where = f"postcode {pc}" if scope == "postcode" else f"department {group}"
             ids.append(pid)
             codes.append(code)
-            scores.append(round(weight * best[1] / 100, 3))
+            scores.append(round(score, 3))
             reasons.append(
                 f"commune name {frame.at[pid, 'text']!r} is close to "
-                f"{_names([code])[0]!r} ({best[1]:.0f}% similar) among the communes "
-                f"of {where}"
+                f"{_names([code])[0]!r} ({similarity}) among the communes of {where}"
             )
         pairs.set(ids, codes, scores, reasons)
 
