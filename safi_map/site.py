@@ -50,12 +50,23 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in pages: called as the build advances (the CLI draws a bar)."""
 
-TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-TILE_ATTRIBUTION = "© contributeurs d'OpenStreetMap"
+def _base_map() -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The tile layer of the small maps and the image sources it needs: the map's own."""
+    try:
+        from .maps import BASE_MAPS, CSP_IMG_SOURCES
+
+        return dict(BASE_MAPS[0]), tuple(CSP_IMG_SOURCES)
+    except (ImportError, AttributeError, IndexError):  # pragma: no cover - maps is packaged
+        return ({"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "",
+                 "attribution": "© contributeurs d'OpenStreetMap", "max_zoom": 19},
+                ("'self'", "data:", "https://tile.openstreetmap.org"))
+
+
+BASE_MAP, _IMG_SOURCES = _base_map()
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data: https://tile.openstreetmap.org; connect-src 'self'; font-src 'self'; "
+    f"img-src {' '.join(_IMG_SOURCES)}; connect-src 'self'; font-src 'self'; "
     "frame-src 'self'; base-uri 'none'; form-action 'none'"
 )
 """The Content-Security-Policy every page declares: scripts and styles from the site only."""
@@ -90,6 +101,9 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DEFAULT_COLOUR = "#6b6b6b"
+_MAP_MAIN_ID = "safi-main"
+"""``id`` of the ``<main>`` element of the map page (``maps.render_map_page``): the skip link's
+target there."""
 NEARBY = 5
 SIMILAR = 5
 
@@ -503,8 +517,10 @@ def _points(actors: list[dict[str, Any]], ids: Iterable[int], root: str,
 
 
 def _map_data(points: list[dict[str, Any]], root: str) -> dict[str, Any]:
-    return {"points": points, "tiles": TILE_URL, "attribution": TILE_ATTRIBUTION,
-            "outlines": root + "assets/site/departements.js"}
+    return {"points": points, "tiles": BASE_MAP.get("url", ""),
+            "subdomains": BASE_MAP.get("subdomains", ""),
+            "attribution": BASE_MAP.get("attribution", ""),
+            "max_zoom": BASE_MAP.get("max_zoom", 19)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -685,8 +701,10 @@ def build_site(
 
         header_tpl = env.get_template("_header.html")
         footer_tpl = env.get_template("_footer.html")
-        header_html = header_tpl.render(**base_ctx, root="", page_path="index.html")
-        footer_html = footer_tpl.render(**base_ctx, root="", page_path="index.html")
+        map_ctx = {**base_ctx, "root": "", "page_path": "index.html", "nav": "carte",
+                   "in_map_page": True, "skip_target": _MAP_MAIN_ID}
+        header_html = header_tpl.render(**map_ctx)
+        footer_html = footer_tpl.render(**map_ctx)
 
         # The map (index) and the embeddable map ----------------------------------------------
         _write_map_pages(writer, public, taxonomy=taxonomy, tour=tour, title=title,
@@ -799,6 +817,8 @@ def build_site(
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     summary.pages = sum(pages.values())
+    if progress is not None:
+        progress(summary.pages, summary.pages)
     summary.page_counts = dict(sorted(pages.items()))
     summary.seconds = time.perf_counter() - started
     logger.info("%s (%.1f s)", summary, summary.seconds)

@@ -24,7 +24,13 @@
       style: { color: "#7a8896", weight: 1, fill: true, fillColor: "#f7f7f2", fillOpacity: 1 }
     }).addTo(map);
   }
-  L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
+  if (data.tiles) {
+    L.tileLayer(data.tiles, {
+      maxZoom: data.max_zoom || 19,
+      subdomains: data.subdomains || "abc",
+      attribution: data.attribution
+    }).addTo(map);
+  }
 
   function tip(point) {
     var box = document.createElement("div");
