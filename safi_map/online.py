@@ -120,6 +120,8 @@ class RetryPolicy:
     tries
         Requests per row at most, for transient faults (timeout, HTTP 429, HTTP 5xx). A refused
         connection or a DNS failure is not retried within the row: the next row is the retry.
+        After a failed row, the following rows get one request each until one succeeds, so a
+        dead service costs about ``(tries + unreachable_after - 1) x timeout`` at worst.
     backoff
         Seconds before the second try, doubled for each further try (exponential backoff);
         an HTTP 429 ``Retry-After`` longer than that is honoured.
@@ -173,7 +175,7 @@ class OnlineStats:
         """Rows that failed, all kinds together."""
         return sum(self.failed.values())
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (sorted ``failed`` kinds) for the ingest report."""
         data = asdict(self)
         data["failed"] = {k: self.failed[k] for k in sorted(self.failed)}
@@ -338,7 +340,8 @@ def _nominatim_candidates(payload: Any, query: str) -> list[_Candidate]:
     for item in payload:
         if not isinstance(item, dict) or "lat" not in item or "lon" not in item:
             raise _Malformed("Nominatim result without lat/lon")
-        address = item.get("address") if isinstance(item.get("address"), dict) else {}
+        details = item.get("address")
+        address: dict[str, Any] = details if isinstance(details, dict) else {}
         cities = tuple(_text(address.get(k)) for k in _NOMINATIM_CITY_KEYS if address.get(k))
         if not cities and address.get("municipality"):
             cities = (_text(address["municipality"]),)
@@ -641,10 +644,11 @@ class _Asker:
         self.stats = stats
         self.last_error = ""
 
-    def ask(self, query: str) -> tuple[Any, str, int]:
-        """``(payload, "", tries)`` on an answer, ``(None, failure kind, tries)`` otherwise."""
+    def ask(self, query: str, tries: int) -> tuple[Any, str, int]:
+        """``(payload, "", tries used)`` on an answer, ``(None, failure kind, tries used)``
+        otherwise; transient faults are retried up to ``tries`` requests in all."""
         kind = "malformed"
-        for attempt in range(self.policy.tries):
+        for attempt in range(tries):
             self.stats.requests += 1
             try:
                 payload = self.provider.fetch(query)
@@ -660,14 +664,14 @@ class _Asker:
                     attempt + 1,
                     self.last_error,
                 )
-                if kind not in _RETRIED or attempt + 1 == self.policy.tries:
+                if kind not in _RETRIED or attempt + 1 == tries:
                     return None, kind, attempt + 1
                 wait = self.policy.backoff * 2**attempt
                 retry_after = getattr(exc, "retry_after", None)
                 if kind == "http_429" and retry_after:
                     wait = max(wait, float(retry_after))
                 time.sleep(min(wait, self.policy.max_wait))
-        return None, kind, self.policy.tries  # pragma: no cover - the loop always returns
+        return None, kind, tries  # pragma: no cover - the loop always returns
 
 
 # --------------------------------------------------------------------------------------------
@@ -844,7 +848,11 @@ def geocode_online(
                 reason[i] = f"online: not asked, {provider.name} unreachable"
             else:
                 stats.queried += 1
-                payload, kind, tries = asker.ask(query)
+                # Retries are for blips: while rows keep failing, one request per row is
+                # enough to tell whether the service is back.
+                payload, kind, tries = asker.ask(
+                    query, policy.tries if failures_in_a_row == 0 else 1
+                )
                 if payload is None:
                     stats.failed[kind] += 1
                     failures_in_a_row += 1
