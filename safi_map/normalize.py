@@ -484,7 +484,7 @@ def normalize_phone(text: str) -> Normalized[str]:
             if len(national) == 10 and national.startswith("0"):
                 national = national[1:]
             digits = "0" + national
-        elif 8 <= len(digits) <= 15:
+        elif 8 <= len(digits) <= 15 and digits[0] != "0":  # country codes start with 1-9
             notes.append(Note("phone.foreign", f"foreign number kept as '+{digits}'"))
             return "+" + digits, notes
         else:
@@ -645,7 +645,7 @@ _MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
 }
-_FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: er)? ([a-z]+) (\d{4})$")
+_FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})$")
 
 
 def parse_date(text: str) -> Normalized[str]:

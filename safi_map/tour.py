@@ -99,18 +99,18 @@ class Tour:
     def stop_from_file_name(self, path: str | Path) -> Stop | None:
         """The stop whose id appears in the file name as whole dash-separated words.
 
-        The longest id wins (``la-seyne-sur-mer`` over ``la-seyne``). Failing that, a date in
-        the name (``2015-09-28``) that only one stop has.
+        An id nested in a longer one that also matches loses (``la-seyne-sur-mer`` over
+        ``la-seyne``); two unrelated ids are ambiguous (None). Failing any id, a date in the name
+        (``2015-09-28``) that only one stop has.
         """
         stem = slugify(Path(path).stem, max_length=1000)
         padded = f"-{stem}-"
         hits = [s for s in self.stops if f"-{s.id}-" in padded]
         if hits:
-            longest = max(len(s.id) for s in hits)
-            best = [s for s in hits if len(s.id) == longest]
-            if len(best) == 1:
-                return best[0]
-            return None
+            # Drop ids nested in a longer hit ("la-seyne" inside "la-seyne-sur-mer-2").
+            best = [s for s in hits
+                    if not any(o.id != s.id and f"-{s.id}-" in f"-{o.id}-" for o in hits)]
+            return best[0] if len(best) == 1 else None
         dates = set(_dates_in(Path(path).stem))
         on_date = [s for s in self.stops if s.date in dates]
         return on_date[0] if len(on_date) == 1 else None
