@@ -682,28 +682,37 @@ def _sniff_separator(text: str, user: Mapping[str, str]) -> str:
     """Pick the separator under which the file looks most like a table.
 
     csv.Sniffer is misled by commas inside French sentences, so each candidate is scored on
-    what matters: how many known headers its header row yields, then how many of the first
-    records share the most common field count (which must be at least 2).
+    what matters. First, whether it yields a header row (two recognized headers); then how
+    many of the following records have exactly that row's width; then how early that row
+    comes; then how many headers it recognizes. Without a header under any candidate: how many records share the most common
+    field count (at least 2). A single-column file gets the separator that occurs least.
     """
-    scores: dict[str, tuple[int, int, int]] = {}
+    scores: dict[str, tuple[int, int, int, int]] = {}
     for sep in _SEPARATORS:
         try:
             records = _parse(text, sep, _SNIFF_RECORDS)
         except csv.Error:
             continue
-        recognized = max(
-            (len(_header_fields([clean_cell(c) for c in r], user))
-             for r in records[:_HEADER_SCAN_ROWS]),
-            default=0,
-        )
-        counts = Counter(len(r) for r in records if any(c.strip() for c in r))
-        mode, consistent = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(0, 0))
-        scores[sep] = (recognized if recognized >= 2 else 0, consistent if mode >= 2 else 0, mode)
+        filled = [r for r in records if any(c.strip() for c in r)]
+        header = None
+        for i, r in enumerate(filled[:_HEADER_SCAN_ROWS]):
+            fields = _header_fields([clean_cell(c) for c in r], user)
+            if len(fields) >= 2:
+                header = (i, len(fields))
+                break
+        if header is not None:
+            at, recognized = header
+            width = len(filled[at])
+            same = sum(len(r) == width for r in filled[at + 1 :])
+            scores[sep] = (1, same, -at, recognized)
+        else:
+            counts = Counter(len(r) for r in filled)
+            mode, same = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(0, 0))
+            scores[sep] = (0, same if mode >= 2 else 0, 0, mode)
     if not scores:
         return ";"
-    best = max(_SEPARATORS, key=lambda s: scores.get(s, (-1, -1, -1)))
+    best = max(_SEPARATORS, key=lambda s: scores.get(s, (-1, -1, -1, -1)))
     if scores[best][:2] == (0, 0):
-        # A single column: choose the separator that splits the fewest cells.
         best = min(_SEPARATORS, key=text.count)
     return best
 

@@ -108,6 +108,24 @@ def test_separator_not_fooled_by_commas_in_french_text(tmp_path: Path) -> None:
     assert table.frame["description"].tolist()[0] == "accueil, écoute, orientation, aide"
 
 
+def test_separator_not_fooled_by_a_cell_that_looks_like_a_header(tmp_path: Path) -> None:
+    rows = [["Nom", "Ville", "Description"],
+            ["A", "Gap", "Nom,Ville,Code postal,Site web,Courriel"],
+            ["B", "Nice", "x"]]
+    table = only(read_survey(write_csv(tmp_path / "s.csv", rows, sep=";")))
+    assert table.separator == ";"
+    assert table.header_row == 1
+    assert records(table, "name", "commune") == [("A", "Gap"), ("B", "Nice")]
+
+
+def test_decimal_commas_in_semicolon_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("Nom;Latitude;Longitude\nA;43,12;5,93\nB;44,1;6,2\n", encoding="utf-8")
+    table = only(read_survey(path))
+    assert table.separator == ";"
+    assert records(table, "latitude", "longitude") == [("43,12", "5,93"), ("44,1", "6,2")]
+
+
 def test_separator_without_known_headers_uses_consistency(tmp_path: Path) -> None:
     text = "Foo\tBar, baz\tQux\n1\t2, 3\t4\n5\t6\t7\n"
     path = tmp_path / "s.tsv"
