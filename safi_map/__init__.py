@@ -22,11 +22,11 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 # name -> module that defines it (imported lazily by __getattr__)
 _LAZY = {
-    "IngestResult": "ingest",
-    "ingest": "ingest",
-    "write_ingest_outputs": "ingest",
-    "geocode_file": "ingest",
-    "geocode_table": "ingest",
+    "IngestResult": "pipeline",
+    "ingest": "pipeline",
+    "write_ingest_outputs": "pipeline",
+    "geocode_file": "pipeline",
+    "geocode_table": "pipeline",
     "geocode_offline": "geocode",
     "read_survey": "survey",
     "read_actors": "io",
@@ -54,7 +54,7 @@ __all__ = [
     "geocode_file",
     "geocode_offline",
     "geocode_table",
-    "ingest",
+    "pipeline",
     "load_settings",
     "load_taxonomy",
     "load_tour",
@@ -82,7 +82,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .geocode import geocode_offline
-    from .ingest import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
+    from .pipeline import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
     from .io import read_actors, write_actors
     from .merge import merge_rows
     from .public import public_actors

@@ -112,7 +112,7 @@ _strict_option = click.option("--strict", is_flag=True,
 
 def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
                 online: bool | None, refresh: bool, force: bool = False) -> Any:
-    from .ingest import ingest
+    from .pipeline import ingest
 
     with _progress(state) as progress:
         try:
@@ -148,6 +148,8 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
         if len(rejected) > 20:
             state.echo(f"  … and {len(rejected) - 20} more")
     state.echo(f"{s['warnings']} warning(s); details in {report_path}")
+    if result.changes is not None:
+        state.echo(result.changes.summary())
 
 
 def _exit_code(result: Any, strict: bool) -> int:
@@ -172,13 +174,13 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
            online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
     """Read, validate, geocode and merge SURVEYS into build/actors.gpkg (+ .geojson, .csv)
     and build/ingest-report.json. SURVEYS are files or folders (default: data/surveys)."""
-    from .ingest import write_ingest_outputs
+    from .pipeline import write_ingest_outputs
 
     settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
     result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out)
-    _print_ingest_summary(state, result, written[-1])
-    state.echo(f"Wrote {', '.join(str(p) for p in written[:-1])}")
+    _print_ingest_summary(state, result, written[3])
+    state.echo(f"Wrote {', '.join(str(p) for p in written[:3])}")
     sys.exit(_exit_code(result, strict))
 
 
@@ -195,14 +197,14 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
     """Ingest SURVEYS and build the static site in build/site (the main job)."""
-    from .ingest import write_ingest_outputs
+    from .pipeline import write_ingest_outputs
     from .site import build_site
 
     started = time.perf_counter()
     settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
     result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out)
-    _print_ingest_summary(state, result, written[-1])
+    _print_ingest_summary(state, result, written[3])
     with _progress(state) as progress:
         try:
             summary = build_site(
@@ -232,7 +234,7 @@ def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
             config: Path | None, online: bool | None, refresh: bool) -> None:
     """Geocode any table: one output row per input row, same order, input columns kept, plus
     latitude, longitude, insee_code, commune, geocode_precision, geocode_source, geocode_score."""
-    from .ingest import geocode_file
+    from .pipeline import geocode_file
 
     settings = _settings(click.get_current_context(), config)
     with _progress(state) as progress:

@@ -114,6 +114,13 @@ def read_actors(path: str | Path) -> gpd.GeoDataFrame:
     for col in LIST_COLUMNS:
         if col in frame.columns:
             frame[col] = frame[col].map(_split)
+    for col in ("first_seen", "last_seen"):  # GDAL parses ISO dates; we keep them as text
+        if col in frame.columns and not pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.strftime("%Y-%m-%d")
+            frame[col] = frame[col].fillna("")
+    for col in frame.columns:
+        if col != frame.geometry.name and pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].fillna("")
     if "contact_consent" in frame.columns:
         frame["contact_consent"] = frame["contact_consent"].fillna(0).astype(bool)
     return frame

@@ -48,6 +48,8 @@ class IngestResult:
     settings: Settings
     files: list[Path] = field(default_factory=list)
     files_reused: int = 0
+    changes: Any = None
+    """:class:`safi_map.changes.Changes`, set by :func:`write_ingest_outputs`."""
     """Survey files whose cached rows were reused (unchanged since the last run)."""
 
     @property
@@ -358,15 +360,23 @@ def _empty_rows() -> pd.DataFrame:
 
 
 def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path]:
-    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv`` and ``ingest-report.json``.
+    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json`` and
+    ``changes.json`` (what changed since the previous build in ``out_dir``).
 
-    These are the coordinator's working files: complete, contacts included (the public site and
-    exports go through :func:`safi_map.public.public_actors`).
+    Actors that are no longer in any survey are kept from the previous build when
+    ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
+    ``result.changes`` is set. These are the coordinator's working files: complete, contacts
+    included (the public site and exports go through :func:`safi_map.public.public_actors`).
     """
+    from .changes import compare_builds, load_previous, write_changes
     from .io import write_actors
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    changes, result.actors = compare_builds(load_previous(out), result.actors,
+                                            result.report.rejected,
+                                            keep_removed=result.settings.keep_removed)
+    result.changes = changes
     written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
                ("gpkg", "geojson", "csv")]
     report_path = out / "ingest-report.json"
@@ -375,6 +385,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
         encoding="utf-8",
     )
     written.append(report_path)
+    written.append(write_changes(changes, out))
     return written
 
 

@@ -1,0 +1,184 @@
+"""What changed since the previous build: new actors, changed fields, removed actors, geocoding
+changes and newly rejected rows.
+
+The previous build's ``actors.geojson``, ``ingest-report.json`` and ``changes.json`` (in the output
+folder) are the reference, so the comparison needs no state besides the build folder itself.
+Actors that are no longer in any survey are kept (with their last known record) or dropped, as
+``keep_removed`` says; kept ones are listed as ``retained`` so that the next build does not report
+them as removed again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = ["Changes", "compare_builds", "load_previous"]
+
+COMPARED_FIELDS = (
+    "name", "legal_form", "themes", "description", "address", "postcode", "commune",
+    "insee_code", "website", "email", "phone", "needs", "offers", "stops", "contact_consent",
+    "siret",
+)
+GEOCODE_FIELDS = ("geocode_precision", "latitude", "longitude")
+
+
+@dataclass
+class Changes:
+    """Differences between two builds (all lists sorted, so the JSON is deterministic)."""
+
+    first_build: bool = False
+    new: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    retained: list[str] = field(default_factory=list)
+    geocoding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    newly_rejected: dict[str, str] = field(default_factory=dict)
+    no_longer_rejected: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.changed or self.removed or self.geocoding
+                    or self.newly_rejected or self.no_longer_rejected)
+
+    def summary(self) -> str:
+        if self.first_build:
+            return f"First build: {len(self.new)} actors."
+        if self.empty:
+            return "No change since the previous build."
+        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed",
+                 f"{len(self.removed)} no longer in any survey",
+                 f"{len(self.geocoding)} moved on the map",
+                 f"{len(self.newly_rejected)} rows newly rejected"]
+        return "Changes since the previous build: " + ", ".join(parts) + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "first_build": self.first_build,
+            "summary": {
+                "new": len(self.new), "changed": len(self.changed),
+                "removed": len(self.removed), "retained": len(self.retained),
+                "geocoding": len(self.geocoding), "newly_rejected": len(self.newly_rejected),
+                "no_longer_rejected": len(self.no_longer_rejected),
+            },
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "retained": self.retained,
+            "geocoding": self.geocoding,
+            "newly_rejected": self.newly_rejected,
+            "no_longer_rejected": self.no_longer_rejected,
+            "names": self.names,
+        }
+
+
+@dataclass
+class Previous:
+    actors: gpd.GeoDataFrame | None
+    rejected: dict[str, str]
+    retained: list[str]
+
+
+def load_previous(out_dir: str | Path) -> Previous:
+    """The previous build's data, from ``out_dir`` (nothing if there was no build yet)."""
+    from .io import read_actors
+
+    out = Path(out_dir)
+    actors = read_actors(out / "actors.geojson") if (out / "actors.geojson").is_file() else None
+    rejected: dict[str, str] = {}
+    if (out / "ingest-report.json").is_file():
+        rejected = json.loads((out / "ingest-report.json").read_text(encoding="utf-8")).get(
+            "rejected", {})
+    retained: list[str] = []
+    if (out / "changes.json").is_file():
+        retained = json.loads((out / "changes.json").read_text(encoding="utf-8")).get(
+            "retained", [])
+    return Previous(actors, rejected, retained)
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    return str(value) if value != "" else None
+
+
+def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[str, str], *,
+                   keep_removed: bool = True) -> tuple[Changes, gpd.GeoDataFrame]:
+    """Compare the new ``actors`` with the previous build.
+
+    Returns the changes and the actors to publish: ``actors`` plus, when ``keep_removed``, the
+    previous records of actors that are no longer in any survey.
+    """
+    changes = Changes()
+    current_ids = set(actors["actor_id"])
+    if previous.actors is None:
+        changes.first_build = True
+        changes.new = sorted(current_ids)
+        changes.names = {aid: str(n) for aid, n in zip(actors["actor_id"], actors["name"],
+                                                       strict=True)}
+        return changes, actors
+    prev = previous.actors.set_index("actor_id", drop=False)
+    cur = actors.set_index("actor_id", drop=False)
+    prev_ids = set(prev.index)
+    changes.new = sorted(current_ids - prev_ids)
+    gone = sorted(prev_ids - current_ids)
+    already_retained = set(previous.retained)
+    changes.removed = [aid for aid in gone if aid not in already_retained]
+    for aid in sorted(current_ids & prev_ids):
+        old, new = prev.loc[aid], cur.loc[aid]
+        fields = [f for f in COMPARED_FIELDS if f in prev.columns and f in cur.columns
+                  and _norm(old[f]) != _norm(new[f])]
+        if fields:
+            changes.changed[aid] = fields
+        before = _place(old)
+        after = _place(new)
+        if before != after:
+            changes.geocoding[aid] = {"before": before, "after": after}
+    changes.newly_rejected = {k: v for k, v in sorted(rejected.items())
+                              if k not in previous.rejected}
+    changes.no_longer_rejected = sorted(set(previous.rejected) - set(rejected))
+    publish = actors
+    if keep_removed and gone:
+        kept = previous.actors[previous.actors["actor_id"].isin(gone)]
+        kept = kept[[c for c in actors.columns if c in kept.columns]]
+        publish = pd.concat([actors, kept], ignore_index=True)
+        publish = gpd.GeoDataFrame(publish, geometry=actors.geometry.name, crs=actors.crs)
+        publish = publish.sort_values("actor_id", kind="stable").reset_index(drop=True)
+        changes.retained = gone
+    involved = set(changes.new) | set(changes.changed) | set(changes.geocoding) | set(gone)
+    names = {**dict(zip(prev["actor_id"], prev["name"], strict=True)),
+             **dict(zip(cur["actor_id"], cur["name"], strict=True))}
+    changes.names = {aid: str(names[aid]) for aid in sorted(involved)}
+    return changes, publish
+
+
+def _place(record: pd.Series) -> dict[str, Any]:
+    lat, lon = record.get("latitude"), record.get("longitude")
+    return {
+        "precision": str(record.get("geocode_precision") or "none"),
+        "latitude": None if lat is None or pd.isna(lat) else round(float(lat), 5),
+        "longitude": None if lon is None or pd.isna(lon) else round(float(lon), 5),
+        "commune": str(record.get("commune") or ""),
+    }
+
+
+def write_changes(changes: Changes, out_dir: str | Path) -> Path:
+    path = Path(out_dir) / "changes.json"
+    path.write_text(json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+                    + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,147 @@
+"""Three tour stops in sequence, as a coordinator runs them (issue: regenerate after each stop).
+
+An actor met again at a later stop, one that changes address, one removed from the surveys, a
+manual correction: ids stay stable, the change report is exact, the correction survives, and a
+rebuild with unchanged inputs geocodes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import safi_map.pipeline as ingest_mod
+from safi_map import ingest, load_settings, write_ingest_outputs
+
+TOUR = """
+[[stops]]
+id = "toulon"
+town = "Toulon"
+date = 2015-09-28
+venue = "TVT Innovation"
+surveys = ["surveys/toulon.csv"]
+
+[[stops]]
+id = "nice"
+town = "Nice"
+date = 2015-10-15
+venue = "Pôle ESS"
+surveys = ["surveys/nice.csv"]
+
+[[stops]]
+id = "gap"
+town = "Gap"
+date = 2015-11-05
+venue = "Médiathèque"
+surveys = ["surveys/gap.csv"]
+"""
+
+HEADER = "Nom de la structure;Statut;Thématique(s);Adresse;CP;Ville;Accord de publication\n"
+TOULON = HEADER + (
+    "Les Jardins du Partage;Association;Alimentation;1 rue A;83000;Toulon;oui\n"
+    "Atelier Vélo Solidaire;Association;Mobilité;2 rue B;83000;Toulon;non\n"
+    "Radio Rivage;Association;Culture;3 rue C;83400;Hyères;oui\n"
+)
+NICE = HEADER + (
+    # met again, with a new description of its themes
+    "LES JARDINS DU PARTAGE;Association;Alimentation, Environnement;1 rue A;83000;TOULON;oui\n"
+    "Epicerie Azur;SCIC;Solidarité;4 rue D;6000;NICE;oui\n"
+)
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "data" / "surveys").mkdir(parents=True)
+    (tmp_path / "data" / "tour.toml").write_text(TOUR, encoding="utf-8")
+    return tmp_path
+
+
+def run(project: Path) -> tuple[object, dict]:
+    settings = load_settings(base=project)
+    result = ingest(settings=settings)
+    write_ingest_outputs(result, settings.out)
+    changes = json.loads((settings.out / "changes.json").read_text(encoding="utf-8"))
+    return result, changes
+
+
+def survey(project: Path, name: str, text: str) -> None:
+    (project / "data" / "surveys" / name).write_bytes(text.encode("cp1252"))
+
+
+def test_three_stops(project, monkeypatch):
+    calls = []
+    real = ingest_mod.geocode_rows
+
+    def counting(rows, **kwargs):
+        calls.append(len(rows))
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "geocode_rows", counting)
+
+    # Stop 1
+    survey(project, "toulon.csv", TOULON)
+    first, changes = run(project)
+    ids1 = set(first.actors["actor_id"])
+    assert ids1 == {"les-jardins-du-partage-83137", "atelier-velo-solidaire-83137",
+                    "radio-rivage-83069"}
+    assert changes["first_build"] is True and changes["new"] == sorted(ids1)
+
+    # A manual correction, then stop 2: one actor met again, one new
+    (project / "data" / "corrections.toml").write_text(
+        '[[move]]\nactor_id = "radio-rivage-83069"\nlatitude = 43.1\nlongitude = 6.13\n',
+        encoding="utf-8")
+    survey(project, "nice.csv", NICE)
+    calls.clear()
+    second, changes = run(project)
+    assert calls == [2], "only the new file is geocoded"
+    actors = second.actors.set_index("actor_id")
+    assert set(actors.index) == ids1 | {"epicerie-azur-06088"}
+    assert actors.loc["les-jardins-du-partage-83137", "stops"] == ["toulon", "nice"]
+    assert actors.loc["les-jardins-du-partage-83137", "themes"] == ["alimentation",
+                                                                    "environnement"]
+    assert (actors.loc["radio-rivage-83069", "latitude"],
+            actors.loc["radio-rivage-83069", "geocode_source"]) == (43.1, "correction")
+    assert changes["new"] == ["epicerie-azur-06088"]
+    assert changes["changed"] == {"les-jardins-du-partage-83137": ["themes", "stops"]}
+    assert list(changes["geocoding"]) == ["radio-rivage-83069"]
+    assert changes["removed"] == []
+
+    # Unchanged inputs: nothing read or geocoded again, no change reported
+    calls.clear()
+    again, changes = run(project)
+    assert calls == [] and again.files_reused == 2
+    assert changes["summary"] == {k: 0 for k in changes["summary"]}
+
+    # Stop 3: the atelier moves to Gap (new address, same SIRET-less name -> a new commune is a
+    # new actor) and Radio Rivage is removed from the Toulon survey by the coordinator
+    survey(project, "toulon.csv", TOULON.replace("Radio Rivage;Association;Culture;3 rue C;83400;"
+                                                 "Hyères;oui\n", ""))
+    survey(project, "gap.csv", HEADER + "Epicerie Azur;SCIC;Solidarité;9 av. E;06300;Nice;oui\n")
+    third, changes = run(project)
+    assert changes["removed"] == ["radio-rivage-83069"]
+    assert changes["retained"] == ["radio-rivage-83069"]  # kept by default (keep_removed)
+    assert "radio-rivage-83069" in set(third.actors["actor_id"])
+    assert changes["changed"] == {"epicerie-azur-06088": ["address", "postcode", "stops"]}
+    assert changes["new"] == []
+    report = json.loads((project / "build" / "ingest-report.json").read_text(encoding="utf-8"))
+    # the correction for the removed actor is reported, not silently dropped
+    assert report["extra"]["corrections"]["unknown"] == [
+        {"actor_id": "radio-rivage-83069", "kind": "move",
+         "reason": "no actor with this id in the current data"}]
+
+    # Next build: the retained actor is not reported as removed again
+    _, changes = run(project)
+    assert changes["removed"] == [] and changes["retained"] == ["radio-rivage-83069"]
+
+
+def test_dropping_removed_actors_by_config(project):
+    (project / "safi-map.toml").write_text("[project]\nkeep_removed = false\n", encoding="utf-8")
+    survey(project, "toulon.csv", TOULON)
+    run(project)
+    survey(project, "toulon.csv", HEADER + TOULON.splitlines(keepends=True)[1])
+    result, changes = run(project)
+    assert set(result.actors["actor_id"]) == {"les-jardins-du-partage-83137"}
+    assert changes["removed"] == ["atelier-velo-solidaire-83137", "radio-rivage-83069"]
+    assert changes["retained"] == []
