@@ -79,7 +79,8 @@ class _Index:
     codes: pd.Index
     by_postcode: pd.DataFrame  # postcode, key, key2, code, population (alias rows for ARM)
     by_name: pd.DataFrame  # key, key2, group, code, paca, population (COM only)
-    name_counts: dict[str, int]  # key -> number of communes with that key
+    names: dict[str, str]  # code -> official name
+    paca_counts: dict[str, dict[str, int]]  # "key"/"key2" -> key -> PACA communes with it
     postcode_choices: dict[str, tuple[list[str], list[str]]]  # postcode -> (keys, codes)
     group_choices: dict[str, tuple[list[str], list[str]]]  # department group -> (keys, codes)
     paca_choices: tuple[list[str], list[str]]
@@ -145,7 +146,11 @@ def _index() -> _Index:
         codes=pd.Index(table.index),
         by_postcode=by_postcode,
         by_name=by_name,
-        name_counts=by_name["key"].value_counts().to_dict(),
+        names=dict(zip(communes["code_insee"], communes["nom"], strict=True)),
+        paca_counts={
+            column: by_name.loc[by_name["paca"], column].value_counts().to_dict()
+            for column in ("key", "key2")
+        },
         postcode_choices=postcode_choices,
         group_choices=group_choices,
         paca_choices=_choices(by_name[by_name["paca"]]),
@@ -229,8 +234,8 @@ def _merge_first(
 
 
 def _names(codes: Iterable[str]) -> list[str]:
-    table = _index().table
-    return [table.at[c, "nom"] for c in codes]
+    names = _index().names
+    return [names[c] for c in codes]
 
 
 def _resolve(pairs: _Pairs) -> None:
@@ -239,6 +244,7 @@ def _resolve(pairs: _Pairs) -> None:
     has_pc = frame["pc"] != ""
     has_key = frame["key"] != ""
     known_pc = frame["pc"].isin(idx.known_postcodes)
+    cols = {c: frame[c].tolist() for c in ("text", "pc", "key", "key2")}  # fast scalar access
 
     # 1. Arrondissements named by the text or given by the postcode of a plain city name.
     todo = frame[(has_key | has_pc) & pairs.todo()]
@@ -251,14 +257,14 @@ def _resolve(pairs: _Pairs) -> None:
     if arm:
         reasons = []
         for pid, _code in arm:
-            text, pc = frame.at[pid, "text"], frame.at[pid, "pc"]
-            if frame.at[pid, "key"] == "":
+            text, pc = cols["text"][pid], cols["pc"][pid]
+            if cols["key"][pid] == "":
                 reasons.append(f"arrondissement given by postcode {pc} alone")
             elif gazetteer.parse_arrondissement(text) is None:
                 reasons.append(f"arrondissement given by postcode {pc}, commune {text!r}")
             else:
                 reasons.append(f"arrondissement read from {text!r}")
-        scores = [0.9 if frame.at[pid, "key"] == "" else 1.0 for pid, _ in arm]
+        scores = [0.9 if cols["key"][pid] == "" else 1.0 for pid, _ in arm]
         pairs.set((p for p, _ in arm), (c for _, c in arm), scores, reasons)
 
     # 2. Postcode and name key together, then without leading article.
@@ -334,7 +340,7 @@ def _resolve(pairs: _Pairs) -> None:
             codes.append(code)
             scores.append(round(score, 3))
             reasons.append(
-                f"commune name {frame.at[pid, 'text']!r} is close to "
+                f"commune name {cols['text'][pid]!r} is close to "
                 f"{_names([code])[0]!r} ({similarity}) among the communes of {where}"
             )
         pairs.set(ids, codes, scores, reasons)
@@ -354,9 +360,7 @@ def _resolve(pairs: _Pairs) -> None:
             if matches == 1:
                 reason = f"commune name matches{note}"
             else:
-                n_paca = int(
-                    idx.by_name.loc[idx.by_name[column] == frame.at[pid, column], "paca"].sum()
-                )
+                n_paca = idx.paca_counts[column].get(cols[column][pid], 0)
                 if paca and n_paca == 1:
                     reason = f"{matches} communes are named like {name}; chose the one in PACA"
                     score *= 0.85
@@ -453,12 +457,12 @@ def _resolve(pairs: _Pairs) -> None:
 
     # 8. Nothing usable.
     for pid in np.flatnonzero(pairs.todo()):
-        text, pc = frame.at[pid, "text"], frame.at[pid, "pc"]
+        text, pc = cols["text"][pid], cols["pc"][pid]
         parts = []
         if text:
             parts.append(
                 f"commune {text!r} not found"
-                if frame.at[pid, "key"]
+                if cols["key"][pid]
                 else f"no commune name in {text!r}"
             )
         if pc:
