@@ -15,8 +15,19 @@ The chain, per row (first success wins):
 6. fuzzy name nationwide (PACA first) when there is no usable postcode;
 7. nothing: precision ``none``, NaN coordinates, and the reason.
 
+Provided coordinates keep the named commune when it was found with a score of at least 0.8;
+a weaker match (a postcode shared by several communes, a guess) yields to the point.
+
 Commune-level results use the commune's point (its town hall, inside the commune) with precision
-``municipality`` and source ``gazetteer``. Work is vectorized: every distinct (postcode, commune)
+``municipality`` and source ``gazetteer``. A plain ``Marseille`` (or Lyon, Paris) without an
+arrondissement postcode is the whole city (``13055``) at its town hall, score 0.8, with a reason:
+the merge then groups its actors by city, not by arrondissement.
+
+Scores: 1.0 exact (postcode and name, or a name unique in France); 0.95 article ignored; 0.9 a
+postcode of a single commune; 0.85 right name, wrong postcode in the same department; up to 0.9
+fuzzy within the postcode, 0.8 within the department, 0.75 in PACA; 0.7 right name, postcode of
+another department; 0.5 most populated of a shared postcode, 0.3 when the name was not
+recognised either; homonyms chosen by PACA (x0.85) or population (x0.6). Work is vectorized: every distinct (postcode, commune)
 pair is resolved once, with pandas merges for the exact stages and a loop over the remaining
 distinct pairs only for fuzzy matching, then mapped back to the rows.
 """
