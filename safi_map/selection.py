@@ -229,7 +229,7 @@ def _resolve_theme(value: str, taxonomy: Any, present: set[str]) -> tuple[str, s
 
 
 def _resolve_stop(value: str, tour: Any) -> tuple[str, str]:
-    stops = list(getattr(tour, "stops", []) or []) if tour is not None else []
+    stops = list(getattr(tour, "stops", tour) or []) if tour is not None else []
     if stops:
         for stop in stops:
             sid, town = str(_attr(stop, "id")), str(_attr(stop, "town") or _attr(stop, "id"))

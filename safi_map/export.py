@@ -1,0 +1,293 @@
+"""Exports for events and partners: posters, the single-file offline map, data files.
+
+One entry point, :func:`export`, selects the actors (:mod:`safi_map.selection`), passes them
+through the publication gate (:func:`safi_map.public.public_actors`: contacts only with consent,
+never the internal ``sources``) and writes one format. :func:`poster_set` writes the ready-made
+posters (per commune, per theme, per stop) that the site links to from its pages.
+
+The CLI (``safi-map export``) is a thin layer over :func:`export`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from .public import public_actors
+from .selection import Selection, describe, resolve_commune, select
+from .text import slugify
+
+__all__ = [
+    "DATA_FORMATS",
+    "FORMATS",
+    "POSTER_FORMATS",
+    "ExportResult",
+    "PosterSet",
+    "export",
+    "poster_set",
+]
+
+log = logging.getLogger(__name__)
+
+DATA_FORMATS = ("geojson", "csv", "gpkg")
+POSTER_FORMATS = ("pdf", "png", "svg")
+FORMATS = (*POSTER_FORMATS, "html", *DATA_FORMATS, "datainclusion")
+"""Every value ``fmt`` accepts (``safi-map export --format``)."""
+
+_DEFAULT_TITLE = "Les acteurs du SAFI Tour"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export` wrote.
+
+    ``paths``: the files (the data·inclusion export writes JSON and CSV); ``actors``: how many
+    actors the selection kept; ``subtitle``: the French description of the selection;
+    ``detail``: the :class:`~safi_map.poster.PosterResult` or
+    :class:`~safi_map.datainclusion.DataInclusionResult` when there is one.
+    """
+
+    fmt: str
+    paths: tuple[Path, ...]
+    actors: int
+    subtitle: str = ""
+    detail: Any = None
+
+    @property
+    def path(self) -> Path:
+        """The main file written."""
+        return self.paths[0]
+
+
+def _setting(settings: Any, name: str, default: Any) -> Any:
+    value = getattr(settings, name, None) if settings is not None else None
+    return value if value else default
+
+
+def _infer_format(out: Path) -> str:
+    suffix = out.suffix.lower().lstrip(".")
+    aliases = {"json": "geojson", "htm": "html"}
+    fmt = aliases.get(suffix, suffix)
+    if fmt not in FORMATS:
+        raise ValueError(f"cannot tell the export format from {out.name!r}; give one of "
+                         f"{', '.join(FORMATS)}")
+    return fmt
+
+
+def export(
+    actors: gpd.GeoDataFrame,
+    *,
+    fmt: str | None,
+    out: str | Path,
+    selection: Selection | None = None,
+    taxonomy: Any = None,
+    tour: Any = None,
+    settings: Any = None,
+    excel: bool = False,
+    size: str = "A3",
+    orientation: str = "landscape",
+    title: str | None = None,
+    subtitle: str | None = None,
+    qr_url: str | None = None,
+    dpi: int = 150,
+) -> ExportResult:
+    """Select actors and write them in one format.
+
+    Parameters
+    ----------
+    actors
+        The actors GeoDataFrame (docs/ARCHITECTURE.md, "Actors").
+    fmt
+        ``pdf``, ``png``, ``svg`` (posters), ``html`` (single-file offline map),
+        ``geojson``, ``csv``, ``gpkg`` (data files), ``datainclusion`` (JSON + CSV of the
+        national schema). ``None``: from the suffix of ``out``.
+    out
+        The file to write (``datainclusion``: the JSON file; the CSV goes beside it).
+    selection
+        Which actors (see :class:`~safi_map.selection.Selection`); ``None`` = all.
+    taxonomy, tour
+        Theme labels and colours, stop names; also let a selection name themes by label and
+        stops by town.
+    settings
+        :class:`~safi_map.settings.Settings`: ``title`` and ``site_url`` (QR code, links).
+    excel
+        CSV for French Excel (UTF-8 with BOM, ``;``).
+    size, orientation, dpi
+        Posters: paper ``A4``..``A0``, ``portrait``/``landscape``, PNG resolution.
+    title, subtitle
+        Posters and HTML; defaults: the project title and the description of the selection.
+    qr_url
+        URL printed as a QR code on posters; default ``settings.site_url``.
+
+    Raises
+    ------
+    ValueError
+        Unknown format, or a selection naming something that does not exist.
+    NotImplementedError
+        ``html`` while :func:`safi_map.maps.render_map_page` is unavailable.
+    """
+    out = Path(out)
+    fmt = (fmt or _infer_format(out)).lower()
+    if fmt == "json":
+        fmt = "geojson"
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    chosen = select(actors, selection, taxonomy=taxonomy, tour=tour)
+    if subtitle is None:
+        subtitle = describe(selection, taxonomy=taxonomy, tour=tour)
+    title = title or _setting(settings, "title", _DEFAULT_TITLE)
+    site_url = str(_setting(settings, "site_url", ""))
+    log.info("export %s: %d of %d actors selected (%s)", fmt, len(chosen), len(actors),
+             subtitle or "tous")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    if fmt in DATA_FORMATS:
+        from .io import write_actors
+
+        path = write_actors(public_actors(chosen), out, fmt, excel=excel)
+        return ExportResult(fmt, (path,), len(chosen), subtitle)
+
+    if fmt == "datainclusion":
+        from .datainclusion import write_datainclusion
+
+        result = write_datainclusion(chosen, out, taxonomy=taxonomy, site_url=site_url)
+        return ExportResult(fmt, result.paths, len(chosen), subtitle, result)
+
+    if fmt in POSTER_FORMATS:
+        from .poster import render_poster
+
+        result = render_poster(
+            chosen, path=out, fmt=fmt, size=size, orientation=orientation, title=title,
+            subtitle=subtitle, taxonomy=taxonomy, qr_url=qr_url or site_url or None, dpi=dpi,
+        )
+        return ExportResult(fmt, (result.path,), len(chosen), subtitle, result)
+
+    # html: the single-file offline map belongs to maps.py
+    from . import maps
+
+    render = getattr(maps, "render_map_page", None)
+    if render is None:
+        raise NotImplementedError("the single-file HTML export needs "
+                                  "safi_map.maps.render_map_page, which is not available yet")
+    page_title = f"{title} — {subtitle}" if subtitle else title
+    actor_url = f"{site_url.rstrip('/')}/acteurs/{{actor_id}}.html" if site_url else ""
+    page = render(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
+                  actor_url=actor_url, inline_assets=True)
+    out.write_text(page, encoding="utf-8")
+    return ExportResult(fmt, (out,), len(chosen), subtitle)
+
+
+# --------------------------------------------------------------------------------------------
+# Ready-made posters for the site
+
+
+@dataclass(frozen=True)
+class PosterSet:
+    """Posters written by :func:`poster_set`, by kind then key, as paths relative to the folder.
+
+    ``communes`` is keyed by INSEE code, ``themes`` by theme slug, ``stops`` by stop id.
+    """
+
+    root: Path
+    communes: dict[str, Path] = field(default_factory=dict)
+    themes: dict[str, Path] = field(default_factory=dict)
+    stops: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every poster file written (absolute or as given by ``root``)."""
+        return [self.root / p for d in (self.communes, self.themes, self.stops)
+                for p in d.values()]
+
+
+def _theme_slugs(taxonomy: Any, actors: gpd.GeoDataFrame) -> list[str]:
+    themes = getattr(taxonomy, "themes", taxonomy) if taxonomy is not None else None
+    if themes:
+        return [str(t["slug"] if isinstance(t, dict) else t.slug) for t in themes]
+    return sorted({str(s) for ts in actors["themes"] if isinstance(ts, list | tuple)
+                   for s in ts})
+
+
+def poster_set(
+    actors: gpd.GeoDataFrame,
+    out_dir: str | Path,
+    *,
+    taxonomy: Any = None,
+    tour: Any = None,
+    settings: Any = None,
+    fmt: str = "pdf",
+    size: str = "A3",
+    orientation: str = "landscape",
+    communes: Iterable[str] | None = None,
+    themes: Iterable[str] | None = None,
+    stops: Iterable[str] | None = None,
+    min_actors: int = 1,
+    dpi: int = 150,
+) -> PosterSet:
+    """Write one poster per commune, per theme and per tour stop into ``out_dir``.
+
+    Files: ``communes/<insee>-<slug>.<fmt>``, ``themes/<slug>.<fmt>``, ``stops/<id>.<fmt>``.
+
+    Parameters
+    ----------
+    communes, themes, stops
+        Which ones (INSEE codes or names; slugs; stop ids). ``None``: every commune, theme and
+        stop with at least ``min_actors`` actors. Pass an empty list to skip a kind.
+    min_actors
+        Skip a poster that would show fewer actors (an empty poster helps nobody).
+
+    Returns
+    -------
+    PosterSet
+        Paths relative to ``out_dir``, keyed by INSEE code, theme slug and stop id, for the
+        site's commune, theme and stop pages to link to.
+    """
+    root = Path(out_dir)
+    result = PosterSet(root=root)
+    kwargs = {"fmt": fmt, "taxonomy": taxonomy, "tour": tour, "settings": settings,
+              "size": size, "orientation": orientation, "dpi": dpi}
+
+    codes = actors["insee_code"].astype(str)
+    if communes is None:
+        counts = codes[codes != ""].value_counts()
+        wanted = sorted(c for c, n in counts.items() if n >= min_actors)
+    else:
+        wanted = sorted({resolve_commune(c).code for c in communes})
+    for code in wanted:
+        commune = resolve_commune(code)
+        sel = Selection(communes=(code,))
+        if int(select(actors, sel)["insee_code"].size) < min_actors:
+            continue
+        rel = Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}"
+        export(actors, out=root / rel, selection=sel, **kwargs)
+        result.communes[code] = rel
+
+    slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
+    for slug in slugs:
+        sel = Selection(themes=(slug,))
+        if len(select(actors, sel, taxonomy=taxonomy)) < min_actors:
+            continue
+        rel = Path("themes") / f"{slugify(slug)}.{fmt}"
+        export(actors, out=root / rel, selection=sel, **kwargs)
+        result.themes[slug] = rel
+
+    if stops is None:
+        stop_ids = [str(getattr(s, "id", s.get("id") if isinstance(s, dict) else s))
+                    for s in (getattr(tour, "stops", None) or [])]
+    else:
+        stop_ids = list(stops)
+    for sid in stop_ids:
+        sel = Selection(stops=(sid,))
+        if len(select(actors, sel, tour=tour)) < min_actors:
+            continue
+        rel = Path("stops") / f"{slugify(sid)}.{fmt}"
+        export(actors, out=root / rel, selection=sel, **kwargs)
+        result.stops[sid] = rel
+    log.info("poster set: %d commune, %d theme and %d stop posters in %s", len(result.communes),
+             len(result.themes), len(result.stops), root)
+    return result
