@@ -198,6 +198,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
         return taxonomy.map_themes(values)
 
     mapped_themes = _by_unique(raw["themes"], themes_of)
+    has_themes = "themes" in frame.columns
     themes: list[list[str]] = []
     theme_notes: list[list[Note]] = []
     for cell, (slugs, unknown) in zip(raw["themes"], mapped_themes, strict=True):
@@ -205,7 +206,8 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                      for u in unknown]
         if not slugs:
             slugs = [OTHER]
-            row_notes.append(Note("themes.missing", f"no theme given; tagged {OTHER!r}"))
+            if has_themes:  # a file without a theme column is not warned about on every row
+                row_notes.append(Note("themes.missing", f"no theme given; tagged {OTHER!r}"))
         themes.append(list(slugs))
         theme_notes.append(row_notes)
     issues.notes("themes", raw["themes"], theme_notes)
