@@ -20,7 +20,7 @@ import logging
 import re
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -175,17 +175,37 @@ def _commune_boundaries() -> gpd.GeoDataFrame:
     return frame.sort_values("code_insee").reset_index(drop=True)
 
 
-def commune_boundaries() -> gpd.GeoDataFrame:
-    """Simplified polygons of the PACA communes (EPSG:4326), Marseille by arrondissement.
+def commune_boundaries(
+    *, marseille: Literal["both", "city", "arrondissements"] = "both"
+) -> gpd.GeoDataFrame:
+    """Simplified polygons of the PACA communes (EPSG:4326).
 
-    Columns ``code_insee, type, nom, departement, population, geometry``; 962 rows: the 946
-    communes (``type`` ``COM``, Marseille whole as ``13055``) and the 16 arrondissements of
-    Marseille (``type`` ``ARM``), which overlap Marseille: keep ``type == "COM"`` for a tiling
-    of the region, or drop ``13055`` for one with Marseille's arrondissements. Vertices are
-    rounded to 1e-4 degree (about 10 m): right for a regional map or a poster, not for
-    cadastral work.
+    Parameters
+    ----------
+    marseille
+        ``"both"`` (default): 962 rows, the 946 communes (``type`` ``COM``, Marseille whole as
+        ``13055``) and the 16 arrondissements of Marseille (``type`` ``ARM``), which overlap
+        it. ``"city"``: the 946 communes, a tiling of the region. ``"arrondissements"``: 961
+        rows, a tiling with Marseille by arrondissement, the codes the geocoder gives actors
+        located by an arrondissement postcode. Choropleths want one of the tilings.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``code_insee, type, nom, departement, population, geometry``, sorted by code.
+        Vertices are rounded to 1e-4 degree (about 10 m): right for a regional map or a poster,
+        not for cadastral work.
     """
-    return _commune_boundaries().copy()
+    frame = _commune_boundaries()
+    if marseille == "city":
+        frame = frame[frame["type"] == "COM"]
+    elif marseille == "arrondissements":
+        frame = frame[~frame["code_insee"].isin(list(ARRONDISSEMENT_CITIES))]
+    elif marseille != "both":
+        raise ValueError(
+            f"marseille must be 'both', 'city' or 'arrondissements', not {marseille!r}"
+        )
+    return frame.reset_index(drop=True).copy()
 
 
 @cache

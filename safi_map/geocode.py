@@ -35,7 +35,6 @@ distinct pairs only for fuzzy matching, then mapped back to the rows.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -47,9 +46,8 @@ from rapidfuzz.distance import Levenshtein
 
 from . import gazetteer
 from .gazetteer import ARRONDISSEMENT_CITIES, PACA_DEPARTMENTS, commune_key, strip_article
-from .text import key as text_key
 
-__all__ = ["OUTPUT_COLUMNS", "geocode_offline", "geocode_table"]
+__all__ = ["OUTPUT_COLUMNS", "geocode_offline"]
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +76,6 @@ _CUTOFF_NATIONAL = 88.0
 _FAR_KM = 25.0
 # Provided coordinates keep the named commune only when it was found with this confidence.
 _TRUST_NAMED = 0.8
-
-_POSTCODE = re.compile(r"^\d{5}$")
 
 
 @dataclass(frozen=True)
@@ -653,136 +649,3 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     result["geocode_reason"] = reason
     log.debug("geocoded %d rows offline (%d distinct postcode/commune pairs)", n, len(uniques))
     return result
-
-
-# --------------------------------------------------------------------------------------------
-# Tables
-
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "postcode": (
-        "postcode",
-        "code postal",
-        "cp",
-        "code postale",
-        "zip",
-        "zipcode",
-        "zip code",
-        "postal code",
-        "cod postal",
-        "codepostal",
-        "code_postal",
-    ),
-    "commune": (
-        "commune",
-        "ville",
-        "city",
-        "localite",
-        "town",
-        "municipality",
-        "commune input",
-        "nom commune",
-        "libelle commune",
-    ),
-    "latitude": ("latitude", "lat", "y"),
-    "longitude": ("longitude", "lon", "lng", "long", "x"),
-}
-
-
-def _find_column(frame: pd.DataFrame, field: str, given: str | None) -> str | None:
-    if given is not None:
-        if given not in frame.columns:
-            raise KeyError(f"column {given!r} not found; columns are {list(frame.columns)!r}")
-        return given
-    wanted = {text_key(a) for a in _ALIASES[field]}
-    for column in frame.columns:
-        if text_key(str(column)) in wanted:
-            return str(column)
-    return None
-
-
-def geocode_table(
-    frame: pd.DataFrame,
-    *,
-    postcode_col: str | None = None,
-    commune_col: str | None = None,
-    lat_col: str | None = None,
-    lon_col: str | None = None,
-) -> pd.DataFrame:
-    """Geocode an arbitrary table offline (the ``safi-map geocode`` command).
-
-    Columns are found by name (``Code postal``, ``CP``, ``Commune``, ``Ville``, ``Latitude``,
-    ``Lng``...; case, accents and punctuation ignored) unless given. Postcodes are repaired
-    (``6000`` -> ``06000``, ``CEDEX`` dropped) and a postcode inside the commune cell is used
-    when the postcode column is missing or empty, with :mod:`safi_map.normalize`.
-
-    Returns
-    -------
-    DataFrame
-        A copy of ``frame`` with :data:`OUTPUT_COLUMNS` added. Input columns named
-        ``latitude``/``longitude`` are overwritten (with the same values where they were
-        valid); any other input column sharing a name with an output column (e.g. ``commune``)
-        is kept, renamed ``<name>_input``.
-
-    Raises
-    ------
-    KeyError
-        A column named explicitly is not in ``frame``.
-    ValueError
-        Neither a postcode, a commune nor coordinate columns could be found.
-    """
-    from .normalize import repair_postcode, split_commune_cell
-
-    pc_name = _find_column(frame, "postcode", postcode_col)
-    commune_name = _find_column(frame, "commune", commune_col)
-    lat_name = _find_column(frame, "latitude", lat_col)
-    lon_name = _find_column(frame, "longitude", lon_col)
-    if pc_name is None and commune_name is None and (lat_name is None or lon_name is None):
-        raise ValueError(
-            "no postcode, commune or latitude/longitude column found in "
-            f"{[str(c) for c in frame.columns]!r}; name them explicitly"
-        )
-
-    def cells(name: str | None) -> pd.Series:
-        if name is None:
-            return pd.Series("", index=frame.index, dtype=object)
-        col = frame[name]
-        return col.astype(object).where(col.notna(), "").map(str)
-
-    raw_pc = cells(pc_name)
-    pc_values = {v: repair_postcode(v)[0] for v in pd.unique(raw_pc)}
-    postcode = raw_pc.map(pc_values)
-    raw_commune = cells(commune_name)
-    split = {v: split_commune_cell(v)[0] for v in pd.unique(raw_commune)}
-    commune_pc = raw_commune.map(lambda v: split[v][0])
-    commune = raw_commune.map(lambda v: split[v][1])
-    postcode = postcode.where(postcode != "", commune_pc)
-
-    def numbers(name: str | None) -> pd.Series:
-        if name is None:
-            return pd.Series(np.nan, index=frame.index)
-        col = frame[name]
-        if pd.api.types.is_numeric_dtype(col):
-            return col.astype("float64")
-        text = col.astype(object).where(col.notna(), "").map(str).str.replace(",", ".", regex=False)
-        return pd.to_numeric(text.str.strip(), errors="coerce")
-
-    request = pd.DataFrame(
-        {
-            "postcode": postcode,
-            "commune_input": commune,
-            "latitude": numbers(lat_name),
-            "longitude": numbers(lon_name),
-        },
-        index=frame.index,
-    )
-    located = geocode_offline(request)
-    out = frame.copy()
-    renames = {
-        c: f"{c}_input"
-        for c in OUTPUT_COLUMNS
-        if c in out.columns and c not in ("latitude", "longitude")
-    }
-    out = out.rename(columns=renames)
-    for column in OUTPUT_COLUMNS:
-        out[column] = located[column]
-    return out

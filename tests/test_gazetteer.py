@@ -147,7 +147,14 @@ def test_boundaries() -> None:
     assert sorted(arm["code_insee"]) == [f"132{i:02d}" for i in range(1, 17)]
     marseille = communes.loc[communes["code_insee"] == "13055", "geometry"].iloc[0]
     assert shapely.area(arm.geometry.values).sum() == pytest.approx(marseille.area, rel=0.01)
-    communes = communes[communes["type"] == "COM"]
+    city = gazetteer.commune_boundaries(marseille="city")
+    assert len(city) == 946 and (city["type"] == "COM").all()
+    split = gazetteer.commune_boundaries(marseille="arrondissements")
+    assert len(split) == 961 and "13055" not in set(split["code_insee"])
+    assert "13208" in set(split["code_insee"])
+    with pytest.raises(ValueError):
+        gazetteer.commune_boundaries(marseille="x")  # type: ignore[arg-type]
+    communes = city
     departments = gazetteer.department_boundaries()
     assert departments["departement"].tolist() == list(PACA_DEPARTMENTS)
     assert departments.loc[3, "nom"] == "Bouches-du-Rhône"

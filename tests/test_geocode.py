@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from safi_map import gazetteer
-from safi_map.geocode import OUTPUT_COLUMNS, geocode_offline, geocode_table
+from safi_map.geocode import OUTPUT_COLUMNS, geocode_offline
 
 NAN = float("nan")
 
@@ -403,50 +403,3 @@ def test_scores_in_range() -> None:
     )
     scores = geocode_offline(frame)["geocode_score"]
     assert ((scores >= 0) & (scores <= 1)).all()
-
-
-# -- geocode_table ----------------------------------------------------------------------------
-
-
-def test_geocode_table_finds_and_repairs_columns() -> None:
-    frame = pd.DataFrame(
-        {
-            "Nom": ["A", "B", "C", "D"],
-            "Code Postal": ["6000", "", "13008 CEDEX 8", ""],
-            "Ville": ["NICE", "83000 Toulon", "Marseille", "Avignon"],
-            "Lat": ["", "", "", "43,95"],
-            "Lng": ["", "", "", "4,8056"],
-        }
-    )
-    result = geocode_table(frame)
-    assert list(result.columns[:5]) == ["Nom", "Code Postal", "Ville", "Lat", "Lng"]
-    assert result["insee_code"].tolist() == ["06088", "83137", "13208", "84007"]
-    assert result["geocode_precision"].tolist() == [
-        "municipality",
-        "municipality",
-        "municipality",
-        "provided",
-    ]
-    assert result.loc[3, "latitude"] == pytest.approx(43.95)
-    assert result.loc[0, "geocode_score"] == 1.0  # the repaired postcode matched
-
-
-def test_geocode_table_keeps_colliding_input_columns() -> None:
-    frame = pd.DataFrame({"commune": ["st raphael"], "cp": ["83700"]})
-    result = geocode_table(frame)
-    assert result.loc[0, "commune_input"] == "st raphael"
-    assert result.loc[0, "commune"] == "Saint-Raphaël"
-    assert result.loc[0, "insee_code"] == "83118"
-
-
-def test_geocode_table_explicit_columns() -> None:
-    frame = pd.DataFrame({"where": ["Gap"], "zipcode_x": ["05000"]})
-    result = geocode_table(frame, commune_col="where", postcode_col="zipcode_x")
-    assert result.loc[0, "insee_code"] == "05061"
-    with pytest.raises(KeyError):
-        geocode_table(frame, commune_col="missing")
-
-
-def test_geocode_table_without_usable_columns() -> None:
-    with pytest.raises(ValueError, match="no postcode, commune"):
-        geocode_table(pd.DataFrame({"Nom": ["A"]}))
