@@ -264,8 +264,11 @@ _PREFIXES: tuple[tuple[str, str], ...] = tuple(
 )
 # Politeness and question words that forms put before the subject of a question.
 _FILLER = frozenset(
-    "votre vos ton tes quel quelle quels quelles est sont le la les l de du des d merci "
-    "de bien vouloir indiquer indiquez precisez preciser svp your the what is".split()
+    {
+        "votre", "vos", "ton", "tes", "quel", "quelle", "quels", "quelles", "est", "sont",
+        "le", "la", "les", "l", "de", "du", "des", "d", "merci", "bien", "vouloir",
+        "indiquer", "indiquez", "precisez", "preciser", "svp", "your", "the", "what", "is",
+    }
 )
 # Token that maps a header to "keep it as an unknown column" in the [columns] config table.
 _IGNORE = ""
@@ -358,7 +361,9 @@ def clean_cell(text: str) -> str:
     """
     if "\r" in text:
         text = _NEWLINES.sub("\n", text)
-    return text.translate(_SPACES).strip()
+    if not text.isascii():  # translate() is slow; most cells are plain ASCII
+        text = text.translate(_SPACES)
+    return text.strip()
 
 
 def _cell_text(value: Any) -> str:
@@ -473,16 +478,25 @@ def _header_fields(row: Sequence[str], user: Mapping[str, str]) -> set[str]:
 
 
 def _find_header(rows: Sequence[Sequence[str]], user: Mapping[str, str]) -> int | None:
-    """Index of the header row: the first with two recognized headers, else the first
-    non-blank row (None if every row is blank)."""
-    first_non_blank = None
+    """Index of the header row (None if every row is blank).
+
+    The first row with two recognized headers; failing that, the first non-blank row unless
+    it has no recognized header and a later row has one (a title above a one-known-column
+    header); failing that, the first non-blank row, which then fails with a clear message.
+    """
+    first_non_blank = first_with_one = None
     for i, row in enumerate(islice(rows, _HEADER_SCAN_ROWS)):
         if not any(row):
             continue
         if first_non_blank is None:
             first_non_blank = i
-        if len(_header_fields(row, user)) >= 2:
+        found = len(_header_fields(row, user))
+        if found >= 2:
             return i
+        if found == 1 and first_with_one is None:
+            first_with_one = i
+    if first_with_one is not None:
+        return first_with_one
     if first_non_blank is None:
         for i, row in enumerate(rows):
             if any(row):

@@ -162,6 +162,14 @@ def test_header_on_row_three_after_title(tmp_path: Path) -> None:
     assert records(table, "name", "postcode") == [("A", "83000"), ("B", "83200")]
 
 
+def test_header_with_one_known_column_after_title(tmp_path: Path) -> None:
+    rows = [["Liste des structures"], ["Nom", "Contact"], ["A", "Mme X"]]
+    table = only(read_survey(write_csv(tmp_path / "s.csv", rows)))
+    assert table.header_row == 2
+    assert table.frame["name"].tolist() == ["A"]
+    assert table.unknown_columns == ["Contact"]
+
+
 def test_blank_lines_dropped_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("Nom;Ville\n\nA;Gap\n ; \n;\nB;Nice\n\n\n", encoding="utf-8")
@@ -288,7 +296,7 @@ def test_config_aliases_add_and_override() -> None:
 
 
 def test_config_alias_to_unknown_field_is_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="Nom de l'asso.*'nom'"):
+    with pytest.raises(ConfigError, match=r"Nom de l'asso.*'nom'"):
         match_header("x", {"Nom de l'asso": "nom"})
     path = write_csv(tmp_path / "s.csv", ROWS)
     with pytest.raises(ConfigError):
