@@ -901,6 +901,8 @@ def apply_op(rng: random.Random, op: str, row: dict[str, object], actor: Actor) 
         row["name"] = name[:i] + name[i + 1 :]
     elif op == "name_article":  # "Les Jardins du Partage" -> "Jardins du Partage"
         row["name"] = re.sub(r"^(La |Le |Les |L')", "", str(row["name"]))
+    elif op == "theme_unknown":  # a theme that is in no taxonomy
+        row["themes"] = f"{row['themes']}, Astronomie" if row["themes"] else "Astronomie"
     elif op == "consent_partial":  # a yes with conditions: the pipeline must decide and say so
         row["consent"] = "Oui sauf le téléphone"
     else:
@@ -1038,7 +1040,7 @@ FILES: dict[str, FileSpec] = {
             Plant("05046", ("pc_nozero",)),
             Plant("05061", ("cedex_split",)),  # 05007 + "Gap Cedex"
             Plant("05184", ()),  # Vitrolles 05110 (homonym of Vitrolles 13127)
-            Plant("05027", ("upper_commune",)),  # CERVIÈRES, a village
+            Plant("05027", ("upper_commune", "theme_unknown")),  # CERVIÈRES, a village
             Plant("05107", ("noaccent", "no_postcode")),  # "Puy-Saint-Andre", no postcode
             Plant("05061", ("cp_in_commune",)),  # "05000 Gap"
         ),

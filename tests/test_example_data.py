@@ -307,6 +307,8 @@ def test_promised_mess_is_present(
     assert sum(1 for _, r in recs if not field(r, *NAME) and field(r, *COMMUNE)) >= 2
     assert any("<script>" in n for n in names)
     assert any(fold(c) == "lyon" for c in communes)
+    cells = [v for _, r in recs for v in r.values()]
+    assert all(any(w in v for v in cells) for w in ("Bien-être animal", "Astronomie")), "themes"
     # Descriptions with quotes, semicolons and a newline in a CSV cell.
     assert any(
         '"' in v and ";" in v and "\n" in v
