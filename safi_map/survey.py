@@ -480,11 +480,12 @@ def _header_fields(row: Sequence[str], user: Mapping[str, str]) -> set[str]:
 def _find_header(rows: Sequence[Sequence[str]], user: Mapping[str, str]) -> int | None:
     """Index of the header row (None if every row is blank).
 
-    The first row with two recognized headers; failing that, the first non-blank row unless
-    it has no recognized header and a later row has one (a title above a one-known-column
-    header); failing that, the first non-blank row, which then fails with a clear message.
+    The first row with two recognized headers; failing that, the first row with one if only
+    single-cell rows (titles) come before it; failing that, the first non-blank row, which
+    then fails with a clear message.
     """
     first_non_blank = first_with_one = None
+    titles_only = True
     for i, row in enumerate(islice(rows, _HEADER_SCAN_ROWS)):
         if not any(row):
             continue
@@ -493,8 +494,9 @@ def _find_header(rows: Sequence[Sequence[str]], user: Mapping[str, str]) -> int 
         found = len(_header_fields(row, user))
         if found >= 2:
             return i
-        if found == 1 and first_with_one is None:
+        if found == 1 and first_with_one is None and titles_only:
             first_with_one = i
+        titles_only = titles_only and sum(1 for c in row if c) <= 1
     if first_with_one is not None:
         return first_with_one
     if first_non_blank is None:
@@ -533,6 +535,12 @@ def _table_from_rows(
         raise SurveyError(f"{where}: the survey is empty (no header row, no data)")
     header_cells = [" ".join(c.split()) for c in rows[h]]
     warnings: list[str] = []
+    above = sum(1 for r in rows[:h] if any(r))
+    if above:
+        warnings.append(
+            f"{where}: the header is on row {h + 1}; {above} non-empty row(s) above it "
+            f"(titles, notes) were not read as data"
+        )
 
     # Data rows: drop blank ones (counting those before the last data row), pad short ones.
     body = rows[h + 1 :]

@@ -168,6 +168,17 @@ def test_header_with_one_known_column_after_title(tmp_path: Path) -> None:
     assert table.header_row == 2
     assert table.frame["name"].tolist() == ["A"]
     assert table.unknown_columns == ["Contact"]
+    assert table.warnings == [
+        "s.csv: the header is on row 2; 1 non-empty row(s) above it (titles, notes) were not "
+        "read as data"]
+
+
+def test_data_cell_like_a_header_does_not_hide_rows(tmp_path: Path) -> None:
+    # An unknown header row followed by data where one cell happens to read "Site": the
+    # header stays on row 1 and the file is refused (no recognized header), not half-read.
+    rows = [["Foo", "Bar"], ["x", "y"], ["z", "Site"], ["w", "v"]]
+    with pytest.raises(SurveyError, match="row 1"):
+        read_survey(write_csv(tmp_path / "s.csv", rows))
 
 
 def test_blank_lines_dropped_and_counted(tmp_path: Path) -> None:
