@@ -857,7 +857,7 @@ def _read_spreadsheet(
                 continue
             if hidden:
                 skipped.append(f"{path.name}: hidden sheet {meta.name!r} skipped "
-                               f"(read it with --sheet)")
+                               f"(ask for it by name to read it)")
                 continue
             table.path = path
             tables.append(table)
@@ -870,7 +870,7 @@ def _read_spreadsheet(
             raise SurveyError(failures[0])
         if skipped:
             raise SurveyError(f"{path.name}: only hidden sheets hold data; "
-                              f"choose one with --sheet")
+                              f"ask for one by name")
         raise SurveyError(f"{path.name}: every sheet is empty")
     for message in skipped:
         log.warning("%s", message)
