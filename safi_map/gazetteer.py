@@ -20,7 +20,7 @@ import logging
 import re
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -221,7 +221,7 @@ def department_boundaries() -> gpd.GeoDataFrame:
 
 
 @cache
-def _paca_outline():  # type: ignore[no-untyped-def]
+def _paca_outline() -> Any:
     import shapely
 
     outline = shapely.union_all(_department_boundaries().geometry.values)

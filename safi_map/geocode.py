@@ -38,6 +38,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,7 @@ def _index() -> _Index:
 
 
 @cache
-def _commune_polygons():  # type: ignore[no-untyped-def]
+def _commune_polygons() -> tuple[Any, np.ndarray]:
     import shapely
 
     frame = gazetteer._commune_boundaries()
@@ -176,7 +177,7 @@ def _commune_polygons():  # type: ignore[no-untyped-def]
 
 
 @cache
-def _commune_points():  # type: ignore[no-untyped-def]
+def _commune_points() -> tuple[Any, np.ndarray]:
     import shapely
 
     table = _index().table
@@ -260,10 +261,10 @@ def _resolve(pairs: _Pairs) -> None:
         for pid, t, pc, k in zip(todo["pid"], todo["text"], todo["pc"], todo["key"], strict=True)
         if k == "" or k.split()[0] in ARRONDISSEMENT_CITIES.values()
     ]
-    arm = [(pid, code) for pid, code in arm if code]
-    if arm:
+    arm_found = [(pid, code) for pid, code in arm if code]
+    if arm_found:
         reasons = []
-        for pid, _code in arm:
+        for pid, _code in arm_found:
             text, pc = cols["text"][pid], cols["pc"][pid]
             if cols["key"][pid] == "":
                 reasons.append(f"arrondissement given by postcode {pc} alone")
@@ -271,8 +272,8 @@ def _resolve(pairs: _Pairs) -> None:
                 reasons.append(f"arrondissement given by postcode {pc}, commune {text!r}")
             else:
                 reasons.append(f"arrondissement read from {text!r}")
-        scores = [0.9 if cols["key"][pid] == "" else 1.0 for pid, _ in arm]
-        pairs.set((p for p, _ in arm), (c for _, c in arm), scores, reasons)
+        scores = [0.9 if cols["key"][pid] == "" else 1.0 for pid, _ in arm_found]
+        pairs.set((p for p, _ in arm_found), (c for _, c in arm_found), scores, reasons)
 
     # 2. Postcode and name key together, then without leading article.
     for column, score, note in (("key", 1.0, ""), ("key2", 0.95, " (article ignored)")):

@@ -322,3 +322,15 @@ def test_postcode_group() -> None:
     assert gazetteer.postcode_group("6000") == ""
     assert gazetteer.department_group("2A") == "20"
     assert gazetteer.department_group("13") == "13"
+
+
+def test_commune_key_ignores_export_spellings_for_every_commune() -> None:
+    from safi_map.text import fold
+
+    names = gazetteer.communes()["nom"]
+    names = names[~names.str.contains(r"\d")]  # arrondissements carry their number
+    keys = names.map(commune_key)
+    assert (keys != "").all()
+    assert names.map(lambda n: commune_key(fold(n).upper())).equals(keys)
+    assert names.map(lambda n: commune_key(n.replace("-", " ").replace("'", " "))).equals(keys)
+    assert keys.map(commune_key).equals(keys)  # idempotent
