@@ -50,7 +50,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_PACKAGE = "safi_map.resources.reference"
+_PACKAGE = "safi_map"
 _COMMUNES_FILE = "communes.csv.gz"
 _COMMUNE_BOUNDARIES_FILE = "communes_paca.geojson.gz"
 _DEPARTMENT_BOUNDARIES_FILE = "departements_paca.geojson.gz"
@@ -90,7 +90,8 @@ _STRING_COLUMNS = [
 
 def _read_resource(name: str) -> bytes:
     try:
-        data = resources.files(_PACKAGE).joinpath(name).read_bytes()
+        folder = resources.files(_PACKAGE).joinpath("resources").joinpath("reference")
+        data = folder.joinpath(name).read_bytes()
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         raise ReferenceDataError(
             f"reference file {name!r} is missing from the package; reinstall safi-map or run "

@@ -32,7 +32,10 @@ REFERENCE = REPO / "safi_map" / "resources" / "reference"
 
 
 def test_packaged_files_exist_and_are_small() -> None:
-    names = {p.name for p in resources.files("safi_map.resources.reference").iterdir()}
+    names = {
+        p.name
+        for p in resources.files("safi_map").joinpath("resources").joinpath("reference").iterdir()
+    }
     expected = {
         "communes.csv.gz",
         "communes_paca.geojson.gz",
@@ -334,3 +337,10 @@ def test_commune_key_ignores_export_spellings_for_every_commune() -> None:
     assert names.map(lambda n: commune_key(fold(n).upper())).equals(keys)
     assert names.map(lambda n: commune_key(n.replace("-", " ").replace("'", " "))).equals(keys)
     assert keys.map(commune_key).equals(keys)  # idempotent
+
+
+def test_missing_reference_file_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safi_map.errors import ReferenceDataError
+
+    with pytest.raises(ReferenceDataError, match="missing"):
+        gazetteer._read_resource("no-such-file.csv.gz")
