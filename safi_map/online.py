@@ -203,7 +203,8 @@ def build_query(address: str, postcode: str = "", commune: str = "") -> str:
     folded = f" {_words(address)} "
     if postcode and postcode not in _POSTCODE.findall(address):
         parts.append(postcode)
-    if commune and f" {_words(commune)} " not in folded:
+    commune_words = _words(commune)
+    if commune_words and f" {commune_words} " not in folded:
         parts.append(commune)
     return " ".join(" ".join(parts).split())
 
@@ -459,12 +460,14 @@ class _CommuneCheck:
 
     def outside(
         self, cand: _Candidate, expected_insee: str, commune: str, postcode: str
-    ) -> str | None:
-        """Why ``cand`` is outside the expected commune, or None if inside or unknowable."""
+    ) -> tuple[bool, str]:
+        """``(True, why)`` if ``cand`` lies outside the expected commune, else ``(False, note)``
+        where ``note`` is empty when the commune was checked and says how little was checked
+        otherwise (the note ends up in the row's reason)."""
         if cand.citycode and expected_insee:
             if _city_of(cand.citycode) == _city_of(expected_insee):
-                return None
-            return f"result in {cand.citycode} not in {expected_insee} named by the survey"
+                return False, ""
+            return True, f"result in {cand.citycode} not in {expected_insee} named by the survey"
         self._load_names()
         if expected_insee and not cand.citycode:
             polygon = self._polygon(expected_insee)
@@ -473,20 +476,22 @@ class _CommuneCheck:
 
                 point = shapely.Point(cand.longitude, cand.latitude)
                 if shapely.dwithin(polygon, point, _POLYGON_TOLERANCE):
-                    return None
-                return (
+                    return False, ""
+                return True, (
                     f"result at ({cand.latitude:.5f}, {cand.longitude:.5f}) lies outside "
                     f"{expected_insee} named by the survey"
                 )
         expected = [n for n in (self._names.get(expected_insee, ""), commune) if n]
         if cand.cities and expected:
             if any(self._same_name(a, b) for a in expected for b in cand.cities):
-                return None
-            return f"result in {cand.cities[0]!r} not in {expected[0]!r} named by the survey"
+                return False, ""
+            return True, f"result in {cand.cities[0]!r} not in {expected[0]!r} named by the survey"
         result_postcode = cand.postcode or (cand.citycode[:2] + "000" if cand.citycode else "")
-        if postcode and result_postcode and postcode[:2] != result_postcode[:2]:
-            return f"result in department {result_postcode[:2]} not in {postcode[:2]}"
-        return None
+        if postcode and result_postcode:
+            if postcode[:2] != result_postcode[:2]:
+                return True, f"result in department {result_postcode[:2]} not in {postcode[:2]}"
+            return False, "commune checked by department only"
+        return False, "commune not checked: the survey names none"
 
     def _same_name(self, a: str, b: str) -> bool:
         ka, kb = self._key(a), self._key(b)
@@ -716,13 +721,14 @@ def _judge(
                 )
             )
             continue
-        why = check.outside(cand, expected_insee, commune, postcode)
-        if why:
-            refusals.append(_Verdict("refused_outside", f"online: {why} ({cand.label!r})"))
+        outside, note = check.outside(cand, expected_insee, commune, postcode)
+        if outside:
+            refusals.append(_Verdict("refused_outside", f"online: {note} ({cand.label!r})"))
             continue
         return _Verdict(
             "accepted",
-            f"online: {provider} {cand.precision} {cand.label!r} (score {cand.score:.2f})",
+            f"online: {provider} {cand.precision} {cand.label!r} (score {cand.score:.2f})"
+            + (f"; {note}" if note else ""),
             cand,
         )
     # Report the most telling refusal: a good match in the wrong place beats a poor match.
