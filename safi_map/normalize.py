@@ -384,6 +384,8 @@ def normalize_url(text: str) -> Normalized[str]:
         return "", []
     notes: list[Note] = []
     tokens = [t for t in _URL_SPLIT.split(raw) if t]
+    if not tokens:
+        return "", [Note("url.invalid", f"{raw!r} is not a web address")]
     if len(tokens) > 1:
         notes.append(Note("url.multiple", f"several URLs in one cell; kept {tokens[0]!r}"))
     value = tokens[0].rstrip(".,;")
