@@ -24,15 +24,19 @@ import pandas as pd
 from shapely import points
 
 from .public import ACTOR_COLUMNS
-from .report import Report
+from .report import Report, RowRef
 from .text import key, slugify
 
 __all__ = ["MergeResult", "actor_id_for", "merge_rows", "name_key"]
 
-# Words that do not tell two structures apart: "Association Les Jardins" is "Les Jardins".
-_NOISE = re.compile(
-    r"^(?:l )?(?:association|asso|assoc|ass|scic|scop|sarl|sas|eurl|sa|coop|cooperative)\s+"
-)
+# Words that do not tell two structures apart: "Association Les Jardins" is "Les Jardins",
+# "La Treille SCIC" is "Treille".
+_FORMS = r"(?:association|asso|assoc|ass|scic|scop|sarl|sas|eurl|sa|coop|cooperative)"
+_NOISE = re.compile(rf"^(?:l )?{_FORMS}\s+")
+_TRAILING_FORM = re.compile(rf"\s+{_FORMS}(?:\s+(?:sas|sarl|sa))?$")
+_ARTICLE = re.compile(r"^(?:le|la|les|l)\s+")
+SIMILAR_NAME_SCORE = 92
+"""Names of the same commune at least this similar (rapidfuzz ratio, 0-100) are one actor."""
 _LOCATION_COLUMNS = (
     "address", "postcode", "commune", "insee_code", "department", "epci", "epci_name",
     "latitude", "longitude", "geocode_precision", "geocode_source", "geocode_score",
@@ -47,7 +51,8 @@ _UNION_COLUMNS = ("stops", "sources")
 def name_key(name: str) -> str:
     """Comparison key of a structure name: folded, punctuation-free, legal-form prefix removed."""
     k = key(name)
-    stripped = _NOISE.sub("", k)
+    stripped = _TRAILING_FORM.sub("", _NOISE.sub("", k))
+    stripped = _ARTICLE.sub("", stripped)
     return stripped or k
 
 
@@ -60,29 +65,59 @@ def actor_id_for(nkey: str, place: str) -> str:
     return f"{slug}-{slugify(place or 'na', max_length=12)}"
 
 
+def _ref_of(row: pd.Series) -> RowRef:
+    return RowRef(str(row.get("_file", "")), int(row.get("_row", 0) or 0),
+                  str(row.get("_sheet", "") or ""))
+
+
+def _similar_names(rows: pd.DataFrame, split_id: pd.Series) -> list[tuple[int, int]]:
+    """Pairs of row positions whose names are near-identical in the same place (typos:
+    "Ressourceri de la Treille" / "Ressourcerie de la Treille")."""
+    from rapidfuzz import fuzz, process
+
+    pairs: list[tuple[int, int]] = []
+    eligible = (split_id == "").to_numpy() & (rows["_place"] != "").to_numpy()
+    frame = pd.DataFrame({"place": rows["_place"].to_numpy(), "nkey": rows["_nkey"].to_numpy(),
+                          "pos": np.arange(len(rows))})[eligible]
+    for _, group in frame.groupby("place", sort=False):
+        keys = sorted({k for k in group["nkey"] if len(k) >= 8})
+        if len(keys) < 2:
+            continue
+        scores = process.cdist(keys, keys, scorer=fuzz.ratio, dtype=np.uint8,
+                               score_cutoff=SIMILAR_NAME_SCORE, workers=1)
+        first_pos = dict(zip(group["nkey"], group["pos"], strict=False))
+        ii, jj = np.nonzero(np.triu(scores, k=1))
+        pairs.extend((int(first_pos[keys[i]]), int(first_pos[keys[j]])) for i, j in
+                     zip(ii, jj, strict=True))
+    return pairs
+
+
+def _row_id(rows: pd.DataFrame, pos: int) -> str:
+    return actor_id_for(rows["_idkey"].iloc[pos], rows["_place"].iloc[pos])
+
+
 def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
                links: Iterable[tuple[str, str]] = ()) -> dict[int, str]:
-    """Id of every group: a split's new id, else from its smallest (name, place) key; a group
-    that absorbed others by a manual link keeps the id named first in that link."""
-    keys: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    """Id of every group, from the name and place of its earliest-seen row (ties: the smallest
+    name key), so later stops and reordered rows never change it; a split's rows take the new id
+    given; a group that absorbed others by a manual link keeps the id named first in the link."""
+    earliest: dict[int, tuple[str, str, int]] = {}
     forced: dict[int, set[str]] = defaultdict(set)
     for pos, g in enumerate(groups):
         if split_id.iloc[pos]:
             forced[g].add(split_id.iloc[pos])
-        else:
-            keys[g].append((rows["_nkey"].iloc[pos], rows["_place"].iloc[pos]))
+            continue
+        candidate = (rows["_date"].iloc[pos] or "9999", rows["_idkey"].iloc[pos], pos)
+        if g not in earliest or candidate < earliest[g]:
+            earliest[g] = candidate
     ids: dict[int, str] = {}
     for g in set(groups):
-        candidates = sorted(forced[g]) + [actor_id_for(*k) for k in sorted(keys[g])[:1]]
-        if forced[g] and keys[g]:
-            candidates = [actor_id_for(*sorted(keys[g])[0]), *sorted(forced[g])]
-        ids[g] = candidates[0]
+        ids[g] = _row_id(rows, earliest[g][2]) if g in earliest else sorted(forced[g])[0]
     kept_ids = {kept for kept, _ in links}
     if kept_ids:
         all_ids: dict[int, set[str]] = defaultdict(set)
         for pos, g in enumerate(groups):
-            all_ids[g].add(split_id.iloc[pos] or actor_id_for(rows["_nkey"].iloc[pos],
-                                                             rows["_place"].iloc[pos]))
+            all_ids[g].add(split_id.iloc[pos] or _row_id(rows, pos))
         for g, names in all_ids.items():
             chosen = sorted(names & kept_ids)
             if chosen and ids[g] not in kept_ids:
@@ -168,6 +203,7 @@ def merge_rows(
         if col not in rows.columns:
             rows[col] = ""
     rows["_nkey"] = rows["name"].map(name_key)
+    rows["_idkey"] = rows["name"].map(key)
     splits = splits or {}
     split_id = rows["source"].astype(str).map(lambda src: splits.get(src, ""))
     place = rows["insee_code"].fillna("").astype(str)
@@ -200,6 +236,9 @@ def merge_rows(
                 uf.union(first[k], pos)
             else:
                 first[k] = pos
+    similar = _similar_names(rows, split_id)
+    for a, b in similar:
+        uf.union(a, b)
     links = list(links)
     ids_before_links: set[str] = set()
     if links:
@@ -245,6 +284,15 @@ def merge_rows(
         records.append(rec)
         for idx in group.index:
             row_actor[idx] = aid
+        if report is not None and group["_nkey"].nunique() > 1:
+            names = sorted(set(group["name"].astype(str)))
+            ref_row = group.iloc[0]
+            report.warning(
+                "merge.similar_names",
+                f"merged as one actor ({aid}): {' / '.join(map(repr, names))}; add a [[split]] "
+                "correction if they are different structures",
+                _ref_of(ref_row), "name", ref_row["name"],
+            )
         if report is not None:
             published_source = str(latest["source"])
             for src in group["source"].astype(str):

@@ -114,7 +114,8 @@ def test_unlocated_actor_has_no_geometry_and_crs_is_wgs84():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Association Les Amis", "les amis"), ("ASSO  L'Échoppe", "l echoppe"),
+    [("Association Les Amis", "amis"), ("ASSO  L'Échoppe", "echoppe"),
+     ("La Treille SCIC", "treille"), ("Treille scic sas", "treille"),
      ("SCIC Énergie Partagée", "energie partagee"), ("Association", "association")],
 )
 def test_name_key(name, expected):
@@ -163,3 +164,24 @@ def test_links_to_unknown_ids_change_nothing():
     plain = merge_rows(rows, stop_dates=STOP_DATES).actors
     linked = merge_rows(rows, stop_dates=STOP_DATES, links=[("a-83137", "zzz")]).actors
     assert list(plain["actor_id"]) == list(linked["actor_id"]) == ["a-83137", "b-83137"]
+
+
+def test_articles_legal_forms_and_typos_in_one_commune_merge_with_a_warning():
+    rows = frame(
+        row("La Ressourcerie de la Treille", "04112", src="a.csv:2"),
+        row("La Ressourceri de la Treille", "04112", src="b.csv:3", stops=("nice",)),
+        row("Treille SCIC", "06004", src="a.csv:4"),
+        row("La Treille SCIC", "06004", src="b.csv:5", stops=("nice",)),
+        row("Ressourcerie de la Treille", "83137", src="b.csv:6"),  # other commune
+        row("Jardin du Midi", "83137", src="b.csv:7"),
+        row("Jardin du Nord", "83137", src="b.csv:8"),  # similar but different
+    )
+    report = Report(rows_read=7)
+    actors = merge_rows(rows, report=report, stop_dates=STOP_DATES).actors
+    assert sorted(actors["actor_id"]) == [
+        "jardin-du-midi-83137", "jardin-du-nord-83137", "la-ressourcerie-de-la-treille-04112",
+        "ressourcerie-de-la-treille-83137", "treille-scic-06004"]
+    similar = [i for i in report.issues if i.code == "merge.similar_names"]
+    assert len(similar) == 1 and "[[split]]" in similar[0].message
+    assert "Ressourceri de la Treille" in similar[0].message
+    assert report.accounted_for()
