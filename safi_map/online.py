@@ -756,6 +756,8 @@ def geocode_online(
 ) -> tuple[pd.DataFrame, OnlineStats]:
     """Geocode the rows of ``frame`` that have an address with ``settings.provider``.
 
+    ``settings.online`` is not consulted: the caller decides whether to go online.
+
     Parameters
     ----------
     frame
@@ -769,7 +771,8 @@ def geocode_online(
         ``frame.index``; results in another commune are refused. Empty or missing: the check
         falls back to the survey's commune name, then to its postcode's department.
     refresh
-        Ask the service again even for queries in the cache (and update the cache).
+        Ask the service again even for queries in the cache (and update the cache). The cache
+        is keyed by provider name, not URL: after pointing ``ban_url`` at another addok, refresh.
     progress
         Called as ``progress(done, total)`` after each row with an address.
     policy
