@@ -29,6 +29,8 @@ _LAZY = {
     "geocode_table": "pipeline",
     "geocode_offline": "geocode",
     "read_survey": "survey",
+    "iter_survey_files": "survey",
+    "match_header": "survey",
     "read_actors": "io",
     "write_actors": "io",
     "public_actors": "public",
@@ -58,6 +60,7 @@ __all__ = [
     "load_settings",
     "load_taxonomy",
     "load_tour",
+    "match_header",
     "merge_rows",
     "public_actors",
     "read_actors",
@@ -87,6 +90,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .merge import merge_rows
     from .public import public_actors
     from .site import build_site
-    from .survey import read_survey
+    from .survey import iter_survey_files, match_header, read_survey
     from .taxonomy import load_taxonomy
     from .tour import load_tour
