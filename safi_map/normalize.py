@@ -315,17 +315,17 @@ def parse_points(
     todo = np.flatnonzero(~np.isnan(lat))
     if todo.size == 0:
         return lat, lon, notes
-    y, x = lat[todo], lon[todo]
-    ok = _default_in_france(y, x)
-    swappable = ~ok & _default_in_france(x, y)
+    ys, xs = lat[todo], lon[todo]
+    ok = _default_in_france(ys, xs)
+    swappable = ~ok & _default_in_france(xs, ys)
     for j in np.flatnonzero(swappable):
-        i = todo[j]
+        i = int(todo[j])
         notes[i].append(
             Note("coordinates.swapped", "latitude and longitude were swapped; swapped them back")
         )
         lat[i], lon[i] = lon[i], lat[i]
     for j in np.flatnonzero(~ok & ~swappable):
-        i = todo[j]
+        i = int(todo[j])
         notes[i].append(
             Note(
                 "coordinates.outside_france",

@@ -12,7 +12,7 @@ import datetime as _dt
 import logging
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,9 +62,12 @@ def _dates_in(text: str) -> list[_dt.date]:
 
 @dataclass(frozen=True)
 class Tour:
-    """All stops, sorted by date (then id). An empty tour is valid: surveys need no stop."""
+    """All stops, sorted by date (then id). An empty tour is valid: surveys need no stop.
 
-    stops: tuple[Stop, ...] = ()
+    ``stops`` may be given as any sequence; it is stored as a tuple sorted by date.
+    """
+
+    stops: Sequence[Stop] = ()
     source: Path | None = None
 
     def __post_init__(self) -> None:

@@ -169,7 +169,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                 if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip()
             }
     name_column = issues.column("name") if "name" in frame.columns else None
-    for i in np.flatnonzero(~kept):
+    for i in map(int, np.flatnonzero(~kept)):
         ref = refs[i]
         empty = all(_is_junk(raw[f][i]) for f in _INPUT_FIELDS) and all(
             _is_junk(v) for v in extras_records[i].values()
@@ -201,7 +201,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     has_themes = "themes" in frame.columns
     themes: list[list[str]] = []
     theme_notes: list[list[Note]] = []
-    for cell, (slugs, unknown) in zip(raw["themes"], mapped_themes, strict=True):
+    for slugs, unknown in mapped_themes:
         row_notes = [Note("themes.unknown", f"theme {u!r} not recognized; tagged {OTHER!r}")
                      for u in unknown]
         if not slugs:
