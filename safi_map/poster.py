@@ -590,6 +590,10 @@ def _directory_grid(lay: _Layout, box: _Box, n: int) -> tuple[int, int, float, f
         rows = max(1, int(box.h // line))
         if ncols * rows >= n:
             break
+    needed = max(1, math.ceil(n / rows))
+    if needed < ncols:  # few entries: fewer, wider columns (names cut less), not too wide
+        ncols = max(needed, math.ceil(box.w / (target * 1.8)))
+        col_w = (box.w - (ncols - 1) * 4 * s) / ncols
     return ncols, rows, col_w, line, size
 
 
@@ -601,9 +605,10 @@ def _draw_directory(fig: Any, lay: _Layout, box: _Box, entries: Sequence[PosterE
     """
     s = lay.scale
     ncols, rows, col_w, line, size = _directory_grid(lay, box, len(entries))
-    capacity = ncols * rows
-    fits = len(entries) <= capacity
-    count = len(entries) if fits else max(0, capacity - 1)
+    fits = len(entries) <= ncols * rows
+    if not fits and tail is not None:
+        rows = max(1, rows - 1)  # the bottom line of the box tells what is left out
+    count = len(entries) if fits else ncols * rows
     num_w = _text_width("0000", size, True)
     for i, e in enumerate(entries[:count]):
         col, row = divmod(i, rows)
@@ -616,25 +621,27 @@ def _draw_directory(fig: Any, lay: _Layout, box: _Box, entries: Sequence[PosterE
                  color=_INK, ha="right", va="center_baseline", family=_FONT)
         x_text = x_num + 1.3 * s
         avail = (x + col_w - x_text) * _MM
-        name = _fit(e.name, size, avail * 0.62, True)
-        name_w = _text_width(name, size, True) * 1.03 + 0.4 * size  # hinting slack
-        fig.text(x_text / lay.page_w, y / lay.page_h, name, fontsize=size, fontweight="bold",
-                 color=_INK, va="center_baseline", family=_FONT)
         rest = e.commune or "sans localisation"
         if e.number is None:
             rest = f"{rest} (non localisé)" if e.commune else rest
         if e.themes:
             rest += " · " + ", ".join(e.themes)
-        rest = _fit(" — " + rest, size, avail - name_w)
+        rest = " — " + rest
+        # The name has priority, then the commune; the themes take what is left.
+        rest_w = min(_text_width(rest, size),
+                     _text_width(f" — {e.commune} · …", size), avail * 0.45) + 0.4 * size
+        name = _fit(e.name, size, (avail - rest_w) / 1.03, True)
+        name_w = _text_width(name, size, True) * 1.03 + 0.4 * size  # hinting slack
+        fig.text(x_text / lay.page_w, y / lay.page_h, name, fontsize=size, fontweight="bold",
+                 color=_INK, va="center_baseline", family=_FONT)
+        rest = _fit(rest, size, avail - name_w)
         if rest:
             fig.text((x_text + name_w / _MM) / lay.page_w, y / lay.page_h, rest, fontsize=size,
                      color=_GREY, va="center_baseline", family=_FONT)
     if not fits and tail is not None:
-        col, row = divmod(count, rows)
-        x = box.x + col * (col_w + 4 * s)
-        y = box.y + box.h - (row + 0.5) * line
-        fig.text((x + 1 * s) / lay.page_w, y / lay.page_h,
-                 _fit(tail.format(n=len(entries) - count), size, col_w * _MM, True),
+        y = box.y + box.h - (rows + 0.5) * line
+        fig.text((box.x + 1 * s) / lay.page_w, y / lay.page_h,
+                 _fit(tail.format(n=len(entries) - count), size, box.w * _MM, True),
                  fontsize=size, fontweight="bold", style="italic", color=_INK,
                  va="center_baseline", family=_FONT)
     return count
