@@ -510,6 +510,11 @@ def normalize_phone(text: str) -> Normalized[str]:
 
 _TRUE = frozenset({"oui", "o", "yes", "y", "x", "1", "vrai", "true", "ok", "d accord", "accord"})
 _FALSE = frozenset({"non", "n", "no", "0", "faux", "false", "refus", "pas d accord"})
+_ACCEPTANCES = frozenset({"j accepte", "accepte", "j accepte la publication", "je suis d accord",
+                          "bien sur", "tout a fait", "volontiers", "avec plaisir"})
+_REFUSALS = frozenset({"je refuse", "refuse", "je ne suis pas d accord", "pas de publication"})
+_RESERVATIONS = frozenset({"sauf", "mais", "pas", "uniquement", "seulement", "except", "but",
+                           "only", "ne", "hors", "sans"})
 
 
 def parse_bool(text: str) -> Normalized[bool | None]:
@@ -525,10 +530,20 @@ def parse_bool(text: str) -> Normalized[bool | None]:
         return True, []
     if value in _FALSE:
         return False, []
+    words = value.split()
+    # "Oui, j'accepte" is a yes; "Oui sauf le téléphone" is a partial answer, so unknown.
+    # "Non, ..." is always a no: refusing is the safe reading.
+    if words[0] in _FALSE or value in _REFUSALS:
+        return False, []
+    if (words[0] in _TRUE or value in _ACCEPTANCES) and not _RESERVATIONS & set(words):
+        rest = " ".join(words[1:])
+        if not rest or rest in _ACCEPTANCES or value in _ACCEPTANCES:
+            return True, []
     return None, [Note("consent.unknown", f"{text!r} is not a yes/no answer; read as unknown")]
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:[;,/|\n\r\t•·]|\s-\s)\s*")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _AND = re.compile(r"\s+(?:et|&)\s+", re.IGNORECASE)
 _ITEM_EDGES = re.compile(r"^[\s\-*–—•·.:()\"'«»“”]+|[\s\-*–—•·.:;(\"'«»“”]+$")
 
@@ -542,7 +557,7 @@ def split_list(text: str, *, split_and: bool = True) -> Normalized[list[str]]:
     loisirs" contain "et"; the taxonomy splits unknown items on "et" itself.
     Items that differ only by case or accents are duplicates.
     """
-    raw = str(text)
+    raw = _TAG.sub(" ", str(text))  # "<b>Culture</b>": markup is noise, and "/" a separator
     items: list[str] = []
     seen: set[str] = set()
     for part in _LIST_SEPARATORS.split(raw):

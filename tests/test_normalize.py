@@ -265,6 +265,11 @@ def test_normalize_phone(text, expected, note_codes):
     [
         *[(t, True) for t in ["oui", "OUI", "Oui ", "yes", "x", "X", "1", "vrai", "true", "o"]],
         *[(t, False) for t in ["non", "Non", "no", "0", "faux", "false", "n"]],
+        ("Oui, j'accepte", True),
+        ("J'accepte", True),
+        ("oui bien sûr", True),
+        ("Non merci", False),
+        ("Je refuse", False),
         ("", None),
         ("  ", None),
     ],
@@ -273,7 +278,9 @@ def test_parse_bool(text, expected):
     assert parse_bool(text) == (expected, [])
 
 
-@pytest.mark.parametrize("text", ["peut-être", "2", "oui mais pas le téléphone"])
+@pytest.mark.parametrize(
+    "text", ["peut-être", "2", "oui mais pas le téléphone", "Oui sauf le téléphone",
+             "oui uniquement le mail", "oui pour le site"])
 def test_parse_bool_unknown_warns(text):
     value, notes = parse_bool(text)
     assert value is None
@@ -289,6 +296,8 @@ def test_parse_bool_unknown_warns(text):
         ("Sport & loisirs", ["Sport", "loisirs"]),
         ("  santé ;; Santé ; SANTE ", ["santé"]),
         ("- un local\n- des bénévoles", ["un local", "des bénévoles"]),
+        ("Citoyenneté; <b>Culture</b>", ["Citoyenneté", "Culture"]),
+        ("a < b; c > d", ["a < b", "c > d"]),
         ("", []),
         (" ; , ", []),
     ],
