@@ -1,0 +1,148 @@
+"""export(): selection + publication gate + one format; poster_set()."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from test_selection import crafted
+
+from safi_map import maps
+from safi_map._synthetic import synthetic_taxonomy
+from safi_map.export import FORMATS, export, poster_set
+from safi_map.selection import Selection
+from safi_map.settings import Settings
+
+TAXONOMY = synthetic_taxonomy()
+SECRETS = (b"secret-mail@example.org", b"06 99 88 77 66", b"+33699887766", b"impasse Secrete")
+
+
+@pytest.fixture(scope="module")
+def actors():
+    secret = {"email": "secret-mail@example.org", "phone": "06 99 88 77 66",
+              "address": "3 impasse Secrete", "consent": False}
+    public = {"email": "public@example.org", "phone": "04 94 00 00 01",
+              "address": "1 place Publique", "consent": True}
+    return crafted([
+        {"insee": "83137", "name": "Toulon Un", "themes": ["insertion"], **secret},
+        {"insee": "83137", "name": "Toulon Deux", "themes": ["culture"], **public},
+        {"insee": "83137", "name": "Toulon Trois", "themes": ["insertion", "culture"],
+         **secret, "dlat": 0.003},
+        {"insee": "83126", "name": "La Seyne Un", "themes": ["insertion"], **secret},
+        {"insee": "05061", "name": "Gap Un", "themes": ["sante"], **public,
+         "description": "Prévention santé à Gap."},
+    ])
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "datainclusion", "svg", "pdf", "png",
+                                 "html"])
+def test_no_private_contact_in_any_export(actors, tmp_path, fmt):
+    suffix = {"datainclusion": "json", "html": "html"}.get(fmt, fmt)
+    result = export(actors, fmt=fmt, out=tmp_path / f"out.{suffix}", taxonomy=TAXONOMY, dpi=20)
+    assert result.actors == 5
+    files = list(result.paths)
+    if fmt == "pdf" and shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(result.path), "-"], capture_output=True,
+                              check=True).stdout
+        files_bytes = [result.path.read_bytes(), text]
+        assert b"Toulon Trois" in text
+    else:
+        files_bytes = [p.read_bytes() for p in files]
+    for data in files_bytes:
+        for secret in SECRETS:
+            assert secret not in data, (fmt, secret)
+        assert b"t.csv" not in data  # internal sources column never exported
+    if fmt in ("geojson", "csv", "datainclusion", "html"):
+        joined = b"".join(files_bytes)
+        assert b"public@example.org" in joined  # consented contacts are exported
+
+
+def test_data_exports_follow_the_selection(actors, tmp_path):
+    sel = Selection(communes=["Toulon"], themes=["insertion"])
+    result = export(actors, fmt=None, out=tmp_path / "toulon.geojson", selection=sel,
+                    taxonomy=TAXONOMY)
+    assert result.fmt == "geojson" and result.actors == 2
+    assert result.subtitle == "Toulon · thème Insertion et emploi"
+    data = json.loads(result.path.read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["name"] for f in data["features"]) == ["Toulon Trois",
+                                                                           "Toulon Un"]
+    assert "sources" not in data["features"][0]["properties"]
+    csv = export(actors, fmt="csv", out=tmp_path / "gap.csv", excel=True,
+                 selection=Selection(departments=["05"]))
+    raw = csv.path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    assert len(raw.decode("utf-8-sig").strip().splitlines()) == 2
+
+
+def test_datainclusion_through_export_writes_json_and_csv(actors, tmp_path):
+    settings = Settings(site_url="https://safi.example.org")
+    result = export(actors, fmt="datainclusion", out=tmp_path / "di.json", settings=settings,
+                    selection=Selection(around="Toulon", radius_km=10))
+    assert [p.suffix for p in result.paths] == [".json", ".csv"]
+    structures = json.loads(result.path.read_text(encoding="utf-8"))
+    assert len(structures) == result.actors == 4
+    assert structures[0]["lien_source"].startswith("https://safi.example.org/acteurs/")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
+def test_poster_defaults_from_settings_and_selection(actors, tmp_path):
+    settings = Settings(title="Le SAFI Tour à Toulon", site_url="https://safi.example.org/carte")
+    result = export(actors, fmt="pdf", out=tmp_path / "p.pdf", settings=settings,
+                    selection=Selection(communes=["83137"]), taxonomy=TAXONOMY, size="A4",
+                    orientation="portrait")
+    text = subprocess.run(["pdftotext", str(result.path), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    assert "Le SAFI Tour à Toulon" in text and "Toulon" in text
+    assert "https://safi.example.org/carte" in text  # the QR code's caption
+    assert "Gap Un" not in text and result.actors == 3
+    assert result.detail.listed == 3
+
+
+def test_html_needs_render_map_page(actors, tmp_path, monkeypatch):
+    monkeypatch.delattr(maps, "render_map_page", raising=False)
+    with pytest.raises(NotImplementedError, match="render_map_page"):
+        export(actors, fmt="html", out=tmp_path / "x.html")
+
+
+def test_html_is_one_offline_file(actors, tmp_path):
+    result = export(actors, fmt="html", out=tmp_path / "carte.html", taxonomy=TAXONOMY,
+                    selection=Selection(departments=["83"]))
+    page = result.path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'lang="fr"' in page
+    assert "Toulon Un" in page and "Gap Un" not in page
+    assert 'src="assets/' not in page and 'href="assets/' not in page
+
+
+def test_unknown_format_and_selection_errors(actors, tmp_path):
+    with pytest.raises(ValueError, match="'docx'"):
+        export(actors, fmt="docx", out=tmp_path / "x.docx")
+    with pytest.raises(ValueError, match="x.txt"):
+        export(actors, fmt=None, out=tmp_path / "x.txt")
+    with pytest.raises(ValueError, match="'Toulonn'"):
+        export(actors, fmt="csv", out=tmp_path / "x.csv", selection=Selection(communes=["Toulonn"]))
+    assert "datainclusion" in FORMATS and "pdf" in FORMATS
+
+
+def test_data_exports_are_deterministic(actors, tmp_path):
+    for fmt, suffix in (("csv", "csv"), ("geojson", "geojson"), ("datainclusion", "json"),
+                        ("gpkg", "gpkg")):
+        a = export(actors, fmt=fmt, out=tmp_path / f"a.{suffix}", taxonomy=TAXONOMY)
+        b = export(actors.iloc[::-1].sort_index(), fmt=fmt, out=tmp_path / f"b.{suffix}",
+                   taxonomy=TAXONOMY)
+        for pa, pb in zip(a.paths, b.paths, strict=True):
+            assert pa.read_bytes() == pb.read_bytes(), fmt
+
+
+def test_poster_set(actors, tmp_path):
+    tour = [{"id": "toulon", "town": "Toulon"}]
+    result = poster_set(actors, tmp_path, taxonomy=TAXONOMY, tour=tour, fmt="svg", size="A4",
+                        min_actors=2, themes=["insertion", "sante"])
+    assert result.communes == {"83137": tmp_path.joinpath("communes/83137-toulon.svg")
+                               .relative_to(tmp_path)}
+    assert list(result.themes) == ["insertion"]  # santé has one actor only
+    assert result.stops == {}  # no actor carries the stop
+    for path in result.paths:
+        assert path.is_file() and path.stat().st_size > 1000
+    assert "Toulon Un" in (tmp_path / result.communes["83137"]).read_text(encoding="utf-8")
