@@ -47,6 +47,7 @@ class Writer:
         self.out_dir = Path(out_dir)
         self._tmp: Path | None = None
         self._written: dict[str, str] = {}  # casefolded path -> path as written
+        self._dirs: set[str] = set()  # folders already created under the staging folder
         self.bytes_written = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -129,12 +130,16 @@ class Writer:
             )
         self._written[folded] = norm
         target = self.staging_dir.joinpath(*rel_path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        parent = rel_path.parent.as_posix()
+        if parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
         return target
 
     def write_bytes(self, rel: str, data: bytes) -> Path:
         target = self._claim(rel)
-        target.write_bytes(data)
+        with open(target, "wb") as fh:
+            fh.write(data)
         self.bytes_written += len(data)
         return target
 

@@ -1,0 +1,59 @@
+"""Benchmark: the whole static site for 10,000 and 50,000 synthetic actors.
+
+Each size runs in its own subprocess so that peak memory (``ru_maxrss``) is that build's alone.
+Targets at 50,000 actors: at most 60 s and 1 GB. Usage::
+
+    python bench/bench_site.py            # 10000 and 50000
+    python bench/bench_site.py 2000       # other sizes
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from safi_map._synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
+from safi_map.settings import Settings
+from safi_map.site import build_site
+
+n, out = int(sys.argv[1]), Path(sys.argv[2])
+t0 = time.perf_counter()
+actors = synthetic_actors(n, seed=0)
+t1 = time.perf_counter()
+c1 = time.process_time()
+summary = build_site(actors, taxonomy=synthetic_taxonomy(), tour=list(SYNTHETIC_STOPS),
+                     settings=Settings(), out_dir=out / "site")
+t2 = time.perf_counter()
+c2 = time.process_time()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+print(json.dumps({"actors": n, "synthetic_s": round(t1 - t0, 2), "build_s": round(t2 - t1, 2),
+                  "cpu_s": round(c2 - c1, 2),
+                  "pages": summary.pages, "files": summary.files,
+                  "mb_written": round(summary.bytes / 2**20, 1),
+                  "peak_rss_mb": round(rss / 1024, 1), "summary": str(summary)}))
+"""
+
+
+def main(sizes: list[int]) -> None:
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="safi-bench-") as tmp:
+            proc = subprocess.run([sys.executable, "-c", CHILD, str(n), tmp], check=True,
+                                  capture_output=True, text=True)
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+        ok = result["build_s"] <= 60 and result["peak_rss_mb"] <= 1024 if n >= 50000 else True
+        print(f"{n:>7} actors: build {result['build_s']:6.1f} s wall, {result['cpu_s']:.1f} s CPU "
+              f"(synthetic data "
+              f"{result['synthetic_s']:.1f} s), {result['pages']} pages, {result['files']} files, "
+              f"{result['mb_written']} MB, peak RSS {result['peak_rss_mb']:.0f} MB"
+              + ("" if ok else "  <-- over target (60 s, 1 GB)"))
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10000, 50000])
