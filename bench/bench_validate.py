@@ -108,8 +108,8 @@ def main() -> None:
     from safi_map.validate import validate_table
 
     taxonomy = load_taxonomy()
-    tour = Tour((Stop("toulon", "Toulon", dt.date(2015, 9, 28)),
-                 Stop("nice", "Nice", dt.date(2015, 10, 5))))
+    tour = Tour((Stop("toulon", "Toulon", "", dt.date(2015, 9, 28)),
+                 Stop("nice", "Nice", "", dt.date(2015, 10, 5))))
     table = make_table(args.rows, args.distinct, args.seed)
     validate_table(make_table(100, 0, 0), taxonomy=taxonomy, tour=tour, report=Report())  # warm
     times = []

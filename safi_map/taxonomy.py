@@ -151,6 +151,11 @@ class Taxonomy:
     def resource_slugs(self) -> list[str]:
         return [r.slug for r in self.resources]
 
+    @property
+    def legal_forms(self) -> dict[str, str]:
+        """Slug -> French label of the legal forms (the fixed :data:`LEGAL_FORMS`)."""
+        return dict(LEGAL_FORMS)
+
     def theme(self, slug: str) -> Theme:
         """The theme with ``slug``; KeyError if there is none."""
         for theme in self.themes:

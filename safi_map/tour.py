@@ -39,8 +39,8 @@ class Stop:
 
     id: str
     town: str
+    insee_code: str  # "" when unknown: the geocoder finds the commune from ``town``
     date: _dt.date
-    insee_code: str = ""
     venue: str = ""
     surveys: list[Path] = field(default_factory=list)
 

@@ -117,7 +117,7 @@ _FIELDS = ["name", "legal_form", "themes", "postcode", "commune", "latitude", "l
            "website", "email", "phone", "needs", "offers", "stop", "contact_consent", "siret",
            "survey_date"]
 _TAXONOMY = load_taxonomy()
-_TOUR = Tour((Stop("toulon", "Toulon", dt.date(2015, 9, 28)),))
+_TOUR = Tour((Stop("toulon", "Toulon", "", dt.date(2015, 9, 28)),))
 
 
 class _Table:

@@ -210,6 +210,10 @@ def test_custom_synonym_is_used(tmp_path):
 # --- legal forms --------------------------------------------------------------------------------
 
 
+def test_taxonomy_exposes_legal_forms(taxonomy):
+    assert taxonomy.legal_forms == LEGAL_FORMS and taxonomy.legal_forms is not LEGAL_FORMS
+
+
 def test_legal_forms_vocabulary():
     assert list(LEGAL_FORMS) == ["association", "cooperative", "mutuelle", "fondation",
                                  "entreprise-ess", "collectivite", "autre"]

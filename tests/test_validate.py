@@ -59,8 +59,8 @@ def taxonomy():
 
 @pytest.fixture
 def tour() -> Tour:
-    return Tour((Stop("toulon", "Toulon", dt.date(2015, 9, 28)),
-                 Stop("nice", "Nice", dt.date(2015, 10, 5))))
+    return Tour((Stop("toulon", "Toulon", "", dt.date(2015, 9, 28)),
+                 Stop("nice", "Nice", "", dt.date(2015, 10, 5))))
 
 
 def issues_of(report: Report) -> list[tuple]:
@@ -281,8 +281,8 @@ def test_stop_from_column_then_file_name(taxonomy, tour):
 
 def test_config_binding_wins_and_conflicts_are_reported(taxonomy, tmp_path):
     survey = tmp_path / "enquete.csv"
-    tour = Tour((Stop("toulon", "Toulon", dt.date(2015, 9, 28), surveys=[survey]),
-                 Stop("nice", "Nice", dt.date(2015, 10, 5))))
+    tour = Tour((Stop("toulon", "Toulon", "", dt.date(2015, 9, 28), surveys=[survey]),
+                 Stop("nice", "Nice", "", dt.date(2015, 10, 5))))
     table = make_table([{"name": "A", "stop": "Nice"}, {"name": "B", "stop": ""}],
                        file="enquete.csv", path=survey)
     report = Report()
