@@ -166,6 +166,24 @@ class _FilePart:
         report.rows_read += self.report.rows_read
         report.blank_rows += self.report.blank_rows
         report.rejected.update(self.report.rejected)
+        if "online" in self.report.extra:
+            report.extra["online"] = _add_counts(report.extra.get("online", {}),
+                                                 self.report.extra["online"])
+
+
+def _add_counts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Sum two nested count dictionaries (booleans are or-ed, strings kept)."""
+    out = dict(a)
+    for k, v in b.items():
+        if isinstance(v, bool):
+            out[k] = bool(out.get(k)) or v
+        elif isinstance(v, int | float):
+            out[k] = out.get(k, 0) + v
+        elif isinstance(v, dict):
+            out[k] = _add_counts(out.get(k, {}), v)
+        else:
+            out[k] = v
+    return out
 
 
 def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, online: bool,
@@ -312,14 +330,37 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
     located = located.copy()
     idx = result.index[accepted]
     located.loc[idx, cols] = result.loc[idx, cols].to_numpy()
+    # BAN may narrow "Marseille" (13055) to an arrondissement (13208): follow it.
+    online_insee = result.loc[idx, "insee_code"].fillna("").astype(str)
+    moved = online_insee[(online_insee != "") & (online_insee != located.loc[idx, "insee_code"])]
+    if len(moved):
+        from .gazetteer import communes
+
+        ref = communes().set_index("code_insee")
+        known = moved[moved.isin(ref.index)]
+        located.loc[known.index, "insee_code"] = known
+        located.loc[known.index, "commune"] = ref.loc[known, "nom"].to_numpy()
+        located.loc[known.index, "department"] = ref.loc[known, "departement"].to_numpy()
+        located.loc[known.index, "epci"] = ref.loc[known, "epci_code"].to_numpy()
+        located.loc[known.index, "epci_name"] = ref.loc[known, "epci_nom"].to_numpy()
     refused = result.index[~accepted]
     if len(refused):
         located.loc[refused, "geocode_reason"] = (
             result.loc[refused, "geocode_reason"].astype(str) + "; "
             + located.loc[refused, "geocode_reason"].astype(str)
         )
+    if stats.failed_total:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats.failed.items()) if v)
+        log.warning("online geocoding (%s): %d of %d addresses could not be asked (%s)%s; "
+                    "they are placed offline, at their commune", stats.provider,
+                    stats.failed_total + stats.not_asked, stats.rows, kinds,
+                    ", service unreachable" if stats.unreachable else "")
     if report is not None:
-        report.extra["online"] = stats.to_dict() if hasattr(stats, "to_dict") else vars(stats)
+        counts = stats.to_dict()
+        # what depends on the cache's state is logged, not written: reports stay comparable
+        for volatile in ("queried", "requests", "cache_hits"):
+            log.info("online geocoding: %s %s", volatile, counts.pop(volatile, 0))
+        report.extra["online"] = counts
     return located
 
 
