@@ -47,14 +47,35 @@ def safe_url(url: Any) -> str:
     return ""
 
 
+def _back_to_commune(out: gpd.GeoDataFrame, mask: pd.Series) -> None:
+    from shapely import points
+
+    from .gazetteer import communes
+
+    ref = communes().set_index("code_insee")
+    codes = out.loc[mask, "insee_code"].astype(str)
+    known = codes[codes.isin(ref.index)]
+    lat = ref.loc[known, "latitude"].to_numpy(dtype=float)
+    lon = ref.loc[known, "longitude"].to_numpy(dtype=float)
+    out.loc[known.index, "latitude"] = lat
+    out.loc[known.index, "longitude"] = lon
+    out.loc[known.index, "geocode_precision"] = "municipality"
+    out.loc[known.index, "geocode_source"] = "gazetteer"
+    out.loc[known.index, out.geometry.name] = points(lon, lat)
+    unknown = codes.index.difference(known.index)
+    if len(unknown):  # no commune to fall back to: do not publish the point at all
+        out.loc[unknown, ["latitude", "longitude"]] = float("nan")
+        out.loc[unknown, "geocode_precision"] = "none"
+        out.loc[unknown, out.geometry.name] = None
+
+
 def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A copy of ``actors`` holding only what may be published.
 
     Email, phone and street address are blanked where ``contact_consent`` is not true, and the
-    internal ``sources`` column is dropped. Point coordinates stay: actors are placed at the
-    commune level at least, which is public information. (A point geocoded at the housenumber of a
-    non-consenting actor is moved back to its commune point by the caller when that matters; see
-    ``ingest``.)
+    internal ``sources`` column is dropped. A point placed at the street address (online
+    geocoding: ``housenumber``, ``street``, ``locality``) of an actor without consent would give the
+    address away: it goes back to its commune's point, with precision ``municipality``.
     """
     out = actors.copy()
     consent = out["contact_consent"].fillna(False).astype(bool) if len(out) else pd.Series(
@@ -65,4 +86,8 @@ def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[col] = out[col].where(consent, "")
     if "website" in out.columns:
         out["website"] = out["website"].map(safe_url)
+    if len(out) and "geocode_precision" in out.columns:
+        precise = out["geocode_precision"].isin(["housenumber", "street", "locality"]) & ~consent
+        if precise.any():
+            _back_to_commune(out, precise)
     return out.drop(columns=[c for c in ("sources",) if c in out.columns])

@@ -63,3 +63,22 @@ def test_public_actors_blanks_contacts_without_consent(actors):
 )
 def test_safe_url(url, ok):
     assert safe_url(url) == (url if ok else "")
+
+
+def test_street_level_points_of_actors_without_consent_go_back_to_the_commune():
+    actors = synthetic_actors(30, seed=5)
+    actors["geocode_precision"] = "housenumber"
+    pub = public_actors(actors)
+    refused = ~actors["contact_consent"]
+    from safi_map.gazetteer import communes
+
+    ref = communes().set_index("code_insee")
+    sample = actors[refused].iloc[0]
+    moved = pub.loc[sample.name]
+    assert moved["geocode_precision"] == "municipality"
+    assert (moved["latitude"], moved["longitude"]) == (
+        ref.loc[sample["insee_code"], "latitude"], ref.loc[sample["insee_code"], "longitude"])
+    assert moved.geometry.y == moved["latitude"]
+    kept = pub[~refused]
+    assert (kept["geocode_precision"] == "housenumber").all()
+    assert (kept["latitude"] == actors.loc[~refused, "latitude"]).all()
