@@ -250,6 +250,36 @@ def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
                + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
+@cli.command("add-stop")
+@click.argument("stop_id", metavar="STOP_ID")
+@click.argument("survey", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                          path_type=Path))
+@click.option("--town", help="Town of the stop (required for a new stop).")
+@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date of the stop, YYYY-MM-DD (required for a new stop).")
+@click.option("--venue", default="", help="Where the stop takes place.")
+@click.option("--insee", default="", help="INSEE code of the town (optional).")
+@_config_option
+@click.pass_obj
+def add_stop_command(state: _State, stop_id: str, survey: Path | None, town: str | None,
+                     date_: Any, venue: str, insee: str, config: Path | None) -> None:
+    """Register tour stop STOP_ID in data/tour.toml and copy its SURVEY into data/surveys/.
+
+    For a stop already in the tour, only the survey is added. Then run `safi-map build`."""
+    from .project import add_stop
+
+    settings = _settings(click.get_current_context(), config)
+    try:
+        added = add_stop(settings, stop_id, town=town, date=date_.date() if date_ else None,
+                         venue=venue, insee_code=insee, survey=survey)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    what = "Added stop" if added.created else "Stop"
+    state.echo(f"{what} {added.stop_id!r} in {settings.tour}"
+               + (f"; survey copied to {added.survey}" if added.survey else ""))
+    state.echo("Now run: safi-map build")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="safi-map")

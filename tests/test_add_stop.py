@@ -1,0 +1,65 @@
+"""`safi-map add-stop`: a new stop in tour.toml (comments kept), its survey copied and bound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from safi_map.cli import cli
+from safi_map.settings import load_settings
+from safi_map.tour import load_tour
+
+TOUR = '# Le tour 2015\n[[stops]]\nid = "toulon"\ntown = "Toulon"\ndate = 2015-09-28\n'
+
+
+def setup(tmp_path: Path) -> Path:
+    (tmp_path / "data" / "surveys").mkdir(parents=True)
+    (tmp_path / "data" / "tour.toml").write_text(TOUR, encoding="utf-8")
+    (tmp_path / "safi-map.toml").write_text("", encoding="utf-8")
+    survey = tmp_path / "export.csv"
+    survey.write_text("Nom;Ville\nA;Gap\n", encoding="utf-8")
+    return survey
+
+
+def invoke(tmp_path: Path, *args: str):
+    return CliRunner().invoke(cli, ["add-stop", *args, "--config",
+                                    str(tmp_path / "safi-map.toml")])
+
+
+def test_new_stop_with_survey(tmp_path):
+    survey = setup(tmp_path)
+    result = invoke(tmp_path, "gap", str(survey), "--town", "Gap", "--date", "2015-11-05",
+                    "--venue", 'Salle "des fêtes"')
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "data" / "tour.toml").read_text(encoding="utf-8")
+    assert text.startswith("# Le tour 2015\n")
+    tour = load_tour(tmp_path / "data" / "tour.toml")
+    stop = tour.get("gap")
+    assert stop is not None and stop.venue == 'Salle "des fêtes"'
+    copied = tmp_path / "data" / "surveys" / "2015-11-05-gap.csv"
+    assert copied.read_text(encoding="utf-8") == survey.read_text(encoding="utf-8")
+    assert tour.stop_for_file(copied) is stop
+
+
+def test_survey_for_an_existing_stop_is_bound_by_name(tmp_path):
+    survey = setup(tmp_path)
+    result = invoke(tmp_path, "toulon", str(survey))
+    assert result.exit_code == 0, result.output
+    copied = tmp_path / "data" / "surveys" / "2015-09-28-toulon.csv"
+    assert copied.exists()
+    assert load_tour(tmp_path / "data" / "tour.toml").stop_for_file(copied).id == "toulon"
+    again = invoke(tmp_path, "toulon", str(survey))
+    assert again.exit_code == 0
+    assert (tmp_path / "data" / "surveys" / "2015-09-28-toulon-2.csv").exists()
+
+
+def test_usage_errors_leave_the_tour_untouched(tmp_path):
+    setup(tmp_path)
+    before = (tmp_path / "data" / "tour.toml").read_text(encoding="utf-8")
+    for args in (["gap"], ["Bad Id", "--town", "X", "--date", "2015-01-01"], ["toulon"],
+                 ["toulon-2", "--town", "Toulon", "--date", "2015-13-01"]):
+        result = invoke(tmp_path, *args)
+        assert result.exit_code == 2, (args, result.output)
+    assert (tmp_path / "data" / "tour.toml").read_text(encoding="utf-8") == before
+    assert load_settings(tmp_path / "safi-map.toml").tour.is_file()
