@@ -40,7 +40,7 @@ _REFERENCE_CSV = Path("/work/shared/data/reference/communes_france.csv")
 SYNTHETIC_THEMES: tuple[dict[str, str], ...] = (
     {"slug": "insertion", "label": "Insertion et emploi", "colour": "#1b9e77", "icon": "briefcase"},
     {"slug": "solidarite", "label": "Solidarité et lien social", "colour": "#d95f02", "icon": "hands"},
-    {"slug": "alimentation", "label": "Alimentation", "colour": "#7570b3", "icon": "apple"},
+    {"slug": "alimentation", "label": "Alimentation", "colour": "#7570b3", "icon": "carrot"},
     {"slug": "environnement", "label": "Environnement", "colour": "#66a61e", "icon": "leaf"},
     {"slug": "economie-circulaire", "label": "Économie circulaire", "colour": "#e7298a", "icon": "recycle"},
     {"slug": "habitat", "label": "Habitat et logement", "colour": "#a6761d", "icon": "house"},
@@ -49,10 +49,10 @@ SYNTHETIC_THEMES: tuple[dict[str, str], ...] = (
     {"slug": "culture", "label": "Culture", "colour": "#984ea3", "icon": "palette"},
     {"slug": "sport", "label": "Sport et loisirs", "colour": "#ff7f00", "icon": "ball"},
     {"slug": "mobilite", "label": "Mobilité", "colour": "#4daf4a", "icon": "bike"},
-    {"slug": "finance-solidaire", "label": "Finance solidaire", "colour": "#b8860b", "icon": "coin"},
-    {"slug": "numerique", "label": "Numérique", "colour": "#17becf", "icon": "screen"},
-    {"slug": "citoyennete", "label": "Citoyenneté et démocratie", "colour": "#8c564b", "icon": "people"},
-    {"slug": "commerce-equitable", "label": "Commerce équitable", "colour": "#bcbd22", "icon": "scale"},
+    {"slug": "finance-solidaire", "label": "Finance solidaire", "colour": "#b8860b", "icon": "coins"},
+    {"slug": "numerique", "label": "Numérique", "colour": "#17becf", "icon": "laptop"},
+    {"slug": "citoyennete", "label": "Citoyenneté et démocratie", "colour": "#8c564b", "icon": "scales"},
+    {"slug": "commerce-equitable", "label": "Commerce équitable", "colour": "#bcbd22", "icon": "basket"},
 )
 """The 15 themes of the synthetic taxonomy (same shape as ``[[themes]]`` in taxonomy.toml)."""
 
@@ -107,6 +107,17 @@ _DESCRIPTIONS = {
     "citoyennete": "Conseils citoyens, débats et engagement local.",
     "commerce-equitable": "Boutique de commerce équitable et circuits courts.",
 }
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
+_AUDIENCES = ("jeunes", "familles", "seniors", "personnes en recherche d'emploi", "habitants du quartier",
+              "personnes migrantes", "étudiants", "agriculteurs", "artisans", "tout public")
+_EXTRAS = (
+    "Permanence le {day} de {h1} h à {h2} h.",
+    "Créée en {year}, elle compte environ {k} bénévoles.",
+    "Public : {aud}.",
+    "Nous cherchons des partenaires pour {aud}.",
+    "{k} salariés, {k2} adhérents.",
+    "Ateliers le {day} matin, ouverts aux {aud}.",
+)
 _RESOURCES = ("locaux", "benevoles", "materiel", "financement", "communication", "formation", "vehicule")
 _STREETS = ("rue de la République", "avenue Jean Jaurès", "place de la Mairie", "chemin des Vignes",
             "boulevard Victor Hugo", "rue Pasteur", "cours Mirabeau", "impasse des Lavandes")
@@ -207,6 +218,7 @@ def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     street = rng.integers(0, len(_STREETS), size=n)
     siret_draw = rng.integers(10**13, 10**14, size=n, dtype=np.int64)
     has_site = rng.random(n) < 0.7
+    extra_draw = rng.integers(0, 10_000, size=(n, 8))
 
     dep_stop = {"83": "toulon", "13": "marseille", "06": "nice", "84": "avignon", "05": "gap",
                 "04": "digne-les-bains"}
@@ -222,7 +234,13 @@ def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
             if i % 97 == 0:
                 name += f" n°{i}"
         slug_name = "".join(ch for ch in actor_id if ch.isalnum())
-        desc = " ".join(_DESCRIPTIONS[t] for t in themes[i])
+        extra = _EXTRAS[int(extra_draw[i, 0]) % len(_EXTRAS)].format(
+            day=_DAYS[int(extra_draw[i, 1]) % len(_DAYS)], h1=8 + int(extra_draw[i, 2]) % 6,
+            h2=14 + int(extra_draw[i, 3]) % 6, year=1950 + int(extra_draw[i, 4]) % 75,
+            k=2 + int(extra_draw[i, 5]) % 120, k2=10 + int(extra_draw[i, 6]) % 900,
+            aud=_AUDIENCES[int(extra_draw[i, 7]) % len(_AUDIENCES)],
+        )
+        desc = " ".join(_DESCRIPTIONS[t] for t in themes[i][:2]) + " " + extra
         if i < len(HOSTILE_NAMES):
             desc = f"{desc} <script>alert('desc{i}')</script> \"guillemets\" </script>"
         # Surveyed at the stop of its department, sometimes at another one as well.

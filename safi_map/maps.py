@@ -26,6 +26,7 @@ Public API (stable; used by ``site.py`` and ``export.py``): :func:`copy_assets`,
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import json
@@ -67,6 +68,8 @@ __all__ = [
     "asset_files",
     "content_security_policy",
     "copy_assets",
+    "data_block",
+    "embedded_data",
     "inline_script_hashes",
     "map_payload",
     "mini_map_head",
@@ -81,9 +84,9 @@ DEFAULT_ACTOR_URL = "acteurs/{actor_id}.html"
 PACA_CENTER = (43.95, 6.05)
 """Roughly the middle of Provence-Alpes-Côte d'Azur."""
 PACA_BOUNDS = ((42.95, 4.2), (45.15, 7.75))
-MIN_ZOOM = 6
+MIN_ZOOM = 7
 MAX_ZOOM = 18
-CLUSTER_OFF_ZOOM = 17
+CLUSTER_OFF_ZOOM = 15
 """Clustering stops at this zoom: fewer grid levels to build, so bulk additions are faster."""
 
 CSP_IMG_SOURCES = (
@@ -637,6 +640,46 @@ def _json_for_script(obj: Any) -> str:
     )
 
 
+GZIP_THRESHOLD = 200_000
+"""Data blocks larger than this (characters of JSON) are embedded gzip-compressed."""
+
+
+def data_block(obj: Any, block_id: str, *, encoding: str = "auto") -> str:
+    """A ``<script>`` data block holding ``obj``: never executed, safe for any survey text.
+
+    ``encoding="json"`` writes escaped JSON (``type="application/json"``); ``"gzip"`` writes
+    base64 of gzipped JSON (``type="application/gzip"``, decoded in the browser with
+    ``DecompressionStream``): 50,000 actors take about a third of the space. ``"auto"`` picks
+    gzip above :data:`GZIP_THRESHOLD`. Output is deterministic (gzip mtime 0).
+    """
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", block_id):
+        raise ValueError(f"invalid data block id {block_id!r}")
+    text = _json_for_script(obj)
+    if encoding == "auto":
+        encoding = "gzip" if len(text) > GZIP_THRESHOLD else "json"
+    if encoding == "json":
+        return f'<script type="application/json" id="{block_id}">{text}</script>'
+    if encoding != "gzip":
+        raise ValueError(f"unknown data encoding {encoding!r} (json, gzip or auto)")
+    raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    packed = base64.b64encode(gzip.compress(raw.encode("utf-8"), compresslevel=9, mtime=0))
+    return f'<script type="application/gzip" data-encoding="base64" id="{block_id}">{packed.decode("ascii")}</script>'
+
+
+def embedded_data(page: str, block_id: str = "safi-data") -> Any:
+    """Read back a data block written by :func:`data_block` (for tests and exports)."""
+    m = re.search(
+        rf'<script type="(application/json|application/gzip)"(?: data-encoding="base64")? id="{re.escape(block_id)}">(.*?)</script>',
+        page,
+        re.DOTALL,
+    )
+    if not m:
+        raise KeyError(block_id)
+    if m.group(1) == "application/json":
+        return json.loads(m.group(2))
+    return json.loads(gzip.decompress(base64.b64decode(m.group(2))).decode("utf-8"))
+
+
 @cache
 def _boundaries_payload() -> dict[str, Any]:
     """Light PACA commune polygons and department outlines (GeoJSON, 1e-3 degree)."""
@@ -690,7 +733,7 @@ class ActorLayer(_SafiElement):
     _template = Template(
         """
         {% macro header(this, kwargs) %}
-        <script type="application/json" id="{{ this.data_id }}">{{ this.data_json }}</script>
+        {{ this.data_block }}
         {% endmacro %}
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = SafiMap.create({{ this._parent.get_name() }}, {{ this.options_json }});
@@ -698,11 +741,14 @@ class ActorLayer(_SafiElement):
         """
     )
 
-    def __init__(self, payload: dict[str, Any], *, data_id: str = "safi-data", **options: Any):
+    def __init__(
+        self, payload: dict[str, Any], *, data_id: str = "safi-data", encoding: str = "auto",
+        **options: Any,
+    ):
         super().__init__()
         self._name = "ActorLayer"
         self.data_id = data_id
-        self.data_json = _json_for_script(payload)
+        self.data_block = data_block(payload, data_id, encoding=encoding)
         self.options_json = _json_for_script({"data_id": data_id, **options})
 
 
@@ -767,7 +813,7 @@ class BoundaryLayers(_SafiElement):
     _template = Template(
         """
         {% macro header(this, kwargs) %}
-        <script type="application/json" id="{{ this.data_id }}">{{ this.data_json }}</script>
+        {{ this.data_block }}
         {% endmacro %}
         {% macro script(this, kwargs) %}
         {{ this.app.get_name() }}.addBoundaries({{ this.options_json }});
@@ -775,12 +821,15 @@ class BoundaryLayers(_SafiElement):
         """
     )
 
-    def __init__(self, app: ActorLayer, boundaries: dict[str, Any], *, data_id: str = "safi-boundaries"):
+    def __init__(
+        self, app: ActorLayer, boundaries: dict[str, Any], *, data_id: str = "safi-boundaries",
+        encoding: str = "auto",
+    ):
         super().__init__()
         self._name = "BoundaryLayers"
         self.app = app
         self.data_id = data_id
-        self.data_json = _json_for_script(boundaries)
+        self.data_block = data_block(boundaries, data_id, encoding=encoding)
         self.options_json = _json_for_script({"data_id": data_id})
 
 
@@ -832,6 +881,7 @@ def actor_map(
     boundaries: bool = True,
     link_target: str = "",
     description_chars: int = 160,
+    data_encoding: str = "auto",
 ) -> folium.Map:
     """The filterable actor map as a ``folium.Map`` (usable alone, e.g. in a notebook).
 
@@ -858,6 +908,7 @@ def actor_map(
     m._safi_inline = inline_assets  # type: ignore[attr-defined]
     app = ActorLayer(
         payload,
+        encoding=data_encoding,
         labels=lab,
         bounds=[list(PACA_BOUNDS[0]), list(PACA_BOUNDS[1])],
         cluster_off_zoom=CLUSTER_OFF_ZOOM,
@@ -866,7 +917,7 @@ def actor_map(
     m.add_child(app)
     m.add_child(BaseLayers(app, bases=[dict(b) for b in BASE_MAPS]))
     if boundaries:
-        m.add_child(BoundaryLayers(app, _boundaries_payload()))
+        m.add_child(BoundaryLayers(app, _boundaries_payload(), encoding=data_encoding))
     m.add_child(StopsLayer(app))
     m.add_child(FilterPanel(app, container=panel_id or ""))
     if directory_id:
@@ -957,6 +1008,7 @@ def render_map_page(
     labels: str | Mapping[str, str] = "fr",
     lang: str = "fr",
     description_chars: int = 160,
+    data_encoding: str = "auto",
 ) -> str:
     """A complete HTML document: map, filter panel and directory, with its CSP.
 
@@ -977,6 +1029,7 @@ def render_map_page(
         inline_assets=inline_assets, labels=labels, panel_id="safi-panel",
         directory_id=None if embed else "safi-directory",
         link_target="_top" if embed else "", description_chars=description_chars,
+        data_encoding=data_encoding,
     )
     fig = m.get_root()
     fig.render()

@@ -19,7 +19,14 @@
     coin: 'M12 3a9 9 0 1 1-.01 0zM12 5.5a6.5 6.5 0 1 0 .01 0zM13.5 8a4 4 0 0 0-3.8 2.8H8.5v1.4h1a4 4 0 0 0 0 .6h-1v1.4h1.2A4 4 0 0 0 16 16.5l-1-1.2a2.5 2.5 0 0 1-3.6-.5H14v-1.4h-3a2.6 2.6 0 0 1 0-.6h3v-1.4h-2.6a2.5 2.5 0 0 1 3.6-.5l1-1.2A4 4 0 0 0 13.5 8z',
     screen: 'M3 4h18a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1zM4 6v9h16V6zM8 19h8v2H8z',
     scale: 'M11 3h2v16h4v2H7v-2h4zM4 6h16v2H4zM2 14l3-6 3 6a3 3 0 0 1-6 0zM16 14l3-6 3 6a3 3 0 0 1-6 0z',
+    carrot: 'M14 4l2-2 1 1-1.5 1.5L18 3l1 1-1.6 1.6L19 6l-1 1-2-1.2zM15.5 7.5a3 3 0 0 0-4.2 0L3 19.5c-.3.5.1.9.5.5l12-8.3a3 3 0 0 0 0-4.2z',
+    laptop: 'M5 5h14a1 1 0 0 1 1 1v9H4V6a1 1 0 0 1 1-1zM6 7v6h12V7zM2 16h20l-1 3H3z',
+    basket: 'M9.5 3l1.5.7L8.3 9h7.4L13 3.7l1.5-.7 3.2 6H22v2h-1.3l-1.8 8.2a1 1 0 0 1-1 .8H6.1a1 1 0 0 1-1-.8L3.3 11H2V9h4.3zM8 13v4h1.5v-4zM11.25 13v4h1.5v-4zM14.5 13v4H16v-4z',
     star: 'M12 2l3 7h7l-5.6 4.4 2.1 7.6L12 16.5 5.5 21l2.1-7.6L2 9h7z',
     flag: 'M5 3h2v18H5zM8 4h11l-3 4 3 4H8z'
   };
+  var icons = window.SafiIcons;
+  icons.coins = icons.coin;
+  icons.scales = icons.scale;
+  icons.computer = icons.screen;
 })(window);

@@ -12,9 +12,16 @@
   var HEX = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
   var now = function () { return window.performance ? window.performance.now() : Date.now(); };
 
+  /* Lower case without accents, like safi_map.text.fold. A lookup table for the letters of
+     French text (fast on 50,000 descriptions), Unicode decomposition for anything else. */
+  var FOLD_FROM = 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿ’‘', FOLD_TO = 'aaaaaaceeeeiiiinooooouuuuyy\'\'';
+  var FOLD_MAP = { 'œ': 'oe', 'æ': 'ae', 'ß': 'ss', 'ø': 'o' };
+  for (var fi = 0; fi < FOLD_FROM.length; fi++) { FOLD_MAP[FOLD_FROM[fi]] = FOLD_TO[fi]; }
+  var FOLD_RE = /[àáâãäåçèéêëìíîïñòóôõöùúûüýÿ’‘œæßø]/g;
   function fold(s) {
-    return String(s || '').replace(/œ/g, 'oe').replace(/Œ/g, 'OE').replace(/æ/g, 'ae')
-      .replace(/Æ/g, 'AE').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    var out = String(s || '').toLowerCase().replace(FOLD_RE, function (c) { return FOLD_MAP[c]; });
+    if (/[^\x00-\x7f]/.test(out)) { out = out.normalize('NFD').replace(/[\u0300-\u036f]/g, ''); }
+    return out;
   }
 
   function h(tag, attrs, text) {
@@ -76,14 +83,59 @@
     return { off: off, val: val };
   }
 
+  /* Read an embedded data block: plain JSON, or gzip+base64 for large data sets. */
+  function loadBlock(id) {
+    var el = document.getElementById(id);
+    if (!el) { return Promise.resolve(null); }
+    if (el.getAttribute('type') === 'application/json') {
+      return Promise.resolve(JSON.parse(el.textContent));
+    }
+    var bin = window.atob(el.textContent.trim()), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new window.Blob([bytes]).stream().pipeThrough(new window.DecompressionStream('gzip'));
+    return new window.Response(stream).text().then(JSON.parse);
+  }
+
   function App(map, opts) {
     var self = this;
-    var t0 = now();
+    this.t0 = now();
     this.map = map;
     this.opts = opts || {};
     this.labels = this.opts.labels || {};
     this.linkTarget = this.opts.link_target || '';
-    var data = JSON.parse(document.getElementById(this.opts.data_id || 'safi-data').textContent);
+    this.timings = {};
+    this._listeners = [];
+    this._queue = [];
+    this.ready = false;
+    this.initialized = false;
+    this._markersDone = false;
+    if (this.opts.bounds) { map.fitBounds(this.opts.bounds); }
+    SafiMap.apps.push(this);
+    this.loading = loadBlock(this.opts.data_id || 'safi-data').then(function (data) {
+      self.timings.decode = now() - self.t0;
+      self._init(data);
+      var chain = Promise.resolve();
+      self._queue.forEach(function (q) { chain = chain.then(function () { return self[q[0]].apply(self, q[1]); }); });
+      return chain;
+    }).then(function () {
+      self.initialized = true;
+      self._queue = null;
+      self._maybeReady();
+    }, function (err) {
+      self.error = String(err);
+      if (window.console) { window.console.error('safi-map: cannot read the embedded data', err); }
+    });
+  }
+
+  App.prototype._maybeReady = function () {
+    if (this.initialized && this._markersDone && !this.ready) {
+      this.ready = true;
+      this._emit('ready');
+    }
+  };
+
+  App.prototype._init = function (data) {
+    var self = this, t0 = now(), map = this.map;
     this.data = data;
     var A = data.actors, n = A.n, i;
     this.n = n;
@@ -118,9 +170,6 @@
     this.selected = -1;
     this.filtered = false;
     this.haystack = null;
-    this.timings = {};
-    this._listeners = [];
-    this.ready = false;
 
     /* One shared icon per theme (first theme of the actor). */
     this.icons = data.themes.map(function (t) {
@@ -139,7 +188,7 @@
       spiderfyOnMaxZoom: true,
       removeOutsideVisibleBounds: true,
       disableClusteringAtZoom: this.opts.cluster_off_zoom || 17,
-      maxClusterRadius: 60
+      maxClusterRadius: 80
     };
     this.markersAll = this._makeMarkers();
     this.clusterAll = this._makeCluster();
@@ -151,7 +200,6 @@
     map.on('popupclose', function (e) {
       if (e.popup === self.popup && self.selected >= 0) { self.selected = -1; self._emit('select'); }
     });
-    if (this.opts.bounds) { map.fitBounds(this.opts.bounds); }
     this.timings.prepare = now() - t0;
     var located = [];
     for (i = 0; i < n; i++) { if (this.hasLoc[i]) { located.push(this.markersAll[i]); } }
@@ -159,14 +207,14 @@
     this.actorsLayer.addLayer(this.clusterAll);
     this._addBulk(this.clusterAll, located, t0, function (ms) {
       self.timings.allMarkers = ms;
-      self.ready = true;
-      self._emit('ready');
+      self.timings.allMarkersSinceNavigation = now();
+      self._markersDone = true;
+      self._maybeReady();
       window.setTimeout(function () { self._buildHaystack(); }, 0);
     });
-    SafiMap.apps.push(this);
-  }
+  };
 
-  App.prototype = {
+  var methods = {
     on: function (type, fn) { this._listeners.push({ type: type, fn: fn }); return this; },
     _emit: function (type) {
       var self = this;
@@ -178,16 +226,15 @@
     label: function (key, vars) { return fmt(this.labels[key] || key, vars || {}); },
     count: function (n, one, many) { return this.label(n === 1 ? one : many, { n: number(n) }); },
 
+    _makeMarker: function (i) {
+      var off = this.themeCsr.off, t = off[i + 1] > off[i] ? this.themeCsr.val[off[i]] : 0;
+      var m = L.marker([this.lat[i], this.lon[i]], { icon: this.icons[t], title: this.names[i], keyboard: true });
+      m._safi = i;
+      return m;
+    },
     _makeMarkers: function () {
-      var out = new Array(this.n), i, t;
-      var off = this.themeCsr.off, val = this.themeCsr.val;
-      for (i = 0; i < this.n; i++) {
-        if (!this.hasLoc[i]) { continue; }
-        t = off[i + 1] > off[i] ? val[off[i]] : 0;
-        var m = L.marker([this.lat[i], this.lon[i]], { icon: this.icons[t], title: this.names[i], keyboard: true });
-        m._safi = i;
-        out[i] = m;
-      }
+      var out = new Array(this.n);
+      for (var i = 0; i < this.n; i++) { if (this.hasLoc[i]) { out[i] = this._makeMarker(i); } }
       return out;
     },
     _makeCluster: function () {
@@ -296,14 +343,18 @@
         this._emit('markers');
       } else {
         if (!this.markersFiltered) {
-          this.markersFiltered = this._makeMarkers();
+          /* A marker belongs to one cluster group (markercluster keeps its parent cluster on
+             it), so the filtered group has its own markers, made on first use. */
+          this.markersFiltered = new Array(this.n);
           this.clusterFiltered = this._makeCluster();
         }
         target = this.clusterFiltered;
         this._swap(target);
         target.clearLayers();
         var list = [], mk = this.markersFiltered, match = this.match, hasLoc = this.hasLoc;
-        for (var i = 0; i < this.n; i++) { if (match[i] && hasLoc[i]) { list.push(mk[i]); } }
+        for (var i = 0; i < this.n; i++) {
+          if (match[i] && hasLoc[i]) { list.push(mk[i] || (mk[i] = this._makeMarker(i))); }
+        }
         this.visibleMarkerCount = list.length;
         this._addBulk(target, list, t0, function (ms) { self.timings.lastFilter = ms; self._emit('markers'); });
       }
@@ -410,15 +461,23 @@
       this.current.zoomToShowLayer(m, function () { self.openActor(i, { focus: true }); });
     },
 
-    /* ---- panels ---- */
-    addFilterPanel: function (o) { new FilterPanel(this, o || {}); },
-    addDirectory: function (o) { new Directory(this, o || {}); },
-    addLegend: function (o) { addLegend(this, o || {}); },
-    addStops: function (o) { addStops(this, o || {}); },
-    addBaseLayers: function (o) { addBaseLayers(this, o || {}); },
-    addBoundaries: function (o) { addBoundaries(this, o || {}); },
-    addUrlState: function (o) { this.urlState = new UrlState(this, o || {}); }
+    /* ---- panels (queued until the data are decoded) ---- */
+    _addFilterPanel: function (o) { new FilterPanel(this, o || {}); },
+    _addDirectory: function (o) { new Directory(this, o || {}); },
+    _addLegend: function (o) { addLegend(this, o || {}); },
+    _addStops: function (o) { addStops(this, o || {}); },
+    _addBaseLayers: function (o) { addBaseLayers(this, o || {}); },
+    _addBoundaries: function (o) { return addBoundaries(this, o || {}); },
+    _addUrlState: function (o) { this.urlState = new UrlState(this, o || {}); }
   };
+  Object.keys(methods).forEach(function (k) { App.prototype[k] = methods[k]; });
+  ['addFilterPanel', 'addDirectory', 'addLegend', 'addStops', 'addBaseLayers', 'addBoundaries', 'addUrlState'].forEach(function (name) {
+    App.prototype[name] = function () {
+      var args = Array.prototype.slice.call(arguments);
+      if (this._queue) { this._queue.push(['_' + name, args]); return undefined; }
+      return this['_' + name].apply(this, args);
+    };
+  });
 
   /* ------------------------------------------------------------------ filter panel */
   function FilterPanel(app, o) {
@@ -727,9 +786,10 @@
   }
 
   function addBoundaries(app, o) {
-    var el = document.getElementById(o.data_id || 'safi-boundaries');
-    if (!el) { return; }
-    var b = JSON.parse(el.textContent);
+    return loadBlock(o.data_id || 'safi-boundaries').then(function (b) { if (b) { showBoundaries(app, b); } });
+  }
+
+  function showBoundaries(app, b) {
     app.overlays = app.overlays || [];
     if (b.communes) {
       var layer = L.geoJSON(b.communes, {
