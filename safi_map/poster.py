@@ -87,6 +87,7 @@ class PosterEntry:
     actor_id: str
     name: str
     commune: str
+    insee_code: str
     themes: tuple[str, ...]  # labels
     colour: str
     x: float  # Lambert-93 metres, NaN when not located
@@ -186,7 +187,8 @@ def poster_entries(actors: gpd.GeoDataFrame, taxonomy: Any = None) -> list[Poste
             number += 1
         out.append(PosterEntry(
             number=number if located else None, actor_id=str(rec.get("actor_id", "")),
-            name=name, commune=commune, themes=labels, colour=colour,
+            name=name, commune=commune, insee_code=_clean(rec.get("insee_code")),
+            themes=labels, colour=colour,
             x=float(geom.x) if located else math.nan, y=float(geom.y) if located else math.nan,
         ))
     return out
@@ -346,7 +348,7 @@ def _layout(size: str, orientation: str) -> _Layout:
     header = _Box(m, page_h - m - header_h, inner_w, header_h)
     footer = _Box(m, m, inner_w, footer_h - 2.0 * s)
     if orientation == "landscape":
-        map_w = inner_w * 0.6
+        map_w = inner_w * 0.56
         gap = 6.0 * s
         map_box = _Box(m, content_y, map_w, content_h)
         side = _Box(m + map_w + gap, content_y, inner_w - map_w - gap, content_h)
@@ -459,36 +461,69 @@ def _draw_map(fig: Any, lay: _Layout, entries: Sequence[PosterEntry], actors: gp
         for e, x, y in zip(located, dx, dy, strict=True):
             ax.text(x, y, str(e.number), ha="center", va="center_baseline", fontsize=font,
                     fontweight="bold", color=_text_colour(e.colour), zorder=6, family=_FONT)
-        _label_communes(ax, actors, (x0, x1, y0, y1), s, pe)
+        _label_communes(ax, located, mx, my, diameter, (x0, x1, y0, y1), (width_pt, height_pt),
+                        s, pe)
     else:
         ax.text(0.5, 0.5, "Aucun acteur localisé pour cette sélection", transform=ax.transAxes,
                 ha="center", va="center", fontsize=12 * s, color=_GREY)
     _scale_bar(ax, (x0, x1, y0, y1), s)
 
 
-def _label_communes(ax: Any, actors: gpd.GeoDataFrame, extent: tuple[float, ...], s: float,
-                    pe: Any) -> None:
-    """Names of the communes with the most actors in view (at most 12), under the markers."""
-    if "insee_code" not in actors.columns:
+def _label_communes(ax: Any, located: Sequence[PosterEntry], mx: np.ndarray, my: np.ndarray,
+                    diameter: float, extent: tuple[float, float, float, float],
+                    frame: tuple[float, float], s: float, pe: Any) -> None:
+    """Names of the communes with the most actors (at most 12), under their marker cluster.
+
+    A label at the commune point would sit under its markers (actors geocoded at commune level
+    share that point), so it goes just below the lowest marker of the commune, centred on the
+    cluster, above everything else with a white halo.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(located):
+        groups.setdefault(e.insee_code or e.commune, []).append(i)
+    if len(groups) < 2:
         return
-    counts = actors["insee_code"].astype(str).value_counts()
-    if len(counts) < 2:
-        return
-    points = _commune_points_l93().set_index("code")
     x0, x1, y0, y1 = extent
-    shown = 0
-    for code, _count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        if code not in points.index:
+    width_pt, height_pt = frame
+    size = 6.5 * s
+    r = diameter / 2
+    taken: list[tuple[float, float, float, float]] = []  # label boxes already drawn (points)
+
+    def clear(box: tuple[float, float, float, float]) -> bool:
+        bx0, by0, bx1, by1 = box
+        if bx0 < 0 or by0 < 0 or bx1 > width_pt or by1 > height_pt:
+            return False
+        # no marker disc may touch the box, no other label may overlap it
+        nx = np.clip(mx, bx0, bx1)
+        ny = np.clip(my, by0, by1)
+        if (np.hypot(mx - nx, my - ny) < r).any():
+            return False
+        return not any(bx0 < t[2] and t[0] < bx1 and by0 < t[3] and t[1] < by1 for t in taken)
+
+    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:12]
+    for _code, members in ranked:
+        name = located[members[0]].commune
+        if not name:
             continue
-        p = points.loc[code]
-        if not (x0 <= p["x"] <= x1 and y0 <= p["y"] <= y1):
-            continue
-        ax.text(p["x"], p["y"], p["name"], fontsize=6.5 * s, color="#3d3d3d", style="italic",
-                ha="center", va="bottom", zorder=7, family=_FONT, alpha=0.9,
-                path_effects=[pe.withStroke(linewidth=2.2 * s, foreground="white")])
-        shown += 1
-        if shown >= 12:
-            break
+        w = _text_width(name, size) * 1.05 + 2
+        h = size * 1.25
+        cx = float(np.mean(mx[members]))
+        lo, hi = float(np.min(my[members])), float(np.max(my[members]))
+        left, right = float(np.min(mx[members])), float(np.max(mx[members]))
+        candidates = [  # below, above, right, left of the commune's markers
+            (cx - w / 2, lo - r - 1 - h), (cx - w / 2, hi + r + 1),
+            (right + r + 1, (lo + hi) / 2 - h / 2), (left - r - 1 - w, (lo + hi) / 2 - h / 2),
+        ]
+        for bx, by in candidates:
+            box = (bx, by, bx + w, by + h)
+            if clear(box):
+                taken.append(box)
+                ax.text(x0 + (bx + w / 2) / width_pt * (x1 - x0),
+                        y0 + (by + h / 2) / height_pt * (y1 - y0), name, fontsize=size,
+                        color="#2f2f2f", style="italic", ha="center", va="center", zorder=7,
+                        family=_FONT,
+                        path_effects=[pe.withStroke(linewidth=2.4 * s, foreground="white")])
+                break
 
 
 def _scale_bar(ax: Any, extent: tuple[float, float, float, float], s: float) -> None:
@@ -542,7 +577,7 @@ def _draw_legend(fig: Any, lay: _Layout, box: _Box, items: Sequence[tuple[str, s
                  ) -> float:
     """Theme legend in ``box`` (top-aligned); returns the height used in mm."""
     s = lay.scale
-    size = 7.5 * s
+    size = 7.0 * s
     line = size * 1.55 / _MM
     fig.text(box.x / lay.page_w, (box.y + box.h) / lay.page_h, "Thèmes (couleur du marqueur)",
              fontsize=8.5 * s, fontweight="bold", color=_INK, va="top", family=_FONT)
@@ -569,7 +604,7 @@ def _disc(fig: Any, lay: _Layout, x_mm: float, y_mm: float, r_mm: float, colour:
                    edgecolor="white", linewidth=0.3 * lay.scale)
 
 
-_DIRECTORY_SIZES = (6.6, 6.2, 5.8, 5.4, 5.0)
+_DIRECTORY_SIZES = (6.0, 5.6, 5.3, 5.0)
 """Directory font sizes (pt at A4 scale) tried in turn until the entries fit; 5 pt is the
 smallest that stays legible on paper."""
 
@@ -628,10 +663,10 @@ def _draw_directory(fig: Any, lay: _Layout, box: _Box, entries: Sequence[PosterE
             rest += " · " + ", ".join(e.themes)
         rest = " — " + rest
         # The name has priority, then the commune; the themes take what is left.
-        rest_w = min(_text_width(rest, size),
-                     _text_width(f" — {e.commune} · …", size), avail * 0.45) + 0.4 * size
-        name = _fit(e.name, size, (avail - rest_w) / 1.03, True)
-        name_w = _text_width(name, size, True) * 1.03 + 0.4 * size  # hinting slack
+        rest_w = min(_text_width(rest, size), _text_width(f" — {e.commune}", size),
+                     avail * 0.35) + 0.4 * size
+        name = _fit(e.name, size, (avail - rest_w) / 1.015, True)
+        name_w = _text_width(name, size, True) * 1.015 + 0.3 * size  # hinting slack
         fig.text(x_text / lay.page_w, y / lay.page_h, name, fontsize=size, fontweight="bold",
                  color=_INK, va="center_baseline", family=_FONT)
         rest = _fit(rest, size, avail - name_w)

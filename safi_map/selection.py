@@ -352,5 +352,5 @@ def describe(selection: Selection | None, *, taxonomy: Any = None, tour: Any = N
         parts.append(("thèmes " if len(labels) > 1 else "thème ") + _join_fr(labels))
     if selection.stops:
         towns = [_resolve_stop(v, tour)[1] for v in selection.stops]
-        parts.append(("étapes " if len(towns) > 1 else "étape ") + _join_fr(towns))
+        parts.append(("étapes de " if len(towns) > 1 else "étape de ") + _join_fr(towns))
     return " · ".join(parts)
