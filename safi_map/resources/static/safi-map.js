@@ -120,6 +120,7 @@
     }).then(function () {
       self.initialized = true;
       self._queue = null;
+      if (!self.counts) { self.apply({}); }
       self._maybeReady();
     }, function (err) {
       self.error = String(err);
@@ -201,17 +202,10 @@
       if (e.popup === self.popup && self.selected >= 0) { self.selected = -1; self._emit('select'); }
     });
     this.timings.prepare = now() - t0;
-    var located = [];
-    for (i = 0; i < n; i++) { if (this.hasLoc[i]) { located.push(this.markersAll[i]); } }
-    this.locatedCount = located.length;
+    this.locatedCount = 0;
+    for (i = 0; i < n; i++) { this.locatedCount += this.hasLoc[i]; }
+    this.allLoaded = false;
     this.actorsLayer.addLayer(this.clusterAll);
-    this._addBulk(this.clusterAll, located, t0, function (ms) {
-      self.timings.allMarkers = ms;
-      self.timings.allMarkersSinceNavigation = now();
-      self._markersDone = true;
-      self._maybeReady();
-      window.setTimeout(function () { self._buildHaystack(); }, 0);
-    });
   };
 
   var methods = {
@@ -251,12 +245,19 @@
     },
     /* addLayers in bulk; `done(ms)` once every marker is in the cluster tree. */
     _addBulk: function (group, markers, t0, done) {
-      var finished = false;
-      group.options.chunkProgress = function (processed, total) {
-        if (processed >= total && !finished) { finished = true; group.options.chunkProgress = null; done(now() - t0); }
+      var self = this, finished = false, token = {};
+      this._bulkToken = token;
+      this.pending = true;
+      var finish = function () {
+        if (finished) { return; }
+        finished = true;
+        group.options.chunkProgress = null;
+        if (self._bulkToken === token) { self.pending = false; }
+        done(now() - t0);
       };
+      group.options.chunkProgress = function (processed, total) { if (processed >= total) { finish(); } };
       group.addLayers(markers, true);
-      if (!finished && markers.length === 0) { finished = true; group.options.chunkProgress = null; done(now() - t0); }
+      if (markers.length === 0) { finish(); }
     },
     _buildHaystack: function () {
       if (this.haystack) { return this.haystack; }
@@ -332,37 +333,52 @@
       this.timings.compute = now() - t0;
     },
     apply: function (how) {
-      var self = this, t0 = now();
       this.compute();
-      var filtered = this.isFiltered();
-      var target;
-      if (!filtered) {
-        target = this.clusterAll;
-        this._swap(target);
-        this.timings.lastFilter = now() - t0;
-        this._emit('markers');
-      } else {
-        if (!this.markersFiltered) {
-          /* A marker belongs to one cluster group (markercluster keeps its parent cluster on
-             it), so the filtered group has its own markers, made on first use. */
-          this.markersFiltered = new Array(this.n);
-          this.clusterFiltered = this._makeCluster();
-        }
-        target = this.clusterFiltered;
-        this._swap(target);
-        target.clearLayers();
-        var list = [], mk = this.markersFiltered, match = this.match, hasLoc = this.hasLoc;
-        for (var i = 0; i < this.n; i++) {
-          if (match[i] && hasLoc[i]) { list.push(mk[i] || (mk[i] = this._makeMarker(i))); }
-        }
-        this.visibleMarkerCount = list.length;
-        this._addBulk(target, list, t0, function (ms) { self.timings.lastFilter = ms; self._emit('markers'); });
-      }
-      this.visibleMarkerCount = filtered ? this.visibleMarkerCount : this.locatedCount;
+      this._applyMarkers();
       if (this.selected >= 0 && !this.match[this.selected]) { this.map.closePopup(this.popup); }
       this._emit('change');
       if (how && how.push !== undefined) { this._emit(how.push ? 'push' : 'replace'); }
     },
+    /* Swap the clustered markers for the current matching set. A chunked bulk addition cannot
+       be cancelled, so a change that arrives meanwhile is applied when it ends (latest wins). */
+    _applyMarkers: function () {
+      if (this.pending) { this._markersDirty = true; return; }
+      var self = this, t0 = now(), i, list = [];
+      var done = function (ms) {
+        self.timings.lastFilter = ms;
+        if (!self._markersDone) {
+          self._markersDone = true;
+          self.timings.firstMarkers = ms;
+          self.timings.firstMarkersSinceNavigation = now();
+          self._maybeReady();
+          window.setTimeout(function () { self._buildHaystack(); }, 0);
+        }
+        self._emit('markers');
+        if (self._markersDirty) { self._markersDirty = false; self._applyMarkers(); }
+      };
+      if (!this.isFiltered()) {
+        this._swap(this.clusterAll);
+        if (this.allLoaded) { done(now() - t0); return; }
+        this.allLoaded = true;
+        for (i = 0; i < this.n; i++) { if (this.hasLoc[i]) { list.push(this.markersAll[i]); } }
+        this._addBulk(this.clusterAll, list, t0, function (ms) { self.timings.allMarkers = ms; done(ms); });
+        return;
+      }
+      if (!this.markersFiltered) {
+        /* A marker belongs to one cluster group (markercluster keeps its parent cluster on it),
+           so the filtered group has its own markers, made on first use. */
+        this.markersFiltered = new Array(this.n);
+        this.clusterFiltered = this._makeCluster();
+      }
+      this._swap(this.clusterFiltered);
+      this.clusterFiltered.clearLayers();
+      var mk = this.markersFiltered, match = this.match, hasLoc = this.hasLoc;
+      for (i = 0; i < this.n; i++) {
+        if (match[i] && hasLoc[i]) { list.push(mk[i] || (mk[i] = this._makeMarker(i))); }
+      }
+      this._addBulk(this.clusterFiltered, list, t0, done);
+    },
+    settled: function () { return this.ready && !this.pending && !this._markersDirty; },
     _swap: function (target) {
       if (this.current !== target) {
         this.actorsLayer.removeLayer(this.current);
