@@ -40,7 +40,6 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     root = logging.getLogger("safi_map")
     root.handlers[:] = [handler]
     root.setLevel(level)
-    root.propagate = False
 
 
 @contextmanager
