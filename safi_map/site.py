@@ -23,6 +23,8 @@ import gzip
 import json
 import logging
 import math
+import multiprocessing as mp
+import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -648,6 +650,73 @@ def _write_downloads(writer: Writer, public: gpd.GeoDataFrame) -> list[dict[str,
 
 
 # --------------------------------------------------------------------------------------------
+# Actor pages (optionally in worker processes)
+# --------------------------------------------------------------------------------------------
+PARALLEL_MIN_ACTORS = 4000
+"""Below this many actors, forking workers costs more than it saves."""
+_CHUNK = 500
+
+
+@dataclass
+class _ActorPages:
+    template: jinja2.Template
+    actors: list[dict[str, Any]]
+    themes: dict[str, dict[str, Any]]
+    base_ctx: dict[str, Any]
+    chrome: tuple[Markup, Markup]
+    staging: Path
+
+    def render_range(self, start: int, stop: int) -> tuple[int, int]:
+        """Render and write the pages of actors ``start:stop``; returns (pages, bytes)."""
+        acts, root = self.actors, "../"
+        nbytes = 0
+        for i in range(start, stop):
+            a = acts[i]
+            nearby = [_Rec(actor=acts[j], km=french_number(d, 1)) for j, d in a["nearby"]]
+            similar = [_Rec(actor=acts[j], km=french_number(d, 1),
+                            shared=[self.themes[s] for s in acts[j]["theme_slugs"]
+                                    if s in a["theme_slugs"]]) for j, d in a["similar"]]
+            map_data = None
+            if a["lat"] is not None:
+                pts = _points(acts, [i, *(j for j, _ in a["nearby"])], root, highlight=a["id"])
+                map_data = _map_data(pts, root)
+            html = self.template.render(
+                **self.base_ctx, root=root, page_path=a["url"], header_html=self.chrome[0],
+                footer_html=self.chrome[1], actor=a, nearby=nearby, similar=similar,
+                map_data=map_data, nav="annuaire",
+            ).encode("utf-8")
+            with open(self.staging / a["url"], "wb") as fh:
+                fh.write(html)
+            nbytes += len(html)
+        return stop - start, nbytes
+
+
+_WORK: _ActorPages | None = None  # set in the parent before forking; read by the workers
+
+
+def _work_range(bounds: tuple[int, int]) -> tuple[int, int]:
+    assert _WORK is not None
+    return _WORK.render_range(*bounds)
+
+
+def _run_actor_pages(job: _ActorPages, total: int) -> Iterable[tuple[int, int]]:
+    """Yield (pages, bytes) per chunk, rendering in forked workers when it pays off."""
+    global _WORK
+    chunks = [(i, min(i + _CHUNK, total)) for i in range(0, total, _CHUNK)]
+    workers = min(os.cpu_count() or 1, 4)
+    if total < PARALLEL_MIN_ACTORS or workers < 2 or "fork" not in mp.get_all_start_methods():
+        for bounds in chunks:
+            yield job.render_range(*bounds)
+        return
+    _WORK = job
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(_work_range, chunks)
+    finally:
+        _WORK = None
+
+
+# --------------------------------------------------------------------------------------------
 # Build
 # --------------------------------------------------------------------------------------------
 def build_site(
@@ -685,10 +754,19 @@ def build_site(
     SiteSummary
     """
     started = time.perf_counter()
+    last = [started]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        logger.debug("site: %s took %.2f s", stage, now - last[0])
+        last[0] = now
+
     out_dir = Path(out_dir)
     public = public_actors(actors)
     model = _build_model(public, taxonomy, tour)
+    lap("model")
     _neighbours(model.actors)
+    lap("neighbours")
     _fragments(model)
     user_templates = (
         settings.config_path.parent / "templates" if settings.config_path is not None else None
@@ -724,23 +802,29 @@ def build_site(
         footer_tpl = env.get_template("_footer.html")
         chrome_cache: dict[tuple[str, str], tuple[Markup, Markup]] = {}
 
+        def chrome_for(root: str, nav: str) -> tuple[Markup, Markup]:
+            """Header and footer, rendered once per (depth, current section)."""
+            chrome = chrome_cache.get((root, nav))
+            if chrome is None:
+                chrome = chrome_cache[(root, nav)] = (
+                    Markup(header_tpl.render(**base_ctx, root=root, nav=nav)),
+                    Markup(footer_tpl.render(**base_ctx, root=root, nav=nav)),
+                )
+            return chrome
+
         def render(template: jinja2.Template, rel: str, kind: str, *, root: str | None = None,
                    **ctx: Any) -> None:
             if root is None:
                 root = "../" * rel.count("/")
-            nav = ctx.get("nav", "")
-            chrome = chrome_cache.get((root, nav))
-            if chrome is None:
-                chrome = chrome_cache[(root, nav)] = (
-                    Markup(header_tpl.render(**base_ctx, root=root, nav=nav, page_path=rel)),
-                    Markup(footer_tpl.render(**base_ctx, root=root, nav=nav, page_path=rel)),
-                )
+            chrome = chrome_for(root, ctx.get("nav", ""))
             html = template.render(**base_ctx, root=root, page_path=rel, header_html=chrome[0],
                                    footer_html=chrome[1], **ctx)
             writer.write_text(rel, html)
             pages[kind] += 1
 
+        lap("fragments and assets")
         downloads = _write_downloads(writer, public)
+        lap("downloads")
 
         # Index pages ------------------------------------------------------------------------
         themes_sorted = sorted(model.themes.values(), key=lambda t: key(t["label"]))
@@ -762,6 +846,7 @@ def build_site(
                          header_html=header_html, footer_html=footer_html,
                          env=env, base_ctx=base_ctx, model=model, pages=pages)
 
+        lap("map pages")
         by_dep: Counter[str] = Counter(a["department"] for a in acts)
         by_legal: Counter[str] = Counter(a["legal_form"] for a in acts)
         by_precision: Counter[str] = Counter(a["precision"] for a in acts)
@@ -803,6 +888,7 @@ def build_site(
                nav="integrer")
         render(env.get_template("404.html"), "404.html", "404", root=site_url)
 
+        lap("index pages")
         # Themes -----------------------------------------------------------------------------
         tpl = env.get_template("theme.html")
         for t in themes_listed:
@@ -848,25 +934,27 @@ def build_site(
             if n % 200 == 0 or n == total:
                 emit()
 
+        lap("theme, stop and commune pages")
         # Actors -----------------------------------------------------------------------------
+        # The one part that grows with the data (50,000 actors = 50,000 files): rendered in
+        # forked worker processes when there are many, each writing its own files into the
+        # staging folder. Paths are claimed here first, so duplicates are still refused.
         tpl = env.get_template("acteur.html")
+        ctx_actor = _ActorPages(tpl, acts, model.themes, base_ctx,
+                                chrome_for("../", "annuaire"), writer.staging_dir)
+        for a in acts:
+            writer.claim(a["url"])
         total = len(acts)
-        for n, a in enumerate(acts, 1):
-            root = "../"
-            ids = [a_i for a_i, _ in a["nearby"]]
-            nearby = [_Rec(actor=acts[j], km=french_number(d, 1)) for j, d in a["nearby"]]
-            similar = [_Rec(actor=acts[j], km=french_number(d, 1),
-                            shared=[model.themes[s] for s in acts[j]["theme_slugs"]
-                                    if s in a["theme_slugs"]]) for j, d in a["similar"]]
-            pts = _points(acts, [n - 1, *ids], root, highlight=a["id"])
-            render(tpl, a["url"], "actor", actor=a, nearby=nearby, similar=similar,
-                   map_data=_map_data(pts, root) if a["lat"] is not None else None,
-                   nav="annuaire")
-            if n % 1000 == 0 or n == total:
-                emit()
-
+        done = 0
+        for count, nbytes in _run_actor_pages(ctx_actor, total):
+            done += count
+            writer.bytes_written += nbytes
+            pages["actor"] += count
+            emit()
+        lap("actor pages")
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
+    lap("commit")
     summary.pages = sum(pages.values())
     if progress is not None:
         progress(summary.pages, summary.pages)
