@@ -1,0 +1,245 @@
+"""The map in a real headless Chromium, with every non-local request blocked.
+
+Expected counts are computed here in Python from the public data, independently of the page's
+JavaScript, and compared with what the page shows (markers in the cluster, directory count).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safi_map import maps
+from safi_map._synthetic import HOSTILE_NAMES, SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
+from safi_map.text import fold
+
+pytestmark = pytest.mark.browser
+
+N_SMALL = 300
+APP = "SafiMap.apps[0]"
+
+
+def _build(folder: Path, n: int, seed: int, name: str = "index.html", **kw: Any) -> dict[str, Any]:
+    actors = synthetic_actors(n, seed=seed)
+    tax, tour = synthetic_taxonomy(), list(SYNTHETIC_STOPS)
+    page = maps.render_map_page(actors, taxonomy=tax, tour=tour, title="Carte des acteurs", **kw)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "assets").exists():
+        maps.copy_assets(folder / "assets")
+    (folder / name).write_text(page, encoding="utf-8")
+    return maps.map_payload(actors, taxonomy=tax, tour=tour)
+
+
+def expected(payload: dict[str, Any], *, themes=(), legal=(), commune="", stop="", q="") -> tuple[int, int]:
+    """(matching actors, matching actors with coordinates), computed from the payload."""
+    a = payload["actors"]
+    slugs = [t["slug"] for t in payload["themes"]]
+    forms = [f["slug"] for f in payload["legal_forms"]]
+    codes = [c["code"] for c in payload["communes"]]
+    stops = [s["id"] for s in payload["stops"]]
+    words = fold(q).split()
+    n = located = 0
+    for i in range(a["n"]):
+        if themes and not {slugs[k] for k in a["themes"][i]} & set(themes):
+            continue
+        if legal and forms[a["legal"][i]] not in legal:
+            continue
+        if commune and (a["commune"][i] < 0 or codes[a["commune"][i]] != commune):
+            continue
+        if stop and stop not in {stops[k] for k in a["stops"][i]}:
+            continue
+        hay = fold(a["name"][i] + " " + a["desc"][i])
+        if any(w not in hay for w in words):
+            continue
+        n += 1
+        located += a["lat"][i] is not None
+    return n, located
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, http_root) -> dict[str, Any]:
+    """The same small page written to a plain folder (file://) and to the served folder."""
+    folder = tmp_path_factory.mktemp("site")
+    payload = _build(folder, N_SMALL, seed=7)
+    root, base = http_root
+    shutil.copytree(folder, root, dirs_exist_ok=True)
+    return {"payload": payload, "file": (folder / "index.html").as_uri(), "http": base + "index.html"}
+
+
+def _wait(page: Any) -> None:
+    page.wait_for_function(f"() => window.SafiMap && {APP} && {APP}.settled()", timeout=30_000)
+
+
+def _shown(page: Any) -> tuple[int, int, int]:
+    """(markers in the cluster, directory count, panel count) as the page shows them."""
+    _wait(page)
+    markers = page.evaluate(f"() => {APP}.current.getLayers().length")
+    directory = int(page.get_attribute(".safi-dir-count", "data-count"))
+    panel = int(page.get_attribute(".safi-count", "data-count"))
+    return markers, directory, panel
+
+
+def _clean(watch: Any) -> None:
+    assert watch.dialogs == [], f"a dialog fired: {watch.dialogs}"
+    assert watch.real_errors() == []
+
+
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_markers_appear_offline(offline_page, site, where):
+    page, watch = offline_page
+    page.goto(site[where])
+    n, located = expected(site["payload"])
+    assert _shown(page) == (located, n, n)
+    assert located < n  # some actors have no location: they are in the directory only
+    assert page.locator(".marker-cluster").count() > 0
+    assert page.locator(".safi-list > li").count() == 20
+    # Choropleth and department outlines are drawn from local data (no tiles needed).
+    assert page.locator("path.leaflet-interactive").count() > 900
+    _clean(watch)
+
+
+@pytest.mark.parametrize(
+    ("action", "criteria"),
+    [
+        (lambda p: p.check("input[name=theme][value=sante]"), {"themes": ["sante"]}),
+        (lambda p: p.check("input[name=legal][value=association]"), {"legal": ["association"]}),
+        (lambda p: p.fill("#safi-commune", "Toulon (83)"), {"commune": "83137"}),
+        (lambda p: p.select_option("#safi-stop", "gap"), {"stop": "gap"}),
+        (lambda p: p.fill("#safi-q", "EPICERIE"), {"q": "EPICERIE"}),
+    ],
+    ids=["theme", "legal", "commune", "stop", "text"],
+)
+def test_each_filter(offline_page, site, action, criteria):
+    page, watch = offline_page
+    page.goto(site["file"])
+    all_n, _ = expected(site["payload"])
+    assert _shown(page)[1] == all_n
+    action(page)
+    key, value = next(iter(criteria.items()))
+    page.wait_for_function(
+        f"(v) => JSON.stringify({APP}.state.{key}) === JSON.stringify(v)", arg=value, timeout=5_000
+    )
+    n, located = expected(site["payload"], **criteria)
+    assert 0 < n < all_n, "the test data must make this filter selective"
+    assert _shown(page) == (located, n, n)
+    page.click(".safi-reset")
+    assert _shown(page)[1:] == (all_n, all_n)
+    _clean(watch)
+
+
+def test_filters_combine_and_counts_are_live(offline_page, site):
+    page, watch = offline_page
+    page.goto(site["file"])
+    page.check("input[name=theme][value=culture]")
+    page.check("input[name=theme][value=sport]")
+    page.select_option("#safi-stop", "marseille")
+    _wait(page)
+    page.wait_for_function(f"() => {APP}.state.stop === 'marseille'")
+    crit = {"themes": ["culture", "sport"], "stop": "marseille"}
+    n, located = expected(site["payload"], **crit)
+    assert _shown(page) == (located, n, n)
+    # Live count next to a theme = actors matching the other filters and that theme.
+    shown = int(page.get_attribute("input[value=sante] ~ .safi-opt-count", "data-count"))
+    assert shown == expected(site["payload"], themes=["sante"], stop="marseille")[0]
+    _clean(watch)
+
+
+def test_url_state_round_trip(offline_page, site):
+    page, watch = offline_page
+    page.goto(site["file"] + "#t=sante,culture&c=83137&z=9/43.3/6.1")
+    _wait(page)
+    assert page.evaluate(f"() => {APP}.state.themes") == ["culture", "sante"]
+    assert page.is_checked("input[name=theme][value=sante]")
+    assert page.input_value("#safi-commune") == "Toulon (83)"
+    n, located = expected(site["payload"], themes=["sante", "culture"], commune="83137")
+    assert _shown(page) == (located, n, n)
+    assert page.evaluate(f"() => {APP}.map.getZoom()") == 9
+    # A change goes into the hash (a new history entry) ...
+    page.uncheck("input[name=theme][value=culture]")
+    page.wait_for_function("() => location.hash.indexOf('t=sante&') === 1")
+    n2, located2 = expected(site["payload"], themes=["sante"], commune="83137")
+    assert _shown(page) == (located2, n2, n2)
+    # ... and back restores the previous state.
+    page.go_back()
+    page.wait_for_function(f"() => {APP}.state.themes.length === 2", timeout=5_000)
+    assert _shown(page) == (located, n, n)
+    assert page.is_checked("input[name=theme][value=culture]")
+    page.go_forward()
+    page.wait_for_function(f"() => {APP}.state.themes.length === 1", timeout=5_000)
+    _clean(watch)
+
+
+def test_selected_actor_in_url_and_hostile_text_is_inert(offline_page, site):
+    page, watch = offline_page
+    hostile_id = "syn-07-000000"  # first synthetic actor: HOSTILE_NAMES[0]
+    payload = site["payload"]
+    i = payload["actors"]["id"].index(hostile_id)
+    if payload["actors"]["lat"][i] is None:
+        pytest.fail("the hostile test actor must have a location")
+    page.goto(site["file"] + "#a=" + hostile_id)
+    _wait(page)
+    title = page.locator(".leaflet-popup .safi-card-title")
+    title.wait_for()
+    assert title.text_content() == HOSTILE_NAMES[0]
+    # Directory: hostile names are shown as text, no element was created from them.
+    text = page.locator(".safi-list").text_content()
+    assert HOSTILE_NAMES[0] in text
+    assert page.evaluate("() => document.querySelectorAll('.safi-list script, .safi-list img, .leaflet-popup script').length") == 0
+    # Every link on the page is http(s), mailto, tel, a fragment or a relative page.
+    hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+    assert hrefs and not [h for h in hrefs if h.lower().startswith(("javascript:", "data:", "vbscript:"))]
+    page.keyboard.press("Escape")
+    _clean(watch)
+
+
+def test_directory_pages_and_show_on_map(offline_page, site):
+    page, watch = offline_page
+    page.goto(site["http"])
+    _wait(page)
+    first = page.locator(".safi-list > li h3").first.text_content()
+    page.click(".safi-pager button >> nth=1")
+    assert page.locator(".safi-list > li h3").first.text_content() != first
+    assert page.evaluate("() => document.activeElement.closest('.safi-list') !== null")
+    page.locator(".safi-list .safi-show").first.click()
+    page.locator(".leaflet-popup .safi-card-title").wait_for()
+    page.wait_for_function("() => location.hash.indexOf('a=') >= 0")
+    # "Only what is visible on the map": fewer cards once the map is zoomed in.
+    page.check(".safi-visible-only input")
+    visible = int(page.get_attribute(".safi-dir-count", "data-count"))
+    assert visible < expected(site["payload"])[0]
+    _clean(watch)
+
+
+def test_phone_layout_collapses_the_panel(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+    page = context.new_page()
+    try:
+        page.goto(site["file"])
+        _wait(page)
+        assert not page.is_visible("#safi-q")
+        page.click(".safi-toggle")
+        assert page.is_visible("#safi-q")
+        assert page.get_attribute(".safi-toggle", "aria-expanded") == "true"
+    finally:
+        context.close()
+
+
+def test_two_thousand_actors_gzip_and_inline(offline_page, tmp_path):
+    """A larger page, single file with everything inlined (the offline export)."""
+    payload = _build(tmp_path, 2000, seed=11, name="big.html", inline_assets=True)
+    shutil.rmtree(tmp_path / "assets")  # the single file must not need them
+    html = (tmp_path / "big.html").read_text(encoding="utf-8")
+    assert 'type="application/gzip"' in html
+    page, watch = offline_page
+    page.goto((tmp_path / "big.html").as_uri())
+    n, located = expected(payload)
+    assert _shown(page) == (located, n, n)
+    page.check("input[name=theme][value=mobilite]")
+    page.wait_for_function(f"() => {APP}.state.themes.length === 1")
+    n2, located2 = expected(payload, themes=["mobilite"])
+    assert _shown(page) == (located2, n2, n2)
+    _clean(watch)
