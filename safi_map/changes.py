@@ -134,15 +134,18 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
         return changes, actors
     prev = previous.actors.set_index("actor_id", drop=False)
     cur = actors.set_index("actor_id", drop=False)
+    fields_compared = [f for f in (*COMPARED_FIELDS, *GEOCODE_FIELDS)
+                       if f in prev.columns and f in cur.columns]
+    prev_recs = prev[fields_compared].to_dict("index")
+    cur_recs = cur[fields_compared].to_dict("index")
     prev_ids = set(prev.index)
     changes.new = sorted(current_ids - prev_ids)
     gone = sorted(prev_ids - current_ids)
     already_retained = set(previous.retained)
     changes.removed = [aid for aid in gone if aid not in already_retained]
     for aid in sorted(current_ids & prev_ids):
-        old, new = prev.loc[aid], cur.loc[aid]
-        fields = [f for f in COMPARED_FIELDS if f in prev.columns and f in cur.columns
-                  and _norm(old[f]) != _norm(new[f])]
+        old, new = prev_recs[aid], cur_recs[aid]
+        fields = [f for f in COMPARED_FIELDS if f in old and _norm(old[f]) != _norm(new[f])]
         if fields:
             changes.changed[aid] = fields
         before = _place(old)
@@ -167,7 +170,7 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
     return changes, publish
 
 
-def _place(record: pd.Series) -> dict[str, Any]:
+def _place(record: dict[str, Any]) -> dict[str, Any]:
     lat, lon = record.get("latitude"), record.get("longitude")
     return {
         "precision": str(record.get("geocode_precision") or "none"),

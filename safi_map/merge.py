@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -45,7 +46,6 @@ _LATEST_COLUMNS = (
     "name", "legal_form", "themes", "description", "website", "email", "phone", "needs",
     "offers", "siret",
 )
-_UNION_COLUMNS = ("stops", "sources")
 
 
 def name_key(name: str) -> str:
@@ -65,7 +65,7 @@ def actor_id_for(nkey: str, place: str) -> str:
     return f"{slug}-{slugify(place or 'na', max_length=12)}"
 
 
-def _ref_of(row: pd.Series) -> RowRef:
+def _ref_of(row: Any) -> RowRef:
     return RowRef(str(row.get("_file", "")), int(row.get("_row", 0) or 0),
                   str(row.get("_sheet", "") or ""))
 
@@ -92,8 +92,8 @@ def _similar_names(rows: pd.DataFrame, split_id: pd.Series) -> list[tuple[int, i
     return pairs
 
 
-def _row_id(rows: pd.DataFrame, pos: int) -> str:
-    return actor_id_for(rows["_idkey"].iloc[pos], rows["_place"].iloc[pos])
+def _row_ids(rows: pd.DataFrame) -> list[str]:
+    return [actor_id_for(k, p) for k, p in zip(rows["_idkey"], rows["_place"], strict=True)]
 
 
 def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
@@ -103,21 +103,27 @@ def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
     given; a group that absorbed others by a manual link keeps the id named first in the link."""
     earliest: dict[int, tuple[str, str, int]] = {}
     forced: dict[int, set[str]] = defaultdict(set)
-    for pos, g in enumerate(groups):
-        if split_id.iloc[pos]:
-            forced[g].add(split_id.iloc[pos])
+    splits = list(split_id)
+    for pos, (g, date, idkey) in enumerate(zip(groups, rows["_date"], rows["_idkey"],
+                                               strict=True)):
+        if splits[pos]:
+            forced[g].add(splits[pos])
             continue
-        candidate = (rows["_date"].iloc[pos] or "9999", rows["_idkey"].iloc[pos], pos)
+        candidate = (date or "9999", idkey, pos)
         if g not in earliest or candidate < earliest[g]:
             earliest[g] = candidate
     ids: dict[int, str] = {}
     for g in set(groups):
-        ids[g] = _row_id(rows, earliest[g][2]) if g in earliest else sorted(forced[g])[0]
+        if g in earliest:
+            pos = earliest[g][2]
+            ids[g] = actor_id_for(rows["_idkey"].iat[pos], rows["_place"].iat[pos])
+        else:
+            ids[g] = sorted(forced[g])[0]
     kept_ids = {kept for kept, _ in links}
     if kept_ids:
         all_ids: dict[int, set[str]] = defaultdict(set)
-        for pos, g in enumerate(groups):
-            all_ids[g].add(split_id.iloc[pos] or _row_id(rows, pos))
+        for pos, (g, rid) in enumerate(zip(groups, _row_ids(rows), strict=True)):
+            all_ids[g].add(splits[pos] or rid)
         for g, names in all_ids.items():
             chosen = sorted(names & kept_ids)
             if chosen and ids[g] not in kept_ids:
@@ -211,13 +217,14 @@ def merge_rows(
     fallback_place = fallback_place.where(fallback_place != "", rows["commune_input"].map(key))
     rows["_place"] = place.where(place != "", fallback_place)
 
-    def row_date(r: pd.Series) -> str:
-        for stop in r.get("stops") or []:
+    def row_date(stops: object, survey_date: object) -> str:
+        for stop in stops if isinstance(stops, list | tuple) else []:
             if stop in stop_dates:
                 return stop_dates[stop]
-        return str(r.get("survey_date") or "")
+        return str(survey_date or "")
 
-    rows["_date"] = rows.apply(row_date, axis=1) if n else pd.Series(dtype=str)
+    stops_col = rows["stops"] if "stops" in rows.columns else pd.Series([[]] * n, index=rows.index)
+    rows["_date"] = [row_date(a, b) for a, b in zip(stops_col, rows["survey_date"], strict=True)]
     rows["_file"] = rows["_file"] if "_file" in rows.columns else ""
     rows["_row"] = rows["_row"] if "_row" in rows.columns else 0
     rows["_pos"] = np.arange(n)
@@ -252,54 +259,63 @@ def merge_rows(
     rows["_group"] = [uf.find(i) for i in range(n)]
     final_ids = _group_ids(rows, list(rows["_group"]), split_id, links)
 
-    # Most recent last: date, then file name, then row number.
+    # Most recent last: date, then file name, then row number. Plain records from here on:
+    # per-group pandas indexing costs seconds per thousand actors.
     ordered = rows.sort_values(["_date", "_file", "_row", "_pos"], kind="stable")
+    recs = ordered.to_dict("records")
+    index_of = list(ordered.index)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, rec in enumerate(recs):
+        groups[rec["_group"]].append(i)
+    has_precision = "geocode_precision" in rows.columns
     records = []
     row_actor: dict[object, str] = {}
-    for _, group in ordered.groupby("_group", sort=False):
-        aid = final_ids[group["_group"].iloc[0]]
-        latest = group.iloc[-1]
+    for g, members in groups.items():
+        aid = final_ids[g]
+        group = [recs[i] for i in members]
+        latest = group[-1]
         rec: dict[str, object] = {"actor_id": aid}
         for col in _LATEST_COLUMNS:
-            if col not in group.columns:
+            if col not in rows.columns:
                 continue
-            values = [v for v in group[col] if not _is_empty(v)]
+            values = [r[col] for r in group if not _is_empty(r[col])]
             rec[col] = values[-1] if values else ([] if col in ("themes", "needs", "offers") else "")
-        located = group[group.get("geocode_precision", pd.Series("none", index=group.index))
-                        .fillna("none") != "none"] if "geocode_precision" in group else group.iloc[0:0]
-        block = located.iloc[-1] if len(located) else latest
+        located = [r for r in group if has_precision and (r["geocode_precision"] or "none") != "none"
+                   and not _is_empty(r["geocode_precision"])]
+        block = located[-1] if located else latest
         for col in _LOCATION_COLUMNS:
             rec[col] = block.get(col, "")
-        consents = [v for v in group.get("contact_consent", []) if v is not None and not
-                    (isinstance(v, float) and np.isnan(v))]
+        consents = [r.get("contact_consent") for r in group]
+        consents = [v for v in consents if v is not None and not (isinstance(v, float) and np.isnan(v))]
         rec["contact_consent"] = bool(consents[-1]) if consents else False
-        for col in _UNION_COLUMNS:
-            if col == "sources":
-                rec[col] = sorted(set(group["source"].astype(str)))
-            elif col in group.columns:
-                rec[col] = sorted(_union_lists(group[col]), key=lambda s: (stop_dates.get(s, ""), s))
-        dates = sorted(d for d in group["_date"] if d)
+        rec["sources"] = sorted({str(r["source"]) for r in group})
+        if "stops" in rows.columns:
+            rec["stops"] = sorted(_union_lists(r["stops"] for r in group),
+                                  key=lambda stop: (stop_dates.get(stop, ""), stop))
+        dates = sorted(r["_date"] for r in group if r["_date"])
         rec["first_seen"] = dates[0] if dates else ""
         rec["last_seen"] = dates[-1] if dates else ""
         records.append(rec)
-        for idx in group.index:
-            row_actor[idx] = aid
-        if report is not None and group["_nkey"].nunique() > 1:
-            names = sorted(set(group["name"].astype(str)))
-            ref_row = group.iloc[0]
+        for i in members:
+            row_actor[index_of[i]] = aid
+        if report is None:
+            continue
+        if len({r["_nkey"] for r in group}) > 1:
+            names = sorted({str(r["name"]) for r in group})
+            first = group[0]
             report.warning(
                 "merge.similar_names",
                 f"merged as one actor ({aid}): {' / '.join(map(repr, names))}; add a [[split]] "
                 "correction if they are different structures",
-                _ref_of(ref_row), "name", ref_row["name"],
+                _ref_of(first), "name", first["name"],
             )
-        if report is not None:
-            published_source = str(latest["source"])
-            for src in group["source"].astype(str):
-                if src == published_source:
-                    report.published[src] = aid
-                else:
-                    report.merged[src] = aid
+        published_source = str(latest["source"])
+        for r in group:
+            src = str(r["source"])
+            if src == published_source:
+                report.published[src] = aid
+            else:
+                report.merged[src] = aid
 
     frame = pd.DataFrame.from_records(records)
     if frame.empty:

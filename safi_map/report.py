@@ -7,7 +7,7 @@ which, and every problem found on the way, naming the file, the row and the colu
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = ["Level", "Report", "RowIssue", "RowRef"]
@@ -60,7 +60,9 @@ class RowIssue:
         return f"{self.ref}{col}: {self.level}: {self.message}{val}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"level": self.level, "code": self.code, "message": self.message,
+                "file": self.file, "row": self.row, "column": self.column, "value": self.value,
+                "sheet": self.sheet}
 
 
 @dataclass
