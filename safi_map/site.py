@@ -29,6 +29,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -306,7 +307,7 @@ def _float(v: Any) -> float:
     return f
 
 
-class _Rec(dict):  # type: ignore[type-arg]
+class _Rec(dict[str, Any]):
     """A dict whose keys read as attributes too.
 
     Jinja resolves ``a.name`` with ``getattr`` first and falls back to ``a["name"]`` after an
@@ -462,7 +463,7 @@ def _neighbours(actors: list[dict[str, Any]]) -> None:
     k = min(NEARBY + 1, len(located))
     dist, nn = cKDTree(xy).query(xy, k=k)
     for row, i in enumerate(located):
-        out = []
+        out: list[tuple[int, float]] = []
         for d, j in zip(dist[row], nn[row], strict=True):
             j = int(idx[j])
             if j != i and len(out) < NEARBY:
@@ -699,20 +700,46 @@ def _work_range(bounds: tuple[int, int]) -> tuple[int, int]:
     return _WORK.render_range(*bounds)
 
 
-def _run_actor_pages(job: _ActorPages, total: int) -> Iterable[tuple[int, int]]:
-    """Yield (pages, bytes) per chunk, rendering in forked workers when it pays off."""
-    global _WORK
-    chunks = [(i, min(i + _CHUNK, total)) for i in range(0, total, _CHUNK)]
-    workers = min(os.cpu_count() or 1, 4)
-    if total < PARALLEL_MIN_ACTORS or workers < 2 or "fork" not in mp.get_all_start_methods():
-        for bounds in chunks:
-            yield job.render_range(*bounds)
-        return
-    _WORK = job
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(_work_range, chunks)
-    finally:
+class _ActorRun:
+    """Render the actor pages, in forked workers when it pays off, while the caller goes on.
+
+    Entering starts the workers at once, so they render actor pages while the parent writes
+    the downloads, the map and the other pages; :meth:`results` then collects (pages, bytes)
+    per chunk. Serially, :meth:`results` does the work itself. Leaving always stops the
+    workers, so an error or Ctrl-C elsewhere does not leave processes behind.
+    """
+
+    def __init__(self, job: _ActorPages, total: int) -> None:
+        self.job = job
+        self.chunks = [(i, min(i + _CHUNK, total)) for i in range(0, total, _CHUNK)]
+        workers = min(os.cpu_count() or 1, 4)
+        self.parallel = (total >= PARALLEL_MIN_ACTORS and workers >= 2
+                         and "fork" in mp.get_all_start_methods())
+        self.workers = workers
+        self._pool: Any = None
+        self._results: Iterable[tuple[int, int]] | None = None
+
+    def __enter__(self) -> _ActorRun:
+        global _WORK
+        if self.parallel:
+            _WORK = self.job
+            self._pool = mp.get_context("fork").Pool(self.workers)
+            self._results = self._pool.imap_unordered(_work_range, self.chunks)
+        return self
+
+    def results(self) -> Iterable[tuple[int, int]]:
+        if self._results is not None:
+            yield from self._results
+        else:
+            for bounds in self.chunks:
+                yield self.job.render_range(*bounds)
+
+    def __exit__(self, *exc: object) -> None:
+        global _WORK
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
         _WORK = None
 
 
@@ -789,7 +816,7 @@ def build_site(
         if progress is not None:
             progress(sum(pages.values()), expected)
 
-    with Writer(out_dir) as writer:
+    with Writer(out_dir) as writer, ExitStack() as stack:
         assets = _copy_assets(writer)
         base_ctx: dict[str, Any] = {
             "site_title": title,
@@ -822,6 +849,16 @@ def build_site(
             writer.write_text(rel, html)
             pages[kind] += 1
 
+        # Actors ----------------------------------------------------------------------------
+        # The one part that grows with the data (50,000 actors = 50,000 files): started now in
+        # forked workers (when there are many) that write their files into the staging folder
+        # while this process writes everything else. Paths are claimed here first, so
+        # duplicates are still refused.
+        for a in acts:
+            writer.claim(a["url"])
+        actor_job = _ActorPages(env.get_template("acteur.html"), acts, model.themes, base_ctx,
+                                chrome_for("../", "annuaire"), writer.staging_dir)
+        actor_run = stack.enter_context(_ActorRun(actor_job, len(acts)))
         lap("fragments and assets")
         downloads = _write_downloads(writer, public)
         lap("downloads")
@@ -851,12 +888,11 @@ def build_site(
         by_legal: Counter[str] = Counter(a["legal_form"] for a in acts)
         by_precision: Counter[str] = Counter(a["precision"] for a in acts)
         legal_labels = {a["legal_form"]: a["legal_form_label"] for a in acts}
-        dep_urls = {}
         stats = {
             "themes": _bars(theme_counts, {t: model.themes[t]["label"] for t in theme_counts},
                             {t: model.themes[t]["url"] for t in theme_counts},
                             {t: model.themes[t]["colour"] for t in theme_counts}),
-            "departments": _bars(by_dep, {d: DEPARTMENTS.get(d, d) for d in by_dep}, dep_urls,
+            "departments": _bars(by_dep, {d: DEPARTMENTS.get(d, d) for d in by_dep}, None,
                                  order=sorted(by_dep)),
             "legal_forms": _bars(by_legal, legal_labels),
             "stops": _bars(stop_counts, {s: f"{v['town']} ({french_date(v['date'])})"
@@ -935,19 +971,8 @@ def build_site(
                 emit()
 
         lap("theme, stop and commune pages")
-        # Actors -----------------------------------------------------------------------------
-        # The one part that grows with the data (50,000 actors = 50,000 files): rendered in
-        # forked worker processes when there are many, each writing its own files into the
-        # staging folder. Paths are claimed here first, so duplicates are still refused.
-        tpl = env.get_template("acteur.html")
-        ctx_actor = _ActorPages(tpl, acts, model.themes, base_ctx,
-                                chrome_for("../", "annuaire"), writer.staging_dir)
-        for a in acts:
-            writer.claim(a["url"])
-        total = len(acts)
-        done = 0
-        for count, nbytes in _run_actor_pages(ctx_actor, total):
-            done += count
+        # Actors: collect what the workers rendered ---------------------------------------
+        for count, nbytes in actor_run.results():
             writer.bytes_written += nbytes
             pages["actor"] += count
             emit()

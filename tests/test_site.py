@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -435,7 +436,7 @@ def test_progress_is_reported(tmp_path, actors):
     build_site(actors.head(10), taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
                out_dir=tmp_path / "site", progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]
-    assert all(b >= a for (a, _), (b, _) in zip(seen, seen[1:], strict=False))
+    assert all(b >= a for (a, _), (b, _) in itertools.pairwise(seen))
 
 
 def test_french_formatting():
