@@ -1,0 +1,299 @@
+"""Needs and offers -> pairs: exact pairs, order, reasons, limits, consent, escaping, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from safi_map._synthetic import synthetic_actors
+from safi_map.public import ACTOR_COLUMNS
+from safi_map.synergies import (
+    EARTH_RADIUS_KM,
+    actor_synergies,
+    render_synergies_pages,
+    suggest_pairs,
+    synergies_by_actor,
+    synergies_csv,
+)
+from safi_map.taxonomy import load_taxonomy
+
+# A small taxonomy of our own, so labels and synonyms in the expected sentences are ours.
+TAXONOMY_TOML = """
+[[themes]]
+slug = "insertion"
+label = "Insertion et emploi"
+colour = "#1f6fb2"
+[[themes]]
+slug = "culture"
+label = "Culture et médias"
+colour = "#9c27b0"
+[[themes]]
+slug = "sport"
+label = "Sport et loisirs"
+colour = "#c75000"
+
+[[resources]]
+slug = "locaux"
+label = "Locaux"
+synonyms = ["local", "salle", "salle de réunion", "bureau"]
+[[resources]]
+slug = "materiel"
+label = "Matériel"
+synonyms = ["camion", "véhicule", "outils"]
+[[resources]]
+slug = "transport"
+label = "Transport"
+synonyms = ["livraison", "covoiturage"]
+"""
+
+LAT0, LON0 = 43.10, 5.93  # near Toulon; every actor sits on this meridian
+
+
+def north(km: float) -> float:
+    """Latitude ``km`` north of LAT0 along the meridian: distances are exact by construction."""
+    return LAT0 + math.degrees(km / EARTH_RADIUS_KM)
+
+
+def make_actors(rows: list[dict]) -> gpd.GeoDataFrame:
+    """Actors in the canonical format from a few fields (the rest blank)."""
+    full = []
+    for r in rows:
+        rec = {c: "" for c in ACTOR_COLUMNS if c != "geometry"}
+        rec.update({"themes": [], "needs": [], "offers": [], "stops": [], "sources": [],
+                    "contact_consent": True, "latitude": math.nan, "longitude": math.nan,
+                    "geocode_score": 0.0})
+        rec.update(r)
+        full.append(rec)
+    frame = pd.DataFrame(full, columns=[c for c in ACTOR_COLUMNS if c != "geometry"])
+    geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"])
+    out = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    return out[list(ACTOR_COLUMNS)]
+
+
+@pytest.fixture(scope="module")
+def taxonomy(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tx") / "taxonomy.toml"
+    path.write_text(TAXONOMY_TOML, encoding="utf-8")
+    return load_taxonomy(path)
+
+
+@pytest.fixture(scope="module")
+def actors():
+    return make_actors([
+        {"actor_id": "t-01", "name": "Atelier A", "insee_code": "83137", "commune": "Toulon",
+         "department": "83", "latitude": LAT0, "longitude": LON0,
+         "themes": ["insertion", "culture"], "needs": ["locaux", "Un camion pour livrer"]},
+        {"actor_id": "t-02", "name": "Bureau B", "insee_code": "83137", "commune": "Toulon",
+         "department": "83", "latitude": north(2), "longitude": LON0, "themes": ["sport"],
+         "offers": ["Salle de réunion"]},
+        {"actor_id": "t-03", "name": "Collectif C", "insee_code": "83126",
+         "commune": "La Seyne-sur-Mer", "department": "83", "latitude": north(12),
+         "longitude": LON0, "themes": ["culture", "insertion"], "offers": ["locaux; matériel"]},
+        {"actor_id": "t-04", "name": "Dons D", "insee_code": "83069", "commune": "Hyères",
+         "department": "83", "latitude": north(30), "longitude": LON0, "themes": ["insertion"],
+         "offers": ["véhicule"]},
+        # Needs and offers locaux: never its own helper. Theme "autre" is not a shared theme.
+        {"actor_id": "t-05", "name": "Espace E", "insee_code": "83069", "commune": "Hyères",
+         "department": "83", "latitude": north(5), "longitude": LON0, "themes": ["autre"],
+         "needs": ["locaux"], "offers": ["local"]},
+        # No consent: its contact details must appear nowhere.
+        {"actor_id": "t-06", "name": "Fondation F", "insee_code": "13055",
+         "commune": "Marseille", "department": "13", "latitude": north(50), "longitude": LON0,
+         "themes": ["sport"], "offers": ["bureau"], "contact_consent": False,
+         "email": "secret-f@example.org", "phone": "04 94 00 00 01",
+         "address": "3 rue Privée"},
+        # Same place and score as Bureau B: the tie is broken by id (t-02 before t-07).
+        {"actor_id": "t-07", "name": "Garage G", "insee_code": "83137", "commune": "Toulon",
+         "department": "83", "latitude": north(2), "longitude": LON0, "themes": ["sport"],
+         "offers": ["locaux"], "email": "ok-g@example.org"},
+        # Not located: ranks after every located helper, "distance inconnue".
+        {"actor_id": "t-08", "name": "Halle H", "themes": [], "offers": ["locaux"]},
+    ])
+
+
+def _pairs_of(pairs: pd.DataFrame, needer: str, resource: str) -> list[str]:
+    sub = pairs[(pairs["needer_id"] == needer) & (pairs["resource"] == resource)]
+    return sub["helper_id"].tolist()
+
+
+def test_exact_pairs_order_scores_and_reasons(actors, taxonomy):
+    pairs = suggest_pairs(actors, taxonomy=taxonomy)
+    a = pairs[pairs["needer_id"] == "t-01"]
+    assert list(zip(a["resource"], a["helper_id"], a["rank"], strict=True)) == [
+        ("locaux", "t-02", 1), ("locaux", "t-07", 2), ("locaux", "t-05", 3),
+        ("locaux", "t-03", 4), ("locaux", "t-06", 5),  # limit 5: t-08 cut
+        ("materiel", "t-03", 1), ("materiel", "t-04", 2),
+    ]
+    # score = 1.0 same commune + 1 / (1 + km / 10) + 0.1 per shared theme, 4 decimals.
+    assert a["score"].tolist() == [
+        round(1 + 1 / 1.2, 4), round(1 + 1 / 1.2, 4), round(1 / 1.5, 4),
+        round(1 / 2.2 + 0.2, 4), round(1 / 6, 4), round(1 / 2.2 + 0.2, 4), round(1 / 4 + 0.1, 4),
+    ]
+    assert a["distance_km"].tolist() == [2.0, 2.0, 5.0, 12.0, 50.0, 12.0, 30.0]
+    assert a["shared_themes"].tolist() == [[], [], [], ["insertion", "culture"], [],
+                                           ["insertion", "culture"], ["insertion"]]
+    assert a["reason"].tolist() == [
+        "Atelier A cherche des locaux ; Bureau B en propose, dans la même commune",
+        "Atelier A cherche des locaux ; Garage G en propose, dans la même commune",
+        "Atelier A cherche des locaux ; Espace E en propose, à 5,0 km",
+        "Atelier A cherche des locaux ; Collectif C en propose, à 12 km, "
+        "thèmes communs : insertion et emploi, culture et médias",
+        "Atelier A cherche des locaux ; Fondation F en propose, à 50 km",
+        "Atelier A cherche du matériel ; Collectif C en propose, à 12 km, "
+        "thèmes communs : insertion et emploi, culture et médias",
+        "Atelier A cherche du matériel ; Dons D en propose, à 30 km, "
+        "thème commun : insertion et emploi",
+    ]
+    # Espace E needs locaux and offers locaux: never paired with itself.
+    assert _pairs_of(pairs, "t-05", "locaux") == ["t-02", "t-07", "t-03", "t-06", "t-08"]
+    assert not (pairs["needer_id"] == pairs["helper_id"]).any()
+    assert set(pairs["needer_id"]) == {"t-01", "t-05"}
+    # Sorted by needer, resource (vocabulary order), rank.
+    assert list(pairs["needer_id"]) == sorted(pairs["needer_id"])
+
+
+def test_unknown_distance_ranks_last(actors, taxonomy):
+    pairs = suggest_pairs(actors, taxonomy=taxonomy, limit_per_actor=10)
+    assert _pairs_of(pairs, "t-01", "locaux") == ["t-02", "t-07", "t-05", "t-03", "t-06", "t-08"]
+    last = pairs[(pairs["needer_id"] == "t-01") & (pairs["helper_id"] == "t-08")].iloc[0]
+    assert math.isnan(last["distance_km"])
+    assert last["score"] == 0.0
+    assert last["reason"] == "Atelier A cherche des locaux ; Halle H en propose, distance inconnue"
+
+
+def test_limit_and_radius(actors, taxonomy):
+    pairs = suggest_pairs(actors, taxonomy=taxonomy, limit_per_actor=2)
+    assert _pairs_of(pairs, "t-01", "locaux") == ["t-02", "t-07"]
+    near = suggest_pairs(actors, taxonomy=taxonomy, max_km=10)
+    assert _pairs_of(near, "t-01", "locaux") == ["t-02", "t-07", "t-05"]
+    assert _pairs_of(near, "t-01", "materiel") == []  # Collectif C is 12 km away
+    assert _pairs_of(near, "t-05", "locaux") == ["t-02", "t-07", "t-03"]  # 3 and 7 km
+    assert near["distance_km"].max() <= 10
+
+
+def test_free_text_mapped_with_synonyms_of_the_packaged_taxonomy():
+    actors = make_actors([
+        {"actor_id": "p-1", "name": "Un", "insee_code": "05061", "latitude": 44.56,
+         "longitude": 6.08, "needs": ["Nous cherchons une salle pour nos ateliers"]},
+        {"actor_id": "p-2", "name": "Deux", "insee_code": "05061", "latitude": 44.56,
+         "longitude": 6.08, "offers": ["Bureaux"]},
+        {"actor_id": "p-3", "name": "Trois", "insee_code": "05061", "latitude": 44.56,
+         "longitude": 6.08, "offers": ["des bénévoles"]},
+    ])
+    pairs = suggest_pairs(actors, taxonomy=load_taxonomy())
+    assert list(zip(pairs["needer_id"], pairs["resource"], pairs["helper_id"], strict=True)) == [
+        ("p-1", "locaux", "p-2")]
+
+
+def test_empty_and_invalid_input(actors, taxonomy):
+    empty = suggest_pairs(actors.iloc[0:0], taxonomy=taxonomy)
+    assert len(empty) == 0 and "reason" in empty.columns
+    with pytest.raises(ValueError, match="limit_per_actor"):
+        suggest_pairs(actors, taxonomy=taxonomy, limit_per_actor=0)
+    with pytest.raises(ValueError, match="unique"):
+        suggest_pairs(pd.concat([actors, actors.iloc[:1]]), taxonomy=taxonomy)
+
+
+def test_actor_synergies_both_lists(actors, taxonomy):
+    pairs = suggest_pairs(actors, taxonomy=taxonomy)
+    a = actor_synergies(pairs, "t-01", taxonomy=taxonomy)
+    assert [(x["actor_id"], x["resource"]) for x in a["helpers"]] == [
+        ("t-02", "locaux"), ("t-07", "locaux"), ("t-05", "locaux"), ("t-03", "locaux"),
+        ("t-06", "locaux"), ("t-03", "materiel"), ("t-04", "materiel")]
+    assert a["helped"] == [] and a["helped_total"] == 0
+    assert a["helpers"][0]["url"] == "acteurs/t-02.html"
+    assert a["helpers"][3]["shared_labels"] == ["Insertion et emploi", "Culture et médias"]
+    b = actor_synergies(pairs, "t-02", taxonomy=taxonomy)
+    # Bureau B can help Atelier A (same commune, 1.8333) before Espace E (3 km, 0.7692).
+    assert [x["actor_id"] for x in b["helped"]] == ["t-01", "t-05"]
+    assert b["helpers"] == []
+    c = actor_synergies(pairs, "t-03", limit=1)
+    assert [x["actor_id"] for x in c["helped"]] == ["t-01"] and c["helped_total"] == 3
+    assert actor_synergies(pairs, "nobody") == {"helpers": [], "helped": [], "helped_total": 0}
+    every = synergies_by_actor(pairs, taxonomy=taxonomy)
+    assert every["t-01"] == a and every["t-02"] == b
+    assert "t-99" not in every
+
+
+def test_csv_dialect_and_content(actors, taxonomy):
+    pairs = suggest_pairs(actors, taxonomy=taxonomy)
+    text = synergies_csv(pairs, taxonomy=taxonomy)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert rows[0][:4] == ["Structure qui cherche", "Commune (qui cherche)",
+                           "Identifiant (qui cherche)", "Besoin"]
+    assert len(rows) == len(pairs) + 1
+    fourth = dict(zip(rows[0], rows[4], strict=True))
+    assert fourth["Structure qui propose"] == "Collectif C"
+    assert fourth["Distance (km)"] == "12,0"
+    assert fourth["Thématiques communes"] == "Insertion et emploi, Culture et médias"
+    assert fourth["Score"] == "0,6545"
+    assert synergies_csv(pairs, taxonomy=taxonomy) == text
+
+
+def test_page_consent_escaping_and_determinism(actors, taxonomy):
+    hostile = make_actors([
+        {"actor_id": "x-1", "name": "<script>alert(1)</script>", "insee_code": "83137",
+         "latitude": LAT0, "longitude": LON0, "needs": ["locaux"], "department": "83"},
+    ])
+    both = pd.concat([actors, hostile], ignore_index=True)
+    out = render_synergies_pages(both, taxonomy=taxonomy, context={"site_title": "Essai"})
+    again = render_synergies_pages(both, taxonomy=taxonomy, context={"site_title": "Essai"})
+    assert out == again
+    assert set(out) == {"synergies.html", "synergies/mises-en-relation.csv"}
+    for content in out.values():
+        for secret in ("secret-f@example.org", "04 94 00 00 01", "3 rue Privée"):
+            assert secret not in content
+    html = out["synergies.html"]
+    assert "<script>alert" not in html and "</script><script>alert" not in html
+    soup = BeautifulSoup(html, "html.parser")
+    data = json.loads(soup.find("script", id="synergies-data").string)
+    names = {a[1] for a in data["actors"]}
+    assert "<script>alert(1)</script>" in names  # escaped in the page, intact in the data
+    assert len(data["pairs"]) == len(suggest_pairs(both, taxonomy=taxonomy))
+    rows = soup.select("#syn-rows tr")
+    assert len(rows) == len(data["pairs"])
+    assert rows[0].find_all("td")[1].get_text(" ", strip=True).startswith("Atelier A")
+    assert soup.find("p", id="syn-count")["aria-live"] == "polite"
+    for sel in ("syn-resource", "syn-department", "syn-theme"):
+        assert soup.find("label", attrs={"for": sel}) is not None
+    assert soup.find("script", src="assets/site/synergies.js") is not None
+    assert not soup.find_all("script", src=False, type=lambda t: t != "application/json")
+
+
+def test_partial_renders_both_lists(actors, taxonomy):
+    from safi_map.site import make_environment
+
+    pairs = suggest_pairs(actors, taxonomy=taxonomy)
+    env = make_environment()
+    tpl = env.from_string('{% from "synergies_partial.html" import synergies_section %}'
+                          "{{ synergies_section(syn, root) }}")
+    html = tpl.render(syn=actor_synergies(pairs, "t-03", taxonomy=taxonomy), root="../")
+    soup = BeautifulSoup(html, "html.parser")
+    titles = [h.get_text() for h in soup.find_all("h3")]
+    assert titles == ["Vous pouvez aider"]  # Collectif C needs nothing
+    links = [a["href"] for a in soup.select(".synergies-helped a")]
+    assert links == ["../acteurs/t-01.html", "../acteurs/t-01.html", "../acteurs/t-05.html"]
+    assert tpl.render(syn=actor_synergies(pairs, "nobody"), root="../").strip() == ""
+
+
+def test_synthetic_scale_invariants():
+    actors = synthetic_actors(400, seed=5)
+    taxonomy = load_taxonomy()
+    pairs = suggest_pairs(actors, taxonomy=taxonomy)
+    assert len(pairs) > 0
+    assert not (pairs["needer_id"] == pairs["helper_id"]).any()
+    assert pairs.groupby(["needer_id", "resource"]).size().max() <= 5
+    # Within one (needer, resource), scores never increase and ties go by helper id.
+    for _, group in pairs.groupby(["needer_id", "resource"]):
+        keys = list(zip((-group["score"]).tolist(), group["helper_id"].tolist(), strict=True))
+        assert keys == sorted(keys)
+    again = suggest_pairs(actors.sample(frac=1, random_state=1), taxonomy=taxonomy)
+    pd.testing.assert_frame_equal(pairs, again)
