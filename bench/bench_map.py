@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "safi-bench-map")
     parser.add_argument("--no-folium", action="store_true")
-    parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "safi-bench-cache")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -109,7 +109,7 @@
     this.ready = false;
     this.initialized = false;
     this._markersDone = false;
-    if (this.opts.bounds) { map.fitBounds(this.opts.bounds); }
+    if (this.opts.bounds) { map.fitBounds(this.opts.bounds, { animate: false }); }
     SafiMap.apps.push(this);
     this.loading = loadBlock(this.opts.data_id || 'safi-data').then(function (data) {
       self.timings.decode = now() - self.t0;
@@ -793,7 +793,7 @@
 
   /* ------------------------------------------------------------------ boundaries */
   var CHORO_BREAKS = [1, 3, 10, 30, 100, 300];
-  var CHORO_COLOURS = ['#eff3ff', '#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
+  var CHORO_COLOURS = ['#d6e6f4', '#abcfe5', '#82badb', '#4f9bcb', '#2373b5', '#08468b'];
 
   function choroColour(n) {
     var c = null;
@@ -832,7 +832,7 @@
           var colour = n ? choroColour(n) : null;
           var selected = app.state.commune === code;
           lyr.setStyle({
-            fillColor: colour || '#ffffff', fillOpacity: colour ? 0.45 : 0,
+            fillColor: colour || '#ffffff', fillOpacity: colour ? 0.5 : 0,
             weight: selected ? 2.5 : 0.4, color: selected ? '#222222' : '#7a7a7a'
           });
         });
