@@ -244,10 +244,10 @@ def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
         if i < len(HOSTILE_NAMES):
             desc = f"{desc} <script>alert('desc{i}')</script> \"guillemets\" </script>"
         # Surveyed at the stop of its department, sometimes at another one as well.
-        stops = {dep_stop.get(c["department"], stop_ids[stop_choice[i, 0]])}
+        stop_set = {dep_stop.get(c["department"], stop_ids[stop_choice[i, 0]])}
         if n_stops[i] > 1:
-            stops.add(stop_ids[stop_choice[i, 1]])
-        stops = sorted(stops)
+            stop_set.add(stop_ids[stop_choice[i, 1]])
+        stops = sorted(stop_set)
         dates = sorted(stop_dates[s] for s in stops)
         if located[i]:
             lat = float(round(c["latitude"] + dlat[i], 6))

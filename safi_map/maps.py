@@ -44,7 +44,6 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
@@ -560,7 +559,9 @@ def map_payload(
         actor_themes.append(idx)
 
     legal_raw = [_str(v) for v in col("legal_form")]
-    legal_slugs = sorted(set(legal_raw), key=lambda s: (s == "", s == "autre", fold(legal_labels.get(s, s))))
+    legal_slugs = sorted(
+        set(legal_raw), key=lambda s: (s == "", s == "autre", fold(legal_labels.get(s) or s))
+    )
     legal_index = {s: i for i, s in enumerate(legal_slugs)}
 
     codes = [_str(v) for v in col("insee_code")]
@@ -582,23 +583,26 @@ def map_payload(
         actor_stops.append(idx)
 
     points = _commune_points() if stops else {}
-    stop_rows = []
-    for j, s in enumerate(stops):
-        lat = lon = None
-        if s["insee_code"] in points:
-            la, lo, _ = points[s["insee_code"]]
+    stop_rows: list[dict[str, Any]] = []
+    for j, stop in enumerate(stops):
+        lat: int | None = None
+        lon: int | None = None
+        if stop["insee_code"] in points:
+            la, lo, _ = points[stop["insee_code"]]
             lat, lon = round(la * 1e5), round(lo * 1e5)
-        else:
-            located = [
-                (lats[i], lons[i])
-                for i in range(n)
-                if j in actor_stops[i] and lats[i] is not None
-                and (not s["town"] or fold(commune_names[i]).startswith(fold(s["town"])))
-            ]
-            if located:
-                lat = sorted(p[0] for p in located)[len(located) // 2]  # type: ignore[type-var]
-                lon = sorted(p[1] for p in located)[len(located) // 2]  # type: ignore[type-var]
-        stop_rows.append({**s, "lat": lat, "lon": lon, "count": stop_counts[j]})
+        else:  # no gazetteer point: the median of the actors surveyed there, in that town
+            town = fold(stop["town"])
+            ys = sorted(
+                y for i, y in enumerate(lats)
+                if y is not None and j in actor_stops[i] and fold(commune_names[i]).startswith(town)
+            )
+            xs = sorted(
+                x for i, x in enumerate(lons)
+                if x is not None and j in actor_stops[i] and fold(commune_names[i]).startswith(town)
+            )
+            if ys:
+                lat, lon = ys[len(ys) // 2], xs[len(xs) // 2]
+        stop_rows.append({**stop, "lat": lat, "lon": lon, "count": stop_counts[j]})
 
     payload = {
         "version": 1,
@@ -718,10 +722,7 @@ def _round_coords(c: Any, nd: int) -> Any:
 # --------------------------------------------------------------------------------------------
 
 class _SafiElement(JSCSSMixin, MacroElement):
-    """Base of our elements: local assets only (paths set by :func:`actor_map`)."""
-
-    default_js: list[tuple[str, str]] = []
-    default_css: list[tuple[str, str]] = []
+    """Base of our elements: local assets only (the map declares them, see :func:`actor_map`)."""
 
 
 class ActorLayer(_SafiElement):
@@ -1031,7 +1032,7 @@ def render_map_page(
         link_target="_top" if embed else "", description_chars=description_chars,
         data_encoding=data_encoding,
     )
-    fig = m.get_root()
+    fig: Any = m.get_root()
     fig.render()
     head = fig.header.render()
     body = fig.html.render()
