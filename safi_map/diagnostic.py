@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from .public import public_actors
-from .taxonomy import OTHER, Taxonomy, load_taxonomy
+from .synergies import as_taxonomy
+from .taxonomy import OTHER, Taxonomy
 
 __all__ = [
     "LEVELS",
@@ -42,7 +43,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Level = Literal["commune", "epci", "department"]
-LEVELS: tuple[str, ...] = ("commune", "epci", "department")
+LEVELS: tuple[Level, ...] = ("commune", "epci", "department")
 PER = 10_000
 """Densities are given per 10,000 inhabitants."""
 
@@ -149,7 +150,7 @@ def _theme_slugs(taxonomy: Taxonomy) -> list[str]:
     return list(taxonomy.theme_slugs)
 
 
-def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | None = None,
+def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | Any = None,
              level: Level = "commune") -> pd.DataFrame:
     """Actors per territory, per theme and per 10,000 inhabitants, with the zones blanches.
 
@@ -173,7 +174,7 @@ def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | None = None,
         order, ``autre`` excluded, with no actor) and ``n_zones_blanches``. ``attrs["outside"]``
         counts actors not placed in any territory (not located, or outside PACA).
     """
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     out = territories(level)
     slugs = _theme_slugs(taxonomy)
     codes = _actor_territories(actors, level) if len(actors) else pd.Series(dtype=str)
@@ -216,13 +217,13 @@ def _french(value: float, digits: int) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | None = None) -> str:
+def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> str:
     """A coverage table as CSV for spreadsheets: ``;``, decimal comma, UTF-8 with BOM.
 
     Same dialect as :func:`safi_map.synergies.synergies_csv` (French Excel opens it by
     double-click). Headers are French; theme columns are headed by their labels.
     """
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     labels = {t.slug: t.label for t in taxonomy.themes}
     slugs = [c[2:] for c in frame.columns if c.startswith("n_") and c != "n_zones_blanches"]
     headers = ["Code", "Territoire", "Département", "Population", "Structures",
@@ -297,14 +298,14 @@ def _shapes() -> dict[str, Any]:
         deps[code] = path(shapely.union_all(geoms[dep_codes == code]))
     communes = {c: path(g) for c, g in zip(com["code_insee"], geoms, strict=True)}
     return {"communes": communes, "epcis": epcis, "departments": deps,
-            "width": int(_MAP_WIDTH), "height": int(math.ceil(height))}
+            "width": int(_MAP_WIDTH), "height": math.ceil(height)}
 
 
 def _nice(value: float) -> float:
     """Round a class break to two significant digits."""
     if value <= 0:
         return 0.0
-    digits = 1 - int(math.floor(math.log10(value)))
+    digits = 1 - math.floor(math.log10(value))
     return round(value, digits)
 
 
@@ -394,7 +395,7 @@ def render_diagnostic_pages(
     dict
         ``diagnostic.html`` and ``diagnostic/couverture-{communes,epci,departements}.csv``.
     """
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     public = public_actors(actors)
     if env is None:
         from .site import make_environment

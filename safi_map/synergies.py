@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .public import public_actors
-from .taxonomy import OTHER, Taxonomy, load_taxonomy
+from .taxonomy import OTHER, Taxonomy, Theme, load_taxonomy
 
 __all__ = [
     "PAIR_COLUMNS",
@@ -48,6 +48,7 @@ __all__ = [
     "SAME_COMMUNE_BONUS",
     "THEME_WEIGHT",
     "actor_synergies",
+    "as_taxonomy",
     "render_synergies_pages",
     "resource_phrase",
     "suggest_pairs",
@@ -133,6 +134,26 @@ def _str(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
+
+
+def as_taxonomy(taxonomy: Any) -> Taxonomy:
+    """A :class:`~safi_map.taxonomy.Taxonomy` from what ``build_site`` accepts.
+
+    ``None`` loads the packaged default; a Taxonomy is returned as is; a list of theme dicts
+    (or objects with ``slug``/``label``, as ``_synthetic.synthetic_taxonomy()`` gives) becomes a
+    Taxonomy with those themes and the packaged needs/offers vocabulary.
+    """
+    if taxonomy is None:
+        return load_taxonomy()
+    if isinstance(taxonomy, Taxonomy):
+        return taxonomy
+    default = load_taxonomy()
+    themes = []
+    for entry in taxonomy:
+        get = entry.get if isinstance(entry, Mapping) else (lambda k, e=entry: getattr(e, k, ""))
+        themes.append(Theme(str(get("slug")), str(get("label") or get("slug")),
+                            str(get("colour") or "#6b6b6b")))
+    return Taxonomy(tuple(themes), default.resources)
 
 
 def _theme_labels(taxonomy: Taxonomy) -> dict[str, str]:
@@ -304,7 +325,7 @@ def suggest_pairs(
         raise ValueError(f"limit_per_actor must be at least 1, got {limit_per_actor!r}")
     if max_km is not None and not max_km >= 0:
         raise ValueError(f"max_km must be a positive number or None, got {max_km!r}")
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PAIR_COLUMNS})
     if len(actors) == 0:
         return empty
@@ -426,7 +447,7 @@ def synergies_csv(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = None) -> s
     ends, a leading U+FEFF (write the string as UTF-8), French headers, decimal commas, shared
     themes as their labels joined with ``", "`` when ``taxonomy`` is given (slugs otherwise).
     """
-    labels = _theme_labels(taxonomy) if taxonomy is not None else {}
+    labels = _theme_labels(as_taxonomy(taxonomy)) if taxonomy is not None else {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([h for _, h in _CSV_HEADERS])
@@ -476,7 +497,7 @@ def synergies_by_actor(
     The site builds thousands of actor pages; filtering the pairs once per page would be
     quadratic. Actors with no suggestion are absent (use ``.get(actor_id)``).
     """
-    labels = _theme_labels(taxonomy) if taxonomy is not None else {}
+    labels = _theme_labels(as_taxonomy(taxonomy)) if taxonomy is not None else {}
     out: dict[str, dict[str, Any]] = {}
 
     def entry(actor_id: str) -> dict[str, Any]:
@@ -533,10 +554,11 @@ def _page_data(pairs: pd.DataFrame, public: pd.DataFrame, taxonomy: Taxonomy) ->
     res_pos = {s: i for i, s in enumerate(res_order)}
     involved = sorted(set(pairs["needer_id"]) | set(pairs["helper_id"]))
     pos = {a: i for i, a in enumerate(involved)}
-    info = public.set_index("actor_id")
+    cols = [c for c in ("actor_id", "name", "commune", "department", "themes") if c in public]
+    info = {rec["actor_id"]: rec for rec in public[cols].to_dict("records")}
     actors = []
     for a in involved:
-        rec = info.loc[a]
+        rec = info[a]
         actors.append([a, _str(rec["name"]), _str(rec.get("commune", "")),
                        _str(rec.get("department", "")),
                        [theme_pos[s] for s in _as_list(rec.get("themes")) if s in theme_pos]])
@@ -589,7 +611,7 @@ def render_synergies_pages(
     dict
         ``synergies.html`` and ``synergies/mises-en-relation.csv`` (UTF-8 with BOM, ``;``).
     """
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     public = public_actors(actors)
     if pairs is None:
         pairs = suggest_pairs(public, taxonomy=taxonomy, max_km=max_km,
@@ -601,7 +623,10 @@ def render_synergies_pages(
     ctx = {"site_title": "Les acteurs du SAFI Tour", "site_url": "", **(context or {})}
     data = _page_data(pairs, public, taxonomy)
     departments = sorted({d for d in public["department"].map(_str) if d}) if len(public) else []
-    from .site import DEPARTMENTS
+    from .gazetteer import department_boundaries
+
+    dep_names = dict(zip(department_boundaries()["departement"],
+                         department_boundaries()["nom"], strict=True))
 
     first = [_item(r, "helper", {}) | {"needer": _item(r, "needer", {})}
              for r in pairs.head(PAGE_ROWS).to_dict("records")]
@@ -619,7 +644,7 @@ def render_synergies_pages(
         needers=pairs["needer_id"].nunique() if len(pairs) else 0,
         resources=[(r.slug, r.label) for r in taxonomy.resources],
         themes=[(t.slug, t.label) for t in taxonomy.themes if t.slug != OTHER],
-        departments=[(d, DEPARTMENTS.get(d, d)) for d in departments],
+        departments=[(d, dep_names.get(d, d)) for d in departments],
         csv_url="synergies/mises-en-relation.csv",
         max_km=max_km,
     )

@@ -297,3 +297,16 @@ def test_synthetic_scale_invariants():
         assert keys == sorted(keys)
     again = suggest_pairs(actors.sample(frac=1, random_state=1), taxonomy=taxonomy)
     pd.testing.assert_frame_equal(pairs, again)
+
+
+def test_theme_dicts_accepted_like_build_site_does():
+    from safi_map._synthetic import synthetic_taxonomy
+    from safi_map.synergies import as_taxonomy
+
+    tx = as_taxonomy(synthetic_taxonomy())
+    assert tx.theme_slugs == [t["slug"] for t in synthetic_taxonomy()]
+    assert tx.resource_slugs == load_taxonomy().resource_slugs
+    actors = synthetic_actors(60, seed=1)
+    pairs = suggest_pairs(actors, taxonomy=synthetic_taxonomy())
+    pd.testing.assert_frame_equal(pairs, suggest_pairs(actors, taxonomy=tx))
+    assert len(pairs) > 0

@@ -1,0 +1,61 @@
+"""Benchmark: synergy pairs, coverage and both pages for synthetic actors.
+
+Each size runs in its own subprocess so peak memory (``ru_maxrss``) is that run's alone.
+Reports wall and CPU seconds (the machine may be shared: CPU time is the steadier figure).
+Usage::
+
+    python bench/bench_synergies.py            # 10000 and 50000
+    python bench/bench_synergies.py 2000       # other sizes
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+CHILD = r"""
+import json, resource, sys, time
+from safi_map._synthetic import synthetic_actors
+from safi_map.diagnostic import coverage, render_diagnostic_pages
+from safi_map.public import public_actors
+from safi_map.synergies import render_synergies_pages, suggest_pairs, synergies_by_actor
+from safi_map.taxonomy import load_taxonomy
+
+n = int(sys.argv[1])
+taxonomy = load_taxonomy()
+actors = public_actors(synthetic_actors(n, seed=0))
+out = {"actors": n}
+
+def timed(name, fn):
+    w, c = time.perf_counter(), time.process_time()
+    value = fn()
+    out[name + "_s"] = round(time.perf_counter() - w, 2)
+    out[name + "_cpu_s"] = round(time.process_time() - c, 2)
+    return value
+
+pairs = timed("suggest_pairs", lambda: suggest_pairs(actors, taxonomy=taxonomy))
+out["pairs"] = len(pairs)
+timed("synergies_by_actor", lambda: synergies_by_actor(pairs, taxonomy=taxonomy))
+pages = timed("synergies_pages", lambda: render_synergies_pages(actors, taxonomy=taxonomy,
+                                                                pairs=pairs))
+out["synergies_html_mb"] = round(len(pages["synergies.html"].encode()) / 2**20, 2)
+out["synergies_csv_mb"] = round(len(pages["synergies/mises-en-relation.csv"].encode()) / 2**20, 2)
+for level in ("commune", "epci", "department"):
+    timed("coverage_" + level, lambda: coverage(actors, taxonomy=taxonomy, level=level))
+pages = timed("diagnostic_pages", lambda: render_diagnostic_pages(actors, taxonomy=taxonomy))
+out["diagnostic_html_mb"] = round(len(pages["diagnostic.html"].encode()) / 2**20, 2)
+out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+print(json.dumps(out))
+"""
+
+
+def main(sizes: list[int]) -> None:
+    for n in sizes:
+        result = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True,
+                                text=True, check=True)
+        print(result.stdout.strip())
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10_000, 50_000])
