@@ -634,7 +634,13 @@ def map_payload(
 
 def _json_for_script(obj: Any) -> str:
     """JSON safe inside an HTML ``<script>`` element (cannot close it or open a comment)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    return _escape_json(
+        json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    )
+
+
+def _escape_json(text: str) -> str:
+    """Escape ``<``, ``>``, ``&`` and U+2028/2029 of JSON text (valid JSON string escapes)."""
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -658,15 +664,14 @@ def data_block(obj: Any, block_id: str, *, encoding: str = "auto") -> str:
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", block_id):
         raise ValueError(f"invalid data block id {block_id!r}")
-    text = _json_for_script(obj)
-    if encoding == "auto":
-        encoding = "gzip" if len(text) > GZIP_THRESHOLD else "json"
-    if encoding == "json":
-        return f'<script type="application/json" id="{block_id}">{text}</script>'
-    if encoding != "gzip":
+    if encoding not in ("auto", "json", "gzip"):
         raise ValueError(f"unknown data encoding {encoding!r} (json, gzip or auto)")
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
-    packed = base64.b64encode(gzip.compress(raw.encode("utf-8"), compresslevel=9, mtime=0))
+    if encoding == "auto":
+        encoding = "gzip" if len(raw) > GZIP_THRESHOLD else "json"
+    if encoding == "json":
+        return f'<script type="application/json" id="{block_id}">{_escape_json(raw)}</script>'
+    packed = base64.b64encode(gzip.compress(raw.encode("utf-8"), compresslevel=6, mtime=0))
     return f'<script type="application/gzip" data-encoding="base64" id="{block_id}">{packed.decode("ascii")}</script>'
 
 

@@ -114,6 +114,14 @@
     this.loading = loadBlock(this.opts.data_id || 'safi-data').then(function (data) {
       self.timings.decode = now() - self.t0;
       self._init(data);
+      /* Start clustering at once (it yields to the browser every chunk) with the filters the
+         URL asks for, while the panels, outlines and stops are set up. */
+      if (self._queue.some(function (q) { return q[0] === '_addUrlState'; })) {
+        var st = hashFilters(window.location.hash);
+        for (var k in st) { if (Object.prototype.hasOwnProperty.call(st, k)) { self.state[k] = st[k]; } }
+      }
+      self.compute();
+      self._applyMarkers();
       var chain = Promise.resolve();
       self._queue.forEach(function (q) { chain = chain.then(function () { return self[q[0]].apply(self, q[1]); }); });
       return chain;
@@ -342,9 +350,13 @@
     /* Swap the clustered markers for the current matching set. A chunked bulk addition cannot
        be cancelled, so a change that arrives meanwhile is applied when it ends (latest wins). */
     _applyMarkers: function () {
-      if (this.pending) { this._markersDirty = true; return; }
+      var s = this.state, key = JSON.stringify([s.themes, s.legal, s.commune, s.stop, fold(s.q).trim()]);
+      if (this.pending) { this._markersDirty = key !== this._pendingKey; return; }
       var self = this, t0 = now(), i, list = [];
+      if (key === this._shownKey) { this._emit('markers'); return; }
+      this._pendingKey = key;
       var done = function (ms) {
+        self._shownKey = key;
         self.timings.lastFilter = ms;
         if (!self._markersDone) {
           self._markersDone = true;
@@ -938,6 +950,23 @@
     window.addEventListener('hashchange', onNav);
   }
 
+  function hashParams(hash) {
+    var out = {};
+    String(hash || '').replace(/^#/, '').split('&').forEach(function (kv) {
+      if (!kv) { return; }
+      var j = kv.indexOf('=');
+      out[j < 0 ? kv : kv.slice(0, j)] = j < 0 ? '' : kv.slice(j + 1);
+    });
+    return out;
+  }
+  function dec(v) { try { return decodeURIComponent(v || ''); } catch (err) { return ''; } }
+  function decList(v) { return v ? v.split(',').map(dec).filter(function (x) { return x; }).sort() : []; }
+  /* The filters of a URL hash: t=themes, f=legal forms, c=commune, s=stop, q=text. */
+  function hashFilters(hash) {
+    var p = hashParams(hash);
+    return { themes: decList(p.t), legal: decList(p.f), commune: dec(p.c), stop: dec(p.s), q: dec(p.q) };
+  }
+
   UrlState.prototype = {
     serialize: function () {
       var app = this.app, s = app.state, parts = [], enc = encodeURIComponent;
@@ -952,34 +981,19 @@
       if (app.base && app.base !== app.defaultBase) { parts.push('b=' + enc(app.base)); }
       return parts.join('&');
     },
-    parse: function (hash) {
-      var out = {};
-      String(hash || '').replace(/^#/, '').split('&').forEach(function (kv) {
-        if (!kv) { return; }
-        var j = kv.indexOf('='), k = j < 0 ? kv : kv.slice(0, j), v = j < 0 ? '' : kv.slice(j + 1);
-        try { out[k] = v; } catch (err) { /* ignore */ }
-      });
-      return out;
-    },
     fromHash: function (hash, initial) {
-      var app = this.app, p = this.parse(hash), dec = function (v) {
-        try { return decodeURIComponent(v); } catch (err) { return ''; }
-      };
-      var list = function (v) { return v ? v.split(',').map(dec).filter(function (x) { return x; }) : []; };
+      var app = this.app, p = hashParams(hash);
       this.applying = true;
       try {
-        app.setState({
-          themes: list(p.t), legal: list(p.f), commune: dec(p.c || ''), stop: dec(p.s || ''), q: dec(p.q || '')
-        }, { force: initial });
-        if (app.setBase) { app.setBase(dec(p.b || '')); }
+        app.setState(hashFilters(hash), { force: initial });
+        if (app.setBase) { app.setBase(dec(p.b)); }
         var z = (p.z || '').split('/').map(Number);
-        if (z.length === 3 && z.every(function (x) { return isFinite(x); })) {
-          app.map.setView([z[1], z[2]], z[0], { animate: false });
-        }
-        var id = dec(p.a || '');
+        var hasView = z.length === 3 && z.every(function (x) { return isFinite(x); });
+        if (hasView) { app.map.setView([z[1], z[2]], z[0], { animate: false }); }
+        var id = dec(p.a);
         if (id && id in app.idIndex) {
           var i = app.idIndex[id];
-          if (!(z.length === 3) && app.hasLoc[i]) { app.map.setView([app.lat[i], app.lon[i]], 15, { animate: false }); }
+          if (!hasView && app.hasLoc[i]) { app.map.setView([app.lat[i], app.lon[i]], 15, { animate: false }); }
           app.openActor(i, {});
         } else if (app.selected >= 0) {
           app.map.closePopup(app.popup);
