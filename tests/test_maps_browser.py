@@ -200,6 +200,8 @@ def test_directory_pages_and_show_on_map(offline_page, site):
     page.goto(site["http"])
     _wait(page)
     first = page.locator(".safi-list > li h3").first.text_content()
+    href = page.locator(".safi-list > li h3 a").first.get_attribute("href")
+    assert href.startswith("acteurs/syn-07-") and href.endswith(".html")
     page.click(".safi-pager button >> nth=1")
     assert page.locator(".safi-list > li h3").first.text_content() != first
     assert page.evaluate("() => document.activeElement.closest('.safi-list') !== null")
@@ -230,7 +232,7 @@ def test_phone_layout_collapses_the_panel(browser, site):
 
 def test_two_thousand_actors_gzip_and_inline(offline_page, tmp_path):
     """A larger page, single file with everything inlined (the offline export)."""
-    payload = _build(tmp_path, 2000, seed=11, name="big.html", inline_assets=True)
+    payload = _build(tmp_path, 2000, seed=11, name="big.html", inline_assets=True, actor_url="")
     shutil.rmtree(tmp_path / "assets")  # the single file must not need them
     html = (tmp_path / "big.html").read_text(encoding="utf-8")
     assert 'type="application/gzip"' in html
@@ -238,6 +240,9 @@ def test_two_thousand_actors_gzip_and_inline(offline_page, tmp_path):
     page.goto((tmp_path / "big.html").as_uri())
     n, located = expected(payload)
     assert _shown(page) == (located, n, n)
+    # No site to link to: names are plain headings, not links to nowhere.
+    assert page.locator(".safi-list h3 a").count() == 0
+    assert page.locator(".safi-list h3").count() == 20
     page.check("input[name=theme][value=mobilite]")
     page.wait_for_function(f"() => {APP}.state.themes.length === 1")
     n2, located2 = expected(payload, themes=["mobilite"])

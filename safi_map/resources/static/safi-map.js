@@ -403,18 +403,23 @@
     },
 
     /* ---- actor cards (popup and directory) ---- */
+    /* Link to the actor page; "" when the page has none (e.g. an export without a site). */
     actorHref: function (i) {
-      return String(this.data.actor_url || '').replace('{actor_id}', encodeURIComponent(this.ids[i]));
+      var tpl = String(this.data.actor_url || '');
+      if (tpl.indexOf('{actor_id}') < 0) { return ''; }
+      var href = tpl.replace('{actor_id}', encodeURIComponent(this.ids[i]));
+      return /^[a-z][a-z0-9+.-]*:/i.test(href) && !/^https?:/i.test(href) ? '' : href;
     },
     card: function (i, mode) {
       var self = this, A = this.data.actors, d = this.data;
       var root = h(mode === 'popup' ? 'div' : 'article', { 'class': 'safi-card' });
       var title = h('h3', { 'class': 'safi-card-title' });
-      if (mode === 'popup') {
-        title.setAttribute('tabindex', '-1');
+      var href = this.actorHref(i);
+      if (mode === 'popup' || !href) {
+        if (mode === 'popup') { title.setAttribute('tabindex', '-1'); }
         title.textContent = A.name[i];
       } else {
-        var link = h('a', { href: this.actorHref(i) }, A.name[i]);
+        var link = h('a', { href: href }, A.name[i]);
         if (this.linkTarget) { link.setAttribute('target', this.linkTarget); }
         title.appendChild(link);
       }
@@ -451,9 +456,9 @@
         var tel = safeHref('tel:' + phone.replace(/[^0-9+]/g, ''));
         if (tel && tel.length > 5) { var li3 = h('li'); li3.appendChild(h('a', { href: tel }, phone)); links.appendChild(li3); }
       }
-      if (mode === 'popup') {
+      if (mode === 'popup' && href) {
         var li4 = h('li');
-        var page = h('a', { href: this.actorHref(i), 'class': 'safi-card-page' }, this.label('actor_page'));
+        var page = h('a', { href: href, 'class': 'safi-card-page' }, this.label('actor_page'));
         if (this.linkTarget) { page.setAttribute('target', this.linkTarget); }
         li4.appendChild(page);
         links.appendChild(li4);
