@@ -197,7 +197,8 @@
       spiderfyOnMaxZoom: true,
       removeOutsideVisibleBounds: true,
       disableClusteringAtZoom: this.opts.cluster_off_zoom || 17,
-      maxClusterRadius: 80
+      maxClusterRadius: 80,
+      animate: !(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches)
     };
     this.markersAll = this._makeMarkers();
     this.clusterAll = this._makeCluster();
@@ -245,10 +246,7 @@
       group.on('click', function (e) {
         if (e.layer && e.layer._safi !== undefined) { self.openActor(e.layer._safi, { from: 'map' }); }
       });
-      group.on('keypress', function (e) {
-        var k = e.originalEvent && e.originalEvent.key;
-        if ((k === 'Enter' || k === ' ') && e.layer && e.layer._safi !== undefined) { self.openActor(e.layer._safi, { from: 'map' }); }
-      });
+      /* Leaflet turns Enter on a focused marker into a click: keyboard users get the popup. */
       return group;
     },
     /* addLayers in bulk; `done(ms)` once every marker is in the cluster tree. */
@@ -711,7 +709,7 @@
     root.appendChild(lab);
     this.list = h('ol', { 'class': 'safi-list' });
     root.appendChild(this.list);
-    var nav = h('nav', { 'class': 'safi-pager', 'aria-label': app.label('page', { p: '', n: '' }).replace(/\s+/g, ' ').trim() || 'Pages' });
+    var nav = h('nav', { 'class': 'safi-pager', 'aria-label': app.label('pagination') });
     this.prev = h('button', { type: 'button' }, app.label('previous'));
     this.next = h('button', { type: 'button' }, app.label('next'));
     this.pageText = h('span', { 'class': 'safi-page-no' });
