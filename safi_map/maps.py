@@ -4,9 +4,11 @@ Why it is built this way
 ------------------------
 * **One data set, not one folium marker per actor.** The actors are embedded once as compact
   columnar JSON in a ``<script type="application/json">`` block (never executed, escaped so survey
-  text cannot close it). Our script ``safi-map.js`` creates the markers and adds them in bulk to
-  Leaflet.markercluster; filters compute the matching set over typed arrays and swap the whole
-  set at once. 50,000 actors stay a few megabytes and load in about a second.
+  text cannot close it); above 200 kB it is gzipped and base64-encoded (``application/gzip``,
+  decoded with the browser's ``DecompressionStream``). Our script ``safi-map.js`` creates the
+  markers and adds them in bulk to Leaflet.markercluster; filters compute the matching set over
+  typed arrays and swap the whole set at once (clearing a filter brings back the cached
+  unfiltered group). 50,000 actors take about 2 MB (see ``bench/bench_map.py``).
 * **No CDN at view time.** folium's default assets (jQuery, Bootstrap, Leaflet from CDNs) are
   replaced by local copies that :func:`copy_assets` puts in ``<out>/assets/`` (Leaflet and
   markercluster from the ``xstatic`` packages, our own JS/CSS from ``resources/static``), or
@@ -20,7 +22,8 @@ Why it is built this way
 
 Public API (stable; used by ``site.py`` and ``export.py``): :func:`copy_assets`,
 :func:`map_payload`, :func:`actor_map`, :func:`render_map_page`, :func:`mini_map_html`,
-:func:`mini_map_head`, :func:`content_security_policy`, :func:`inline_script_hashes`.
+:func:`mini_map_head`, :func:`content_security_policy`, :func:`inline_script_hashes`,
+:func:`data_block`, :func:`embedded_data`.
 """
 
 from __future__ import annotations
