@@ -930,7 +930,8 @@ def actor_map(
     if boundaries:
         m.add_child(BoundaryLayers(app, _boundaries_payload(), encoding=data_encoding))
     m.add_child(StopsLayer(app))
-    m.add_child(FilterPanel(app, container=panel_id or ""))
+    # One live region announces the result count: the directory's when there is one.
+    m.add_child(FilterPanel(app, container=panel_id or "", live=not directory_id))
     if directory_id:
         m.add_child(Directory(app, container=directory_id))
     m.add_child(Legend(app, open=not panel_id))
