@@ -210,6 +210,7 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
                 result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
                 report=result.report, out_dir=settings.out / "site",
                 progress=lambda done, total: progress("site", done, total),
+                changes=result.changes,
             )
         except SafiMapError as exc:
             raise click.ClickException(str(exc)) from None

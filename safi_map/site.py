@@ -90,6 +90,15 @@ def _legal_form_labels() -> dict[str, str]:
         return {}
     return dict(LEGAL_FORMS)
 
+FIELD_LABELS: dict[str, str] = {
+    "name": "nom", "legal_form": "statut", "themes": "thématiques", "description": "description",
+    "address": "adresse", "postcode": "code postal", "commune": "commune",
+    "insee_code": "code commune", "website": "site web", "email": "courriel",
+    "phone": "téléphone", "needs": "besoins", "offers": "ressources", "stops": "étapes",
+    "contact_consent": "accord de publication", "siret": "SIRET",
+}
+"""French names of the actor fields, for the change report."""
+
 PRECISIONS: dict[str, str] = {
     "provided": "coordonnées fournies",
     "housenumber": "adresse",
@@ -207,6 +216,8 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters["french_date"] = french_date
     env.filters["number"] = french_number
     env.filters["json_script"] = json_for_script
+    env.filters["field_label"] = lambda f: FIELD_LABELS.get(f, f)
+    env.filters["precision_label"] = lambda p: PRECISIONS.get(p, p)
     env.globals["plural"] = plural
     env.globals["csp"] = CSP
     return env
@@ -666,6 +677,7 @@ class _ActorPages:
     base_ctx: dict[str, Any]
     chrome: tuple[Markup, Markup]
     staging: Path
+    synergies: dict[str, Any]
 
     def render_range(self, start: int, stop: int) -> tuple[int, int]:
         """Render and write the pages of actors ``start:stop``; returns (pages, bytes)."""
@@ -684,7 +696,7 @@ class _ActorPages:
             html = self.template.render(
                 **self.base_ctx, root=root, page_path=a["url"], header_html=self.chrome[0],
                 footer_html=self.chrome[1], actor=a, nearby=nearby, similar=similar,
-                map_data=map_data, nav="annuaire",
+                map_data=map_data, nav="annuaire", synergies=self.synergies.get(a["id"]),
             ).encode("utf-8")
             with open(self.staging / a["url"], "wb") as fh:
                 fh.write(html)
@@ -755,6 +767,7 @@ def build_site(
     report: Report | None = None,
     out_dir: Path,
     progress: Progress | None = None,
+    changes: Any = None,
 ) -> SiteSummary:
     """Build the whole static site into ``out_dir``, replacing the previous one atomically.
 
@@ -775,6 +788,9 @@ def build_site(
         Destination folder; the previous content is kept if the build fails.
     progress
         ``progress(done, total)`` counted in pages, called as pages are written.
+    changes
+        :class:`~safi_map.changes.Changes` since the previous build, shown on ``changes.html``
+        (and as "new" on the map); None when there is nothing to compare with.
 
     Returns
     -------
@@ -794,6 +810,11 @@ def build_site(
     lap("model")
     _neighbours(model.actors)
     lap("neighbours")
+    from . import synergies
+
+    pairs = synergies.suggest_pairs(public, taxonomy=taxonomy)
+    syn_by_actor = synergies.synergies_by_actor(pairs, taxonomy=taxonomy)
+    lap("synergies")
     _fragments(model)
     user_templates = (
         settings.config_path.parent / "templates" if settings.config_path is not None else None
@@ -810,7 +831,7 @@ def build_site(
     acts = model.actors
 
     expected = (len(model.actors) + len(model.by_commune) + len(model.by_theme)
-                + len(model.stops) + 8)
+                + len(model.stops) + 12)
 
     def emit() -> None:
         if progress is not None:
@@ -857,11 +878,16 @@ def build_site(
         for a in acts:
             writer.claim(a["url"])
         actor_job = _ActorPages(env.get_template("acteur.html"), acts, model.themes, base_ctx,
-                                chrome_for("../", "annuaire"), writer.staging_dir)
+                                chrome_for("../", "annuaire"), writer.staging_dir, syn_by_actor)
         actor_run = stack.enter_context(_ActorRun(actor_job, len(acts)))
         lap("fragments and assets")
         downloads = _write_downloads(writer, public)
         lap("downloads")
+
+        surveyed_stops = {
+            str(_get(stop, "id")) for stop in (_get(tour, "stops", None) or [])
+            if _get(stop, "surveys", None) and any(Path(p).is_file() for p in _get(stop, "surveys"))
+        } if not isinstance(tour, list | tuple) else set()
 
         # Index pages ------------------------------------------------------------------------
         themes_sorted = sorted(model.themes.values(), key=lambda t: key(t["label"]))
@@ -923,6 +949,18 @@ def build_site(
         render(env.get_template("integrer.html"), "integrer.html", "embed",
                nav="integrer")
         render(env.get_template("404.html"), "404.html", "404", root=site_url)
+        calendar = [{**s, "count": stop_counts.get(s["id"], 0),
+                     "done": stop_counts.get(s["id"], 0) > 0 or s["id"] in surveyed_stops}
+                    for s in stops_sorted]
+        render(env.get_template("calendrier.html"), "calendrier.html", "calendar",
+               stops=calendar, done=sum(1 for s in calendar if s["done"]), nav="calendrier")
+        render(env.get_template("changes.html"), "changes.html", "changes", changes=changes,
+               names={a["id"]: a["name"] for a in acts} | (changes.names if changes else {}),
+               urls={a["id"]: a["url"] for a in acts}, kept=settings.keep_removed,
+               nav="changes")
+        _write_synergy_pages(writer, public, pairs, taxonomy=taxonomy, env=env,
+                             base_ctx=base_ctx, pages=pages)
+        lap("calendar, changes, synergies and diagnostic")
 
         lap("index pages")
         # Themes -----------------------------------------------------------------------------
@@ -987,6 +1025,24 @@ def build_site(
     summary.seconds = time.perf_counter() - started
     logger.info("%s (%.1f s)", summary, summary.seconds)
     return summary
+
+
+def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *,
+                         taxonomy: Any, env: jinja2.Environment, base_ctx: dict[str, Any],
+                         pages: Counter[str]) -> None:
+    """``synergies.html`` (who can help whom) and ``diagnostic.html`` (coverage, gaps)."""
+    from . import diagnostic, synergies
+
+    for kind, rendered in (
+        ("synergies", synergies.render_synergies_pages(public, taxonomy=taxonomy, pairs=pairs,
+                                                       env=env, context=base_ctx)),
+        ("diagnostic", diagnostic.render_diagnostic_pages(public, taxonomy=taxonomy, env=env,
+                                                          context=base_ctx)),
+    ):
+        for rel, text in rendered.items():
+            writer.write_text(rel, text)
+            if rel.endswith(".html"):
+                pages[kind] += 1
 
 
 def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any,

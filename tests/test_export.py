@@ -118,7 +118,7 @@ def test_html_is_one_offline_file(actors, tmp_path):
 def test_unknown_format_and_selection_errors(actors, tmp_path):
     with pytest.raises(ValueError, match="'docx'"):
         export(actors, fmt="docx", out=tmp_path / "x.docx")
-    with pytest.raises(ValueError, match="x.txt"):
+    with pytest.raises(ValueError, match=r"x\.txt"):
         export(actors, fmt=None, out=tmp_path / "x.txt")
     with pytest.raises(ValueError, match="'Toulonn'"):
         export(actors, fmt="csv", out=tmp_path / "x.csv", selection=Selection(communes=["Toulonn"]))

@@ -126,7 +126,7 @@ def test_unknown_commune_names_value_and_suggests(actors):
 def test_unknown_department_theme_stop(actors):
     with pytest.raises(ValueError, match="'Varr'"):
         select(actors, Selection(departments=["Varr"]))
-    with pytest.raises(ValueError, match="'insertio'.*'insertion'"):
+    with pytest.raises(ValueError, match=r"'insertio'.*'insertion'"):
         select(actors, Selection(themes=["insertio"]), taxonomy=THEMES)
     tour = [{"id": "toulon", "town": "Toulon"}, {"id": "gap", "town": "Gap"}]
     with pytest.raises(ValueError, match="'tolon'"):

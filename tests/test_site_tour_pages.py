@@ -1,0 +1,82 @@
+"""The calendar and the change report pages, and the synergies on actor pages."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from bs4 import BeautifulSoup
+
+from safi_map.changes import Changes
+from safi_map.settings import Settings
+from safi_map.site import build_site
+
+from test_site import make_actors, make_taxonomy, make_tour
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    actors = make_actors(40)
+    first, second = actors["actor_id"].iloc[0], actors["actor_id"].iloc[1]
+    changes = Changes(new=[first], changed={second: ["themes", "website"]},
+                      removed=["parti-83137"], retained=["parti-83137"],
+                      newly_rejected={"etape.csv:7": "name is empty (column 'Nom')"},
+                      names={first: actors["name"].iloc[0], "parti-83137": "Structure partie"})
+    out = tmp_path_factory.mktemp("s") / "site"
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+               out_dir=out, changes=changes)
+    return out, actors, first, second
+
+
+def page(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_calendar_lists_every_stop_with_its_count(site):
+    out, actors, *_ = site
+    doc = page(out / "calendrier.html")
+    rows = doc.select("table.calendar tbody tr")
+    tour = make_tour()
+    assert len(rows) == len(tour.stops)
+    counts = Counter(s for stops in actors["stops"] for s in stops)
+    for row, stop in zip(rows, tour.stops, strict=True):
+        assert row.select_one("th a")["href"] == f"etapes/{stop.id}.html"
+        assert row.select("td")[2].get_text() == str(counts.get(stop.id, 0))
+        assert row.select("td")[3].get_text() == ("réalisée" if counts.get(stop.id) else "à venir")
+    assert doc.select_one('nav a[aria-current="page"]').get_text() == "Calendrier"
+
+
+def test_change_report_page(site):
+    out, actors, first, second = site
+    doc = page(out / "changes.html")
+    new = doc.select_one("#ch-new").find_parent("section")
+    assert new.select_one("a")["href"] == f"acteurs/{first}.html"
+    changed = doc.select_one("#ch-changed").find_parent("section").get_text()
+    assert "thématiques, site web" in changed
+    removed = doc.select_one("#ch-removed").find_parent("section").get_text()
+    assert "Structure partie" in removed and "restent publiées" in removed
+    assert "etape.csv:7" in doc.select_one("#ch-rej").find_parent("section").get_text()
+
+
+def test_first_build_and_no_comparison(tmp_path):
+    actors = make_actors(10)
+    out = tmp_path / "site"
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+               out_dir=out)
+    assert "sans comparaison" in page(out / "changes.html").get_text()
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+               out_dir=out, changes=Changes(first_build=True, new=list(actors["actor_id"])))
+    assert "Première génération : 10 structures" in page(out / "changes.html").get_text()
+
+
+def test_actor_pages_show_synergies_from_the_pairs(site):
+    out, actors, *_ = site
+    from safi_map import synergies
+    from safi_map.public import public_actors
+
+    pairs = synergies.suggest_pairs(public_actors(actors), taxonomy=make_taxonomy())
+    assert len(pairs), "the synthetic actors have matching needs and offers"
+    needer = pairs.iloc[0]
+    doc = page(out / "acteurs" / f"{needer['needer_id']}.html")
+    helpers = [a["href"] for a in doc.select("ul.synergies-helpers a")]
+    assert f"../acteurs/{needer['helper_id']}.html" in helpers
