@@ -155,8 +155,8 @@ def export(
     if fmt == "datainclusion":
         from .datainclusion import write_datainclusion
 
-        result = write_datainclusion(chosen, out, taxonomy=taxonomy, site_url=site_url)
-        return ExportResult(fmt, result.paths, len(chosen), subtitle, result)
+        written = write_datainclusion(chosen, out, taxonomy=taxonomy, site_url=site_url)
+        return ExportResult(fmt, written.paths, len(chosen), subtitle, written)
 
     if fmt in POSTER_FORMATS:
         from .poster import render_poster

@@ -8,8 +8,9 @@ map.
 
 Layout decisions
 ----------------
-* Everything is laid out in physical units (millimetres and points) from the paper size, so an
-  A0 poster is an A4 one scaled up, and marker placement does not depend on ``dpi``.
+* Everything is laid out in physical units (millimetres and points) from the paper size; type
+  grows with the paper but slower (A0 text is 2.3 times A4 text), so bigger posters hold more
+  of the directory. Marker placement does not depend on ``dpi``.
 * The map is drawn in Lambert-93 (EPSG:2154), the official projection of metropolitan France,
   so shapes and distances look right.
 * Markers never hide each other: each is placed at its true point when free, else on a spiral
@@ -265,10 +266,6 @@ def _place_markers(px: np.ndarray, py: np.ndarray, diameter: float, width: float
         return out_x, out_y
     r = diameter / 2.0
     gap = diameter * 1.04
-    cell = gap
-    grid: dict[tuple[int, int], list[int]] = {}
-    placed_x = np.empty(n)
-    placed_y = np.empty(n)
     # Densest first: count neighbours within a few diameters (grid-binned for speed).
     bins = np.floor(np.stack([px, py]) / (diameter * 3)).astype(np.int64)
     _, inverse, counts = np.unique(bins, axis=1, return_inverse=True, return_counts=True)
@@ -280,28 +277,30 @@ def _place_markers(px: np.ndarray, py: np.ndarray, diameter: float, width: float
     spiral_dx = spiral_r * np.cos(k * golden)
     spiral_dy = spiral_r * np.sin(k * golden)
 
-    def free(x: float, y: float) -> bool:
-        cx, cy = int(x // cell), int(y // cell)
-        for i in range(cx - 1, cx + 2):
-            for j in range(cy - 1, cy + 2):
-                for m in grid.get((i, j), ()):
-                    if (placed_x[m] - x) ** 2 + (placed_y[m] - y) ** 2 < gap * gap:
-                        return False
-        return True
-
-    for idx in order:
+    batch = 96
+    done_x = np.empty(n)  # positions placed so far, in placement order
+    done_y = np.empty(n)
+    for k, idx in enumerate(order):
         x0 = min(max(px[idx], r), width - r)
         y0 = min(max(py[idx], r), height - r)
         chosen = (x0, y0)
-        for t in range(max_tries):
-            x, y = x0 + spiral_dx[t], y0 + spiral_dy[t]
-            if x < r or y < r or x > width - r or y > height - r:
+        for start in range(0, max_tries, batch):
+            cx = x0 + spiral_dx[start:start + batch]
+            cy = y0 + spiral_dy[start:start + batch]
+            ok = (cx >= r) & (cy >= r) & (cx <= width - r) & (cy <= height - r)
+            if not ok.any():
                 continue
-            if free(x, y):
-                chosen = (x, y)
+            reach = float(spiral_r[min(start + batch, max_tries) - 1]) + gap
+            near = (np.abs(done_x[:k] - x0) < reach) & (np.abs(done_y[:k] - y0) < reach)
+            nx, ny = done_x[:k][near], done_y[:k][near]
+            if len(nx):
+                d2 = (cx[:, None] - nx[None, :]) ** 2 + (cy[:, None] - ny[None, :]) ** 2
+                ok &= (d2 >= gap * gap).all(axis=1)
+            hits = np.flatnonzero(ok)
+            if len(hits):
+                chosen = (float(cx[hits[0]]), float(cy[hits[0]]))
                 break
-        placed_x[idx], placed_y[idx] = chosen
-        grid.setdefault((int(chosen[0] // cell), int(chosen[1] // cell)), []).append(int(idx))
+        done_x[k], done_y[k] = chosen
         out_x[idx], out_y[idx] = chosen
     return out_x, out_y
 
@@ -338,7 +337,9 @@ class _Layout:
 def _layout(size: str, orientation: str) -> _Layout:
     short, long_ = PAPER_SIZES_MM[size]
     page_w, page_h = (long_, short) if orientation == "landscape" else (short, long_)
-    s = short / 210.0
+    # Type and margins grow slower than the paper (A0: x2.3 rather than x4): a bigger poster
+    # is read from further away, but it should also hold more actors than an A4.
+    s = (short / 210.0) ** 0.6
     m = 9.0 * s
     header_h = 21.0 * s
     footer_h = 9.0 * s
@@ -627,7 +628,7 @@ def _directory_grid(lay: _Layout, box: _Box, n: int) -> tuple[int, int, float, f
             break
     needed = max(1, math.ceil(n / rows))
     if needed < ncols:  # few entries: fewer, wider columns (names cut less), not too wide
-        ncols = max(needed, math.ceil(box.w / (target * 1.8)))
+        ncols = max(needed, math.ceil(box.w / (target * 2.4)))
         col_w = (box.w - (ncols - 1) * 4 * s) / ncols
     return ncols, rows, col_w, line, size
 
@@ -641,6 +642,8 @@ def _draw_directory(fig: Any, lay: _Layout, box: _Box, entries: Sequence[PosterE
     s = lay.scale
     ncols, rows, col_w, line, size = _directory_grid(lay, box, len(entries))
     fits = len(entries) <= ncols * rows
+    if fits and entries:  # balance the columns rather than leave an orphan in the last one
+        rows = math.ceil(len(entries) / ncols)
     if not fits and tail is not None:
         rows = max(1, rows - 1)  # the bottom line of the box tells what is left out
     count = len(entries) if fits else ncols * rows
@@ -791,7 +794,7 @@ def render_poster(
     legend = _legend_items(entries, taxonomy, actors)
     path.parent.mkdir(parents=True, exist_ok=True)
 
-    rc = {
+    rc: dict[str, Any] = {
         "pdf.fonttype": 42,
         "svg.fonttype": "none",
         "svg.hashsalt": "safi-map",
@@ -801,7 +804,7 @@ def render_poster(
     }
     figsize = (lay.page_w / 25.4, lay.page_h / 25.4)
     pages: list[Any] = []
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = Figure(figsize=figsize, dpi=dpi, facecolor="white")
         _draw_header(fig, lay, title, subtitle)
         _draw_map(fig, lay, entries, actors)

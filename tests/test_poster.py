@@ -82,7 +82,7 @@ def test_every_format_and_size(small, tmp_path, fmt, size, orientation):
     if fmt == "pdf":
         pages = pdf_pages(path, tmp_path)
         assert len(pages) == result.pages == 1
-        assert ink(pages[0]) > 0.05
+        assert ink(pages[0]) > 0.015
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout
         page_size = info.decode().split("Page size:")[1].split("pts")[0].split("x")
         assert float(page_size[0]) == pytest.approx(width_mm / 25.4 * 72, abs=1)
@@ -93,7 +93,7 @@ def test_every_format_and_size(small, tmp_path, fmt, size, orientation):
         image = Image.open(path)
         assert image.size[0] == pytest.approx(width_mm / 25.4 * 12, abs=1)
         assert image.size[1] == pytest.approx(height_mm / 25.4 * 12, abs=1)
-        assert ink(path) > 0.05
+        assert ink(path) > 0.015
     else:
         root = ET.parse(path).getroot()
         assert float(root.get("width").removesuffix("pt")) == pytest.approx(width_mm / 25.4 * 72, abs=1)
