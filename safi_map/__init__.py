@@ -38,10 +38,19 @@ _LAZY = {
     "load_taxonomy": "taxonomy",
     "load_tour": "tour",
     "build_site": "site",
+    "export": "export",
+    "poster_set": "export",
+    "Selection": "selection",
+    "select": "selection",
+    "suggest_pairs": "synergies",
+    "coverage": "diagnostic",
+    "load_corrections": "corrections",
+    "add_stop": "project",
 }
 
 __all__ = [
     "ConfigError",
+    "Selection",
     "GeocodingError",
     "IngestResult",
     "ReferenceDataError",
@@ -52,19 +61,26 @@ __all__ = [
     "Settings",
     "SurveyError",
     "__version__",
+    "add_stop",
     "build_site",
+    "coverage",
+    "export",
     "geocode_file",
     "geocode_offline",
     "geocode_table",
     "pipeline",
+    "load_corrections",
     "load_settings",
     "load_taxonomy",
     "load_tour",
     "match_header",
     "merge_rows",
+    "poster_set",
     "public_actors",
     "read_actors",
     "read_survey",
+    "select",
+    "suggest_pairs",
     "write_actors",
     "write_ingest_outputs",
 ]
@@ -84,7 +100,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .corrections import load_corrections
+    from .diagnostic import coverage
+    from .export import export, poster_set
     from .geocode import geocode_offline
+    from .project import add_stop
+    from .selection import Selection, select
+    from .synergies import suggest_pairs
     from .pipeline import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
     from .io import read_actors, write_actors
     from .merge import merge_rows

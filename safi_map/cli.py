@@ -250,6 +250,84 @@ def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
                + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "html", "geojson", "csv",
+                                                    "gpkg", "datainclusion"]),
+              help="Output format (default: from the suffix of -o).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write.")
+@click.option("--commune", "communes", multiple=True, help="Only this commune (name or INSEE "
+              "code); repeatable.")
+@click.option("--department", "departments", multiple=True, help="Only this department "
+              "(e.g. 83); repeatable.")
+@click.option("--epci", "epcis", multiple=True, help="Only this EPCI (SIREN code or name); "
+              "repeatable.")
+@click.option("--theme", "themes", multiple=True, help="Only this theme (slug or label); "
+              "repeatable.")
+@click.option("--stop", "stops", multiple=True, help="Only actors met at this tour stop; "
+              "repeatable.")
+@click.option("--around", help="Only actors around this commune (with --radius-km).")
+@click.option("--radius-km", type=click.FloatRange(min=0, min_open=True),
+              help="Radius for --around, in km.")
+@click.option("--size", type=click.Choice(["A4", "A3", "A2", "A1", "A0"]), default="A3",
+              show_default=True, help="Poster paper size.")
+@click.option("--orientation", type=click.Choice(["portrait", "landscape"]),
+              default="landscape", show_default=True, help="Poster orientation.")
+@click.option("--title", help="Poster or page title (default: the project title).")
+@click.option("--subtitle", help="Poster subtitle (default: describes the selection).")
+@click.option("--excel", is_flag=True, help="CSV for French Excel: UTF-8 with BOM, ';'.")
+@click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True,
+              help="Resolution of PNG posters.")
+@_config_option
+@click.pass_obj
+def export(state: _State, fmt: str | None, output: Path, communes: tuple[str, ...],
+           departments: tuple[str, ...], epcis: tuple[str, ...], themes: tuple[str, ...],
+           stops: tuple[str, ...], around: str | None, radius_km: float | None, size: str,
+           orientation: str, title: str | None, subtitle: str | None, excel: bool, dpi: int,
+           config: Path | None) -> None:
+    """Export a selection of actors for an event: a poster (pdf, png, svg), a single-file offline
+    map (html), data files (geojson, csv, gpkg) or data.inclusion structures (datainclusion).
+
+    Reads build/actors.gpkg (run `safi-map build` or `ingest` first; if it is missing, the
+    surveys are ingested now). Only public information is exported."""
+    from .export import export as run_export
+    from .selection import Selection
+
+    settings = _settings(click.get_current_context(), config)
+    try:
+        selection = Selection(communes=communes, departments=departments, epcis=epcis,
+                              themes=themes, stops=stops, around=around, radius_km=radius_km)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    actors, taxonomy, tour = _current_actors(state, settings)
+    try:
+        result = run_export(actors, fmt=fmt, out=output, selection=selection, taxonomy=taxonomy,
+                            tour=tour, settings=settings, excel=excel, size=size,
+                            orientation=orientation, title=title, subtitle=subtitle, dpi=dpi)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except SafiMapError as exc:
+        raise click.ClickException(str(exc)) from None
+    what = f" ({result.subtitle})" if result.subtitle else ""
+    state.echo(f"Exported {result.actors} actor(s){what} as {result.fmt}: "
+               + ", ".join(str(p) for p in result.paths))
+
+
+def _current_actors(state: _State, settings: Settings) -> tuple[Any, Any, Any]:
+    """Actors of the last ingest (build/actors.gpkg), or a fresh ingest when there is none."""
+    from .io import read_actors
+    from .pipeline import load_project, write_ingest_outputs
+
+    path = settings.out / "actors.gpkg"
+    if path.is_file():
+        taxonomy, tour = load_project(settings)
+        return read_actors(path), taxonomy, tour
+    state.echo(f"{path} does not exist yet: ingesting the surveys first.")
+    result = _run_ingest(state, settings, (), None, False)
+    write_ingest_outputs(result, settings.out)
+    return result.actors, result.taxonomy, result.tour
+
+
 @cli.command("add-stop")
 @click.argument("stop_id", metavar="STOP_ID")
 @click.argument("survey", required=False, type=click.Path(exists=True, dir_okay=False,

@@ -74,8 +74,9 @@ def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     Email, phone and street address are blanked where ``contact_consent`` is not true, and the
     internal ``sources`` column is dropped. A point placed at the street address (online
-    geocoding: ``housenumber``, ``street``, ``locality``) of an actor without consent would give the
-    address away: it goes back to its commune's point, with precision ``municipality``.
+    geocoding: ``housenumber``, ``street``, ``locality``, or coordinates typed in the survey) of an
+    actor without consent would give the address away: it goes back to its commune's point, with
+    precision ``municipality``. Points moved by a coordinator's correction stay where they are.
     """
     out = actors.copy()
     consent = out["contact_consent"].fillna(False).astype(bool) if len(out) else pd.Series(
@@ -87,7 +88,9 @@ def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "website" in out.columns:
         out["website"] = out["website"].map(safe_url)
     if len(out) and "geocode_precision" in out.columns:
-        precise = out["geocode_precision"].isin(["housenumber", "street", "locality"]) & ~consent
+        precise = out["geocode_precision"].isin(["housenumber", "street", "locality"]) | (
+            (out["geocode_precision"] == "provided") & (out["geocode_source"] == "survey"))
+        precise &= ~consent
         if precise.any():
             _back_to_commune(out, precise)
     return out.drop(columns=[c for c in ("sources",) if c in out.columns])
