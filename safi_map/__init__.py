@@ -50,7 +50,6 @@ _LAZY = {
 
 __all__ = [
     "ConfigError",
-    "Selection",
     "GeocodingError",
     "IngestResult",
     "ReferenceDataError",
@@ -58,6 +57,7 @@ __all__ = [
     "RowIssue",
     "RowRef",
     "SafiMapError",
+    "Selection",
     "Settings",
     "SurveyError",
     "__version__",
@@ -68,7 +68,8 @@ __all__ = [
     "geocode_file",
     "geocode_offline",
     "geocode_table",
-    "pipeline",
+    "ingest",
+    "iter_survey_files",
     "load_corrections",
     "load_settings",
     "load_taxonomy",
@@ -104,14 +105,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .diagnostic import coverage
     from .export import export, poster_set
     from .geocode import geocode_offline
-    from .project import add_stop
-    from .selection import Selection, select
-    from .synergies import suggest_pairs
-    from .pipeline import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
     from .io import read_actors, write_actors
     from .merge import merge_rows
+    from .pipeline import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
+    from .project import add_stop
     from .public import public_actors
+    from .selection import Selection, select
     from .site import build_site
     from .survey import iter_survey_files, match_header, read_survey
+    from .synergies import suggest_pairs
     from .taxonomy import load_taxonomy
     from .tour import load_tour

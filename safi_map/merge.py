@@ -265,8 +265,8 @@ def merge_rows(
     recs = ordered.to_dict("records")
     index_of = list(ordered.index)
     groups: dict[int, list[int]] = defaultdict(list)
-    for i, rec in enumerate(recs):
-        groups[rec["_group"]].append(i)
+    for i, row in enumerate(recs):
+        groups[row["_group"]].append(i)
     has_precision = "geocode_precision" in rows.columns
     records = []
     row_actor: dict[object, str] = {}

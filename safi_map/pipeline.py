@@ -245,10 +245,10 @@ class _PartCache:
         if self.enabled and target.is_file():
             try:
                 with target.open("rb") as fh:
-                    part = pickle.load(fh)
+                    part: _FilePart = pickle.load(fh)
                 self.hits += 1
                 log.debug("%s: unchanged, reusing cached rows", path.name)
-                return part  # type: ignore[no-any-return]
+                return part
             except Exception:  # a stale or truncated cache file: redo the work
                 log.debug("%s: unreadable cache entry, redoing", path.name)
         self.misses += 1

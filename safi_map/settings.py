@@ -172,14 +172,14 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
                 raise ConfigError(f"{path}: [{section}]: {exc}") from None
             continue
         for name, value in table.items():
-            setting = known.get((section, name))
-            if setting is None:
+            found = known.get((section, name))
+            if found is None:
                 names = sorted(n for s, n in known if s == section)
                 raise ConfigError(
                     f"{path}: unknown setting {name!r} in [{section}]; known: {', '.join(names)}"
                 )
             try:
-                values[name] = setting.validate(value)
+                values[name] = found.validate(value)
             except TypeError as exc:
                 raise ConfigError(f"{path}: [{section}] {name}: {exc}") from None
 

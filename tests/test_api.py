@@ -9,8 +9,14 @@ import safi_map
 
 
 def test_every_public_name_resolves():
+    import types
+
     for name in safi_map.__all__:
-        assert getattr(safi_map, name) is not None, name
+        value = getattr(safi_map, name)
+        assert value is not None, name
+        assert not isinstance(value, types.ModuleType), f"{name} is a module, not the API"
+    assert set(safi_map._LAZY) <= set(safi_map.__all__)
+    assert callable(safi_map.ingest)
 
 
 def test_unknown_name_is_an_attribute_error():

@@ -7,12 +7,10 @@ import socket
 from pathlib import Path
 
 import pandas as pd
-import pytest
+from _geoserver import GeoServer
 from click.testing import CliRunner
 
 from safi_map.cli import cli
-
-from _geoserver import GeoServer
 
 SURVEY = (
     "Nom de la structure;Adresse;CP;Ville;Accord de publication\n"
@@ -75,7 +73,7 @@ def test_online_without_network_degrades_to_offline_with_a_warning(tmp_path):
 def test_offline_is_the_default_and_never_asks(tmp_path):
     with GeoServer() as server:
         root = project(tmp_path, server.url("ban"))
-        result, report, actors = ingest(root)
+        result, report, _ = ingest(root)
         assert result.exit_code == 0
         assert server.requests == []
         assert "online" not in report.get("extra", {})

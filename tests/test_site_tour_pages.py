@@ -6,12 +6,11 @@ from collections import Counter
 
 import pytest
 from bs4 import BeautifulSoup
+from test_site import make_actors, make_taxonomy, make_tour
 
 from safi_map.changes import Changes
 from safi_map.settings import Settings
 from safi_map.site import build_site
-
-from test_site import make_actors, make_taxonomy, make_tour
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +46,7 @@ def test_calendar_lists_every_stop_with_its_count(site):
 
 
 def test_change_report_page(site):
-    out, actors, first, second = site
+    out, _, first, _ = site
     doc = page(out / "changes.html")
     new = doc.select_one("#ch-new").find_parent("section")
     assert new.select_one("a")["href"] == f"acteurs/{first}.html"
