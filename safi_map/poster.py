@@ -272,10 +272,10 @@ def _place_markers(px: np.ndarray, py: np.ndarray, diameter: float, width: float
     density = counts[np.ravel(inverse)]
     order = np.lexsort((np.arange(n), -density))
     golden = math.pi * (3.0 - math.sqrt(5.0))
-    k = np.arange(max_tries)
-    spiral_r = 0.42 * diameter * np.sqrt(k)
-    spiral_dx = spiral_r * np.cos(k * golden)
-    spiral_dy = spiral_r * np.sin(k * golden)
+    steps = np.arange(max_tries)
+    spiral_r = 0.42 * diameter * np.sqrt(steps)
+    spiral_dx = spiral_r * np.cos(steps * golden)
+    spiral_dy = spiral_r * np.sin(steps * golden)
 
     batch = 96
     done_x = np.empty(n)  # positions placed so far, in placement order
