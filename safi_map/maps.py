@@ -5,13 +5,17 @@ Why it is built this way
 * **One data set, not one folium marker per actor.** The actors are embedded once as compact
   columnar JSON in a ``<script type="application/json">`` block (never executed, escaped so survey
   text cannot close it); above 200 kB it is gzipped and base64-encoded (``application/gzip``,
-  decoded with the browser's ``DecompressionStream``). Our script ``safi-map.js`` creates the
-  markers and adds them in bulk to Leaflet.markercluster; filters compute the matching set over
-  typed arrays and swap the whole set at once (clearing a filter brings back the cached
-  unfiltered group). 50,000 actors take about 2 MB (see ``bench/bench_map.py``).
+  decoded with the browser's ``DecompressionStream``). 50,000 actors take about 2 MB.
+* **Our own clusterer, not Leaflet.markercluster.** markercluster builds a marker hierarchy for
+  every zoom level when markers are added (about 1 s for 50,000 actors on a small machine, and
+  again after each filter). ``safi-cluster.js`` projects the points once to Web-Mercator in
+  typed arrays and, on each redraw, groups the currently filtered points of the viewport on a
+  grid of screen-sized cells (O(n) with one ``Map``), drawing only the clusters and points in
+  view. Clicking a cluster zooms to it; actors that share a place are listed in a popup.
+  Filters compute the matching set over typed arrays (``bench/bench_map.py`` has the figures).
 * **No CDN at view time.** folium's default assets (jQuery, Bootstrap, Leaflet from CDNs) are
-  replaced by local copies that :func:`copy_assets` puts in ``<out>/assets/`` (Leaflet and
-  markercluster from the ``xstatic`` packages, our own JS/CSS from ``resources/static``), or
+  replaced by local copies that :func:`copy_assets` puts in ``<out>/assets/`` (Leaflet from the
+  ``xstatic-leaflet`` package, our own JS/CSS from ``resources/static``), or
   inlined with ``inline_assets=True`` for a single file that works with no network.
 * **A strict Content-Security-Policy.** The page carries a CSP meta tag whose ``script-src``
   lists the SHA-256 of every inline script actually emitted (computed after rendering), so
@@ -37,7 +41,7 @@ import logging
 import math
 import re
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -89,7 +93,9 @@ PACA_BOUNDS = ((42.95, 4.2), (45.15, 7.75))
 MIN_ZOOM = 7
 MAX_ZOOM = 18
 CLUSTER_OFF_ZOOM = 15
-"""Clustering stops at this zoom: fewer grid levels to build, so bulk additions are faster."""
+"""From this zoom on, only markers that overlap are grouped (cells of 20 px instead of 64)."""
+CLUSTER_CELL_PX = 64
+"""Side of a clustering cell in screen pixels below :data:`CLUSTER_OFF_ZOOM`."""
 
 CSP_IMG_SOURCES = (
     "'self'",
@@ -174,6 +180,10 @@ LABELS: dict[str, dict[str, str]] = {
         "map_label": "Carte des acteurs",
         "count_scale": "Acteurs par commune",
         "unknown_commune": "Commune inconnue : choisissez-la dans la liste",
+        "new_only": "Nouveaux depuis la dernière étape",
+        "new_badge": "Nouveau",
+        "here_count": "{n} acteurs à cet endroit",
+        "more_in_directory": "… et {n} autres : voir l’annuaire",
     },
     "en": {
         "filters": "Filter actors",
@@ -221,6 +231,10 @@ LABELS: dict[str, dict[str, str]] = {
         "map_label": "Map of actors",
         "count_scale": "Actors per municipality",
         "unknown_commune": "Unknown municipality: pick one from the list",
+        "new_only": "New since the last stop",
+        "new_badge": "New",
+        "here_count": "{n} actors at this place",
+        "more_in_directory": "… and {n} more: see the directory",
     },
 }
 """Interface text; French is the site language, English a variant (``labels="en"``)."""
@@ -253,7 +267,6 @@ def _xstatic_dir(module: str) -> Path:
 @cache
 def _assets() -> tuple[_Asset, ...]:
     leaflet = _xstatic_dir("xstatic.pkg.leaflet")
-    cluster = _xstatic_dir("xstatic.pkg.leaflet_markercluster")
     static = Path(str(resources.files("safi_map") / "resources" / "static"))
     out = [
         _Asset("leaflet/leaflet.js", leaflet / "leaflet.js"),
@@ -261,11 +274,6 @@ def _assets() -> tuple[_Asset, ...]:
     ]
     out += [
         _Asset(f"leaflet/images/{p.name}", p) for p in sorted((leaflet / "images").glob("*.png"))
-    ]
-    out += [
-        _Asset("markercluster/leaflet.markercluster.js", cluster / "leaflet.markercluster.js"),
-        _Asset("markercluster/MarkerCluster.css", cluster / "MarkerCluster.css"),
-        _Asset("markercluster/MarkerCluster.Default.css", cluster / "MarkerCluster.Default.css"),
     ]
     out += [
         _Asset(p.name, p)
@@ -281,11 +289,11 @@ def asset_files() -> list[str]:
 
 
 def copy_assets(dest: Path) -> list[Path]:
-    """Copy Leaflet, Leaflet.markercluster and our map scripts and styles into ``dest``.
+    """Copy Leaflet and our map scripts (clusterer included) and styles into ``dest``.
 
     ``dest`` is the site's ``assets/`` folder (created if needed). Files come from the
-    ``xstatic-leaflet`` and ``xstatic-leaflet-markercluster`` packages and from
-    ``safi_map/resources/static``, so nothing is fetched from a CDN at view time.
+    ``xstatic-leaflet`` package and from ``safi_map/resources/static``, so nothing is fetched
+    from a CDN at view time.
 
     Returns
     -------
@@ -303,13 +311,8 @@ def copy_assets(dest: Path) -> list[Path]:
     return written
 
 
-_MAP_CSS = (
-    "leaflet/leaflet.css",
-    "markercluster/MarkerCluster.css",
-    "markercluster/MarkerCluster.Default.css",
-    "safi-map.css",
-)
-_MAP_JS = ("leaflet/leaflet.js", "markercluster/leaflet.markercluster.js", "safi-icons.js", "safi-map.js")
+_MAP_CSS = ("leaflet/leaflet.css", "safi-map.css")
+_MAP_JS = ("leaflet/leaflet.js", "safi-icons.js", "safi-cluster.js", "safi-map.js")
 _MINI_CSS = ("leaflet/leaflet.css", "safi-map.css")
 _MINI_JS = ("leaflet/leaflet.js", "safi-icons.js", "safi-mini.js")
 
@@ -480,6 +483,7 @@ def map_payload(
     tour: Any,
     actor_url: str = DEFAULT_ACTOR_URL,
     description_chars: int = 160,
+    new_ids: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The data the map page embeds: public fields only, columnar, deterministic.
 
@@ -502,6 +506,12 @@ def map_payload(
     description_chars
         Descriptions are cut to this length (on a word): the map shows a short description, the
         actor page the full one. Keeps 50,000 actors within a few megabytes.
+    new_ids
+        Ids of the actors new since the last stop (``changes.new``). The public ones among them
+        are listed in ``actors.new`` (sorted row indices), which gives the page its "Nouveaux
+        depuis la dernière étape" filter and "Nouveau" badges; the key is absent when there
+        are none (no empty filter on the page). Ids of unknown or non-public actors are
+        ignored: they never reach the page.
     """
     pub = public_actors(actors) if len(actors) else actors.copy()
     themes = _themes_of(taxonomy)
@@ -634,6 +644,12 @@ def map_payload(
             "phone": [_str(v) for v in col("phone")],
         },
     }
+    if new_ids:
+        wanted = {str(x) for x in new_ids}
+        marked = [i for i, aid in enumerate(ids) if aid in wanted]
+        if marked:
+            payload["actors"]["new"] = marked
+        logger.debug("%d of %d new actors are on the map", len(marked), len(wanted))
     return payload
 
 
@@ -893,6 +909,7 @@ def actor_map(
     link_target: str = "",
     description_chars: int = 160,
     data_encoding: str = "auto",
+    new_ids: Collection[str] | None = None,
 ) -> folium.Map:
     """The filterable actor map as a ``folium.Map`` (usable alone, e.g. in a notebook).
 
@@ -900,11 +917,11 @@ def actor_map(
     ``directory_id`` there is no directory (:func:`render_map_page` provides both containers).
     With ``inline_assets`` the scripts and styles are inlined when rendered through
     :func:`render_map_page`; a bare ``folium.Map`` always links to ``asset_prefix``, so copy the
-    assets next to it with :func:`copy_assets`.
+    assets next to it with :func:`copy_assets`. ``new_ids``: see :func:`map_payload`.
     """
     payload = map_payload(
         actors, taxonomy=taxonomy, tour=tour, actor_url=actor_url,
-        description_chars=description_chars,
+        description_chars=description_chars, new_ids=new_ids,
     )
     lab = _labels(labels)
     m = folium.Map(
@@ -923,6 +940,7 @@ def actor_map(
         labels=lab,
         bounds=[list(PACA_BOUNDS[0]), list(PACA_BOUNDS[1])],
         cluster_off_zoom=CLUSTER_OFF_ZOOM,
+        cluster_cell=CLUSTER_CELL_PX,
         link_target=link_target,
     )
     m.add_child(app)
@@ -1021,6 +1039,7 @@ def render_map_page(
     lang: str = "fr",
     description_chars: int = 160,
     data_encoding: str = "auto",
+    new_ids: Collection[str] | None = None,
 ) -> str:
     """A complete HTML document: map, filter panel and directory, with its CSP.
 
@@ -1034,6 +1053,10 @@ def render_map_page(
         Inline every script, style and image: one file that works with no network at all.
     embed
         The page for an ``<iframe>``: map and filters only, links open in the parent page.
+    new_ids
+        Ids of the actors new since the last stop (``changes.new``): a "Nouveaux depuis la
+        dernière étape (N)" filter, combinable with the others, "Nouveau" badges on cards and
+        popups, ``n=1`` in the URL. ``None`` or empty: no such filter.
     """
     lab = _labels(labels)
     m = actor_map(
@@ -1041,7 +1064,7 @@ def render_map_page(
         inline_assets=inline_assets, labels=labels, panel_id="safi-panel",
         directory_id=None if embed else "safi-directory",
         link_target="_top" if embed else "", description_chars=description_chars,
-        data_encoding=data_encoding,
+        data_encoding=data_encoding, new_ids=new_ids,
     )
     fig: Any = m.get_root()
     fig.render()

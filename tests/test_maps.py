@@ -94,8 +94,11 @@ def test_only_local_assets(soup, tmp_path):
     for url in srcs + hrefs:
         assert (tmp_path / url).is_file(), f"{url} referenced but not copied"
     names = {p.relative_to(tmp_path / "assets").as_posix() for p in written}
-    assert {"leaflet/leaflet.js", "leaflet/images/layers.png", "markercluster/leaflet.markercluster.js",
+    assert {"leaflet/leaflet.js", "leaflet/images/layers.png", "safi-cluster.js",
             "safi-map.js", "safi-map.css", "safi-icons.js", "safi-mini.js"} <= names
+    # Our own clusterer replaced Leaflet.markercluster: the plugin is neither copied nor linked.
+    assert not any("markercluster" in n for n in names)
+    assert srcs.index("assets/safi-cluster.js") < srcs.index("assets/safi-map.js")
 
 
 def test_folium_cdn_defaults_are_gone(page):
@@ -236,7 +239,8 @@ def test_inline_assets_single_file(actors):
     assert not s.find_all("link", rel="stylesheet")
     assert "url(images/" not in html and "data:image/png;base64," in html
     inline = _inline_scripts(s)
-    assert any("L.markerClusterGroup" in b or "MarkerClusterGroup" in b for b in inline)
+    assert any("window.SafiCluster = " in b for b in inline)
+    assert not any("markerClusterGroup" in b for b in inline)
     declared = {h for h in _csp(s)["script-src"] if h.startswith("'sha256-")}
     assert len(declared) == len(set(inline))
 
@@ -259,3 +263,35 @@ def test_mini_map_html_escapes_and_skips_missing():
     assert maps.mini_map_html(None, None) == ""
     head = maps.mini_map_head("../assets/")
     assert 'src="../assets/safi-mini.js"' in head and "<script>" not in head
+
+
+# -- new since the last stop -----------------------------------------------------------------
+
+def test_new_ids_mark_public_actors_only(actors):
+    kw = dict(taxonomy=synthetic_taxonomy(), tour=list(SYNTHETIC_STOPS))
+    pub_ids = list(public_actors(actors)["actor_id"])
+    hidden = sorted(set(actors["actor_id"]) - set(pub_ids))
+    chosen = pub_ids[5:12]
+    p = maps.map_payload(actors, new_ids=[*chosen, "no-such-actor", *hidden[:2]], **kw)
+    a = p["actors"]
+    assert [a["id"][i] for i in a["new"]] == sorted(chosen, key=a["id"].index)
+    assert a["new"] == sorted(a["new"]) and len(a["new"]) == len(chosen)
+    assert not set(hidden) & set(a["id"])  # the consent gate still applies
+
+
+@pytest.mark.parametrize("new_ids", [None, [], ["no-such-actor"]])
+def test_no_new_filter_without_new_public_actors(actors, new_ids):
+    kw = dict(taxonomy=synthetic_taxonomy(), tour=list(SYNTHETIC_STOPS))
+    assert "new" not in maps.map_payload(actors, new_ids=new_ids, **kw)["actors"]
+
+
+def test_new_ids_reach_the_page_deterministically(actors):
+    kw = dict(taxonomy=synthetic_taxonomy(), tour=list(SYNTHETIC_STOPS), title="t")
+    ids = list(public_actors(actors)["actor_id"])[:4]
+    a = maps.render_map_page(actors, new_ids=ids, **kw)
+    b = maps.render_map_page(actors, new_ids=set(reversed(ids)), **kw)
+    assert a == b
+    data = maps.embedded_data(a)
+    assert sorted(data["actors"]["id"][i] for i in data["actors"]["new"]) == sorted(ids)
+    assert "Nouveaux depuis la derni\u00e8re \u00e9tape" in a or "Nouveaux depuis la dernière étape" in a
+    assert "new" not in maps.embedded_data(maps.render_map_page(actors, **kw))["actors"]

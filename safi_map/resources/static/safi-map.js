@@ -1,10 +1,11 @@
-/* safi-map.js: the filterable actor map of safi-map (Leaflet + Leaflet.markercluster).
+/* safi-map.js: the filterable actor map of safi-map (Leaflet + our clusterer, safi-cluster.js).
 
    Data arrive once, as a JSON block written by safi_map.maps (columnar, public fields only).
-   Markers are created here and added in bulk to a marker cluster group; a filter computes the
-   matching set over typed arrays, then swaps the whole set (clearLayers + addLayers), or brings
-   back the cached unfiltered group. Survey text is untrusted: every string reaches the page
-   through textContent; links are limited to http(s), mailto and tel. */
+   Coordinates are projected once to Web-Mercator in typed arrays; a filter computes the
+   matching set over typed arrays and hands the matching located actors to the cluster layer,
+   which groups them per zoom on a grid and draws only what is in the viewport (see
+   safi-cluster.js). Survey text is untrusted: every string reaches the page through
+   textContent; links are limited to http(s), mailto and tel. */
 (function (window) {
   'use strict';
   var L = window.L;
@@ -111,19 +112,27 @@
     this._markersDone = false;
     if (this.opts.bounds) { map.fitBounds(this.opts.bounds, { animate: false }); }
     SafiMap.apps.push(this);
+    this.timings.start = this.t0;
     this.loading = loadBlock(this.opts.data_id || 'safi-data').then(function (data) {
       self.timings.decode = now() - self.t0;
       self._init(data);
-      /* Start clustering at once (it yields to the browser every chunk) with the filters the
-         URL asks for, while the panels, outlines and stops are set up. */
+      /* Draw the markers at once with the filters the URL asks for, then set up the panels,
+         outlines and stops. */
       if (self._queue.some(function (q) { return q[0] === '_addUrlState'; })) {
         var st = hashFilters(window.location.hash);
         for (var k in st) { if (Object.prototype.hasOwnProperty.call(st, k)) { self.state[k] = st[k]; } }
+        self._stateFromUrl = true;
       }
       self.compute();
       self._applyMarkers();
       var chain = Promise.resolve();
-      self._queue.forEach(function (q) { chain = chain.then(function () { return self[q[0]].apply(self, q[1]); }); });
+      self._queue.forEach(function (q) {
+        chain = chain.then(function () {
+          var t = now(), r = self[q[0]].apply(self, q[1]);
+          self.timings[q[0]] = now() - t;
+          return r;
+        });
+      });
       return chain;
     }).then(function () {
       self.initialized = true;
@@ -139,7 +148,12 @@
   App.prototype._maybeReady = function () {
     if (this.initialized && this._markersDone && !this.ready) {
       this.ready = true;
+      this.timings.readySinceNavigation = now();
       this._emit('ready');
+      /* The folded text for search, built when the browser is idle (about 0.1 s for 50,000
+         actors); a search typed before then builds it at once. */
+      var self = this, build = function () { self._buildHaystack(); };
+      if (window.requestIdleCallback) { window.requestIdleCallback(build, { timeout: 1500 }); } else { window.setTimeout(build, 200); }
     }
   };
 
@@ -180,6 +194,15 @@
     this.filtered = false;
     this.haystack = null;
 
+    /* New since the last stop (optional column: indices of the new actors). */
+    this.isNew = new Uint8Array(n);
+    this.newCount = 0;
+    (A['new'] || []).forEach(function (k) {
+      if (k >= 0 && k < n && !self.isNew[k]) { self.isNew[k] = 1; self.newCount++; }
+    });
+    this.hasNew = this.newCount > 0;
+    this.state.n = false;
+
     /* One shared icon per theme (first theme of the actor). */
     this.icons = data.themes.map(function (t) {
       var colour = HEX.test(t.colour) ? t.colour : '#777777';
@@ -189,32 +212,31 @@
         iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10]
       });
     });
-    this.clusterOptions = {
-      chunkedLoading: true,
-      chunkInterval: 150,
-      chunkDelay: 10,
-      showCoverageOnHover: false,
-      spiderfyOnMaxZoom: true,
-      removeOutsideVisibleBounds: true,
-      disableClusteringAtZoom: this.opts.cluster_off_zoom || 17,
-      maxClusterRadius: 80,
-      animate: !(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches)
-    };
-    this.markersAll = this._makeMarkers();
-    this.clusterAll = this._makeCluster();
-    this.clusterFiltered = null;
-    this.markersFiltered = null;
-    this.current = this.clusterAll;
-    this.actorsLayer = L.layerGroup().addTo(map);
+    /* Web-Mercator world coordinates, computed once. */
+    var SC = window.SafiCluster;
+    this.wx = new Float64Array(n);
+    this.wy = new Float64Array(n);
+    this.locatedCount = 0;
+    for (i = 0; i < n; i++) {
+      if (this.hasLoc[i]) { this.wx[i] = SC.projectX(this.lon[i]); this.wy[i] = SC.projectY(this.lat[i]); this.locatedCount++; }
+    }
+    this.shownPoints = new Int32Array(n);
+    this.shownCount = 0;
+    this.maxZoom = map.getMaxZoom();
+    this.clusterLayer = new SC.ClusterLayer(this.wx, this.wy, {
+      cell: this.opts.cluster_cell || 64,
+      overlapZoom: this.opts.cluster_off_zoom || 15,
+      overlapCell: 20,
+      pointMarker: function (k) { return self._pointMarker(k); },
+      clusterMarker: function (info) { return self._clusterMarker(info); }
+    });
+    this.actorsLayer = this.clusterLayer;
     this.popup = L.popup({ maxWidth: 320, minWidth: 220, autoPanPadding: [30, 30], className: 'safi-popup' });
     map.on('popupclose', function (e) {
       if (e.popup === self.popup && self.selected >= 0) { self.selected = -1; self._emit('select'); }
     });
     this.timings.prepare = now() - t0;
-    this.locatedCount = 0;
-    for (i = 0; i < n; i++) { this.locatedCount += this.hasLoc[i]; }
-    this.allLoaded = false;
-    this.actorsLayer.addLayer(this.clusterAll);
+    this.actorsLayer.addTo(map);
   };
 
   var methods = {
@@ -229,42 +251,63 @@
     label: function (key, vars) { return fmt(this.labels[key] || key, vars || {}); },
     count: function (n, one, many) { return this.label(n === 1 ? one : many, { n: number(n) }); },
 
-    _makeMarker: function (i) {
-      var off = this.themeCsr.off, t = off[i + 1] > off[i] ? this.themeCsr.val[off[i]] : 0;
+    _pointMarker: function (i) {
+      var self = this, off = this.themeCsr.off, t = off[i + 1] > off[i] ? this.themeCsr.val[off[i]] : 0;
       var m = L.marker([this.lat[i], this.lon[i]], { icon: this.icons[t], title: this.names[i], keyboard: true });
-      m._safi = i;
+      /* Leaflet turns Enter on a focused marker into a click: keyboard users get the popup. */
+      m.on('click', function () { self.openActor(i, { from: 'map' }); });
       return m;
     },
-    _makeMarkers: function () {
-      var out = new Array(this.n);
-      for (var i = 0; i < this.n; i++) { if (this.hasLoc[i]) { out[i] = this._makeMarker(i); } }
-      return out;
-    },
-    _makeCluster: function () {
-      var self = this;
-      var group = L.markerClusterGroup(this.clusterOptions);
-      group.on('click', function (e) {
-        if (e.layer && e.layer._safi !== undefined) { self.openActor(e.layer._safi, { from: 'map' }); }
+    _clusterMarker: function (info) {
+      var self = this, n = info.size;
+      var cls = n < 10 ? 'safi-cluster-s' : n < 100 ? 'safi-cluster-m' : n < 1000 ? 'safi-cluster-l' : 'safi-cluster-xl';
+      var px = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+      var icon = L.divIcon({
+        className: 'safi-cluster ' + cls,
+        html: '<span data-count="' + n + '">' + number(n) + '</span>',
+        iconSize: [px, px], iconAnchor: [px / 2, px / 2]
       });
-      /* Leaflet turns Enter on a focused marker into a click: keyboard users get the popup. */
-      return group;
+      var m = L.marker(info.latlng, { icon: icon, title: this.count(n, 'result_one', 'result_many'), keyboard: true });
+      m.on('click', function () { self._clusterClick(m); });
+      return m;
     },
-    /* addLayers in bulk; `done(ms)` once every marker is in the cluster tree. */
-    _addBulk: function (group, markers, t0, done) {
-      var self = this, finished = false, token = {};
-      this._bulkToken = token;
-      this.pending = true;
-      var finish = function () {
-        if (finished) { return; }
-        finished = true;
-        group.options.chunkProgress = null;
-        if (self._bulkToken === token) { self.pending = false; }
-        done(now() - t0);
-      };
-      group.options.chunkProgress = function (processed, total) { if (processed >= total) { finish(); } };
-      group.addLayers(markers, true);
-      if (markers.length === 0) { finish(); }
+    /* Click on a cluster: zoom to its members, or list them when zooming cannot separate them
+       (same place, or already at the largest zoom). */
+    _clusterClick: function (m) {
+      var c = this.clusterLayer.clusterOf(m), map = this.map;
+      if (!c) { return; }
+      var z = map.getZoom(), maxZ = this.maxZoom;
+      var target = Math.min(maxZ, map.getBoundsZoom(c.bounds, false, L.point(60, 60)));
+      if (z >= maxZ || c.extentAt(maxZ) <= this.clusterLayer.cellPx(maxZ) || target <= z) {
+        this.openList(c.members, m.getLatLng());
+        return;
+      }
+      map.fitBounds(c.bounds, { padding: [40, 40], maxZoom: maxZ });
     },
+    /* A popup listing the actors of one place; each name opens the actor's card. */
+    openList: function (idx, latlng) {
+      var self = this, limit = 50;
+      var root = h('div', { 'class': 'safi-card safi-cluster-list' });
+      var title = h('h3', { 'class': 'safi-card-title', tabindex: '-1' }, this.label('here_count', { n: number(idx.length) }));
+      root.appendChild(title);
+      var ul = h('ul');
+      idx.slice(0, limit).forEach(function (i) {
+        var li = h('li'), btn = h('button', { type: 'button', 'class': 'safi-linklike' }, self.names[i]);
+        btn.addEventListener('click', function () { self.openActor(i, { focus: true }); });
+        li.appendChild(btn);
+        if (self.isNew[i]) { li.appendChild(self._newBadge()); }
+        ul.appendChild(li);
+      });
+      root.appendChild(ul);
+      if (idx.length > limit) {
+        root.appendChild(h('p', { 'class': 'safi-card-where' }, this.label('more_in_directory', { n: number(idx.length - limit) })));
+      }
+      this.selected = -1;
+      this.listPopup = this.listPopup || L.popup({ maxWidth: 320, minWidth: 220, autoPanPadding: [30, 30], className: 'safi-popup' });
+      this.listPopup.setLatLng(latlng).setContent(root).openOn(this.map);
+      title.focus();
+    },
+    _newBadge: function () { return h('span', { 'class': 'safi-new' }, this.label('new_badge')); },
     _buildHaystack: function () {
       if (this.haystack) { return this.haystack; }
       var t0 = now(), A = this.data.actors, out = new Array(this.n);
@@ -277,7 +320,7 @@
     /* ---- filtering ---- */
     isFiltered: function (s) {
       s = s || this.state;
-      return !!(s.themes.length || s.legal.length || s.commune || s.stop || s.q.trim());
+      return !!(s.themes.length || s.legal.length || s.commune || s.stop || s.q.trim() || (s.n && this.hasNew));
     },
     setState: function (partial, how) {
       var s = this.state, changed = false;
@@ -306,20 +349,22 @@
       var words = fold(s.q).split(/\s+/).filter(function (w) { return w.length > 0; });
       var activeQ = words.length > 0, hay = activeQ ? this._buildHaystack() : null;
       var tOff = this.themeCsr.off, tVal = this.themeCsr.val, sOff = this.stopCsr.off, sVal = this.stopCsr.val;
-      var legal = this.legal, commune = this.commune, match = this.match;
+      var legal = this.legal, commune = this.commune, match = this.match, isNew = this.isNew;
+      var activeN = !!(s.n && this.hasNew), cN = 0;
       var cT = new Int32Array(nT), cL = new Int32Array(nL), cC = new Int32Array(nC), cS = new Int32Array(nS);
       var count = 0, nw = words.length;
       for (i = 0; i < n; i++) {
-        var ft = 1, fl = 1, fc = 1, fs = 1, fq = 1;
+        var ft = 1, fl = 1, fc = 1, fs = 1, fq = 1, fn = 1;
+        if (activeN) { fn = isNew[i]; }
         a = tOff[i]; b = tOff[i + 1];
         if (activeT) { ft = 0; for (k = a; k < b; k++) { if (selT[tVal[k]]) { ft = 1; break; } } }
         if (activeL) { fl = selL[legal[i]]; }
         if (activeC) { fc = commune[i] === cIdx ? 1 : 0; }
         if (activeS) { fs = 0; for (k = sOff[i]; k < sOff[i + 1]; k++) { if (selS[sVal[k]]) { fs = 1; break; } } }
         if (activeQ) { var text = hay[i]; for (k = 0; k < nw; k++) { if (text.indexOf(words[k]) < 0) { fq = 0; break; } } }
-        var fails = 5 - (ft + fl + fc + fs + fq);
+        var fails = 6 - (ft + fl + fc + fs + fq + fn);
         if (fails === 0) {
-          match[i] = 1; count++;
+          match[i] = 1; count++; cN += isNew[i];
           for (k = a; k < b; k++) { cT[tVal[k]]++; }
           cL[legal[i]]++;
           if (commune[i] >= 0) { cC[commune[i]]++; }
@@ -335,7 +380,7 @@
         }
       }
       this.matchCount = count;
-      this.counts = { themes: cT, legal: cL, communes: cC, stops: cS };
+      this.counts = { themes: cT, legal: cL, communes: cC, stops: cS, 'new': cN };
       this.timings.compute = now() - t0;
     },
     apply: function (how) {
@@ -345,60 +390,27 @@
       this._emit('change');
       if (how && how.push !== undefined) { this._emit(how.push ? 'push' : 'replace'); }
     },
-    /* Swap the clustered markers for the current matching set. A chunked bulk addition cannot
-       be cancelled, so a change that arrives meanwhile is applied when it ends (latest wins). */
+    /* Hand the matching located actors to the cluster layer (it redraws the viewport). */
     _applyMarkers: function () {
-      var s = this.state, key = JSON.stringify([s.themes, s.legal, s.commune, s.stop, fold(s.q).trim()]);
-      if (this.pending) { this._markersDirty = key !== this._pendingKey; return; }
-      var self = this, t0 = now(), i, list = [];
-      if (key === this._shownKey) { this._emit('markers'); return; }
-      this._pendingKey = key;
-      var done = function (ms) {
-        self._shownKey = key;
-        self.timings.lastFilter = ms;
-        if (!self._markersDone) {
-          self._markersDone = true;
-          self.timings.firstMarkers = ms;
-          self.timings.firstMarkersSinceNavigation = now();
-          self._maybeReady();
-          window.setTimeout(function () { self._buildHaystack(); }, 0);
-        }
-        self._emit('markers');
-        if (self._markersDirty) { self._markersDirty = false; self._applyMarkers(); }
-      };
-      if (!this.isFiltered()) {
-        this._swap(this.clusterAll);
-        if (this.allLoaded) { done(now() - t0); return; }
-        this.allLoaded = true;
-        for (i = 0; i < this.n; i++) { if (this.hasLoc[i]) { list.push(this.markersAll[i]); } }
-        this._addBulk(this.clusterAll, list, t0, function (ms) { self.timings.allMarkers = ms; done(ms); });
-        return;
+      var t0 = now(), i, m = 0, pts = this.shownPoints, match = this.match, hasLoc = this.hasLoc;
+      for (i = 0; i < this.n; i++) { if (match[i] && hasLoc[i]) { pts[m++] = i; } }
+      this.shownCount = m;
+      this.clusterLayer.setPoints(pts, m);
+      var ms = now() - t0;
+      this.timings.lastFilter = ms;
+      if (!this._markersDone) {
+        var self = this;
+        this._markersDone = true;
+        this.timings.allMarkers = ms;
+        this.timings.firstMarkers = ms;
+        this.timings.firstMarkersSinceNavigation = now();
+        this._maybeReady();
       }
-      if (!this.markersFiltered) {
-        /* A marker belongs to one cluster group (markercluster keeps its parent cluster on it),
-           so the filtered group has its own markers, made on first use. */
-        this.markersFiltered = new Array(this.n);
-        this.clusterFiltered = this._makeCluster();
-      }
-      this._swap(this.clusterFiltered);
-      this.clusterFiltered.clearLayers();
-      var mk = this.markersFiltered, match = this.match, hasLoc = this.hasLoc;
-      for (i = 0; i < this.n; i++) {
-        if (match[i] && hasLoc[i]) { list.push(mk[i] || (mk[i] = this._makeMarker(i))); }
-      }
-      this._addBulk(this.clusterFiltered, list, t0, done);
+      this._emit('markers');
     },
-    settled: function () { return this.ready && !this.pending && !this._markersDirty; },
-    _swap: function (target) {
-      if (this.current !== target) {
-        this.actorsLayer.removeLayer(this.current);
-        this.actorsLayer.addLayer(target);
-        this.current = target;
-      }
-    },
-    markerOf: function (i) {
-      return (this.current === this.clusterAll ? this.markersAll : this.markersFiltered)[i];
-    },
+    settled: function () { return this.ready; },
+    /* What the cluster layer draws: {clusters, points, total} (total = actors in the viewport). */
+    drawn: function () { return this.clusterLayer.drawn; },
 
     /* ---- actor cards (popup and directory) ---- */
     /* Link to the actor page; "" when the page has none (e.g. an export without a site). */
@@ -421,6 +433,7 @@
         if (this.linkTarget) { link.setAttribute('target', this.linkTarget); }
         title.appendChild(link);
       }
+      if (this.isNew[i]) { title.appendChild(document.createTextNode(' ')); title.appendChild(this._newBadge()); }
       root.appendChild(title);
       var chips = h('ul', { 'class': 'safi-chips' });
       var off = this.themeCsr.off, val = this.themeCsr.val;
@@ -485,11 +498,12 @@
       }
       this._emit('select');
     },
-    /* From the directory: zoom until the marker is out of its cluster, open its popup. */
+    /* From the directory: zoom in on the actor (past clustering), open its popup. */
     focusActor: function (i) {
-      var self = this, m = this.markerOf(i);
-      if (!m) { return; }
-      this.current.zoomToShowLayer(m, function () { self.openActor(i, { focus: true }); });
+      if (!this.hasLoc[i]) { return; }
+      var z = Math.max(this.map.getZoom(), this.opts.cluster_off_zoom || 15);
+      this.map.setView([this.lat[i], this.lon[i]], Math.min(z, this.maxZoom), { animate: false });
+      this.openActor(i, { focus: true });
     },
 
     /* ---- panels (queued until the data are decoded) ---- */
@@ -543,6 +557,19 @@
 
     this.count = h('p', { 'class': 'safi-count', role: 'status', 'aria-live': o.live === false ? 'off' : 'polite' });
     form.appendChild(this.count);
+
+    /* "New since the last stop": only when the page marks new actors. */
+    this.newBox = null;
+    if (app.hasNew) {
+      var labN = h('label', { 'class': 'safi-new-only' });
+      this.newBox = h('input', { type: 'checkbox', name: 'new', value: '1' });
+      this.newBox.addEventListener('change', function () { app.setState({ n: self.newBox.checked }, { push: true }); });
+      labN.appendChild(this.newBox);
+      labN.appendChild(h('span', { 'class': 'safi-opt-label' }, app.label('new_only')));
+      this.newCount = h('span', { 'class': 'safi-opt-count' });
+      labN.appendChild(this.newCount);
+      form.appendChild(labN);
+    }
 
     this.themeBoxes = [];
     this.themeCounts = [];
@@ -628,7 +655,7 @@
 
     var reset = h('button', { type: 'button', 'class': 'safi-reset' }, app.label('reset'));
     reset.addEventListener('click', function () {
-      app.setState({ themes: [], legal: [], commune: '', stop: '', q: '' }, { push: true });
+      app.setState({ themes: [], legal: [], commune: '', stop: '', q: '', n: false }, { push: true });
       self.q.focus();
     });
     form.appendChild(reset);
@@ -657,6 +684,11 @@
       if (!c) { app.compute(); c = app.counts; }
       this.count.textContent = app.matchCount ? app.count(app.matchCount, 'result_one', 'result_many') : app.label('result_none');
       this.count.setAttribute('data-count', String(app.matchCount));
+      if (this.newBox) {
+        this.newBox.checked = !!s.n;
+        this.newCount.textContent = ' (' + number(c['new']) + ')';
+        this.newCount.setAttribute('data-count', String(c['new']));
+      }
       this.themeBoxes.forEach(function (b, k) {
         b.checked = s.themes.indexOf(b.value) >= 0;
         self.themeCounts[k].textContent = ' (' + number(c.themes[k]) + ')';
@@ -817,7 +849,13 @@
   }
 
   function addBoundaries(app, o) {
-    return loadBlock(o.data_id || 'safi-boundaries').then(function (b) { if (b) { showBoundaries(app, b); } });
+    var t0 = now();
+    return loadBlock(o.data_id || 'safi-boundaries').then(function (b) {
+      app.timings.boundariesDecode = now() - t0;
+      var t1 = now();
+      if (b) { showBoundaries(app, b); }
+      app.timings.boundaries = now() - t1;
+    });
   }
 
   function showBoundaries(app, b) {
@@ -846,6 +884,9 @@
           var n = k === undefined ? 0 : app.counts.communes[k];
           var colour = n ? choroColour(n) : null;
           var selected = app.state.commune === code;
+          var styleKey = (colour || '') + (selected ? '!' : '');
+          if (lyr._safiStyle === styleKey) { return; }  /* unchanged: no SVG update */
+          lyr._safiStyle = styleKey;
           lyr.setStyle({
             fillColor: colour || '#ffffff', fillOpacity: colour ? 0.5 : 0,
             weight: selected ? 2.5 : 0.4, color: selected ? '#222222' : '#7a7a7a'
@@ -964,10 +1005,11 @@
   }
   function dec(v) { try { return decodeURIComponent(v || ''); } catch (err) { return ''; } }
   function decList(v) { return v ? v.split(',').map(dec).filter(function (x) { return x; }).sort() : []; }
-  /* The filters of a URL hash: t=themes, f=legal forms, c=commune, s=stop, q=text. */
+  /* The filters of a URL hash: t=themes, f=legal forms, c=commune, s=stop, q=text,
+     n=1 new since the last stop. */
   function hashFilters(hash) {
     var p = hashParams(hash);
-    return { themes: decList(p.t), legal: decList(p.f), commune: dec(p.c), stop: dec(p.s), q: dec(p.q) };
+    return { themes: decList(p.t), legal: decList(p.f), commune: dec(p.c), stop: dec(p.s), q: dec(p.q), n: p.n === '1' };
   }
 
   UrlState.prototype = {
@@ -978,6 +1020,7 @@
       if (s.commune) { parts.push('c=' + enc(s.commune)); }
       if (s.stop) { parts.push('s=' + enc(s.stop)); }
       if (s.q) { parts.push('q=' + enc(s.q)); }
+      if (s.n && app.hasNew) { parts.push('n=1'); }
       var c = app.map.getCenter();
       parts.push('z=' + (Math.round(app.map.getZoom() * 2) / 2) + '/' + c.lat.toFixed(4) + '/' + c.lng.toFixed(4));
       if (app.selected >= 0) { parts.push('a=' + enc(app.ids[app.selected])); }
@@ -988,7 +1031,8 @@
       var app = this.app, p = hashParams(hash);
       this.applying = true;
       try {
-        app.setState(hashFilters(hash), { force: initial });
+        /* At start the filters of the URL are already applied (read before the markers). */
+        app.setState(hashFilters(hash), { force: initial && !app._stateFromUrl });
         if (app.setBase) { app.setBase(dec(p.b)); }
         var z = (p.z || '').split('/').map(Number);
         var hasView = z.length === 3 && z.every(function (x) { return isFinite(x); });
