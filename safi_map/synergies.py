@@ -199,15 +199,16 @@ def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Straight-line (chord) distances in km between rows of unit vectors ``a`` and ``b``.
 
-    One matrix product (``|a-b|^2 = 2 - 2 a.b``), which BLAS computes far faster than an
-    element-wise haversine. Across PACA (at most ~350 km) the chord is within 50 m of the
-    great-circle distance, and the cancellation near ``a.b = 1`` costs under a metre: invisible
-    at the 0.1 km we publish.
+    Across PACA (at most ~350 km) the chord is within 50 m of the great-circle distance:
+    invisible at the 0.1 km we publish. Computed as ``|a - b|`` coordinate by coordinate (no
+    cancellation for near points, unlike ``2 - 2 a.b``), with exactly the operations of
+    :func:`_pair_scores`, so the exhaustive and the KD-tree paths agree to the last bit.
     """
-    out = a @ b.T
-    out *= -2.0
-    out += 2.0
-    np.clip(out, 0.0, 4.0, out=out)
+    out = np.zeros((len(a), len(b)))
+    for axis in range(3):
+        diff = a[:, axis, None] - b[None, :, axis]
+        diff *= diff
+        out += diff
     np.sqrt(out, out=out)
     out *= EARTH_RADIUS_KM
     return out
@@ -242,6 +243,8 @@ def _prepare(actors: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, Any]:
         "frame": frame, "ids": ids, "needs": needs, "offers": offers, "lat": lat, "lon": lon,
         "commune": codes, "themes": themes, "theme_order": theme_order,
         "xyz": _unit_vectors(lat, lon),
+        "located": np.isfinite(lat) & np.isfinite(lon),
+        "theme_count": themes.sum(axis=1).astype(np.float64),
         "theme_bits": [int(sum(1 << j for j in np.flatnonzero(row))) for row in themes],
         "names": frame["name"].map(_str).tolist(),
         "communes": frame["commune"].map(_str).tolist() if "commune" in frame else [""] * len(ids),
@@ -252,10 +255,12 @@ def _prepare(actors: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, Any]:
 
 def _score_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray,
                  max_km: float | None, limit: int) -> list[np.ndarray]:
-    """Candidate (needer, helper, distance, shared, score) rows of one resource tag.
+    """Exhaustive candidates of one resource tag: every needer scored against every offerer.
 
-    Keeps, for each needer, every helper scoring at least its ``limit``-th best score minus the
-    rounding step (ties after rounding included, so the final cut by id is exact).
+    The reference the spatial-index path (:func:`_tree_block`) is checked against (tests), and
+    what it would cost without one: O(needers x offerers) per tag. Keeps, for each needer,
+    every helper scoring at least its ``limit``-th best score minus the rounding step (ties
+    after rounding included, so the final cut by id is exact).
     """
     xyz, commune, themes = data["xyz"], data["commune"], data["themes"]
     o_xyz, o_com = xyz[offerers], commune[offerers]
@@ -291,6 +296,185 @@ def _score_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray
     return [np.concatenate(parts) for parts in out]
 
 
+# Spatial index ---------------------------------------------------------------------------------
+_KNN_ROUNDS = (32, 512)
+"""Nearest offerers asked of the KD-tree per needer, round by round; a needer whose result the
+bound cannot prove exact goes to the next round, and after the last one is scored against every
+offerer. With ``limit_per_actor`` above a few, the first round grows to ``4 * limit``."""
+_PAIR_BUDGET = 1_000_000
+"""Candidate pairs scored at once (a dozen arrays of this length: bounded memory)."""
+
+
+def _pair_scores(data: dict[str, Any], n: np.ndarray, h: np.ndarray,
+                 max_km: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distance km, shared theme count, unrounded score) of the pairs ``(n[i], h[i])``.
+
+    The same arithmetic as :func:`_score_block`, one pair at a time instead of a matrix (the
+    float32 theme weight included), so both paths give the same figures.
+    """
+    xyz, commune, themes = data["xyz"], data["commune"], data["themes"]
+    a, b = xyz[n], xyz[h]
+    dist = np.zeros(len(n))
+    for axis in range(3):
+        diff = a[:, axis] - b[:, axis]
+        diff *= diff
+        dist += diff
+    np.sqrt(dist, out=dist)
+    dist *= EARTH_RADIUS_KM
+    score = dist * (1.0 / PROXIMITY_SCALE_KM)
+    score += 1.0
+    np.reciprocal(score, out=score)
+    np.nan_to_num(score, copy=False, nan=0.0)
+    shared = np.einsum("ij,ij->i", themes[n], themes[h])
+    score += THEME_WEIGHT * shared
+    n_com = commune[n]
+    score += SAME_COMMUNE_BONUS * ((n_com == commune[h]) & (n_com >= 0))
+    score[n == h] = -np.inf
+    if max_km is not None:
+        score[~(dist <= max_km)] = -np.inf
+    return dist, shared, score
+
+
+def _top(n: np.ndarray, h: np.ndarray, rounded: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` best pairs of each needer (rounded score, then helper id).
+
+    A pair listed twice (nearest and of the same commune) is counted once.
+    """
+    finite = np.flatnonzero(np.isfinite(rounded))
+    n, h, rounded = n[finite], h[finite], rounded[finite]
+    steps = np.rint(rounded / _SCORE_STEP).astype(np.int64)  # exact: already rounded
+    low, high = int(steps.min(initial=0)), int(steps.max(initial=0))
+    h_bits, s_bits = int(h.max(initial=0)).bit_length(), (high - low).bit_length()
+    if int(n.max(initial=0)).bit_length() + h_bits + s_bits <= 62:
+        # One int64 key sorts faster than a three-key lexsort.
+        order = np.argsort((n << (h_bits + s_bits)) | ((high - steps) << h_bits) | h)
+    else:  # pragma: no cover - more actors than the key holds
+        order = np.lexsort((h, -rounded, n))
+    n_sorted, h_sorted = n[order], h[order]
+    repeated = np.r_[False, (n_sorted[1:] == n_sorted[:-1]) & (h_sorted[1:] == h_sorted[:-1])]
+    if repeated.any():
+        order = order[~repeated]
+        n_sorted = n_sorted[~repeated]
+    starts = np.r_[True, n_sorted[1:] != n_sorted[:-1]]
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(len(n_sorted)), 0))
+    rank = np.arange(len(n_sorted)) - group_start
+    return finite[order[rank < limit]]
+
+
+def _tree_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray,
+                max_km: float | None, limit: int) -> list[np.ndarray]:
+    """The best ``limit`` helpers of each needer of one tag, through a KD-tree: exact.
+
+    Candidates of a located needer: its k nearest located offerers (KD-tree on 3-D unit
+    vectors, whose straight-line distance is the chord the score uses) and every offerer of its
+    commune. An offerer left out is then no nearer than the k-th neighbour, not of the same
+    commune, and shares at most as many themes as the needer has, so its score is at most
+    ``proximity(k-th distance) + THEME_WEIGHT * themes`` (``THEME_WEIGHT * themes`` for an
+    offerer without a location). When that bound is a rounding step below the needer's
+    ``limit``-th candidate, no left-out offerer can enter its list, ties by id included; when it
+    is not (dense places where themes decide), the needer is asked again with a larger k, then
+    scored against every offerer. Needers without a location are scored against every offerer.
+    """
+    from scipy.spatial import cKDTree
+
+    xyz, commune = data["xyz"], data["commune"]
+    located = data["located"]
+    tcount = data["theme_count"]
+    loc_off = offerers[located[offerers]]
+    has_unlocated_offerer = len(loc_off) < len(offerers)
+    tree = cKDTree(xyz[loc_off]) if len(loc_off) else None
+    # Offerers by commune, to add every same-commune offerer to the candidates.
+    off_com = commune[offerers]
+    with_com = off_com >= 0
+    by_com = np.argsort(off_com[with_com], kind="stable")
+    com_sorted = off_com[with_com][by_com]
+    off_by_com = offerers[with_com][by_com]
+    max_t_loc = float(tcount[loc_off].max()) if len(loc_off) else 0.0
+    max_t_unloc = float(tcount[offerers[~located[offerers]]].max()) if has_unlocated_offerer else 0.0
+
+    out: list[list[np.ndarray]] = [[], [], [], [], []]
+
+    def keep(n: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score candidate pairs, store the best ``limit`` of each needer; return them."""
+        dist, shared, score = _pair_scores(data, n, h, max_km)
+        rounded = np.round(score, _SCORE_DIGITS)
+        best = _top(n, h, rounded, limit)
+        for part, values in zip(out, (n[best], h[best], dist[best],
+                                      shared[best].astype(np.int64), rounded[best]),
+                                strict=True):
+            part.append(values)
+        return n[best], rounded[best]
+
+    rounds = [max(_KNN_ROUNDS[0], 4 * limit), *(k for k in _KNN_ROUNDS[1:]
+                                                 if k > max(_KNN_ROUNDS[0], 4 * limit))]
+    active = needers[located[needers]]
+    everyone = list(needers[~located[needers]])  # scored against every offerer
+    for k_round in rounds:
+        if not len(active) or tree is None:
+            everyone.extend(active)
+            active = active[:0]
+            break
+        k = min(k_round, len(loc_off))
+        lo = np.searchsorted(com_sorted, commune[active], side="left")
+        hi = np.searchsorted(com_sorted, commune[active], side="right")
+        same_count = np.where(commune[active] >= 0, hi - lo, 0)
+        cost = np.cumsum(same_count + k)
+        failed: list[np.ndarray] = []
+        start = 0
+        while start < len(active):
+            stop = int(np.searchsorted(cost, (cost[start - 1] if start else 0) + _PAIR_BUDGET,
+                                       side="right"))
+            stop = max(stop, start + 1)
+            chunk = active[start:stop]
+            far, nn = tree.query(xyz[chunk], k=k)
+            far = np.asarray(far).reshape(len(chunk), -1)
+            nn = np.asarray(nn).reshape(len(chunk), -1)
+            cnt = same_count[start:stop]
+            total = int(cnt.sum())
+            first = np.repeat(lo[start:stop], cnt)
+            offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            n = np.concatenate([np.repeat(chunk, k), np.repeat(chunk, cnt)])
+            h = np.concatenate([loc_off[nn.ravel()], off_by_com[first + offs]])
+            n_kept, s_kept = keep(n, h)
+            # The limit-th score of each needer (-inf when it has fewer candidates).
+            pos = np.searchsorted(n_kept, chunk)
+            cnt_kept = np.searchsorted(n_kept, chunk, side="right") - pos
+            s_lim = np.full(len(chunk), -np.inf)
+            full = cnt_kept >= limit
+            s_lim[full] = s_kept[pos[full] + limit - 1]
+            # Best score any left-out offerer could reach.
+            t = tcount[chunk]
+            bound = np.full(len(chunk), -np.inf)
+            if k < len(loc_off):
+                reach = 1.0 / (1.0 + far[:, -1] * EARTH_RADIUS_KM / PROXIMITY_SCALE_KM)
+                loc_bound = reach + THEME_WEIGHT * np.minimum(t, max_t_loc)
+                if max_km is not None:
+                    loc_bound[far[:, -1] * EARTH_RADIUS_KM > max_km + 1e-6] = -np.inf
+                bound = np.maximum(bound, loc_bound)
+            if has_unlocated_offerer and max_km is None:
+                bound = np.maximum(bound, THEME_WEIGHT * np.minimum(t, max_t_unloc))
+            bad = bound + 2 * _SCORE_STEP >= s_lim
+            if bad.any():
+                failed.append(chunk[bad])
+                # Drop what was stored for them: they are scored again in the next round.
+                drop = np.isin(out[0][-1], chunk[bad])
+                for part in out:
+                    part[-1] = part[-1][~drop]
+            start = stop
+        active = np.concatenate(failed) if failed else active[:0]
+        log.debug("k=%d: %d needers left for the next round", k, len(active))
+    everyone.extend(active)
+    if everyone:  # a few: a matrix against every offerer (ties kept, cut by the caller)
+        rest = _score_block(data, np.sort(np.asarray(everyone, dtype=np.int64)), offerers,
+                            max_km, limit)
+        for part, values in zip(out, rest, strict=True):
+            part.append(values)
+    if not out[0]:
+        empty = np.zeros(0, dtype=np.int64)
+        return [empty, empty, np.zeros(0), empty, np.zeros(0)]
+    return [np.concatenate(parts) for parts in out]
+
+
 def suggest_pairs(
     actors: pd.DataFrame,
     *,
@@ -321,6 +505,19 @@ def suggest_pairs(
         list of theme slugs in taxonomy order, ``reason`` a French sentence. An actor is never
         paired with itself.
     """
+    return _suggest_pairs(actors, taxonomy=taxonomy, max_km=max_km,
+                          limit_per_actor=limit_per_actor, block=_tree_block)
+
+
+def _exhaustive_pairs(actors: pd.DataFrame, *, taxonomy: Taxonomy | None = None,
+                      max_km: float | None = None, limit_per_actor: int = 5) -> pd.DataFrame:
+    """:func:`suggest_pairs` scoring every needer against every offerer: the reference."""
+    return _suggest_pairs(actors, taxonomy=taxonomy, max_km=max_km,
+                          limit_per_actor=limit_per_actor, block=_score_block)
+
+
+def _suggest_pairs(actors: pd.DataFrame, *, taxonomy: Taxonomy | None, max_km: float | None,
+                   limit_per_actor: int, block: Any) -> pd.DataFrame:
     if limit_per_actor < 1:
         raise ValueError(f"limit_per_actor must be at least 1, got {limit_per_actor!r}")
     if max_km is not None and not max_km >= 0:
@@ -332,13 +529,19 @@ def suggest_pairs(
     data = _prepare(actors, taxonomy)
     n_actors = len(data["ids"])
     parts: list[pd.DataFrame] = []
+    need_rows: dict[str, list[int]] = {}
+    offer_rows: dict[str, list[int]] = {}
+    for i in range(n_actors):
+        for slug in data["needs"][i]:
+            need_rows.setdefault(slug, []).append(i)
+        for slug in data["offers"][i]:
+            offer_rows.setdefault(slug, []).append(i)
     for r_index, slug in enumerate(taxonomy.resource_slugs):
-        needers = np.array([i for i in range(n_actors) if slug in data["needs"][i]], dtype=np.int64)
-        offerers = np.array([i for i in range(n_actors) if slug in data["offers"][i]],
-                            dtype=np.int64)
+        needers = np.array(need_rows.get(slug, []), dtype=np.int64)
+        offerers = np.array(offer_rows.get(slug, []), dtype=np.int64)
         if not len(needers) or not len(offerers):
             continue
-        n, h, dist, shared, score = _score_block(data, needers, offerers, max_km, limit_per_actor)
+        n, h, dist, shared, score = block(data, needers, offerers, max_km, limit_per_actor)
         if not len(n):
             continue
         parts.append(pd.DataFrame({"_n": n, "_h": h, "_r": r_index, "distance_km": dist,
@@ -357,57 +560,66 @@ def suggest_pairs(
     theme_labels = _theme_labels(taxonomy)
     order = data["theme_order"]
     ids, names = data["ids"], data["names"]
+    communes, departments, commune = data["communes"], data["departments"], data["commune"]
     bits = data["theme_bits"]
     bit_slugs: dict[int, list[str]] = {}
-    rows: list[dict[str, Any]] = []
-    for n, h, r, d, score, rank in zip(found["_n"], found["_h"], found["_r"],
-                                       found["distance_km"], found["score"], found["rank"],
-                                       strict=True):
+    # The reason is "<needer> cherche <phrase> ; <helper> en propose, <where><themes>": the
+    # parts after each name repeat a lot, so they are made once per distinct value.
+    tails: dict[tuple[int, str, int], tuple[str, str]] = {}
+    n_col = found["_n"].to_numpy()
+    h_col = found["_h"].to_numpy()
+    r_col = found["_r"].to_numpy()
+    d_col = found["distance_km"].to_numpy(dtype=float)
+    same_col = (commune[n_col] >= 0) & (commune[n_col] == commune[h_col])
+    columns: dict[str, list[Any]] = {c: [] for c in PAIR_COLUMNS}
+    for n, h, r, distance, same in zip(n_col.tolist(), h_col.tolist(), r_col.tolist(),
+                                       d_col.tolist(), same_col.tolist(), strict=True):
         common = bits[n] & bits[h]
         shared_slugs = bit_slugs.get(common)
         if shared_slugs is None:
             shared_slugs = bit_slugs[common] = [s for j, s in enumerate(order) if common >> j & 1]
-        slug = slugs[r]
-        label = res_labels.get(slug, slug)
-        same = data["commune"][n] >= 0 and data["commune"][n] == data["commune"][h]
-        distance = float(d) if not math.isnan(d) else math.nan
-        rows.append({
-            "needer_id": ids[n],
-            "needer_name": names[n],
-            "helper_id": ids[h],
-            "helper_name": names[h],
-            "resource": slug,
-            "distance_km": round(distance, 1) if not math.isnan(distance) else math.nan,
-            "shared_themes": list(shared_slugs),
-            "score": float(score),
-            "reason": _reason(names[n], names[h], slug, label, distance, bool(same),
-                              [theme_labels.get(s, s) for s in shared_slugs]),
-            "rank": int(rank),
-            "resource_label": label,
-            "needer_commune": data["communes"][n],
-            "needer_department": data["departments"][n],
-            "helper_commune": data["communes"][h],
-            "helper_department": data["departments"][h],
-        })
-    out = pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+        unknown = math.isnan(distance)
+        where = ("dans la même commune" if same else "distance inconnue" if unknown
+                 else f"à {_km_text(distance)}")
+        tail = tails.get((r, where, common))
+        if tail is None:
+            slug = slugs[r]
+            label = res_labels.get(slug, slug)
+            tail = tails[(r, where, common)] = _reason_parts(
+                slug, label, where, [theme_labels.get(s, s) for s in shared_slugs])
+        columns["needer_id"].append(ids[n])
+        columns["needer_name"].append(names[n])
+        columns["helper_id"].append(ids[h])
+        columns["helper_name"].append(names[h])
+        columns["distance_km"].append(math.nan if unknown else round(distance, 1))
+        columns["shared_themes"].append(list(shared_slugs))
+        columns["reason"].append(names[n] + tail[0] + names[h] + tail[1])
+        columns["needer_commune"].append(communes[n])
+        columns["needer_department"].append(departments[n])
+        columns["helper_commune"].append(communes[h])
+        columns["helper_department"].append(departments[h])
+    resource_col = [slugs[r] for r in range(len(slugs))]
+    columns["resource"] = [resource_col[r] for r in r_col.tolist()]
+    columns["resource_label"] = [res_labels.get(x, x) for x in columns["resource"]]
+    columns["score"] = found["score"].astype(float).tolist()
+    columns["rank"] = found["rank"].astype(np.int64).tolist()
+    out = pd.DataFrame(columns, columns=list(PAIR_COLUMNS))
     log.info("%d suggested pairs for %d actors", len(out), n_actors)
     return out
 
 
-def _reason(needer: str, helper: str, slug: str, label: str, distance: float, same: bool,
-            shared: list[str]) -> str:
-    """``"X cherche des locaux ; Y en propose, à 12 km, thèmes communs : insertion"``."""
-    if same:
-        where = "dans la même commune"
-    elif math.isnan(distance):
-        where = "distance inconnue"
-    else:
-        where = f"à {_km_text(distance)}"
-    text = f"{needer} cherche {resource_phrase(slug, label)} ; {helper} en propose, {where}"
+def _reason_parts(slug: str, label: str, where: str, shared: list[str]) -> tuple[str, str]:
+    """What follows each name in ``"X cherche des locaux ; Y en propose, à 12 km, thèmes
+    communs : insertion"``: ``(" cherche des locaux ; ", " en propose, à 12 km, ...")``.
+
+    ``where`` is ``"dans la même commune"``, ``"distance inconnue"`` or ``"à 12 km"``. Split
+    around the names because the parts repeat over thousands of pairs and the names do not.
+    """
+    text = f" en propose, {where}"
     if shared:
         word = "thème commun" if len(shared) == 1 else "thèmes communs"
         text += f", {word} : " + ", ".join(_lower_first(s) for s in shared)
-    return text
+    return f" cherche {resource_phrase(slug, label)} ; ", text
 
 
 # ---------------------------------------------------------------------------------------------

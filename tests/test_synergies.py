@@ -310,3 +310,58 @@ def test_theme_dicts_accepted_like_build_site_does():
     pairs = suggest_pairs(actors, taxonomy=synthetic_taxonomy())
     pd.testing.assert_frame_equal(pairs, suggest_pairs(actors, taxonomy=tx))
     assert len(pairs) > 0
+
+
+# --- The spatial index gives exactly what scoring every pair gives -----------------------------
+def _random_actors(n: int, seed: int) -> gpd.GeoDataFrame:
+    """Hard cases for the KD-tree path: dense clusters sharing one commune, many themes (so
+    themes reorder near helpers), exact duplicates of places, actors without a location."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    themes = ["insertion", "culture", "sport", "autre"]
+    resources = ["locaux", "materiel", "transport"]
+    centres = rng.uniform([43.0, 4.8], [44.8, 7.5], size=(12, 2))
+    rows = []
+    for i in range(n):
+        c = int(rng.integers(0, len(centres)))
+        spread = 0.002 if c < 3 else 0.05  # three very dense places
+        lat, lon = centres[c] + rng.normal(0, spread, 2)
+        if i % 17 == 0:
+            lat, lon = centres[c]  # several actors at one point: ties of distance
+        located = rng.random() > 0.08
+        rows.append({
+            "actor_id": f"r-{i:05d}", "name": f"Acteur {i}",
+            "insee_code": f"83{c:03d}" if rng.random() > 0.05 else "",
+            "commune": f"Commune {c}", "department": "83",
+            "latitude": float(lat) if located else math.nan,
+            "longitude": float(lon) if located else math.nan,
+            "themes": sorted(set(rng.choice(themes, size=int(rng.integers(0, 4))).tolist())),
+            "needs": sorted(set(rng.choice(resources, size=int(rng.integers(0, 3))).tolist())),
+            "offers": sorted(set(rng.choice(resources, size=int(rng.integers(0, 3))).tolist())),
+        })
+    return make_actors(rows)
+
+
+@pytest.mark.parametrize("rounds", [None, (2, 6)])
+@pytest.mark.parametrize("options", [{}, {"max_km": 8.0}, {"limit_per_actor": 12},
+                                     {"limit_per_actor": 1}])
+def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds, options):
+    from safi_map import synergies
+
+    if rounds is not None:  # tiny k: most needers go through every round and the fallback
+        monkeypatch.setattr(synergies, "_KNN_ROUNDS", rounds)
+    actors = _random_actors(2000, seed=len(options) + (rounds is None))
+    fast = suggest_pairs(actors, taxonomy=taxonomy, **options)
+    exact = synergies._exhaustive_pairs(actors, taxonomy=taxonomy, **options)
+    assert len(exact) > 1000
+    pd.testing.assert_frame_equal(fast, exact)
+
+
+def test_spatial_index_matches_exhaustive_on_synthetic_region():
+    from safi_map import synergies
+
+    actors = synthetic_actors(2000, seed=7)
+    taxonomy = load_taxonomy()
+    pd.testing.assert_frame_equal(suggest_pairs(actors, taxonomy=taxonomy),
+                                  synergies._exhaustive_pairs(actors, taxonomy=taxonomy))
