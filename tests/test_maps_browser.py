@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
 
 from safi_map import maps
@@ -23,15 +24,21 @@ N_SMALL = 300
 APP = "SafiMap.apps[0]"
 
 
-def _build(folder: Path, n: int, seed: int, name: str = "index.html", **kw: Any) -> dict[str, Any]:
-    actors = synthetic_actors(n, seed=seed)
+def _build(folder: Path, n: int, seed: int, name: str = "index.html", actors: Any = None,
+           **kw: Any) -> dict[str, Any]:
+    actors = synthetic_actors(n, seed=seed) if actors is None else actors
     tax, tour = synthetic_taxonomy(), list(SYNTHETIC_STOPS)
     page = maps.render_map_page(actors, taxonomy=tax, tour=tour, title="Carte des acteurs", **kw)
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "assets").exists():
         maps.copy_assets(folder / "assets")
     (folder / name).write_text(page, encoding="utf-8")
-    return maps.map_payload(actors, taxonomy=tax, tour=tour)
+    return maps.map_payload(actors, taxonomy=tax, tour=tour, new_ids=kw.get("new_ids"))
+
+
+def _new_ids(n: int, seed: int) -> list[str]:
+    """Every seventh actor is "new since the last stop" (some of them without a location)."""
+    return list(synthetic_actors(n, seed=seed)["actor_id"])[3::7]
 
 
 def expected(payload: dict[str, Any], *, themes=(), legal=(), commune="", stop="", q="",
@@ -68,7 +75,7 @@ def expected(payload: dict[str, Any], *, themes=(), legal=(), commune="", stop="
 def site(tmp_path_factory, http_root) -> dict[str, Any]:
     """The same small page written to a plain folder (file://) and to the served folder."""
     folder = tmp_path_factory.mktemp("site")
-    payload = _build(folder, N_SMALL, seed=7)
+    payload = _build(folder, N_SMALL, seed=7, new_ids=_new_ids(N_SMALL, 7))
     root, base = http_root
     shutil.copytree(folder, root, dirs_exist_ok=True)
     return {"payload": payload, "file": (folder / "index.html").as_uri(), "http": base + "index.html"}
@@ -265,6 +272,9 @@ def test_two_thousand_actors_gzip_and_inline(offline_page, tmp_path):
     page.goto((tmp_path / "big.html").as_uri())
     n, located = expected(payload)
     assert _shown(page) == (located, n, n)
+    # No new_ids given: no "new since the last stop" filter, no badge.
+    assert page.locator("input[name=new]").count() == 0
+    assert page.locator(".safi-new").count() == 0
     # No site to link to: names are plain headings, not links to nowhere.
     assert page.locator(".safi-list h3 a").count() == 0
     assert page.locator(".safi-list h3").count() == 20
@@ -291,4 +301,109 @@ def test_mini_map_on_an_actor_page(offline_page, tmp_path):
     page.locator(".safi-mini-map .safi-pin").wait_for()
     assert page.locator(".safi-mini-map .leaflet-marker-icon").get_attribute("title") == "<img src=x onerror=alert(1)>"
     assert page.locator("img[src=x]").count() == 0
+    _clean(watch)
+
+
+def _largest_cluster(page: Any) -> int:
+    counts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.safi-cluster [data-count]')).map(e => Number(e.dataset.count))"
+    )
+    return max(range(len(counts)), key=counts.__getitem__), max(counts)
+
+
+def test_cluster_click_zooms_to_its_actors(offline_page, site):
+    page, watch = offline_page
+    page.goto(site["file"] + "#z=8/43.95/6.05")
+    _wait(page)
+    k, size = _largest_cluster(page)
+    z0 = page.evaluate(f"() => {APP}.map.getZoom()")
+    # With the keyboard (the marker is focusable; Enter is a click for Leaflet).
+    page.locator(".safi-cluster").nth(k).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"(z) => {APP}.map.getZoom() > z", arg=z0, timeout=5_000)
+    page.wait_for_timeout(400)  # zoom animation, then redraw on moveend
+    # Every actor of the clicked cluster is still on screen, now split into smaller groups.
+    assert _drawn(page) >= size
+    counts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.safi-cluster [data-count]')).map(e => Number(e.dataset.count))"
+    )
+    assert all(c < size for c in counts)
+    assert page.locator(".leaflet-popup").count() == 0
+    _clean(watch)
+
+
+def test_actors_at_the_same_place_are_listed(offline_page, tmp_path):
+    """Actors placed on the same point (a commune centroid) cannot be split by zooming: a
+    cluster there lists them in a popup, reachable with the keyboard."""
+    actors = synthetic_actors(60, seed=5)
+    same = actors.index[10:16]
+    actors.loc[same, "latitude"] = 43.5297
+    actors.loc[same, "longitude"] = 5.4474
+    actors.loc[same, "geometry"] = gpd.points_from_xy([5.4474] * len(same), [43.5297] * len(same))
+    payload = _build(tmp_path, 0, 0, actors=actors)
+    a = payload["actors"]
+    here = [i for i in range(a["n"]) if (a["lat"][i], a["lon"][i]) == (4352970, 544740)]
+    names = sorted((a["name"][i] for i in here), key=fold)
+    assert len(names) >= 4  # the public, located ones among the six
+    page, watch = offline_page
+    page.goto((tmp_path / "index.html").as_uri() + "#z=17/43.5297/5.4474")
+    _wait(page)
+    cluster = page.locator(".safi-cluster", has=page.locator(f"[data-count='{len(names)}']"))
+    assert cluster.count() == 1
+    cluster.click()
+    items = page.locator(".leaflet-popup .safi-cluster-list li button")
+    items.first.wait_for()
+    assert sorted(items.all_text_contents(), key=fold) == names
+    assert page.evaluate(f"() => {APP}.map.getZoom()") == 17  # listed, not zoomed
+    assert page.evaluate("() => document.activeElement.closest('.safi-cluster-list') !== null")
+    items.nth(2).click()
+    title = page.locator(".leaflet-popup .safi-card-title")
+    title.wait_for()
+    assert title.text_content() in names
+    page.wait_for_function("() => location.hash.indexOf('a=') >= 0")
+    _clean(watch)
+
+
+def test_new_since_last_stop(offline_page, site):
+    page, watch = offline_page
+    payload = site["payload"]
+    new_rows = payload["actors"]["new"]
+    page.goto(site["file"])
+    all_n, _ = expected(payload)
+    assert _shown(page)[1] == all_n
+    label = page.locator("label.safi-new-only")
+    assert "Nouveaux depuis la dernière étape" in label.text_content()
+    assert int(label.locator(".safi-opt-count").get_attribute("data-count")) == len(new_rows)
+    # Badges on the cards of the first page of the directory: exactly the new actors there.
+    first_page = [i for i in range(20)]
+    assert page.locator(".safi-list .safi-new").count() == len(set(first_page) & set(new_rows))
+    page.check("input[name=new]")
+    page.wait_for_function(f"() => {APP}.state.n === true")
+    n, located = expected(payload, new=True)
+    assert (n, 0 < located < n) == (len(new_rows), True)
+    assert _shown(page) == (located, n, n)
+    assert page.locator(".safi-list > li").count() == min(20, n)
+    assert page.locator(".safi-list > li .safi-new").count() == min(20, n)
+    page.wait_for_function("() => /(^#|&)n=1(&|$)/.test(location.hash)")
+    # Combined with a theme (AND); the theme's live count is new actors of that theme.
+    theme_count = int(page.get_attribute("input[value=sante] ~ .safi-opt-count", "data-count"))
+    assert theme_count == expected(payload, new=True, themes=["sante"])[0]
+    page.check("input[name=theme][value=sante]")
+    page.wait_for_function(f"() => {APP}.state.themes.length === 1")
+    n2, located2 = expected(payload, new=True, themes=["sante"])
+    assert 0 < n2 < n
+    assert _shown(page) == (located2, n2, n2)
+    # The URL brings it back, and the popup of a new actor carries the badge.
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    _wait(page)
+    assert page.is_checked("input[name=new]") and page.is_checked("input[name=theme][value=sante]")
+    assert _shown(page) == (located2, n2, n2)
+    page.locator(".safi-list .safi-show").first.click()
+    page.locator(".leaflet-popup .safi-card-title .safi-new").wait_for()
+    page.click(".safi-reset")
+    assert _shown(page)[1:] == (all_n, all_n)
+    assert not page.is_checked("input[name=new]")
+    assert "n=1" not in page.evaluate("() => location.hash")
     _clean(watch)

@@ -97,6 +97,17 @@
     return new window.Response(stream).text().then(JSON.parse);
   }
 
+  /* Enter or Space on a focused marker (role=button) does what a click does. */
+  function onActivate(marker, fn) {
+    marker.on('keypress', function (e) {
+      var ev = e.originalEvent, k = ev.key || '';
+      if (k === 'Enter' || k === ' ' || ev.keyCode === 13 || ev.keyCode === 32) {
+        L.DomEvent.preventDefault(ev);
+        fn();
+      }
+    });
+  }
+
   function App(map, opts) {
     var self = this;
     this.t0 = now();
@@ -254,8 +265,8 @@
     _pointMarker: function (i) {
       var self = this, off = this.themeCsr.off, t = off[i + 1] > off[i] ? this.themeCsr.val[off[i]] : 0;
       var m = L.marker([this.lat[i], this.lon[i]], { icon: this.icons[t], title: this.names[i], keyboard: true });
-      /* Leaflet turns Enter on a focused marker into a click: keyboard users get the popup. */
       m.on('click', function () { self.openActor(i, { from: 'map' }); });
+      onActivate(m, function () { self.openActor(i, { from: 'map', focus: true }); });
       return m;
     },
     _clusterMarker: function (info) {
@@ -269,6 +280,7 @@
       });
       var m = L.marker(info.latlng, { icon: icon, title: this.count(n, 'result_one', 'result_many'), keyboard: true });
       m.on('click', function () { self._clusterClick(m); });
+      onActivate(m, function () { self._clusterClick(m); });
       return m;
     },
     /* Click on a cluster: zoom to its members, or list them when zooming cannot separate them
@@ -293,7 +305,9 @@
       var ul = h('ul');
       idx.slice(0, limit).forEach(function (i) {
         var li = h('li'), btn = h('button', { type: 'button', 'class': 'safi-linklike' }, self.names[i]);
-        btn.addEventListener('click', function () { self.openActor(i, { focus: true }); });
+        /* The list is replaced by the card during the click: stop the event here, or the
+           map (which cannot find the detached button in its popup) would close the popup. */
+        btn.addEventListener('click', function (ev) { L.DomEvent.stopPropagation(ev); self.openActor(i, { focus: true }); });
         li.appendChild(btn);
         if (self.isNew[i]) { li.appendChild(self._newBadge()); }
         ul.appendChild(li);
@@ -302,10 +316,12 @@
       if (idx.length > limit) {
         root.appendChild(h('p', { 'class': 'safi-card-where' }, this.label('more_in_directory', { n: number(idx.length - limit) })));
       }
+      /* The same popup as an actor's: choosing a name replaces the list with the card. */
+      var was = this.selected;
       this.selected = -1;
-      this.listPopup = this.listPopup || L.popup({ maxWidth: 320, minWidth: 220, autoPanPadding: [30, 30], className: 'safi-popup' });
-      this.listPopup.setLatLng(latlng).setContent(root).openOn(this.map);
+      this.popup.setLatLng(latlng).setContent(root).openOn(this.map);
       title.focus();
+      if (was >= 0) { this._emit('select'); }
     },
     _newBadge: function () { return h('span', { 'class': 'safi-new' }, this.label('new_badge')); },
     _buildHaystack: function () {
@@ -920,7 +936,8 @@
     var icon = L.divIcon({
       className: 'safi-stop-marker',
       html: '<span class="safi-stop-pin">' + iconSvg('star') + '</span>',
-      iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -12]
+      /* Up and to the right of the town's point: a cluster drawn there stays readable. */
+      iconSize: [30, 30], iconAnchor: [2, 28], popupAnchor: [13, -26]
     });
     var group = L.layerGroup();
     d.stops.forEach(function (s) {
