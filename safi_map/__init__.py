@@ -38,7 +38,7 @@ _LAZY = {
     "load_taxonomy": "taxonomy",
     "load_tour": "tour",
     "build_site": "site",
-    "export": "export",
+    "export_actors": "export",
     "poster_set": "export",
     "Selection": "selection",
     "select": "selection",
@@ -47,6 +47,10 @@ _LAZY = {
     "load_corrections": "corrections",
     "add_stop": "project",
 }
+
+# public names that differ from the name in their module (a submodule's name cannot be used:
+# importing the submodule would rebind it on the package)
+_RENAMED = {"export_actors": "export"}
 
 __all__ = [
     "ConfigError",
@@ -64,7 +68,7 @@ __all__ = [
     "add_stop",
     "build_site",
     "coverage",
-    "export",
+    "export_actors",
     "geocode_file",
     "geocode_offline",
     "geocode_table",
@@ -91,7 +95,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'safi_map' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(importlib.import_module(f".{module}", __name__), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -103,7 +107,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .corrections import load_corrections
     from .diagnostic import coverage
-    from .export import export, poster_set
+    from .export import export as export_actors
+    from .export import poster_set
     from .geocode import geocode_offline
     from .io import read_actors, write_actors
     from .merge import merge_rows

@@ -9,8 +9,13 @@ import safi_map
 
 
 def test_every_public_name_resolves():
+    import importlib
+    import pkgutil
     import types
 
+    # load every submodule first: a public name equal to a submodule's would be rebound
+    for info in pkgutil.iter_modules(safi_map.__path__):
+        importlib.import_module(f"safi_map.{info.name}")
     for name in safi_map.__all__:
         value = getattr(safi_map, name)
         assert value is not None, name
