@@ -129,7 +129,10 @@ def test_markers_appear_offline(offline_page, site, where):
     assert page.locator(".leaflet-marker-pane > *").count() < located / 3
     assert page.locator(".safi-list > li").count() == 20
     # Choropleth and department outlines are drawn from local data (no tiles needed).
-    assert page.locator("path.leaflet-interactive").count() > 900
+    # (communes on a canvas, 900+ polygons; the six departments as SVG outlines).
+    assert page.evaluate(f"() => {APP}.choropleth.getLayers().length") > 900
+    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert page.locator(".leaflet-overlay-pane svg path").count() >= 6
     _clean(watch)
 
 

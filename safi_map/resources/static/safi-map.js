@@ -44,8 +44,11 @@
     });
   }
 
+  /* One formatter (toLocaleString builds one per call: too slow for 1,000 counts a filter). */
+  var NUMBER_FORMAT = window.Intl && window.Intl.NumberFormat ? new window.Intl.NumberFormat('fr-FR') : null;
   function number(n) {
-    return Number(n).toLocaleString('fr-FR').replace(/\u202f|\u00a0/g, ' ');
+    var s = NUMBER_FORMAT ? NUMBER_FORMAT.format(Number(n)) : String(Number(n));
+    return s.replace(/\u202f|\u00a0/g, ' ');
   }
 
   /* Only http(s), mailto and tel; nothing that could break out of an attribute. */
@@ -187,8 +190,6 @@
     this.stopCsr = csr(A.stops, n);
     this.legal = Int32Array.from(A.legal);
     this.commune = Int32Array.from(A.commune);
-    this.idIndex = Object.create(null);
-    for (i = 0; i < n; i++) { this.idIndex[A.id[i]] = i; }
     this.themeIndex = Object.create(null);
     data.themes.forEach(function (t, k) { self.themeIndex[t.slug] = k; });
     this.legalIndex = Object.create(null);
@@ -253,12 +254,19 @@
   var methods = {
     on: function (type, fn) { this._listeners.push({ type: type, fn: fn }); return this; },
     _emit: function (type) {
-      var self = this;
-      this._listeners.forEach(function (l) { if (l.type === type) { l.fn.call(self); } });
+      var self = this, prof = this.profile;
+      this._listeners.forEach(function (l) {
+        if (l.type !== type) { return; }
+        var t = prof ? now() : 0;
+        l.fn.call(self);
+        if (prof) { prof.push([type, l.fn.name || '?', now() - t]); }
+      });
       try {
         this.map.getContainer().dispatchEvent(new window.CustomEvent('safi:' + type, { bubbles: true }));
       } catch (err) { /* old browsers: no CustomEvent */ }
     },
+    /* Row of an actor id, or -1 (a linear scan: only used for the actor named in the URL). */
+    indexOfId: function (id) { return this.ids.indexOf(id); },
     label: function (key, vars) { return fmt(this.labels[key] || key, vars || {}); },
     count: function (n, one, many) { return this.label(n === 1 ? one : many, { n: number(n) }); },
 
@@ -278,7 +286,8 @@
         html: '<span data-count="' + n + '">' + number(n) + '</span>',
         iconSize: [px, px], iconAnchor: [px / 2, px / 2]
       });
-      var m = L.marker(info.latlng, { icon: icon, title: this.count(n, 'result_one', 'result_many'), keyboard: true });
+      /* Above the tour stops' pins: the count stays readable where a stop is. */
+      var m = L.marker(info.latlng, { icon: icon, title: this.count(n, 'result_one', 'result_many'), keyboard: true, zIndexOffset: 2000 });
       m.on('click', function () { self._clusterClick(m); });
       onActivate(m, function () { self._clusterClick(m); });
       return m;
@@ -400,11 +409,14 @@
       this.timings.compute = now() - t0;
     },
     apply: function (how) {
+      var t0 = now();
       this.compute();
       this._applyMarkers();
       if (this.selected >= 0 && !this.match[this.selected]) { this.map.closePopup(this.popup); }
+      var t1 = now();
       this._emit('change');
       if (how && how.push !== undefined) { this._emit(how.push ? 'push' : 'replace'); }
+      this.timings.lastApply = { filter: t1 - t0, panels: now() - t1 };
     },
     /* Hand the matching located actors to the cluster layer (it redraws the viewport). */
     _applyMarkers: function () {
@@ -650,6 +662,8 @@
     });
     this.communeMsg = h('p', { id: 'safi-commune-msg', 'class': 'safi-msg', 'aria-live': 'polite' });
     this.commune.addEventListener('change', function () { self._commune(); });
+    /* The counts in the suggestions are only seen once the field is used: refresh them then. */
+    this.commune.addEventListener('focus', function () { self._communeCounts(); });
     this.commune.addEventListener('input', function () {
       if (self.communeValues[self.commune.value]) { self._commune(); }
       if (self.commune.value === '' && app.state.commune) { self._commune(); }
@@ -681,6 +695,14 @@
   }
 
   FilterPanel.prototype = {
+    _communeCounts: function () {
+      if (!this._countsDirty) { return; }
+      this._countsDirty = false;
+      var app = this.app, c = app.counts.communes, last = this._lastCommuneCounts || (this._lastCommuneCounts = new Int32Array(c.length).fill(-1));
+      for (var k = 0; k < this.communeOptions.length; k++) {
+        if (last[k] !== c[k]) { last[k] = c[k]; this.communeOptions[k].label = app.count(c[k], 'result_one', 'result_many'); }
+      }
+    },
     _checkboxes: function (key, boxes) {
       var values = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
       var partial = {}; partial[key] = values;
@@ -715,7 +737,8 @@
         self.legalCounts[k].textContent = ' (' + number(c.legal[k]) + ')';
         self.legalCounts[k].setAttribute('data-count', String(c.legal[k]));
       });
-      this.communeOptions.forEach(function (opt, k) { opt.label = app.count(c.communes[k], 'result_one', 'result_many'); });
+      this._countsDirty = true;
+      if (document.activeElement === this.commune) { this._communeCounts(); }
       var ci = s.commune in app.communeIndex ? app.communeIndex[s.commune] : -1;
       var want = ci >= 0 ? this.communeText[ci] : '';
       if (fold(this.commune.value) !== fold(want) && this.communeByFold[fold(this.commune.value)] !== s.commune) { this.commune.value = want; }
@@ -877,7 +900,9 @@
   function showBoundaries(app, b) {
     app.overlays = app.overlays || [];
     if (b.communes) {
+      /* Canvas, not SVG: 950 polygons draw and restyle several times faster. */
       var layer = L.geoJSON(b.communes, {
+        renderer: L.canvas({ padding: 0.3 }),
         style: function () { return { weight: 0.4, color: '#7a7a7a', fillOpacity: 0, opacity: 0.6 }; },
         onEachFeature: function (f, lyr) {
           lyr.bindTooltip(function () {
@@ -937,7 +962,7 @@
       className: 'safi-stop-marker',
       html: '<span class="safi-stop-pin">' + iconSvg('star') + '</span>',
       /* Up and to the right of the town's point: a cluster drawn there stays readable. */
-      iconSize: [30, 30], iconAnchor: [2, 28], popupAnchor: [13, -26]
+      iconSize: [30, 30], iconAnchor: [-6, 32], popupAnchor: [21, -30]
     });
     var group = L.layerGroup();
     d.stops.forEach(function (s) {
@@ -1055,8 +1080,8 @@
         var hasView = z.length === 3 && z.every(function (x) { return isFinite(x); });
         if (hasView) { app.map.setView([z[1], z[2]], z[0], { animate: false }); }
         var id = dec(p.a);
-        if (id && id in app.idIndex) {
-          var i = app.idIndex[id];
+        var i = id ? app.indexOfId(id) : -1;
+        if (i >= 0) {
           if (!hasView && app.hasLoc[i]) { app.map.setView([app.lat[i], app.lon[i]], 15, { animate: false }); }
           app.openActor(i, {});
         } else if (app.selected >= 0) {
