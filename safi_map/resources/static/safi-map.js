@@ -547,7 +547,12 @@
   ['addFilterPanel', 'addDirectory', 'addLegend', 'addStops', 'addBaseLayers', 'addBoundaries', 'addUrlState'].forEach(function (name) {
     App.prototype[name] = function () {
       var args = Array.prototype.slice.call(arguments);
-      if (this._queue) { this._queue.push(['_' + name, args]); return undefined; }
+      if (this._queue) {
+        this._queue.push(['_' + name, args]);
+        /* Start decoding the outlines now, alongside the actors. */
+        if (name === 'addBoundaries') { this._boundariesBlock = loadBlock((args[0] || {}).data_id || 'safi-boundaries'); }
+        return undefined;
+      }
       return this['_' + name].apply(this, args);
     };
   });
@@ -889,7 +894,7 @@
 
   function addBoundaries(app, o) {
     var t0 = now();
-    return loadBlock(o.data_id || 'safi-boundaries').then(function (b) {
+    return (app._boundariesBlock || loadBlock(o.data_id || 'safi-boundaries')).then(function (b) {
       app.timings.boundariesDecode = now() - t0;
       var t1 = now();
       if (b) { showBoundaries(app, b); }
