@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -141,6 +142,16 @@ class Writer:
         with open(target, "wb") as fh:
             fh.write(data)
         self.bytes_written += len(data)
+        return target
+
+    def write_chunks(self, rel: str, chunks: Iterable[str]) -> Path:
+        """Write UTF-8 text given in pieces (a large file never held whole in memory)."""
+        target = self._claim(rel)
+        with open(target, "wb") as fh:
+            for chunk in chunks:
+                data = chunk.encode("utf-8")
+                fh.write(data)
+                self.bytes_written += len(data)
         return target
 
     def write_text(self, rel: str, text: str) -> Path:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .public import public_actors
-from .synergies import as_taxonomy
+from .synergies import _records, as_taxonomy
 from .taxonomy import OTHER, Taxonomy
 
 __all__ = [
@@ -232,7 +232,7 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
-    for rec in frame.to_dict("records"):
+    for rec in _records(frame):
         writer.writerow([
             rec["code"], rec["name"], rec["department"], int(rec["population"]),
             int(rec["actors"]), _french(rec["per_10k"], 2),
@@ -415,7 +415,7 @@ def render_diagnostic_pages(
             "per_10k": _french(r["per_10k"], 2),
             "zones": [labels.get(s, s) for s in r["zones_blanches"]],
             "n_zones": int(r["n_zones_blanches"]),
-        } for r in frame.to_dict("records")]
+        } for r in _records(frame)]
 
     dep, epci, com = frames["department"], frames["epci"], frames["commune"]
 
@@ -432,7 +432,7 @@ def render_diagnostic_pages(
 
     # Charts -----------------------------------------------------------------------------------
     dep_chart = _bar_rows(
-        [f"{r['name']} ({r['code']})" for r in dep.to_dict("records")],
+        [f"{r['name']} ({r['code']})" for r in _records(dep)],
         [float(v) if math.isfinite(v) else 0.0 for v in dep["per_10k"]],
         [_french(v, 2) for v in dep["per_10k"]])
     zone_chart = _bar_rows([z["label"] for z in zones],
@@ -466,7 +466,7 @@ def render_diagnostic_pages(
     commune_map = [{"d": shapes["communes"][r["code"]],
                     "fill": _colour(float(r["per_10k"]), com_breaks),
                     "title": f"{r['name']} : {_density_text(int(r['actors']), r['per_10k'])}"}
-                   for r in com.to_dict("records") if shapes["communes"].get(r["code"])]
+                   for r in _records(com) if shapes["communes"].get(r["code"])]
 
     total_pop = int(com["population"].sum())
     html = env.get_template("diagnostic.html").render(
