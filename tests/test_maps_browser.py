@@ -410,3 +410,50 @@ def test_new_since_last_stop(offline_page, site):
     assert not page.is_checked("input[name=new]")
     assert "n=1" not in page.evaluate("() => location.hash")
     _clean(watch)
+
+
+_GRID = """([pts, cell, box]) => {
+  const n = pts.length, x = new Float64Array(n), y = new Float64Array(n), idx = new Int32Array(n);
+  pts.forEach((p, i) => { x[i] = p[0]; y[i] = p[1]; idx[i] = i; });
+  const r = SafiCluster.grid(x, y, idx, n, cell, box, new Int32Array(n));
+  const out = [];
+  for (let i = 0; i < r.count; i++) {
+    out.push({members: SafiCluster.members(r, i), cx: r.cx[i], cy: r.cy[i],
+              ext: [r.x0[i], r.y0[i], r.x1[i], r.y1[i]]});
+  }
+  return out;
+}"""
+
+
+def test_grid_clustering_groups_points_by_cell(offline_page, site):
+    """The clusterer alone, on random points, checked against a grid computed in Python."""
+    import math
+    import random
+
+    page, watch = offline_page
+    page.goto(site["file"])
+    _wait(page)
+    rng = random.Random(4)
+    pts = [(rng.random(), rng.random()) for _ in range(3000)] + [(0.25, 0.75)] * 7
+    cell, box = 1 / 16, [0.1, 0.0, 0.9, 1.0]
+    clusters = page.evaluate(_GRID, [pts, cell, box])
+    want: dict[tuple[int, int], list[int]] = {}
+    for i, (px, py) in enumerate(pts):
+        if box[0] <= px <= box[2] and box[1] <= py <= box[3]:
+            want.setdefault((math.floor(px / cell), math.floor(py / cell)), []).append(i)
+    assert sorted(c["members"] for c in clusters) == sorted(want.values())
+    for c in clusters:
+        xs = [pts[i][0] for i in c["members"]]
+        ys = [pts[i][1] for i in c["members"]]
+        assert c["cx"] == pytest.approx(sum(xs) / len(xs)) and c["cy"] == pytest.approx(sum(ys) / len(ys))
+        assert c["ext"] == pytest.approx([min(xs), min(ys), max(xs), max(ys)])
+    same = next(c for c in clusters if 3000 in c["members"])
+    assert set(range(3000, 3007)) <= set(same["members"])
+    # Web-Mercator projection matches Leaflet's (EPSG:3857 at zoom 0, 256 px).
+    got = page.evaluate(
+        "() => [SafiCluster.projectX(5.4474) * 256, SafiCluster.projectY(43.5297) * 256,"
+        " L.CRS.EPSG3857.latLngToPoint(L.latLng(43.5297, 5.4474), 0).x,"
+        " L.CRS.EPSG3857.latLngToPoint(L.latLng(43.5297, 5.4474), 0).y]"
+    )
+    assert got[0] == pytest.approx(got[2]) and got[1] == pytest.approx(got[3])
+    _clean(watch)

@@ -412,7 +412,10 @@
       var t0 = now();
       this.compute();
       this._applyMarkers();
-      if (this.selected >= 0 && !this.match[this.selected]) { this.map.closePopup(this.popup); }
+      /* A card of an actor filtered out, or a list of a place (its members changed): closed. */
+      if ((this.selected >= 0 && !this.match[this.selected]) || (this.selected < 0 && this.map.hasLayer(this.popup))) {
+        this.map.closePopup(this.popup);
+      }
       var t1 = now();
       this._emit('change');
       if (how && how.push !== undefined) { this._emit(how.push ? 'push' : 'replace'); }
