@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
-__all__ = ["DuplicatePathError", "Writer"]
+__all__ = ["DuplicatePathError", "PageCache", "Writer"]
 
 logger = logging.getLogger(__name__)
 
@@ -179,3 +179,76 @@ class Writer:
         self._written[folded] = rel
         self.bytes_written += Path(path).stat().st_size
         return rel
+
+
+class PageCache:
+    """Rendered pages kept by the digest of everything that went into them, between builds.
+
+    Why: after a new tour stop most of the tens of thousands of actor pages come out
+    byte-identical; rendering them again is most of a rebuild. The builder computes a digest of
+    a page's inputs (data, templates, code); when the previous build left a page under that
+    digest, the page is hard-linked into the staging folder instead of rendered and written.
+
+    The cache is a folder beside the site, with the ingest's cache
+    (``build/cache/site-pages/<digest>`` for ``build/site``), holding hard links to the pages of
+    the last build: no extra disk space, and the site folder itself gets no extra file. Entries are only ever added by linking a complete, closed file, so a
+    build that fails or is interrupted cannot leave a wrong entry; the atomic swap of
+    :class:`Writer` is unchanged. After a successful build, :meth:`prune` drops the entries the
+    build did not use. Editing a published page in place would edit its cache entry too (same
+    file): post-process a copy of the site, not the site folder.
+
+    Where hard links are not possible, the cache turns itself off and every page is rendered.
+    """
+
+    def __init__(self, out_dir: Path | str) -> None:
+        out = Path(out_dir).resolve()
+        self.root = out.parent / "cache" / f"{out.name}-pages"
+        self.enabled = True
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # read-only parent, odd file system: render everything
+            logger.debug("page cache off: %s", exc)
+            self.enabled = False
+
+    def reuse(self, digest: str, target: Path) -> int | None:
+        """Link the cached page ``digest`` to ``target``; its size, or None if not cached."""
+        if not self.enabled:
+            return None
+        source = self.root / digest
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # no hard links here (or across devices): stop trying
+            if source.exists():
+                logger.debug("page cache off: %s", exc)
+                self.enabled = False
+            return None
+        return target.stat().st_size
+
+    def add(self, digest: str, path: Path) -> None:
+        """Keep the complete file ``path`` under ``digest`` (a hard link; first one wins)."""
+        if not self.enabled:
+            return
+        try:
+            os.link(path, self.root / digest)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            logger.debug("page cache off: %s", exc)
+            self.enabled = False
+
+    def prune(self, used: set[str]) -> int:
+        """Remove every entry not in ``used`` (call after a successful build); how many."""
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.name not in used:
+                    try:
+                        os.unlink(entry.path)
+                        removed += 1
+                    except OSError:
+                        pass
+        return removed

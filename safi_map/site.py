@@ -41,7 +41,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from ._writer import Writer
+from ._writer import PageCache, Writer
 from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
@@ -139,6 +139,9 @@ class SiteSummary:
     bytes: int = 0
     seconds: float = 0.0
     page_counts: dict[str, int] = field(default_factory=dict)
+    actor_pages_reused: int = 0
+    """Actor pages whose inputs had not changed since the previous build: linked, not
+    rendered (see :class:`~safi_map._writer.PageCache`)."""
 
     def __str__(self) -> str:
         return (
@@ -475,42 +478,64 @@ def _neighbours(actors: list[dict[str, Any]]) -> None:
 
     k = min(NEARBY + 1, len(located))
     dist, nn = cKDTree(xy).query(xy, k=k)
-    for row, i in enumerate(located):
-        out: list[tuple[int, float]] = []
-        for d, j in zip(dist[row], nn[row], strict=True):
-            j = int(idx[j])
-            if j != i and len(out) < NEARBY:
-                out.append((j, float(d)))
-        actors[i]["nearby"] = out
+    dist, nn = dist.reshape(len(located), -1), nn.reshape(len(located), -1)
+    # Each row's neighbours, itself left out, first NEARBY kept (arrays, not a loop per pair).
+    other = nn != np.arange(len(located))[:, None]
+    kept = other & (np.cumsum(other, axis=1) <= NEARBY)
+    for i, d_row, j_row, keep_row in zip(located, dist.tolist(), idx[nn].tolist(),
+                                         kept.tolist(), strict=True):
+        actors[i]["nearby"] = [(j, d) for j, d, ok in zip(j_row, d_row, keep_row, strict=True)
+                               if ok]
 
+    # Similar: candidates are the nearest actors of each of the actor's themes; ranked by
+    # shared themes (bit masks), then distance, then id.
+    slugs = sorted({s for i in located for s in actors[i]["theme_slugs"]})
+    if len(slugs) > 62:  # pragma: no cover - more themes than a 64-bit mask
+        raise ValueError("more than 62 themes")
+    bit = {s: 1 << b for b, s in enumerate(slugs)}
+    masks = np.array([sum(bit[s] for s in set(actors[i]["theme_slugs"])) for i in located],
+                     dtype=np.int64)
+    id_rank = np.empty(len(located), dtype=np.int64)
+    id_rank[sorted(range(len(located)), key=lambda p: actors[located[p]]["id"])] = np.arange(
+        len(located))
     members: dict[str, list[int]] = defaultdict(list)
     for p, i in enumerate(located):
         for slug in actors[i]["theme_slugs"]:
             members[slug].append(p)
-    candidates: dict[int, dict[int, float]] = defaultdict(dict)
+    ps_all, qs_all, ds_all = [], [], []
     for _slug, ps in members.items():
         if len(ps) < 2:
             continue
         parr = np.array(ps)
         kk = min(SIMILAR * 2 + 1, len(ps))
         d, nn = cKDTree(xy[parr]).query(xy[parr], k=kk)
-        if kk == 1:
-            d, nn = d[:, None], nn[:, None]
-        for row, p in enumerate(ps):
-            cand = candidates[p]
-            for dd, q in zip(d[row], nn[row], strict=True):
-                q = int(parr[q])
-                if q != p:
-                    cand[q] = float(dd)
-    for p, cand in candidates.items():
-        i = int(idx[p])
-        mine = set(actors[i]["theme_slugs"])
-        ranked = sorted(
-            cand.items(),
-            key=lambda qd: (-len(mine.intersection(actors[int(idx[qd[0]])]["theme_slugs"])),
-                            qd[1], actors[int(idx[qd[0]])]["id"]),
-        )
-        actors[i]["similar"] = [(int(idx[q]), dd) for q, dd in ranked[:SIMILAR]]
+        d, nn = d.reshape(len(ps), -1), nn.reshape(len(ps), -1)
+        p_rep = np.repeat(parr, d.shape[1])
+        q = parr[nn.ravel()]
+        keep = q != p_rep
+        ps_all.append(p_rep[keep])
+        qs_all.append(q[keep])
+        ds_all.append(d.ravel()[keep])
+    if not ps_all:
+        return
+    P, Q, D = np.concatenate(ps_all), np.concatenate(qs_all), np.concatenate(ds_all)
+    # One entry per (p, q); the last theme's distance is kept (the same figure anyway).
+    seq = np.arange(len(P))
+    order = np.lexsort((-seq, Q, P))
+    first = np.r_[True, (P[order][1:] != P[order][:-1]) | (Q[order][1:] != Q[order][:-1])]
+    pick = order[first]
+    P, Q, D = P[pick], Q[pick], D[pick]
+    shared = np.bitwise_count(masks[P] & masks[Q]).astype(np.int64)
+    order = np.lexsort((id_rank[Q], D, -shared, P))
+    P, Q, D = P[order], Q[order], D[order]
+    start = np.r_[True, P[1:] != P[:-1]]
+    group_start = np.maximum.accumulate(np.where(start, np.arange(len(P)), 0))
+    take = (np.arange(len(P)) - group_start) < SIMILAR
+    similar: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for p, q, d in zip(P[take].tolist(), idx[Q[take]].tolist(), D[take].tolist(), strict=True):
+        similar[p].append((q, d))
+    for p, pairs in similar.items():
+        actors[int(idx[p])]["similar"] = pairs
 
 
 def _fragments(model: _Model) -> None:
@@ -672,9 +697,44 @@ def _write_downloads(writer: Writer, public: gpd.GeoDataFrame) -> list[dict[str,
 # --------------------------------------------------------------------------------------------
 # Actor pages (optionally in worker processes)
 # --------------------------------------------------------------------------------------------
+PAGE_CACHE = True
+"""Reuse actor pages whose inputs are unchanged since the previous build (set False to render
+every page, e.g. to time a cold build)."""
 PARALLEL_MIN_ACTORS = 4000
 """Below this many actors, forking workers costs more than it saves."""
 _CHUNK = 500
+
+
+def _version(distribution: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
+    """Digest of what every page shares: templates, the code that renders, versions, context.
+
+    Part of each cached page's digest (:class:`~._writer.PageCache`): a change to any template,
+    to this module or to synergies (filters, fragments, items), to Jinja2/MarkupSafe or to the
+    site settings gives every page a new digest, so nothing stale is ever reused.
+    """
+    import hashlib
+
+    from . import synergies
+
+    h = hashlib.blake2b(digest_size=20)
+    for name in sorted(env.list_templates()):
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
+    for module in (__file__, synergies.__file__):
+        h.update(Path(module).read_bytes())
+    h.update(" ".join(_version(d) for d in ("jinja2", "markupsafe", "safi-map")).encode())
+    h.update(json.dumps([BASE_MAP, NEARBY, SIMILAR, *parts], sort_keys=True,
+                        default=str).encode("utf-8"))
+    return h.digest()
 
 
 @dataclass
@@ -685,14 +745,61 @@ class _ActorPages:
     base_ctx: dict[str, Any]
     chrome: tuple[Markup, Markup]
     staging: Path
-    synergies: dict[str, Any]
+    synergies: Any  # synergies.SynergyIndex (or a dict): .get(actor_id)
+    cache: PageCache | None = None
+    salt: bytes = b""
+    _prints: dict[int, bytes] = field(default_factory=dict)
 
-    def render_range(self, start: int, stop: int) -> tuple[int, int]:
-        """Render and write the pages of actors ``start:stop``; returns (pages, bytes)."""
+    def _print(self, i: int) -> bytes:
+        """Digest of actor ``i``'s own fields (what any page may show of it), memoised."""
+        found = self._prints.get(i)
+        if found is None:
+            import hashlib
+
+            a = self.actors[i]
+            own = {k: v for k, v in a.items() if k not in ("nearby", "similar")}
+            found = self._prints[i] = hashlib.blake2b(
+                json.dumps(own, sort_keys=True, default=str).encode("utf-8"),
+                digest_size=16).digest()
+        return found
+
+    def digest(self, i: int, synergies: Any) -> str:
+        """Digest of every input of actor ``i``'s page: the actor, its nearby and similar
+        actors (their fields, distances), its synergies, and the shared salt."""
+        import hashlib
+
+        a = self.actors[i]
+        h = hashlib.blake2b(self.salt, digest_size=20)
+        h.update(self._print(i))
+        for label, pairs in ((b"n", a["nearby"]), (b"s", a["similar"])):
+            h.update(label)
+            for j, d in pairs:
+                h.update(self._print(j) + repr(d).encode())
+        h.update(json.dumps(synergies, sort_keys=True, default=str).encode("utf-8"))
+        return h.hexdigest()
+
+    def render_range(self, start: int, stop: int) -> tuple[int, int, int, list[str]]:
+        """Render and write the pages of actors ``start:stop``.
+
+        Returns (pages, bytes, pages reused from the cache, digests of the pages).
+        """
         acts, root = self.actors, "../"
-        nbytes = 0
+        nbytes = reused = 0
+        digests: list[str] = []
+        cache = self.cache if self.cache is not None and self.cache.enabled else None
         for i in range(start, stop):
             a = acts[i]
+            synergies = self.synergies.get(a["id"])
+            target = self.staging / a["url"]
+            digest = ""
+            if cache is not None:
+                digest = self.digest(i, synergies)
+                digests.append(digest)
+                size = cache.reuse(digest, target)
+                if size is not None:
+                    nbytes += size
+                    reused += 1
+                    continue
             nearby = [_Rec(actor=acts[j], km=french_number(d, 1)) for j, d in a["nearby"]]
             similar = [_Rec(actor=acts[j], km=french_number(d, 1),
                             shared=[self.themes[s] for s in acts[j]["theme_slugs"]
@@ -704,18 +811,20 @@ class _ActorPages:
             html = self.template.render(
                 **self.base_ctx, root=root, page_path=a["url"], header_html=self.chrome[0],
                 footer_html=self.chrome[1], actor=a, nearby=nearby, similar=similar,
-                map_data=map_data, nav="annuaire", synergies=self.synergies.get(a["id"]),
+                map_data=map_data, nav="annuaire", synergies=synergies,
             ).encode("utf-8")
-            with open(self.staging / a["url"], "wb") as fh:
+            with open(target, "wb") as fh:
                 fh.write(html)
             nbytes += len(html)
-        return stop - start, nbytes
+            if cache is not None:
+                cache.add(digest, target)
+        return stop - start, nbytes, reused, digests
 
 
 _WORK: _ActorPages | None = None  # set in the parent before forking; read by the workers
 
 
-def _work_range(bounds: tuple[int, int]) -> tuple[int, int]:
+def _work_range(bounds: tuple[int, int]) -> tuple[int, int, int, list[str]]:
     assert _WORK is not None
     return _WORK.render_range(*bounds)
 
@@ -737,7 +846,7 @@ class _ActorRun:
                          and "fork" in mp.get_all_start_methods())
         self.workers = workers
         self._pool: Any = None
-        self._results: Iterable[tuple[int, int]] | None = None
+        self._results: Iterable[tuple[int, int, int, list[str]]] | None = None
 
     def __enter__(self) -> _ActorRun:
         global _WORK
@@ -747,7 +856,7 @@ class _ActorRun:
             self._results = self._pool.imap_unordered(_work_range, self.chunks)
         return self
 
-    def results(self) -> Iterable[tuple[int, int]]:
+    def results(self) -> Iterable[tuple[int, int, int, list[str]]]:
         if self._results is not None:
             yield from self._results
         else:
@@ -915,8 +1024,12 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # duplicates are still refused.
         for a in acts:
             writer.claim(a["url"])
+        chrome = chrome_for("../", "annuaire")
+        page_cache = PageCache(out_dir) if PAGE_CACHE else None
         actor_job = _ActorPages(env.get_template("acteur.html"), acts, model.themes, base_ctx,
-                                chrome_for("../", "annuaire"), writer.staging_dir, syn_by_actor)
+                                chrome, writer.staging_dir, syn_by_actor, page_cache,
+                                _inputs_salt(env, base_ctx, chrome))
+        used_digests: set[str] = set()
         actor_run = stack.enter_context(_ActorRun(actor_job, len(acts)))
         lap("fragments and assets")
         downloads = _write_downloads(writer, public)
@@ -1048,14 +1161,20 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
 
         lap("theme, stop and commune pages")
         # Actors: collect what the workers rendered ---------------------------------------
-        for count, nbytes in actor_run.results():
+        for count, nbytes, reused, digests in actor_run.results():
             writer.bytes_written += nbytes
             pages["actor"] += count
+            summary.actor_pages_reused += reused
+            used_digests.update(digests)
             emit()
         lap("actor pages")
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
+    if page_cache is not None and page_cache.enabled:
+        page_cache.prune(used_digests)
     lap("commit")
+    logger.debug("site: %d of %d actor pages reused from the previous build",
+                 summary.actor_pages_reused, summary.actors)
     summary.pages = sum(pages.values())
     if progress is not None:
         progress(summary.pages, summary.pages)

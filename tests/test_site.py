@@ -394,7 +394,7 @@ def test_writer_swaps_atomically(tmp_path):
         w.write_text("index.html", "v2")
     assert (out / "index.html").read_text() == "v2"
     assert not (out / "old.html").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != "cache"] == ["site"]
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
@@ -419,7 +419,8 @@ def test_failed_build_keeps_previous_site(tmp_path, monkeypatch, actors, error):
                    settings=Settings(), out_dir=out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temp folder left
+    # No temp folder left (cache/ holds the page cache, see test_rebuild_reuses_...).
+    assert [p.name for p in tmp_path.iterdir() if p.name != "cache"] == ["site"]
 
 
 def test_bad_actor_id_is_refused(tmp_path, actors):
@@ -456,3 +457,71 @@ def test_parallel_actor_pages_match_serial(tmp_path, monkeypatch, built, actors)
     assert summary.page_counts["actor"] == len(actors)
     for page in sorted((first / "acteurs").iterdir()):
         assert (out / "acteurs" / page.name).read_bytes() == page.read_bytes(), page.name
+
+
+# -- incremental rebuild: unchanged actor pages are reused, not rendered ----------------------
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_rebuild_reuses_unchanged_actor_pages(tmp_path, monkeypatch, actors, parallel):
+    if parallel:
+        monkeypatch.setattr(site_mod, "PARALLEL_MIN_ACTORS", 10)
+        monkeypatch.setattr(site_mod, "_CHUNK", 9)
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings())
+    out = tmp_path / "site"
+    first = build_site(actors, out_dir=out, **kw)
+    assert first.actor_pages_reused == 0
+    inodes = {p.name: p.stat().st_ino for p in (out / "acteurs").iterdir()}
+
+    # One actor's description changes: only pages that show that actor may be rendered again.
+    changed = actors.copy()
+    target = changed.loc[10, "actor_id"]
+    changed.loc[10, "description"] = "Nouvelle présentation après l'étape."
+    second = build_site(changed, out_dir=out, **kw)
+    rendered = sorted(name for name, ino in inodes.items()
+                      if (out / "acteurs" / name).stat().st_ino != ino)
+    assert f"{target}.html" in rendered
+    assert len(rendered) == len(actors) - second.actor_pages_reused
+    # The description is only on its own page, but a page's digest covers the whole record of
+    # each actor it lists (nearby, similar): the pages listing it are rendered too, not most.
+    assert 1 <= len(rendered) <= len(actors) // 3
+    assert "Nouvelle présentation" in (out / "acteurs" / f"{target}.html").read_text()
+
+    # Byte-identical to a build from scratch (no cache), every file of the site.
+    monkeypatch.setattr(site_mod, "PAGE_CACHE", False)
+    scratch = tmp_path / "scratch" / "site"
+    build_site(changed, out_dir=scratch, **kw)
+    assert _tree(out) == _tree(scratch)
+
+    # Names appear on other pages (nearby, similar, synergies): those are rendered again too.
+    monkeypatch.setattr(site_mod, "PAGE_CACHE", True)
+    renamed = changed.copy()
+    renamed.loc[10, "name"] = "Structure renommée"
+    third = build_site(renamed, out_dir=out, **kw)
+    assert 1 < len(actors) - third.actor_pages_reused < len(actors) // 2
+    monkeypatch.setattr(site_mod, "PAGE_CACHE", False)
+    build_site(renamed, out_dir=scratch, **kw)
+    assert _tree(out) == _tree(scratch)
+
+
+def test_template_change_renders_every_page_again(tmp_path, actors):
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour())
+    config = tmp_path / "safi-map.toml"
+    config.write_text("", encoding="utf-8")
+    settings = replace(Settings(), config_path=config)
+    out = tmp_path / "site"
+    build_site(actors.head(20), out_dir=out, settings=settings, **kw)
+    assert build_site(actors.head(20), out_dir=out, settings=settings,
+                      **kw).actor_pages_reused == 20
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    footer = (Path(site_mod.__file__).parent / "resources" / "templates" / "_footer.html")
+    (templates / "_footer.html").write_text(footer.read_text() + "<!-- v2 -->\n")
+    again = build_site(actors.head(20), out_dir=out, settings=settings, **kw)
+    assert again.actor_pages_reused == 0
+    assert all("<!-- v2 -->" in p.read_text() for p in (out / "acteurs").iterdir())
+    # Only pages of this build stay in the cache.
+    assert len(list((tmp_path / "cache" / "site-pages").iterdir())) == 20
