@@ -94,10 +94,16 @@
     if (el.getAttribute('type') === 'application/json') {
       return Promise.resolve(JSON.parse(el.textContent));
     }
-    var bin = window.atob(el.textContent.trim()), bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var text = el.textContent.trim(), bytes;
+    if (typeof Uint8Array.fromBase64 === 'function') {
+      bytes = Uint8Array.fromBase64(text);  /* native, recent browsers */
+    } else {
+      var bin = window.atob(text);
+      bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    }
     var stream = new window.Blob([bytes]).stream().pipeThrough(new window.DecompressionStream('gzip'));
-    return new window.Response(stream).text().then(JSON.parse);
+    return new window.Response(stream).json();
   }
 
   /* Enter or Space on a focused marker (role=button) does what a click does. */
