@@ -412,12 +412,14 @@ def test_new_since_last_stop(offline_page, site):
     _clean(watch)
 
 
-_GRID = """([pts, cell, box]) => {
+_GRID = """([pts, cell, box, merge]) => {
   const n = pts.length, x = new Float64Array(n), y = new Float64Array(n), idx = new Int32Array(n);
   pts.forEach((p, i) => { x[i] = p[0]; y[i] = p[1]; idx[i] = i; });
-  const r = SafiCluster.grid(x, y, idx, n, cell, box, new Int32Array(n));
+  const r = SafiCluster.grid(x, y, idx, n, cell, box, new Int32Array(n), merge);
   const out = [];
   for (let i = 0; i < r.count; i++) {
+    if (r.size[i] === 0) { continue; }
+    if (r.size[i] !== SafiCluster.members(r, i).length) { throw new Error('size'); }
     out.push({members: SafiCluster.members(r, i), cx: r.cx[i], cy: r.cy[i],
               ext: [r.x0[i], r.y0[i], r.x1[i], r.y1[i]]});
   }
@@ -436,7 +438,7 @@ def test_grid_clustering_groups_points_by_cell(offline_page, site):
     rng = random.Random(4)
     pts = [(rng.random(), rng.random()) for _ in range(3000)] + [(0.25, 0.75)] * 7
     cell, box = 1 / 16, [0.1, 0.0, 0.9, 1.0]
-    clusters = page.evaluate(_GRID, [pts, cell, box])
+    clusters = page.evaluate(_GRID, [pts, cell, box, 0])
     want: dict[tuple[int, int], list[int]] = {}
     for i, (px, py) in enumerate(pts):
         if box[0] <= px <= box[2] and box[1] <= py <= box[3]:
@@ -449,6 +451,16 @@ def test_grid_clustering_groups_points_by_cell(offline_page, site):
         assert c["ext"] == pytest.approx([min(xs), min(ys), max(xs), max(ys)])
     same = next(c for c in clusters if 3000 in c["members"])
     assert set(range(3000, 3007)) <= set(same["members"])
+    # Merging neighbours: still a partition of the same points, fewer clusters, each with its
+    # true centroid and extent.
+    merged = page.evaluate(_GRID, [pts, cell, box, 0.75 * cell])
+    assert sorted(i for c in merged for i in c["members"]) == sorted(i for c in clusters for i in c["members"])
+    assert len(merged) < len(clusters)
+    for c in merged:
+        xs = [pts[i][0] for i in c["members"]]
+        ys = [pts[i][1] for i in c["members"]]
+        assert c["cx"] == pytest.approx(sum(xs) / len(xs)) and c["cy"] == pytest.approx(sum(ys) / len(ys))
+        assert c["ext"] == pytest.approx([min(xs), min(ys), max(xs), max(ys)])
     # Web-Mercator projection matches Leaflet's (EPSG:3857 at zoom 0, 256 px).
     got = page.evaluate(
         "() => [SafiCluster.projectX(5.4474) * 256, SafiCluster.projectY(43.5297) * 256,"

@@ -32,13 +32,17 @@
   /* Group points[0..m) (indices into x/y) on a grid of `cell` world units, keeping only the
      points inside box = [minX, minY, maxX, maxY] (null: all). Returns parallel typed arrays:
      size, centroid (cx, cy), extent (x0, y0, x1, y1), `head` (first member) and `next`
-     (linked list of members, indexed by point index; -1 ends it). */
-  function grid(x, y, points, m, cell, box, next) {
+     (linked list of members, indexed by point index; -1 ends it). With `merge` > 0, a second
+     pass joins the clusters of neighbouring cells whose centroids are closer than `merge`
+     (world units): a plain grid would draw two overlapping clusters either side of a cell
+     border. Merged-away clusters have size 0. */
+  function grid(x, y, points, m, cell, box, next, merge) {
     var keyOf = new Map(), i, k, p, gx, gy, key, c = 0;
     var cap = 64;
     var size = new Int32Array(cap), head = new Int32Array(cap);
     var sx = new Float64Array(cap), sy = new Float64Array(cap);
     var x0 = new Float64Array(cap), y0 = new Float64Array(cap), x1 = new Float64Array(cap), y1 = new Float64Array(cap);
+    var cellKey = new Float64Array(cap);
     var bx0 = box ? box[0] : -Infinity, by0 = box ? box[1] : -Infinity;
     var bx1 = box ? box[2] : Infinity, by1 = box ? box[3] : Infinity;
     var inv = 1 / cell, stride = Math.ceil(inv) + 2;
@@ -53,6 +57,7 @@
       a = new Float64Array(cap); a.set(y0); y0 = a;
       a = new Float64Array(cap); a.set(x1); x1 = a;
       a = new Float64Array(cap); a.set(y1); y1 = a;
+      a = new Float64Array(cap); a.set(cellKey); cellKey = a;
     }
     for (k = 0; k < m; k++) {
       p = points[k];
@@ -65,6 +70,7 @@
         if (c === cap) { grow(); }
         i = c++;
         keyOf.set(key, i);
+        cellKey[i] = key;
         size[i] = 0; head[i] = -1; sx[i] = 0; sy[i] = 0;
         x0[i] = px; y0[i] = py; x1[i] = px; y1[i] = py;
       }
@@ -74,7 +80,37 @@
       next[p] = head[i]; head[i] = p;
     }
     for (i = 0; i < c; i++) { sx[i] /= size[i]; sy[i] /= size[i]; }
-    return { count: c, size: size, cx: sx, cy: sy, x0: x0, y0: y0, x1: x1, y1: y1, head: head, next: next };
+    if (merge > 0) {
+      /* Largest first: small clusters join the big ones next to them. */
+      var order = Array.from({ length: c }, function (_, j) { return j; });
+      order.sort(function (a, b) { return size[b] - size[a] || a - b; });
+      var r2 = merge * merge;
+      for (var o = 0; o < c; o++) {
+        i = order[o];
+        if (size[i] === 0) { continue; }
+        gx = Math.floor(sx[i] * inv); gy = Math.floor(sy[i] * inv);
+        for (var dx = -1; dx <= 1; dx++) {
+          for (var dy = -1; dy <= 1; dy++) {
+            var j = keyOf.get((gx + dx) * stride + gy + dy);
+            if (j === undefined || j === i || size[j] === 0) { continue; }
+            var ddx = sx[j] - sx[i], ddy = sy[j] - sy[i];
+            if (ddx * ddx + ddy * ddy >= r2) { continue; }
+            var tot = size[i] + size[j];
+            sx[i] = (sx[i] * size[i] + sx[j] * size[j]) / tot;
+            sy[i] = (sy[i] * size[i] + sy[j] * size[j]) / tot;
+            size[i] = tot; size[j] = 0;
+            if (x0[j] < x0[i]) { x0[i] = x0[j]; }
+            if (y0[j] < y0[i]) { y0[i] = y0[j]; }
+            if (x1[j] > x1[i]) { x1[i] = x1[j]; }
+            if (y1[j] > y1[i]) { y1[i] = y1[j]; }
+            var t = head[j];
+            while (next[t] >= 0) { t = next[t]; }
+            next[t] = head[i]; head[i] = head[j]; head[j] = -1;
+          }
+        }
+      }
+    }
+    return { count: c, size: size, cellKey: cellKey, cx: sx, cy: sy, x0: x0, y0: y0, x1: x1, y1: y1, head: head, next: next };
   }
 
   /* Members of cluster i of a grid() result, in data order (the directory's order). */
@@ -124,20 +160,21 @@
       var b = map.getBounds();
       var box = [projectX(b.getWest()) - cell, projectY(b.getNorth()) - cell,
         projectX(b.getEast()) + cell, projectY(b.getSouth()) + cell];
-      var res = grid(this._x, this._y, this._points, this._m, cell, box, this._next);
+      var res = grid(this._x, this._y, this._points, this._m, cell, box, this._next, cell * (this._o.merge || 0));
       res.zoom = z; res.cell = cell;
       this.result = res;
       var want = new Map(), shown = this._shown, group = this._group, i, key, mk, total = 0, nc = 0, np = 0;
       var vx0 = box[0] + cell, vy0 = box[1] + cell, vx1 = box[2] - cell, vy1 = box[3] - cell;
       for (i = 0; i < res.count; i++) {
         var cx = res.cx[i], cy = res.cy[i];
+        if (res.size[i] === 0) { continue; }  /* merged into a neighbour */
         if (cx < vx0 || cx > vx1 || cy < vy0 || cy > vy1) { continue; }
         total += res.size[i];
         if (res.size[i] === 1) {
           key = 'p' + res.head[i];
           np++;
         } else {
-          key = 'c' + this._generation + ':' + z + ':' + Math.floor(cx / cell) + ':' + Math.floor(cy / cell) + ':' + res.size[i];
+          key = 'c' + this._generation + ':' + z + ':' + res.cellKey[i] + ':' + res.size[i];
           nc++;
         }
         mk = shown.get(key);

@@ -245,6 +245,7 @@
       cell: this.opts.cluster_cell || 64,
       overlapZoom: this.opts.cluster_off_zoom || 15,
       overlapCell: 20,
+      merge: 0.75,  /* centroids closer than 3/4 of a cell (48 px, the largest icon) are merged */
       pointMarker: function (k) { return self._pointMarker(k); },
       clusterMarker: function (info) { return self._clusterMarker(info); }
     });
