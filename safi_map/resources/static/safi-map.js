@@ -260,6 +260,7 @@
 
   var methods = {
     on: function (type, fn) { this._listeners.push({ type: type, fn: fn }); return this; },
+    /* Set app.profile = [] to collect [event, listener, ms] of each listener (profiling). */
     _emit: function (type) {
       var self = this, prof = this.profile;
       this._listeners.forEach(function (l) {
