@@ -455,15 +455,59 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
                   dict(by_commune))
 
 
+def _nearest_with_ties(xy: np.ndarray, members: np.ndarray, k: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` nearest of ``members`` to each member, plus every point tied with the k-th.
+
+    Returns flat arrays (row member, candidate member, distance). Why the ties: actors located
+    at a commune's centre share one point, and which of them a KD-tree returns at equal
+    distance depends on the order of the rows; taking them all lets the caller break ties by
+    id, so the lists do not change when an unrelated actor is added (or the rows reordered),
+    and an unchanged page can be reused by the next build.
+    """
+    from scipy.spatial import cKDTree
+
+    pts = xy[members]
+    n = len(members)
+    k = min(k, n)
+    tree = cKDTree(pts)
+    extra = min(k + 1, n)  # one more than asked: is the k-th tied with the next?
+    dist, nn = tree.query(pts, k=extra)
+    dist, nn = dist.reshape(n, -1), nn.reshape(n, -1)
+    spill = (dist[:, k] <= dist[:, k - 1]) if extra > k else np.zeros(n, dtype=bool)
+    rows = [np.repeat(np.flatnonzero(~spill), k)]
+    cols = [nn[~spill, :k].ravel()]
+    if spill.any():
+        where = np.flatnonzero(spill)
+        # A hair wider than the k-th distance: the tree's own rounding must not drop a tie
+        # (anything further ranks after the ties anyway).
+        found = tree.query_ball_point(pts[where], r=dist[where, k - 1] * (1 + 1e-9) + 1e-9)
+        rows.append(np.repeat(where, [len(f) for f in found]))
+        cols.append(np.fromiter((j for f in found for j in f), dtype=np.int64))
+    r, c = np.concatenate(rows), np.concatenate(cols).astype(np.int64)
+    diff = pts[r] - pts[c]
+    d = np.sqrt(diff[:, 0] * diff[:, 0] + diff[:, 1] * diff[:, 1])
+    return members[r], members[c], d
+
+
+def _first_per_row(rows: np.ndarray, keys: list[np.ndarray], limit: int) -> np.ndarray:
+    """Indices of the first ``limit`` entries of each row, ordered by ``keys`` (most
+    significant first) within the row."""
+    order = np.lexsort((*reversed(keys), rows))
+    sorted_rows = rows[order]
+    start = np.r_[True, sorted_rows[1:] != sorted_rows[:-1]]
+    group_start = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
+    return order[(np.arange(len(order)) - group_start) < limit]
+
+
 def _neighbours(actors: list[dict[str, Any]]) -> None:
     """Fill ``nearby`` (5 nearest actors) and ``similar`` (5 sharing most themes, nearest first).
 
     Both use KD-trees on a local equirectangular projection (km), so 50,000 actors cost a
     second, not n². "Similar" looks among the nearest actors of each of the actor's themes and
-    ranks them by number of shared themes, then distance.
+    ranks them by number of shared themes, then distance. Equal distances (actors placed at
+    one commune centre) are broken by actor id, whatever the order of the rows.
     """
-    from scipy.spatial import cKDTree
-
     for a in actors:
         a["nearby"] = []
         a["similar"] = []
@@ -475,17 +519,20 @@ def _neighbours(actors: list[dict[str, Any]]) -> None:
     kx = 111.32 * math.cos(math.radians(float(np.mean(lat))))
     xy = np.column_stack([lon * kx, lat * 110.57])
     idx = np.array(located)
+    id_rank = np.empty(len(located), dtype=np.int64)
+    id_rank[sorted(range(len(located)), key=lambda p: actors[located[p]]["id"])] = np.arange(
+        len(located))
 
-    k = min(NEARBY + 1, len(located))
-    dist, nn = cKDTree(xy).query(xy, k=k)
-    dist, nn = dist.reshape(len(located), -1), nn.reshape(len(located), -1)
-    # Each row's neighbours, itself left out, first NEARBY kept (arrays, not a loop per pair).
-    other = nn != np.arange(len(located))[:, None]
-    kept = other & (np.cumsum(other, axis=1) <= NEARBY)
-    for i, d_row, j_row, keep_row in zip(located, dist.tolist(), idx[nn].tolist(),
-                                         kept.tolist(), strict=True):
-        actors[i]["nearby"] = [(j, d) for j, d, ok in zip(j_row, d_row, keep_row, strict=True)
-                               if ok]
+    everyone = np.arange(len(located))
+    P, Q, D = _nearest_with_ties(xy, everyone, NEARBY + 1)
+    other = P != Q
+    P, Q, D = P[other], Q[other], D[other]
+    pick = _first_per_row(P, [D, id_rank[Q]], NEARBY)
+    nearby: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for p, q, d in zip(P[pick].tolist(), idx[Q[pick]].tolist(), D[pick].tolist(), strict=True):
+        nearby[p].append((q, d))
+    for p, pairs in nearby.items():
+        actors[int(idx[p])]["nearby"] = pairs
 
     # Similar: candidates are the nearest actors of each of the actor's themes; ranked by
     # shared themes (bit masks), then distance, then id.
@@ -495,44 +542,27 @@ def _neighbours(actors: list[dict[str, Any]]) -> None:
     bit = {s: 1 << b for b, s in enumerate(slugs)}
     masks = np.array([sum(bit[s] for s in set(actors[i]["theme_slugs"])) for i in located],
                      dtype=np.int64)
-    id_rank = np.empty(len(located), dtype=np.int64)
-    id_rank[sorted(range(len(located)), key=lambda p: actors[located[p]]["id"])] = np.arange(
-        len(located))
     members: dict[str, list[int]] = defaultdict(list)
     for p, i in enumerate(located):
         for slug in actors[i]["theme_slugs"]:
             members[slug].append(p)
-    ps_all, qs_all, ds_all = [], [], []
-    for _slug, ps in members.items():
-        if len(ps) < 2:
-            continue
-        parr = np.array(ps)
-        kk = min(SIMILAR * 2 + 1, len(ps))
-        d, nn = cKDTree(xy[parr]).query(xy[parr], k=kk)
-        d, nn = d.reshape(len(ps), -1), nn.reshape(len(ps), -1)
-        p_rep = np.repeat(parr, d.shape[1])
-        q = parr[nn.ravel()]
-        keep = q != p_rep
-        ps_all.append(p_rep[keep])
-        qs_all.append(q[keep])
-        ds_all.append(d.ravel()[keep])
-    if not ps_all:
+    parts = [_nearest_with_ties(xy, np.array(ps), SIMILAR * 2 + 1)
+             for ps in members.values() if len(ps) >= 2]
+    if not parts:
         return
-    P, Q, D = np.concatenate(ps_all), np.concatenate(qs_all), np.concatenate(ds_all)
-    # One entry per (p, q); the last theme's distance is kept (the same figure anyway).
-    seq = np.arange(len(P))
-    order = np.lexsort((-seq, Q, P))
+    P = np.concatenate([x[0] for x in parts])
+    Q = np.concatenate([x[1] for x in parts])
+    D = np.concatenate([x[2] for x in parts])
+    other = P != Q
+    P, Q, D = P[other], Q[other], D[other]
+    # One entry per (p, q): the same pair found through two themes has the same distance.
+    order = np.lexsort((Q, P))
     first = np.r_[True, (P[order][1:] != P[order][:-1]) | (Q[order][1:] != Q[order][:-1])]
-    pick = order[first]
-    P, Q, D = P[pick], Q[pick], D[pick]
+    P, Q, D = P[order[first]], Q[order[first]], D[order[first]]
     shared = np.bitwise_count(masks[P] & masks[Q]).astype(np.int64)
-    order = np.lexsort((id_rank[Q], D, -shared, P))
-    P, Q, D = P[order], Q[order], D[order]
-    start = np.r_[True, P[1:] != P[:-1]]
-    group_start = np.maximum.accumulate(np.where(start, np.arange(len(P)), 0))
-    take = (np.arange(len(P)) - group_start) < SIMILAR
+    pick = _first_per_row(P, [-shared, D, id_rank[Q]], SIMILAR)
     similar: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for p, q, d in zip(P[take].tolist(), idx[Q[take]].tolist(), D[take].tolist(), strict=True):
+    for p, q, d in zip(P[pick].tolist(), idx[Q[pick]].tolist(), D[pick].tolist(), strict=True):
         similar[p].append((q, d))
     for p, pairs in similar.items():
         actors[int(idx[p])]["similar"] = pairs
@@ -773,8 +803,8 @@ class _ActorPages:
         h.update(self._print(i))
         for label, pairs in ((b"n", a["nearby"]), (b"s", a["similar"])):
             h.update(label)
-            for j, d in pairs:
-                h.update(self._print(j) + repr(d).encode())
+            for j, d in pairs:  # the page shows the distance to 0.1 km, not the float
+                h.update(self._print(j) + french_number(d, 1).encode())
         h.update(json.dumps(synergies, sort_keys=True, default=str).encode("utf-8"))
         return h.hexdigest()
 
