@@ -200,6 +200,24 @@ def _display_url(url: str) -> str:
     return re.sub(r"^https?://", "", url).rstrip("/")
 
 
+class _SiteEnvironment(jinja2.Environment):
+    """Jinja2 environment that reads ``a.name`` on the site's records straight from the dict.
+
+    Jinja resolves ``a.name`` through ``Environment.getattr`` (``getattr`` first, then
+    ``a["name"]``): about a million calls for 5,000 actor pages. For :class:`_Rec` (whose keys
+    never shadow dict methods) the key is looked up first; anything else goes the usual way,
+    so the output is the same.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is _Rec:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     """The Jinja2 environment: package templates, overridable from ``user_templates``.
 
@@ -210,7 +228,7 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     if user_templates is not None and Path(user_templates).is_dir():
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
     loaders.append(jinja2.PackageLoader("safi_map", "resources/templates"))
-    env = jinja2.Environment(
+    env = _SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
