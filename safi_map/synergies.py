@@ -708,6 +708,8 @@ def synergies_csv_chunks(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = Non
                         text = joined[slugs] = ", ".join(labels.get(s, s) for s in slugs)
                     out.append(text)
                 columns.append(out)
+            elif col in part and part[col].dtype == "str" and not part[col].isna().any():
+                columns.append(values)  # already str, nothing missing
             else:
                 columns.append([_str(v) for v in values])
         writer.writerows(zip(*columns, strict=True))
