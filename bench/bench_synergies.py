@@ -1,7 +1,9 @@
 """Benchmark: synergy pairs, coverage and both pages for synthetic actors.
 
 Each size runs in its own subprocess so peak memory (``ru_maxrss``) is that run's alone.
-Reports wall and CPU seconds (the machine may be shared: CPU time is the steadier figure).
+Reports wall and CPU seconds (the machine may be shared: CPU time is the steadier figure), and
+the exhaustive reference scoring that the KD-tree path replaces (with a check that both give
+the same pairs).
 Usage::
 
     python bench/bench_synergies.py            # 10000 and 50000
@@ -36,6 +38,12 @@ def timed(name, fn):
 
 pairs = timed("suggest_pairs", lambda: suggest_pairs(actors, taxonomy=taxonomy))
 out["pairs"] = len(pairs)
+if n <= int(sys.argv[2]):  # the exhaustive reference (every needer x every offerer)
+    from safi_map.synergies import _exhaustive_pairs
+    exact = timed("exhaustive_pairs", lambda: _exhaustive_pairs(actors, taxonomy=taxonomy))
+    out["same_as_exhaustive"] = bool(exact.equals(pairs))
+from safi_map.synergies import SynergyIndex
+timed("synergy_index", lambda: SynergyIndex(pairs, taxonomy=taxonomy))
 timed("synergies_by_actor", lambda: synergies_by_actor(pairs, taxonomy=taxonomy))
 pages = timed("synergies_pages", lambda: render_synergies_pages(actors, taxonomy=taxonomy,
                                                                 pairs=pairs))
@@ -50,10 +58,15 @@ print(json.dumps(out))
 """
 
 
+EXHAUSTIVE_UP_TO = 50_000
+"""Also time the exhaustive reference scoring (and check it gives the same pairs) up to this
+many actors."""
+
+
 def main(sizes: list[int]) -> None:
     for n in sizes:
-        result = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True,
-                                text=True, check=True)
+        result = subprocess.run([sys.executable, "-c", CHILD, str(n), str(EXHAUSTIVE_UP_TO)],
+                                capture_output=True, text=True, check=True)
         print(result.stdout.strip())
 
 
