@@ -1080,6 +1080,15 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         used_digests: set[str] = set()
         actor_run = stack.enter_context(_ActorRun(actor_job, len(acts)))
         lap("fragments and assets")
+        # The synergy pages first: then the pairs (a quarter of a million rows at 50,000
+        # actors) can go before the downloads and the map, the stages that peak in memory.
+        _write_synergy_pages(writer, public, pairs, taxonomy=taxonomy, env=env,
+                             base_ctx=base_ctx, pages=pages)
+        del pairs
+        if actor_run.parallel:  # the workers have their own copy (fork)
+            actor_job.synergies = {}
+            syn_by_actor = None
+        lap("synergies and diagnostic")
         downloads = _write_downloads(writer, public)
         lap("downloads")
 
@@ -1157,9 +1166,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                names={a["id"]: a["name"] for a in acts} | (changes.names if changes else {}),
                urls={a["id"]: a["url"] for a in acts}, kept=settings.keep_removed,
                nav="changes")
-        _write_synergy_pages(writer, public, pairs, taxonomy=taxonomy, env=env,
-                             base_ctx=base_ctx, pages=pages)
-        lap("calendar, changes, synergies and diagnostic")
+        lap("calendar and changes")
 
         lap("index pages")
         # Themes -----------------------------------------------------------------------------
