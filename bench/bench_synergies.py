@@ -12,7 +12,6 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 

@@ -1087,7 +1087,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         del pairs
         if actor_run.parallel:  # the workers have their own copy (fork)
             actor_job.synergies = {}
-            syn_by_actor = None
+            del syn_by_actor
         lap("synergies and diagnostic")
         downloads = _write_downloads(writer, public)
         lap("downloads")
