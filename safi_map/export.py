@@ -10,14 +10,17 @@ The CLI (``safi-map export``) is a thin layer over :func:`export`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from .io import actors_to_geojson
 from .public import public_actors
 from .selection import Selection, describe, resolve_commune, select
 from .text import slugify
@@ -197,6 +200,8 @@ class PosterSet:
     communes: dict[str, Path] = field(default_factory=dict)
     themes: dict[str, Path] = field(default_factory=dict)
     stops: dict[str, Path] = field(default_factory=dict)
+    reused: int = 0
+    """Posters taken from the cache instead of being rendered again."""
 
     @property
     def paths(self) -> list[Path]:
@@ -211,6 +216,9 @@ def _theme_slugs(taxonomy: Any, actors: gpd.GeoDataFrame) -> list[str]:
         return [str(t["slug"] if isinstance(t, dict) else t.slug) for t in themes]
     return sorted({str(s) for ts in actors["themes"] if isinstance(ts, list | tuple)
                    for s in ts})
+
+
+_export = export  # poster_set's local ``export`` routes through the cache
 
 
 def poster_set(
@@ -228,6 +236,7 @@ def poster_set(
     stops: Iterable[str] | None = None,
     min_actors: int = 1,
     dpi: int = 150,
+    cache_dir: str | Path | None = None,
 ) -> PosterSet:
     """Write one poster per commune, per theme and per tour stop into ``out_dir``.
 
@@ -240,6 +249,10 @@ def poster_set(
         stop with at least ``min_actors`` actors. Pass an empty list to skip a kind.
     min_actors
         Skip a poster that would show fewer actors (an empty poster helps nobody).
+    cache_dir
+        Keep rendered posters there, keyed by a digest of everything a poster shows (its
+        public actors, taxonomy, title, format, size): a rebuild re-renders only the posters
+        whose content changed. Entries not used by this call are removed.
 
     Returns
     -------
@@ -248,9 +261,17 @@ def poster_set(
         site's commune, theme and stop pages to link to.
     """
     root = Path(out_dir)
-    result = PosterSet(root=root)
+    found = PosterSet(root=root)
     kwargs = {"fmt": fmt, "taxonomy": taxonomy, "tour": tour, "settings": settings,
               "size": size, "orientation": orientation, "dpi": dpi}
+    cache = _PosterCache(Path(cache_dir), kwargs) if cache_dir is not None else None
+
+    def export(actors: gpd.GeoDataFrame, *, out: Path, selection: Selection,
+               **kw: Any) -> None:
+        if cache is None:
+            _export(actors, out=out, selection=selection, **kw)
+        else:
+            cache.export(actors, out=out, selection=selection, **kw)
 
     codes = actors["insee_code"].astype(str)
     if communes is None:
@@ -265,7 +286,7 @@ def poster_set(
             continue
         rel = Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}"
         export(actors, out=root / rel, selection=sel, **kwargs)
-        result.communes[code] = rel
+        found.communes[code] = rel
 
     slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
     for slug in slugs:
@@ -274,7 +295,7 @@ def poster_set(
             continue
         rel = Path("themes") / f"{slugify(slug)}.{fmt}"
         export(actors, out=root / rel, selection=sel, **kwargs)
-        result.themes[slug] = rel
+        found.themes[slug] = rel
 
     if stops is None:
         stop_ids = [str(getattr(s, "id", s.get("id") if isinstance(s, dict) else s))
@@ -287,7 +308,54 @@ def poster_set(
             continue
         rel = Path("stops") / f"{slugify(sid)}.{fmt}"
         export(actors, out=root / rel, selection=sel, **kwargs)
-        result.stops[sid] = rel
+        found.stops[sid] = rel
+    result = found
+    if cache is not None:
+        cache.prune()
+        result = replace(found, reused=cache.hits)
     log.info("poster set: %d commune, %d theme and %d stop posters in %s", len(result.communes),
              len(result.themes), len(result.stops), root)
     return result
+
+
+class _PosterCache:
+    """Rendered posters keyed by the digest of what they show (see :func:`poster_set`)."""
+
+    def __init__(self, folder: Path, kwargs: dict[str, Any]) -> None:
+        from . import __version__
+
+        self.folder = folder
+        self.hits = 0
+        self.used: set[str] = set()
+        settings = kwargs.get("settings")
+        self.context = repr((
+            __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
+            repr(kwargs.get("taxonomy")), repr(kwargs.get("tour")),
+            _setting(settings, "title", ""), _setting(settings, "site_url", ""),
+        ))
+
+    def export(self, actors: gpd.GeoDataFrame, *, out: Path, selection: Selection,
+               **kw: Any) -> None:
+        chosen = public_actors(select(actors, selection, taxonomy=kw.get("taxonomy"),
+                                      tour=kw.get("tour")))
+        digest = hashlib.sha256()
+        digest.update(self.context.encode())
+        digest.update(repr(selection).encode())
+        digest.update(actors_to_geojson(chosen.sort_values("actor_id")).encode())
+        key = digest.hexdigest()[:32]
+        self.used.add(key)
+        cached = self.folder / f"{key}.{kw['fmt']}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if cached.is_file():
+            self.hits += 1
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"{key}.tmp.{kw['fmt']}"
+            _export(actors, out=tmp, selection=selection, **kw)
+            tmp.replace(cached)
+        shutil.copyfile(cached, out)
+
+    def prune(self) -> None:
+        for entry in self.folder.glob("*"):
+            if entry.is_file() and entry.name.split(".")[0] not in self.used:
+                entry.unlink(missing_ok=True)

@@ -146,3 +146,22 @@ def test_poster_set(actors, tmp_path):
     for path in result.paths:
         assert path.is_file() and path.stat().st_size > 1000
     assert "Toulon Un" in (tmp_path / result.communes["83137"]).read_text(encoding="utf-8")
+
+
+def test_poster_set_cache_renders_only_changed_posters(tmp_path):
+    taxonomy = synthetic_taxonomy()
+    rows = [{"insee": "83137", "themes": ["insertion"]}, {"insee": "83137", "themes": ["sante"]},
+            {"insee": "83069", "themes": ["sante"]}]
+    actors = crafted(rows)
+    kw = {"taxonomy": taxonomy, "settings": Settings(), "fmt": "svg", "cache_dir": tmp_path / "c",
+          "stops": []}
+    first = poster_set(actors, tmp_path / "a", **kw)
+    assert first.reused == 0 and len(first.paths) == 4  # 2 communes, 2 themes
+    again = poster_set(actors, tmp_path / "b", **kw)
+    assert again.reused == 4
+    for p, q in zip(first.paths, again.paths, strict=True):
+        assert p.read_bytes() == q.read_bytes()
+    actors.loc[2, "name"] = "Nouveau nom à Hyères"  # touches Hyères and the sante theme
+    changed = poster_set(actors, tmp_path / "c2", **kw)
+    assert changed.reused == 2
+    assert len(list((tmp_path / "c").iterdir())) == 4  # stale entries pruned
