@@ -84,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("project", "site_url", "", "Public URL of the site (QR codes, share links).", _str),
     Setting("project", "keep_removed", True,
             "Keep actors that are no longer in any survey (True) or drop them.", _bool),
+    Setting("site", "posters", True,
+            "Ready-made posters (PDF) of every commune, theme and stop with at least "
+            "'posters_min_actors' actors, linked from their pages (cached between builds).",
+            _bool),
+    Setting("site", "posters_min_actors", 3.0, "Smallest selection that gets a poster.",
+            _positive),
     Setting("columns", "*", {}, "Extra header aliases: 'header as written' = 'field'.", _columns),
     Setting("geocode", "online", False, "Geocode addresses online (BAN or Nominatim).", _bool),
     Setting("geocode", "provider", "ban", "Online provider: 'ban' or 'nominatim'.",
@@ -114,6 +120,8 @@ class Settings:
     out: Path = Path("build")
     site_url: str = ""
     keep_removed: bool = True
+    posters: bool = True
+    posters_min_actors: float = 3.0
     columns: dict[str, str] = field(default_factory=dict)
     online: bool = False
     provider: str = "ban"
