@@ -525,3 +525,44 @@ def test_template_change_renders_every_page_again(tmp_path, actors):
     assert all("<!-- v2 -->" in p.read_text() for p in (out / "acteurs").iterdir())
     # Only pages of this build stay in the cache.
     assert len(list((tmp_path / "cache" / "site-pages").iterdir())) == 20
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_failed_build_leaves_a_usable_page_cache(tmp_path, monkeypatch, actors, parallel):
+    if parallel:  # workers may have cached some new pages when the build fails
+        monkeypatch.setattr(site_mod, "PARALLEL_MIN_ACTORS", 10)
+        monkeypatch.setattr(site_mod, "_CHUNK", 9)
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings())
+    out = tmp_path / "site"
+    build_site(actors, out_dir=out, **kw)
+    changed = actors.copy()
+    changed.loc[3, "name"] = "Nom corrigé"
+
+    # The same two builds elsewhere, without a failure in between: what reuse to expect.
+    twin = tmp_path / "twin" / "site"
+    build_site(actors, out_dir=twin, **kw)
+    expected = build_site(changed, out_dir=twin, **kw).actor_pages_reused
+    assert 0 < expected < len(actors)
+
+    real = Writer.write_text
+    written: list[str] = []
+
+    def failing(self, rel, text):
+        written.append(rel)
+        if len(written) == 25:
+            raise RuntimeError("disk full")
+        return real(self, rel, text)
+
+    monkeypatch.setattr(Writer, "write_text", failing)
+    with pytest.raises(RuntimeError):
+        build_site(changed, out_dir=out, **kw)
+    monkeypatch.setattr(Writer, "write_text", real)
+    again = build_site(changed, out_dir=out, **kw)
+    if parallel:
+        assert expected <= again.actor_pages_reused <= len(actors)
+    else:
+        assert again.actor_pages_reused == expected
+    monkeypatch.setattr(site_mod, "PAGE_CACHE", False)
+    build_site(changed, out_dir=tmp_path / "scratch" / "site", **kw)
+    assert _tree(out) == _tree(tmp_path / "scratch" / "site")
+    assert len(list((tmp_path / "cache" / "site-pages").iterdir())) == len(actors)
