@@ -1116,9 +1116,14 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # The map (index) and the embeddable map ----------------------------------------------
         _write_map_pages(writer, public, taxonomy=taxonomy, tour=tour, title=title,
                          header_html=header_html, footer_html=footer_html,
-                         env=env, base_ctx=base_ctx, model=model, pages=pages)
+                         env=env, base_ctx=base_ctx, model=model, pages=pages,
+                         new_ids=changes.new if changes is not None and not changes.first_build
+                         else None)
 
         lap("map pages")
+        posters = _write_posters(writer, actors, taxonomy=taxonomy, tour=tour, settings=settings,
+                                 model=model, cache_dir=out_dir.parent / "cache" / "posters")
+        lap("posters")
         by_dep: Counter[str] = Counter(a["department"] for a in acts)
         by_legal: Counter[str] = Counter(a["legal_form"] for a in acts)
         by_precision: Counter[str] = Counter(a["precision"] for a in acts)
@@ -1147,7 +1152,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         }
         report_summary = report.summary() if report is not None else None
         render(env.get_template("statistiques.html"), "statistiques.html", "stats",
-               stats=stats, total=len(acts), report=report_summary, nav="stats")
+               stats=stats, total=len(acts), report=report_summary, nav="stats",
+               posters=posters.listing if posters else None)
         render(env.get_template("annuaire.html"), "annuaire.html", "directory",
                themes=themes_listed, stops=stops_sorted, communes=communes_sorted,
                theme_counts=theme_counts, stop_counts=stop_counts, total=len(acts),
@@ -1177,6 +1183,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             deps = Counter(acts[i]["department"] for i in ids)
             coms = Counter(acts[i]["insee_code"] for i in ids if acts[i]["insee_code"])
             render(tpl, t["url"], "theme", theme=t, actors=[acts[i] for i in ids],
+                   poster=posters.themes.get(t["slug"], "") if posters else "",
                    departments=_bars(deps, {d: DEPARTMENTS.get(d, d) for d in deps},
                                      order=sorted(deps)),
                    communes_count=len(coms), nav="annuaire")
@@ -1189,6 +1196,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
             root = "../"
             render(tpl, s["url"], "stop", stop=s, actors=[acts[i] for i in ids],
+                   poster=posters.stops.get(s["id"], "") if posters else "",
                    theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
                                     {x: model.themes[x]["url"] for x in tc},
                                     {x: model.themes[x]["colour"] for x in tc}),
@@ -1207,6 +1215,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
             root = "../"
             render(tpl, c["url"], "commune", commune=c, actors=[acts[i] for i in ids],
+                   poster=posters.communes.get(c["insee_code"], "") if posters else "",
                    theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
                                     {x: model.themes[x]["url"] for x in tc},
                                     {x: model.themes[x]["colour"] for x in tc}),
@@ -1261,14 +1270,64 @@ def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *
             pages["diagnostic"] += 1
 
 
+@dataclass
+class _Posters:
+    """Site-relative URLs of the ready-made posters, by commune, theme and stop."""
+
+    communes: dict[str, str]
+    themes: dict[str, str]
+    stops: dict[str, str]
+    listing: dict[str, Any]
+
+
+def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any,
+                   settings: Settings, model: _Model, cache_dir: Path) -> _Posters | None:
+    """Ready-made A3 posters (``affiches/``) of every commune, theme and stop with enough
+    actors, rendered through :func:`~safi_map.export.poster_set` and its content cache
+    (``build/cache/posters`` for ``build/site``): a rebuild renders only the posters whose
+    content changed."""
+    if not settings.posters:
+        return None
+    from .export import poster_set
+
+    minimum = max(1, int(settings.posters_min_actors))
+    folder = writer.staging_dir / "affiches"
+    made = poster_set(actors, folder, taxonomy=taxonomy, tour=tour, settings=settings,
+                      fmt="pdf", size="A3", orientation="landscape", min_actors=minimum,
+                      cache_dir=cache_dir)
+    urls: dict[str, dict[str, str]] = {}
+    for kind in ("communes", "themes", "stops"):
+        urls[kind] = {}
+        for key_, rel in sorted(getattr(made, kind).items()):
+            urls[kind][key_] = writer.adopt(folder / rel)
+    logger.info("posters: %d rendered, %d reused", len(made.paths) - made.reused, made.reused)
+
+    def labelled(kind: str, names: dict[str, str]) -> list[dict[str, str]]:
+        return sorted(({"url": url, "label": names.get(k, k)} for k, url in urls[kind].items()),
+                      key=lambda d: key(d["label"]))
+
+    listing = {
+        "min_actors": minimum,
+        "themes": labelled("themes", {s: t["label"] for s, t in model.themes.items()}),
+        "stops": sorted(({"url": u, "label": f"{model.stops[k]['town']} "
+                          f"({french_date(model.stops[k]['date'])})", "date": model.stops[k]["date"]}
+                         for k, u in urls["stops"].items() if k in model.stops),
+                        key=lambda d: d["date"]),
+        "communes": labelled("communes", {c: v["name"] for c, v in model.communes.items()}),
+    }
+    return _Posters(urls["communes"], urls["themes"], urls["stops"], listing)
+
+
 def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any,
                      title: str, header_html: str, footer_html: str, env: jinja2.Environment,
-                     base_ctx: dict[str, Any], model: _Model, pages: Counter[str]) -> None:
-    """``index.html`` (map + directory) and ``carte-integree.html`` through ``maps``."""
+                     base_ctx: dict[str, Any], model: _Model, pages: Counter[str],
+                     new_ids: list[str] | None = None) -> None:
+    """``index.html`` (map + directory) and ``carte-integree.html`` through ``maps``;
+    ``new_ids`` (new since the previous build) get a filter and a badge on the map."""
     from . import maps
 
     common = dict(taxonomy=taxonomy, tour=tour, title=title, asset_prefix="assets/",
-                  actor_url="acteurs/{actor_id}.html")
+                  actor_url="acteurs/{actor_id}.html", new_ids=new_ids)
     html = maps.render_map_page(public, header_html=header_html, footer_html=footer_html,
                                 **common)
     writer.write_text("index.html", html)

@@ -64,7 +64,7 @@ def actors():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, actors):
     out = tmp_path_factory.mktemp("site") / "site"
-    summary = build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    summary = build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                          out_dir=out)
     return out, summary
 
@@ -350,7 +350,7 @@ def test_json_for_script_escapes_markup():
 def test_two_builds_are_byte_identical(tmp_path, built, actors):
     first, _ = built
     second = tmp_path / "again"
-    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=second)
     a = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
     b = sorted(p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file())
@@ -366,7 +366,7 @@ def test_user_templates_override_package_ones(tmp_path, actors):
     (project / "templates" / "_footer.html").write_text(
         '<footer class="site-footer">Pied de page du réseau {{ site_title }}</footer>\n',
         encoding="utf-8")
-    settings = replace(Settings(title="Réseau <ESS>"), config_path=project / "safi-map.toml")
+    settings = replace(Settings(title="Réseau <ESS>", posters=False), config_path=project / "safi-map.toml")
     out = tmp_path / "site"
     build_site(actors.head(10), taxonomy=make_taxonomy(), tour=make_tour(), settings=settings,
                out_dir=out)
@@ -400,7 +400,7 @@ def test_writer_swaps_atomically(tmp_path):
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
 def test_failed_build_keeps_previous_site(tmp_path, monkeypatch, actors, error):
     out = tmp_path / "site"
-    build_site(actors.head(12), taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    build_site(actors.head(12), taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=out)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
@@ -416,7 +416,7 @@ def test_failed_build_keeps_previous_site(tmp_path, monkeypatch, actors, error):
     monkeypatch.setattr(Writer, "write_text", failing)
     with pytest.raises(error):
         build_site(actors.head(30), taxonomy=make_taxonomy(), tour=make_tour(),
-                   settings=Settings(), out_dir=out)
+                   settings=Settings(posters=False), out_dir=out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     # No temp folder left (cache/ holds the page cache, see test_rebuild_reuses_...).
@@ -427,14 +427,14 @@ def test_bad_actor_id_is_refused(tmp_path, actors):
     bad = actors.head(3).copy()
     bad.loc[0, "actor_id"] = "../../etc"
     with pytest.raises(ValueError, match="actor_id"):
-        build_site(bad, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+        build_site(bad, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                    out_dir=tmp_path / "site")
     assert not (tmp_path / "site").exists()
 
 
 def test_progress_is_reported(tmp_path, actors):
     seen: list[tuple[int, int]] = []
-    build_site(actors.head(10), taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    build_site(actors.head(10), taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=tmp_path / "site", progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]
     assert all(b >= a for (a, _), (b, _) in itertools.pairwise(seen))
@@ -452,7 +452,7 @@ def test_parallel_actor_pages_match_serial(tmp_path, monkeypatch, built, actors)
     monkeypatch.setattr(site_mod, "PARALLEL_MIN_ACTORS", 10)
     monkeypatch.setattr(site_mod, "_CHUNK", 7)
     out = tmp_path / "parallel"
-    summary = build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    summary = build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                          out_dir=out)
     assert summary.page_counts["actor"] == len(actors)
     for page in sorted((first / "acteurs").iterdir()):
@@ -470,7 +470,7 @@ def test_rebuild_reuses_unchanged_actor_pages(tmp_path, monkeypatch, actors, par
     if parallel:
         monkeypatch.setattr(site_mod, "PARALLEL_MIN_ACTORS", 10)
         monkeypatch.setattr(site_mod, "_CHUNK", 9)
-    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings())
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
     out = tmp_path / "site"
     first = build_site(actors, out_dir=out, **kw)
     assert first.actor_pages_reused == 0
@@ -511,7 +511,7 @@ def test_template_change_renders_every_page_again(tmp_path, actors):
     kw = dict(taxonomy=make_taxonomy(), tour=make_tour())
     config = tmp_path / "safi-map.toml"
     config.write_text("", encoding="utf-8")
-    settings = replace(Settings(), config_path=config)
+    settings = replace(Settings(posters=False), config_path=config)
     out = tmp_path / "site"
     build_site(actors.head(20), out_dir=out, settings=settings, **kw)
     assert build_site(actors.head(20), out_dir=out, settings=settings,
@@ -532,7 +532,7 @@ def test_failed_build_leaves_a_usable_page_cache(tmp_path, monkeypatch, actors, 
     if parallel:  # workers may have cached some new pages when the build fails
         monkeypatch.setattr(site_mod, "PARALLEL_MIN_ACTORS", 10)
         monkeypatch.setattr(site_mod, "_CHUNK", 9)
-    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings())
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
     out = tmp_path / "site"
     build_site(actors, out_dir=out, **kw)
     changed = actors.copy()

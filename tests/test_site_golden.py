@@ -85,7 +85,8 @@ def test_tiny_site_matches_golden(tmp_path):
     actors, taxonomy, tour = tiny_site_input()
     out = tmp_path / "site"
     build_site(actors, taxonomy=taxonomy, tour=tour,
-               settings=Settings(title="Carte test", site_url="https://exemple.org/carte/"),
+               settings=Settings(title="Carte test", site_url="https://exemple.org/carte/",
+                                 posters=False),
                out_dir=out)
     built = _compared(out)
     if os.environ.get("SAFI_UPDATE_GOLDEN") == "1":

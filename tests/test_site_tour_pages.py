@@ -22,7 +22,7 @@ def site(tmp_path_factory):
                       newly_rejected={"etape.csv:7": "name is empty (column 'Nom')"},
                       names={first: actors["name"].iloc[0], "parti-83137": "Structure partie"})
     out = tmp_path_factory.mktemp("s") / "site"
-    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=out, changes=changes)
     return out, actors, first, second
 
@@ -60,10 +60,10 @@ def test_change_report_page(site):
 def test_first_build_and_no_comparison(tmp_path):
     actors = make_actors(10)
     out = tmp_path / "site"
-    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=out)
     assert "sans comparaison" in page(out / "changes.html").get_text()
-    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(),
+    build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=out, changes=Changes(first_build=True, new=list(actors["actor_id"])))
     assert "Première génération : 10 structures" in page(out / "changes.html").get_text()
 
@@ -79,3 +79,42 @@ def test_actor_pages_show_synergies_from_the_pairs(site):
     doc = page(out / "acteurs" / f"{needer['needer_id']}.html")
     helpers = [a["href"] for a in doc.select("ul.synergies-helpers a")]
     assert f"../acteurs/{needer['helper_id']}.html" in helpers
+
+
+def test_posters_are_linked_from_their_pages_and_reused(tmp_path):
+    actors = make_actors(24)
+    out = tmp_path / "build" / "site"
+    settings = Settings(posters=True, posters_min_actors=2)
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=settings, out_dir=out)
+    build_site(actors, **kw)
+    pdfs = sorted(p.relative_to(out).as_posix() for p in (out / "affiches").rglob("*.pdf"))
+    assert pdfs and all(p.read_bytes()[:5] == b"%PDF-" for p in (out / "affiches").rglob("*.pdf"))
+    stats = page(out / "statistiques.html")
+    listed = sorted(a["href"] for a in stats.select("#st-posters ~ ul.poster-list a, "
+                                                     ".poster-list a"))
+    theme_posters = [p for p in pdfs if p.startswith("affiches/themes/")]
+    assert theme_posters and set(theme_posters) <= set(listed)
+    # every commune page with enough actors links its own poster, and the link resolves
+    counts = Counter(actors["insee_code"])
+    for code, n in counts.items():
+        pages_ = list((out / "communes").glob(f"{code}-*.html"))
+        if not pages_:
+            continue
+        link = page(pages_[0]).select_one(".poster-link a")
+        if n >= 2:
+            assert link is not None and (pages_[0].parent / link["href"]).resolve().is_file()
+    cache = tmp_path / "build" / "cache" / "posters"
+    before = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    build_site(actors, **kw)
+    after = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert before == after, "an unchanged build renders no poster again"
+
+
+def test_map_marks_actors_new_since_the_previous_build(site):
+    from safi_map.maps import embedded_data
+
+    out, _, first, _ = site
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Nouveaux depuis la dernière étape" in html
+    ids = embedded_data(html)["actors"]["id"]
+    assert [ids[i] for i in embedded_data(html)["actors"]["new"]] == [first]
