@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 __all__ = ["LIST_COLUMNS", "actors_to_geojson", "flatten_lists", "write_actors"]
@@ -36,27 +37,35 @@ def flatten_lists(frame: pd.DataFrame, sep: str = ";") -> pd.DataFrame:
     """A copy where list columns are joined with ``sep`` (for CSV, GeoPackage, spreadsheets)."""
     out = frame.copy()
     for col in out.columns:
-        if col == "geometry":
+        if col == "geometry" or out[col].dtype != object:
             continue
-        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
-            out[col] = out[col].map(
-                lambda v: sep.join(map(str, v)) if isinstance(v, list | tuple) else v
-            )
+        values = out[col].tolist()
+        if any(isinstance(v, list | tuple) for v in values):
+            out[col] = [sep.join(map(str, v)) if isinstance(v, list | tuple) else v
+                        for v in values]
     return out
 
 
 def actors_to_geojson(actors: gpd.GeoDataFrame, *, indent: int | None = None) -> str:
-    """GeoJSON FeatureCollection text with sorted keys and 6-decimal coordinates."""
-    props_cols = [c for c in actors.columns if c != actors.geometry.name]
+    """GeoJSON FeatureCollection text with sorted keys and 6-decimal coordinates.
+
+    Built column by column (``tolist`` gives Python values): row-wise ``to_dict`` costs seconds
+    at 50,000 actors.
+    """
+    import shapely
+
+    props_cols = sorted(c for c in actors.columns if c != actors.geometry.name)
+    columns = [[_jsonable(v) for v in actors[c].tolist()] for c in props_cols]
+    geoms = actors.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    xs = np.round(shapely.get_x(geoms), 6).tolist()
+    ys = np.round(shapely.get_y(geoms), 6).tolist()
     features = []
-    for geom, props in zip(actors.geometry, actors[props_cols].to_dict("records"), strict=True):
-        geometry = None
-        if geom is not None and not geom.is_empty:
-            geometry = {"type": "Point", "coordinates": [round(geom.x, 6), round(geom.y, 6)]}
+    for i, values in enumerate(zip(*columns, strict=True) if columns else ([()] * len(actors))):
         features.append({
             "type": "Feature",
-            "geometry": geometry,
-            "properties": {k: _jsonable(v) for k, v in props.items()},
+            "geometry": {"type": "Point", "coordinates": [xs[i], ys[i]]} if present[i] else None,
+            "properties": dict(zip(props_cols, values, strict=True)),
         })
     return json.dumps(
         {"type": "FeatureCollection", "features": features},
