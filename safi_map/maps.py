@@ -910,6 +910,7 @@ def actor_map(
     description_chars: int = 160,
     data_encoding: str = "auto",
     new_ids: Collection[str] | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> folium.Map:
     """The filterable actor map as a ``folium.Map`` (usable alone, e.g. in a notebook).
 
@@ -918,11 +919,14 @@ def actor_map(
     With ``inline_assets`` the scripts and styles are inlined when rendered through
     :func:`render_map_page`; a bare ``folium.Map`` always links to ``asset_prefix``, so copy the
     assets next to it with :func:`copy_assets`. ``new_ids``: see :func:`map_payload`.
+    ``payload``: a :func:`map_payload` already computed for these arguments (the site renders
+    two pages from one).
     """
-    payload = map_payload(
-        actors, taxonomy=taxonomy, tour=tour, actor_url=actor_url,
-        description_chars=description_chars, new_ids=new_ids,
-    )
+    if payload is None:
+        payload = map_payload(
+            actors, taxonomy=taxonomy, tour=tour, actor_url=actor_url,
+            description_chars=description_chars, new_ids=new_ids,
+        )
     lab = _labels(labels)
     m = folium.Map(
         location=list(PACA_CENTER),
@@ -1040,6 +1044,7 @@ def render_map_page(
     description_chars: int = 160,
     data_encoding: str = "auto",
     new_ids: Collection[str] | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> str:
     """A complete HTML document: map, filter panel and directory, with its CSP.
 
@@ -1064,7 +1069,7 @@ def render_map_page(
         inline_assets=inline_assets, labels=labels, panel_id="safi-panel",
         directory_id=None if embed else "safi-directory",
         link_target="_top" if embed else "", description_chars=description_chars,
-        data_encoding=data_encoding, new_ids=new_ids,
+        data_encoding=data_encoding, new_ids=new_ids, payload=payload,
     )
     fig: Any = m.get_root()
     fig.render()

@@ -1326,8 +1326,11 @@ def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
     ``new_ids`` (new since the previous build) get a filter and a badge on the map."""
     from . import maps
 
-    common = dict(taxonomy=taxonomy, tour=tour, title=title, asset_prefix="assets/",
-                  actor_url="acteurs/{actor_id}.html", new_ids=new_ids)
+    common: dict[str, Any] = dict(taxonomy=taxonomy, tour=tour, title=title,
+                                  asset_prefix="assets/", actor_url="acteurs/{actor_id}.html",
+                                  new_ids=new_ids)
+    common["payload"] = maps.map_payload(public, taxonomy=taxonomy, tour=tour,
+                                         actor_url=common["actor_url"], new_ids=new_ids)
     html = maps.render_map_page(public, header_html=header_html, footer_html=footer_html,
                                 **common)
     writer.write_text("index.html", html)
