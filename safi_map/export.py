@@ -237,6 +237,7 @@ def poster_set(
     min_actors: int = 1,
     dpi: int = 150,
     cache_dir: str | Path | None = None,
+    max_actors: int | None = None,
 ) -> PosterSet:
     """Write one poster per commune, per theme and per tour stop into ``out_dir``.
 
@@ -249,6 +250,8 @@ def poster_set(
         stop with at least ``min_actors`` actors. Pass an empty list to skip a kind.
     min_actors
         Skip a poster that would show fewer actors (an empty poster helps nobody).
+    max_actors
+        Skip a poster that would show more actors (not legible on one sheet).
     cache_dir
         Keep rendered posters there, keyed by a digest of everything a poster shows (its
         public actors, taxonomy, title, format, size): a rebuild re-renders only the posters
@@ -266,6 +269,9 @@ def poster_set(
               "size": size, "orientation": orientation, "dpi": dpi}
     cache = _PosterCache(Path(cache_dir), kwargs) if cache_dir is not None else None
 
+    def fits(count: int) -> bool:
+        return count >= min_actors and (max_actors is None or count <= max_actors)
+
     def export(actors: gpd.GeoDataFrame, *, out: Path, selection: Selection,
                **kw: Any) -> None:
         if cache is None:
@@ -276,13 +282,13 @@ def poster_set(
     codes = actors["insee_code"].astype(str)
     if communes is None:
         counts = codes[codes != ""].value_counts()
-        wanted = sorted(c for c, n in counts.items() if n >= min_actors)
+        wanted = sorted(c for c, n in counts.items() if fits(int(n)))
     else:
         wanted = sorted({resolve_commune(c).code for c in communes})
     for code in wanted:
         commune = resolve_commune(code)
         sel = Selection(communes=(code,))
-        if int(select(actors, sel)["insee_code"].size) < min_actors:
+        if not fits(len(select(actors, sel))):
             continue
         rel = Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}"
         export(actors, out=root / rel, selection=sel, **kwargs)
@@ -291,7 +297,7 @@ def poster_set(
     slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
     for slug in slugs:
         sel = Selection(themes=(slug,))
-        if len(select(actors, sel, taxonomy=taxonomy)) < min_actors:
+        if not fits(len(select(actors, sel, taxonomy=taxonomy))):
             continue
         rel = Path("themes") / f"{slugify(slug)}.{fmt}"
         export(actors, out=root / rel, selection=sel, **kwargs)
@@ -304,7 +310,7 @@ def poster_set(
         stop_ids = list(stops)
     for sid in stop_ids:
         sel = Selection(stops=(sid,))
-        if len(select(actors, sel, tour=tour)) < min_actors:
+        if not fits(len(select(actors, sel, tour=tour))):
             continue
         rel = Path("stops") / f"{slugify(sid)}.{fmt}"
         export(actors, out=root / rel, selection=sel, **kwargs)

@@ -41,6 +41,12 @@ def _bool(v: Any) -> bool:
     return v
 
 
+def _bool_or_auto(v: Any) -> bool | str:
+    if v == "auto" or isinstance(v, bool):
+        return v  # type: ignore[no-any-return]
+    raise TypeError(f"expected true, false or 'auto', got {v!r}")
+
+
 def _str_list(v: Any) -> list[str]:
     if isinstance(v, str):
         return [v]
@@ -84,11 +90,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("project", "site_url", "", "Public URL of the site (QR codes, share links).", _str),
     Setting("project", "keep_removed", True,
             "Keep actors that are no longer in any survey (True) or drop them.", _bool),
-    Setting("site", "posters", True,
-            "Ready-made posters (PDF) of every commune, theme and stop with at least "
-            "'posters_min_actors' actors, linked from their pages (cached between builds).",
-            _bool),
+    Setting("site", "posters", "auto",
+            "Ready-made A3 posters (PDF) of every commune, theme and stop with between "
+            "'posters_min_actors' and 'posters_max_actors' actors, linked from their pages "
+            "(cached between builds): true, false, or 'auto' (only when there are at most "
+            "2,000 actors: each poster takes about a second to draw).", _bool_or_auto),
     Setting("site", "posters_min_actors", 3.0, "Smallest selection that gets a poster.",
+            _positive),
+    Setting("site", "posters_max_actors", 300.0,
+            "Largest selection that gets a poster (more would not be legible on A3).",
             _positive),
     Setting("columns", "*", {}, "Extra header aliases: 'header as written' = 'field'.", _columns),
     Setting("geocode", "online", False, "Geocode addresses online (BAN or Nominatim).", _bool),
@@ -120,8 +130,9 @@ class Settings:
     out: Path = Path("build")
     site_url: str = ""
     keep_removed: bool = True
-    posters: bool = True
+    posters: bool | str = "auto"
     posters_min_actors: float = 3.0
+    posters_max_actors: float = 300.0
     columns: dict[str, str] = field(default_factory=dict)
     online: bool = False
     provider: str = "ban"

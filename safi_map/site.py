@@ -1270,6 +1270,10 @@ def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *
             pages["diagnostic"] += 1
 
 
+POSTERS_AUTO_MAX_ACTORS = 2000
+"""With ``posters = "auto"``, posters are drawn only up to this many actors."""
+
+
 @dataclass
 class _Posters:
     """Site-relative URLs of the ready-made posters, by commune, theme and stop."""
@@ -1286,15 +1290,21 @@ def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, t
     actors, rendered through :func:`~safi_map.export.poster_set` and its content cache
     (``build/cache/posters`` for ``build/site``): a rebuild renders only the posters whose
     content changed."""
+    if settings.posters == "auto" and len(actors) > POSTERS_AUTO_MAX_ACTORS:
+        logger.warning("posters skipped: %d actors (more than %d); set [site] posters = true "
+                       "in safi-map.toml to draw them anyway", len(actors),
+                       POSTERS_AUTO_MAX_ACTORS)
+        return None
     if not settings.posters:
         return None
     from .export import poster_set
 
     minimum = max(1, int(settings.posters_min_actors))
+    maximum = int(settings.posters_max_actors)
     folder = writer.staging_dir / "affiches"
     made = poster_set(actors, folder, taxonomy=taxonomy, tour=tour, settings=settings,
                       fmt="pdf", size="A3", orientation="landscape", min_actors=minimum,
-                      cache_dir=cache_dir)
+                      max_actors=maximum, cache_dir=cache_dir)
     urls: dict[str, dict[str, str]] = {}
     for kind in ("communes", "themes", "stops"):
         urls[kind] = {}

@@ -118,3 +118,16 @@ def test_map_marks_actors_new_since_the_previous_build(site):
     assert "Nouveaux depuis la dernière étape" in html
     ids = embedded_data(html)["actors"]["id"]
     assert [ids[i] for i in embedded_data(html)["actors"]["new"]] == [first]
+
+
+def test_auto_posters_are_skipped_for_large_data_with_a_warning(tmp_path, monkeypatch, caplog):
+    from safi_map import site as site_mod
+
+    monkeypatch.setattr(site_mod, "POSTERS_AUTO_MAX_ACTORS", 5)
+    out = tmp_path / "build" / "site"
+    with caplog.at_level("WARNING", logger="safi_map.site"):
+        build_site(make_actors(12), taxonomy=make_taxonomy(), tour=make_tour(),
+                   settings=Settings(), out_dir=out)
+    assert not (out / "affiches").exists()
+    assert "posters skipped: 12 actors" in caplog.text
+    assert not page(out / "statistiques.html").select("#st-posters")
