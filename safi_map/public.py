@@ -6,6 +6,7 @@ The site, its downloads and every export go through :func:`public_actors`, so th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -28,6 +29,7 @@ PUBLIC_COLUMNS: tuple[str, ...] = tuple(c for c in ACTOR_COLUMNS if c != "source
 """``sources`` names survey files and rows: internal, never published."""
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+_UNSAFE_CHARS = re.compile("[\x00\r\n\t<>\"'` ]")
 
 
 def safe_url(url: Any) -> str:
@@ -36,13 +38,10 @@ def safe_url(url: Any) -> str:
     A second line of defence: normalization already rejects other schemes, but anything that
     reaches an ``href`` goes through here.
     """
-    if not isinstance(url, str):
+    if not isinstance(url, str) or not url:
         return ""
     candidate = url.strip()
-    lowered = candidate.lower()
-    if any(lowered.startswith(s) for s in _SAFE_SCHEMES) and not any(
-        ch in candidate for ch in "\x00\r\n\t<>\"'` "
-    ):
+    if candidate[:8].lower().startswith(_SAFE_SCHEMES) and not _UNSAFE_CHARS.search(candidate):
         return candidate
     return ""
 

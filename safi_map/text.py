@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["fold", "key", "slugify"]
 
@@ -17,11 +18,15 @@ _EXTRA = str.maketrans(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents, keeping other characters.
 
-    ``"Électricité Œuvre"`` -> ``"electricite oeuvre"``.
+    ``"Électricité Œuvre"`` -> ``"electricite oeuvre"``. Cached: the same names and communes
+    are folded by the normalizers, the merge, the map and the site.
     """
+    if text.isascii():
+        return text.lower()
     text = text.translate(_EXTRA)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
