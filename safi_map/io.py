@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -145,8 +144,3 @@ def _split(value: Any) -> list[str]:
     if isinstance(value, str) and value.startswith("["):
         return list(json.loads(value))
     return str(value).split(";")
-
-
-def iter_records(actors: gpd.GeoDataFrame) -> Iterable[dict[str, Any]]:
-    for rec in actors.drop(columns=actors.geometry.name).to_dict("records"):
-        yield {k: _jsonable(v) for k, v in rec.items()}

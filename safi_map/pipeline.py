@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import pickle
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -428,16 +428,6 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     written.append(report_path)
     written.append(write_changes(changes, out))
     return written
-
-
-def iter_rows_accounting(report: Report) -> Iterable[tuple[str, str, str]]:
-    """(row, outcome, detail) for every input row: published/merged -> actor id, rejected -> reason."""
-    for ref, aid in sorted(report.published.items()):
-        yield ref, "published", aid
-    for ref, aid in sorted(report.merged.items()):
-        yield ref, "merged", aid
-    for ref, reason in sorted(report.rejected.items()):
-        yield ref, "rejected", reason
 
 
 GEOCODE_COLUMNS = ("latitude", "longitude", "insee_code", "commune", "geocode_precision",
