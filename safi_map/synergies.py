@@ -14,12 +14,12 @@ Score (higher is better), rounded to 4 decimals::
 
     score = SAME_COMMUNE_BONUS * same_commune            # 1.0 when both are in one commune
           + 1 / (1 + distance_km / PROXIMITY_SCALE_KM)   # 1 at 0 km, 0.5 at 10 km; 0 if unknown
-          + THEME_WEIGHT * number_of_shared_themes       # 0.1 per theme both actors work on
+          + THEME_WEIGHT * number_of_shared_themes       # 0.05 per theme both actors work on
 
 so an actor of the same commune always comes first, then closer actors; a shared theme is
-worth a few kilometres nearby (a helper at 6 km sharing one theme passes one at 4.3 km sharing
-none) but never brings a distant helper ahead of a near one (40 km and two themes score 0.40,
-5 km and none 0.67): for locaux or matériel, distance is what matters. The theme
+worth a few kilometres nearby (a helper at 5.5 km sharing one theme passes one at 4.5 km sharing
+none) but does not bring a distant helper ahead of a near one (190 km and two themes score 0.15,
+37 km and none 0.21): for locaux or matériel, distance is what matters. The theme
 ``autre`` is not a shared theme. Ties are broken by ``helper_id`` (then ``needer_id``): the order
 is total and deterministic.
 
@@ -64,7 +64,7 @@ SAME_COMMUNE_BONUS = 1.0
 """Added to the score when both actors are in the same commune (same INSEE code)."""
 PROXIMITY_SCALE_KM = 10.0
 """Distance at which the proximity term falls to one half."""
-THEME_WEIGHT = 0.1
+THEME_WEIGHT = 0.05
 """Added to the score for each theme both actors work on (``autre`` excluded)."""
 EARTH_RADIUS_KM = 6371.0088
 _SCORE_DIGITS = 4

@@ -131,10 +131,10 @@ def test_exact_pairs_order_scores_and_reasons(actors, taxonomy):
         ("locaux", "t-03", 4), ("locaux", "t-06", 5),  # limit 5: t-08 cut
         ("materiel", "t-03", 1), ("materiel", "t-04", 2),
     ]
-    # score = 1.0 same commune + 1 / (1 + km / 10) + 0.1 per shared theme, 4 decimals.
+    # score = 1.0 same commune + 1 / (1 + km / 10) + 0.05 per shared theme, 4 decimals.
     assert a["score"].tolist() == [
         round(1 + 1 / 1.2, 4), round(1 + 1 / 1.2, 4), round(1 / 1.5, 4),
-        round(1 / 2.2 + 0.2, 4), round(1 / 6, 4), round(1 / 2.2 + 0.2, 4), round(1 / 4 + 0.1, 4),
+        round(1 / 2.2 + 0.1, 4), round(1 / 6, 4), round(1 / 2.2 + 0.1, 4), round(1 / 4 + 0.05, 4),
     ]
     assert a["distance_km"].tolist() == [2.0, 2.0, 5.0, 12.0, 50.0, 12.0, 30.0]
     assert a["shared_themes"].tolist() == [[], [], [], ["insertion", "culture"], [],
@@ -215,7 +215,8 @@ def test_actor_synergies_both_lists(actors, taxonomy):
     assert [x["actor_id"] for x in b["helped"]] == ["t-01", "t-05"]
     assert b["helpers"] == []
     c = actor_synergies(pairs, "t-03", limit=1)
-    assert [x["actor_id"] for x in c["helped"]] == ["t-01"] and c["helped_total"] == 3
+    # Espace E (7 km, 0.5882) before Atelier A (12 km, two shared themes, 0.5545)
+    assert [x["actor_id"] for x in c["helped"]] == ["t-05"] and c["helped_total"] == 3
     assert actor_synergies(pairs, "nobody") == {"helpers": [], "helped": [], "helped_total": 0}
     every = synergies_by_actor(pairs, taxonomy=taxonomy)
     assert every["t-01"] == a and every["t-02"] == b
@@ -234,7 +235,7 @@ def test_csv_dialect_and_content(actors, taxonomy):
     assert fourth["Structure qui propose"] == "Collectif C"
     assert fourth["Distance (km)"] == "12,0"
     assert fourth["Thématiques communes"] == "Insertion et emploi, Culture et médias"
-    assert fourth["Score"] == "0,6545"
+    assert fourth["Score"] == "0,5545"
     assert synergies_csv(pairs, taxonomy=taxonomy) == text
 
 
@@ -280,7 +281,7 @@ def test_partial_renders_both_lists(actors, taxonomy):
     titles = [h.get_text() for h in soup.find_all("h3")]
     assert titles == ["Vous pouvez aider"]  # Collectif C needs nothing
     links = [a["href"] for a in soup.select(".synergies-helped a")]
-    assert links == ["../acteurs/t-01.html", "../acteurs/t-01.html", "../acteurs/t-05.html"]
+    assert links == ["../acteurs/t-05.html", "../acteurs/t-01.html", "../acteurs/t-01.html"]
     assert tpl.render(syn=actor_synergies(pairs, "nobody"), root="../").strip() == ""
 
 
