@@ -96,6 +96,22 @@ def _row_ids(rows: pd.DataFrame) -> list[str]:
     return [actor_id_for(k, p) for k, p in zip(rows["_idkey"], rows["_place"], strict=True)]
 
 
+def _keep_previous_ids(ids: dict[int, str], rows: pd.DataFrame,
+                       previous_ids: dict[str, str]) -> None:
+    """Give a group the id its SIRET had in the previous build (see ``merge_rows``)."""
+    taken = set(ids.values())
+    sirets: dict[int, set[str]] = defaultdict(set)
+    for g, siret in zip(rows["_group"], rows["siret"].fillna("").astype(str), strict=True):
+        if siret:
+            sirets[g].add(siret)
+    for g in sorted(sirets, key=lambda g: ids[g]):
+        olds = sorted({previous_ids[s] for s in sirets[g] if s in previous_ids})
+        if len(olds) == 1 and olds[0] != ids[g] and olds[0] not in taken:
+            taken.discard(ids[g])
+            ids[g] = olds[0]
+            taken.add(olds[0])
+
+
 def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
                links: Iterable[tuple[str, str]] = ()) -> dict[int, str]:
     """Id of every group, from the name and place of its earliest-seen row (ties: the smallest
@@ -180,6 +196,7 @@ def merge_rows(
     stop_dates: dict[str, str] | None = None,
     links: Iterable[tuple[str, str]] = (),
     splits: dict[str, str] | None = None,
+    previous_ids: dict[str, str] | None = None,
 ) -> MergeResult:
     """Group located row records into actors.
 
@@ -201,6 +218,10 @@ def merge_rows(
         Manual splits: source row (``"file:row"``) -> new actor id. Those rows leave the actor the
         automatic merge put them in and form the actor ``new id`` (rows sharing a new id go
         together).
+    previous_ids
+        SIRET -> actor id in the previous build. An actor whose name or commune changed (it
+        moved to another town) would get a new id; when it shares a SIRET with an actor of the
+        previous build, it keeps that actor's id instead, unless another actor now has that id.
     """
     stop_dates = stop_dates or {}
     rows = rows.copy()
@@ -258,6 +279,8 @@ def merge_rows(
                 uf.union(by_id[kept], by_id[absorbed])
     rows["_group"] = [uf.find(i) for i in range(n)]
     final_ids = _group_ids(rows, list(rows["_group"]), split_id, links)
+    if previous_ids:
+        _keep_previous_ids(final_ids, rows, previous_ids)
 
     # Most recent last: date, then file name, then row number. Plain records from here on:
     # per-group pandas indexing costs seconds per thousand actors.

@@ -128,7 +128,8 @@ def ingest(
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
     corrections = load_corrections(settings.corrections)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
-                        links=corrections.links, splits=corrections.splits)
+                        links=corrections.links, splits=corrections.splits,
+                        previous_ids=_previous_siret_ids(settings.out))
     located["actor_id"] = merged.row_actor
     actors, corrections_log = apply_corrections(merged.actors, corrections,
                                                 merged.ids_before_links)
@@ -276,6 +277,24 @@ def _package_version() -> str:
     from . import __version__
 
     return __version__
+
+
+def _previous_siret_ids(out_dir: Path) -> dict[str, str]:
+    """SIRET -> actor id in the previous build's ``actors.geojson`` (none: empty)."""
+    path = Path(out_dir) / "actors.geojson"
+    if not path.is_file():
+        return {}
+    try:
+        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    for feature in features:
+        props = feature.get("properties") or {}
+        siret, aid = props.get("siret") or "", props.get("actor_id") or ""
+        if siret and aid:
+            found[str(siret)] = str(aid)
+    return found
 
 
 def geocode_rows(

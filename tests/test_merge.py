@@ -185,3 +185,17 @@ def test_articles_legal_forms_and_typos_in_one_commune_merge_with_a_warning():
     assert len(similar) == 1 and "[[split]]" in similar[0].message
     assert "Ressourceri de la Treille" in similar[0].message
     assert report.accounted_for()
+
+
+def test_an_actor_that_moves_town_keeps_its_id_through_its_siret():
+    moved = frame(row("Atelier Mobile", "83069", src="b.csv:2", siret="12345678900011"),
+                  row("Atelier Fixe", "83050", src="b.csv:3"))
+    previous = {"12345678900011": "atelier-mobile-83050"}
+    ids = set(merge_rows(moved, stop_dates=STOP_DATES, previous_ids=previous).actors["actor_id"])
+    assert ids == {"atelier-mobile-83050", "atelier-fixe-83050"}
+    # without the previous build, the id follows the new commune
+    assert "atelier-mobile-83069" in set(merge_rows(moved, stop_dates=STOP_DATES).actors["actor_id"])
+    # an id now used by another actor is not taken over
+    clash = {"12345678900011": "atelier-fixe-83050"}
+    ids = set(merge_rows(moved, stop_dates=STOP_DATES, previous_ids=clash).actors["actor_id"])
+    assert ids == {"atelier-mobile-83069", "atelier-fixe-83050"}

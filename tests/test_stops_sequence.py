@@ -38,16 +38,17 @@ venue = "Médiathèque"
 surveys = ["surveys/gap.csv"]
 """
 
-HEADER = "Nom de la structure;Statut;Thématique(s);Adresse;CP;Ville;Accord de publication\n"
+HEADER = ("Nom de la structure;Statut;Thématique(s);Adresse;CP;Ville;Accord de publication;"
+          "SIRET\n")
 TOULON = HEADER + (
-    "Les Jardins du Partage;Association;Alimentation;1 rue A;83000;Toulon;oui\n"
-    "Atelier Vélo Solidaire;Association;Mobilité;2 rue B;83000;Toulon;non\n"
-    "Radio Rivage;Association;Culture;3 rue C;83400;Hyères;oui\n"
+    "Les Jardins du Partage;Association;Alimentation;1 rue A;83000;Toulon;oui;\n"
+    "Atelier Vélo Solidaire;Association;Mobilité;2 rue B;83000;Toulon;non;\n"
+    "Radio Rivage;Association;Culture;3 rue C;83400;Hyères;oui;\n"
 )
 NICE = HEADER + (
     # met again, with a new description of its themes
-    "LES JARDINS DU PARTAGE;Association;Alimentation, Environnement;1 rue A;83000;TOULON;oui\n"
-    "Epicerie Azur;SCIC;Solidarité;4 rue D;6000;NICE;oui\n"
+    "LES JARDINS DU PARTAGE;Association;Alimentation, Environnement;1 rue A;83000;TOULON;oui;\n"
+    "Epicerie Azur;SCIC;Solidarité;4 rue D;6000;NICE;oui;73282932000074\n"
 )
 
 
@@ -114,16 +115,20 @@ def test_three_stops(project, monkeypatch):
     assert calls == [] and again.files_reused == 2
     assert changes["summary"] == {k: 0 for k in changes["summary"]}
 
-    # Stop 3: the atelier moves to Gap (new address, same SIRET-less name -> a new commune is a
-    # new actor) and Radio Rivage is removed from the Toulon survey by the coordinator
+    # Stop 3: Radio Rivage is removed from the Toulon survey by the coordinator
     survey(project, "toulon.csv", TOULON.replace("Radio Rivage;Association;Culture;3 rue C;83400;"
-                                                 "Hyères;oui\n", ""))
-    survey(project, "gap.csv", HEADER + "Epicerie Azur;SCIC;Solidarité;9 av. E;06300;Nice;oui\n")
+                                                 "Hyères;oui;\n", ""))
+    # Epicerie Azur moves from Nice to Antibes: its SIRET keeps its id
+    survey(project, "gap.csv",
+           HEADER + "Epicerie Azur;SCIC;Solidarité;9 av. E;06600;Antibes;oui;73282932000074\n")
     third, changes = run(project)
     assert changes["removed"] == ["radio-rivage-83069"]
     assert changes["retained"] == ["radio-rivage-83069"]  # kept by default (keep_removed)
     assert "radio-rivage-83069" in set(third.actors["actor_id"])
-    assert changes["changed"] == {"epicerie-azur-06088": ["address", "postcode", "stops"]}
+    assert changes["changed"] == {
+        "epicerie-azur-06088": ["address", "postcode", "commune", "insee_code", "stops"]}
+    assert list(changes["geocoding"]) == ["epicerie-azur-06088"]
+    assert changes["geocoding"]["epicerie-azur-06088"]["after"]["commune"] == "Antibes"
     assert changes["new"] == []
     report = json.loads((project / "build" / "ingest-report.json").read_text(encoding="utf-8"))
     # the correction for the removed actor is reported, not silently dropped
