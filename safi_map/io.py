@@ -116,7 +116,7 @@ def read_actors(path: str | Path) -> gpd.GeoDataFrame:
     """Read an actors file written by :func:`write_actors` back, lists restored."""
     path = Path(path)
     if path.suffix == ".geojson":
-        frame = gpd.read_file(path)
+        frame = _read_geojson(path)
     else:
         frame = gpd.read_file(path, engine="pyogrio")
     for col in LIST_COLUMNS:
@@ -132,6 +132,26 @@ def read_actors(path: str | Path) -> gpd.GeoDataFrame:
     if "contact_consent" in frame.columns:
         frame["contact_consent"] = frame["contact_consent"].fillna(0).astype(bool)
     return frame
+
+
+def _read_geojson(path: Path) -> gpd.GeoDataFrame:
+    """Our own GeoJSON (points, flat properties) without GDAL: values keep their JSON types,
+    lists stay lists, and it is several times faster (the change report reads it every build)."""
+    import shapely
+
+    features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    frame = pd.DataFrame([f.get("properties") or {} for f in features])
+    coords = [(f.get("geometry") or {}).get("coordinates") for f in features]
+    xs = np.array([c[0] if c else np.nan for c in coords], dtype=float)
+    ys = np.array([c[1] if c else np.nan for c in coords], dtype=float)
+    geoms = shapely.points(np.nan_to_num(xs), np.nan_to_num(ys))
+    geoms = np.where(np.isnan(xs) | np.isnan(ys), None, geoms)
+    for col in frame.columns:
+        if frame[col].dtype == object and not frame[col].map(
+                lambda v: isinstance(v, list)).any():
+            frame[col] = frame[col].where(frame[col].notna(), None)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"),
+                            crs="EPSG:4326")
 
 
 def _split(value: Any) -> list[str]:

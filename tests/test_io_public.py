@@ -82,3 +82,14 @@ def test_street_level_points_of_actors_without_consent_go_back_to_the_commune():
     kept = pub[~refused]
     assert (kept["geocode_precision"] == "housenumber").all()
     assert (kept["latitude"] == actors.loc[~refused, "latitude"]).all()
+
+
+def test_geojson_round_trip_is_exact(tmp_path, actors):
+    back = read_actors(write_actors(actors, tmp_path / "a.geojson"))
+    for col in actors.columns.drop("geometry"):
+        if col in ("latitude", "longitude", "geocode_score"):
+            assert back[col].round(6).fillna(-1).tolist() == \
+                actors[col].round(6).fillna(-1).tolist(), col
+        else:
+            assert back[col].tolist() == actors[col].tolist(), col
+    assert back.crs.to_epsg() == 4326
