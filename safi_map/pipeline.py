@@ -105,6 +105,9 @@ def ingest(
         taxonomy = taxonomy if taxonomy is not None else loaded_taxonomy
         tour = tour if tour is not None else loaded_tour
     paths = list(iter_survey_files(list(surveys) if surveys else settings.surveys))
+    if not paths:
+        log.warning("no survey file (.csv, .xlsx, .ods) in %s",
+                    ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
     cache = _PartCache(settings, use_online, enabled=not force)
     report = Report()
