@@ -139,8 +139,12 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     lists stay lists, and it is several times faster (the change report reads it every build)."""
     import shapely
 
+    from .public import ACTOR_COLUMNS
+
     features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
     frame = pd.DataFrame([f.get("properties") or {} for f in features])
+    if frame.empty:
+        frame = pd.DataFrame(columns=[c for c in ACTOR_COLUMNS if c != "geometry"])
     coords = [(f.get("geometry") or {}).get("coordinates") for f in features]
     xs = np.array([c[0] if c else np.nan for c in coords], dtype=float)
     ys = np.array([c[1] if c else np.nan for c in coords], dtype=float)

@@ -115,3 +115,12 @@ def test_unreadable_survey_exits_1_and_reports_it(tmp_path):
     assert "casse.xlsx" in result.output
     report = json.loads((project / "build" / "ingest-report.json").read_text(encoding="utf-8"))
     assert any(f.get("file") == "casse.xlsx" and f.get("error") for f in report["files"])
+
+
+def test_an_empty_surveys_folder_builds_an_empty_site_twice(tmp_path):
+    (tmp_path / "data" / "surveys").mkdir(parents=True)
+    for _ in range(2):
+        result = run(["build"], tmp_path)
+        assert result.exit_code == 0, result.output
+        assert "no survey file" in result.output
+    assert (tmp_path / "build" / "site" / "index.html").is_file()

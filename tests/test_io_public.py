@@ -93,3 +93,8 @@ def test_geojson_round_trip_is_exact(tmp_path, actors):
         else:
             assert back[col].tolist() == actors[col].tolist(), col
     assert back.crs.to_epsg() == 4326
+
+
+def test_an_empty_actor_file_reads_back_with_its_columns(tmp_path, actors):
+    back = read_actors(write_actors(actors.iloc[0:0], tmp_path / "empty.geojson"))
+    assert len(back) == 0 and "actor_id" in back.columns
