@@ -112,14 +112,23 @@ def ingest(
     cache = _PartCache(settings, use_online, enabled=not force)
     report = Report()
     frames: list[pd.DataFrame] = []
+    online_down = False
     for i, path in enumerate(paths):
         if progress:
             progress("read", i, len(paths))
         part = cache.get(path)
         if part is None:
             part = _ingest_file(path, settings=settings, taxonomy=taxonomy, tour=tour,
-                                online=use_online, refresh=refresh, progress=progress)
-            cache.put(path, part)
+                                online=use_online and not online_down, refresh=refresh,
+                                progress=progress)
+            online = part.report.extra.get("online", {})
+            if online.get("unreachable") and not online_down:
+                online_down = True
+                log.warning("online geocoding unreachable: the remaining survey files are "
+                            "placed offline in this run")
+            # a file placed offline because of a network fault is redone on the next run
+            if not (use_online and (online_down or online.get("failed_total"))):
+                cache.put(path, part)
         part.add_to(report)
         if len(part.rows):
             frames.append(part.rows)

@@ -77,3 +77,22 @@ def test_offline_is_the_default_and_never_asks(tmp_path):
         assert result.exit_code == 0
         assert server.requests == []
         assert "online" not in report.get("extra", {})
+
+
+def test_unreachable_service_is_not_asked_again_for_later_files_nor_cached(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = project(tmp_path, f"http://127.0.0.1:{port}")
+    rows = "".join(f"Structure {i};{i} rue A;83000;Toulon;oui\n" for i in range(1, 5))
+    header = SURVEY.splitlines(keepends=True)[0]
+    (root / "data" / "surveys" / "etape.csv").write_bytes((header + rows).encode("cp1252"))
+    (root / "data" / "surveys" / "zz-etape.csv").write_bytes(
+        (header + "Autre;9 rue B;83000;Toulon;oui\n").encode("cp1252"))
+    result, report, actors = ingest(root, "--online")
+    assert result.exit_code == 0
+    assert report["extra"]["online"]["unreachable"] is True
+    assert report["extra"]["online"]["rows"] == 4  # the second file was not sent online
+    assert "remaining survey files are placed offline" in result.output
+    assert set(actors["geocode_precision"]) == {"municipality"}
+    assert not list((root / "build" / "cache").glob("*.pkl")), "faulty results are not cached"
