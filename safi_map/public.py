@@ -28,6 +28,7 @@ CONTACT_FIELDS: tuple[str, ...] = ("email", "phone", "address")
 PUBLIC_COLUMNS: tuple[str, ...] = tuple(c for c in ACTOR_COLUMNS if c != "sources")
 """``sources`` names survey files and rows: internal, never published."""
 
+_PUBLIC_MARK = "safi_map.public"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _UNSAFE_CHARS = re.compile("[\x00\r\n\t<>\"'` ]")
 
@@ -76,7 +77,13 @@ def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geocoding: ``housenumber``, ``street``, ``locality``, or coordinates typed in the survey) of an
     actor without consent would give the address away: it goes back to its commune's point, with
     precision ``municipality``. Points moved by a coordinator's correction stay where they are.
+
+    Every writer calls this gate itself (the site, then the map, synergies and diagnostic pages,
+    each poster...), so the result is marked in ``attrs`` and a marked frame (or a selection of
+    one: pandas carries ``attrs`` along) is only copied, not filtered again.
     """
+    if actors.attrs.get(_PUBLIC_MARK):
+        return actors.copy()
     out = actors.copy()
     consent = out["contact_consent"].fillna(False).astype(bool) if len(out) else pd.Series(
         [], dtype=bool
@@ -92,4 +99,6 @@ def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         precise &= ~consent
         if precise.any():
             _back_to_commune(out, precise)
-    return out.drop(columns=[c for c in ("sources",) if c in out.columns])
+    out = out.drop(columns=[c for c in ("sources",) if c in out.columns])
+    out.attrs[_PUBLIC_MARK] = True
+    return out

@@ -98,3 +98,19 @@ def test_geojson_round_trip_is_exact(tmp_path, actors):
 def test_an_empty_actor_file_reads_back_with_its_columns(tmp_path, actors):
     back = read_actors(write_actors(actors.iloc[0:0], tmp_path / "empty.geojson"))
     assert len(back) == 0 and "actor_id" in back.columns
+
+
+def test_the_gate_runs_once_on_already_public_data(actors, monkeypatch):
+    import safi_map.public as public_mod
+
+    once = public_actors(actors)
+    calls = []
+    monkeypatch.setattr(public_mod, "safe_url", lambda u: calls.append(u) or u)
+    twice = public_actors(once)
+    subset = public_actors(once[once["department"] == once["department"].iloc[0]])
+    assert calls == []
+    assert twice.equals(once) and twice is not once
+    assert len(subset) > 0 and (subset["email"] == once.loc[subset.index, "email"]).all()
+    # raw data is still filtered
+    public_actors(actors)
+    assert len(calls) == len(actors)
