@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from shapely import points
 
+from ._columns import column_values
 from .public import ACTOR_COLUMNS
 from .report import Report, RowRef
 from .text import key, slugify
@@ -46,6 +47,10 @@ _LATEST_COLUMNS = (
     "name", "legal_form", "themes", "description", "website", "email", "phone", "needs",
     "offers", "siret",
 )
+_READ_COLUMNS = frozenset({
+    *_LOCATION_COLUMNS, *_LATEST_COLUMNS, "source", "stops", "survey_date", "commune_input",
+    "contact_consent", "_file", "_row", "_sheet",
+})
 
 
 def name_key(name: str) -> str:
@@ -65,63 +70,78 @@ def actor_id_for(nkey: str, place: str) -> str:
     return f"{slug}-{slugify(place or 'na', max_length=12)}"
 
 
-def _ref_of(row: Any) -> RowRef:
-    return RowRef(str(row.get("_file", "")), int(row.get("_row", 0) or 0),
-                  str(row.get("_sheet", "") or ""))
+@dataclass
+class _Keys:
+    """What the merge decides on, one plain list per key, indexed by row position.
+
+    The merge loops over rows a few times (union-find, ids, one record per actor); it does so
+    over lists, because reading a DataFrame value by value (``.iat``, iterating a column,
+    ``to_dict``) costs about a microsecond each and made the merge the slowest step of a
+    rebuild.
+    """
+
+    nkey: list[str]  # name_key of the name: what the merge matches on
+    idkey: list[str]  # key of the name: what the actor id is made of
+    place: list[str]  # INSEE code, else postcode, else the commune text's key
+    split: list[str]  # the new actor id of a row split by a correction, else ""
+    date: list[str]  # the date of the row's first stop, else its survey date
 
 
-def _similar_names(rows: pd.DataFrame, split_id: pd.Series) -> list[tuple[int, int]]:
+def _text(values: Iterable[object]) -> list[str]:
+    """``Series.fillna("").astype(str)`` over plain values (``v != v`` is true only for NaN)."""
+    return ["" if v is None or v != v else str(v) for v in values]
+
+
+def _similar_names(keys: _Keys) -> list[tuple[int, int]]:
     """Pairs of row positions whose names are near-identical in the same place (typos:
     "Ressourceri de la Treille" / "Ressourcerie de la Treille")."""
     from rapidfuzz import fuzz, process
 
     pairs: list[tuple[int, int]] = []
-    eligible = (split_id == "").to_numpy() & (rows["_place"] != "").to_numpy()
-    frame = pd.DataFrame({"place": rows["_place"].to_numpy(), "nkey": rows["_nkey"].to_numpy(),
-                          "pos": np.arange(len(rows))})[eligible]
-    for _, group in frame.groupby("place", sort=False):
-        keys = sorted({k for k in group["nkey"] if len(k) >= 8})
-        if len(keys) < 2:
+    # place -> name key -> a row position with it (the last; rows sharing a name key and a place
+    # are already one actor, so which one does not matter)
+    by_place: dict[str, dict[str, int]] = {}
+    for pos, (place, nkey, split) in enumerate(zip(keys.place, keys.nkey, keys.split,
+                                                   strict=True)):
+        if place and not split:
+            by_place.setdefault(place, {})[nkey] = pos
+    for positions in by_place.values():
+        names = sorted(k for k in positions if len(k) >= 8)
+        if len(names) < 2:
             continue
-        scores = process.cdist(keys, keys, scorer=fuzz.ratio, dtype=np.uint8,
+        scores = process.cdist(names, names, scorer=fuzz.ratio, dtype=np.uint8,
                                score_cutoff=SIMILAR_NAME_SCORE, workers=1)
-        first_pos = dict(zip(group["nkey"], group["pos"], strict=False))
         ii, jj = np.nonzero(np.triu(scores, k=1))
-        pairs.extend((int(first_pos[keys[i]]), int(first_pos[keys[j]])) for i, j in
-                     zip(ii, jj, strict=True))
+        pairs.extend((positions[names[i]], positions[names[j]]) for i, j in
+                     zip(ii.tolist(), jj.tolist(), strict=True))
     return pairs
 
 
-def _row_ids(rows: pd.DataFrame) -> list[str]:
-    return [actor_id_for(k, p) for k, p in zip(rows["_idkey"], rows["_place"], strict=True)]
-
-
-def _keep_previous_ids(ids: dict[int, str], rows: pd.DataFrame,
+def _keep_previous_ids(ids: dict[int, str], groups: list[int], sirets: list[str],
                        previous_ids: dict[str, str]) -> None:
     """Give a group the id its SIRET had in the previous build (see ``merge_rows``)."""
     taken = set(ids.values())
-    sirets: dict[int, set[str]] = defaultdict(set)
-    for g, siret in zip(rows["_group"], rows["siret"].fillna("").astype(str), strict=True):
+    by_group: dict[int, set[str]] = defaultdict(set)
+    for g, siret in zip(groups, sirets, strict=True):
         if siret:
-            sirets[g].add(siret)
-    for g in sorted(sirets, key=lambda g: ids[g]):
-        olds = sorted({previous_ids[s] for s in sirets[g] if s in previous_ids})
+            by_group[g].add(siret)
+    for g in sorted(by_group, key=lambda g: ids[g]):
+        olds = sorted({previous_ids[s] for s in by_group[g] if s in previous_ids})
         if len(olds) == 1 and olds[0] != ids[g] and olds[0] not in taken:
             taken.discard(ids[g])
             ids[g] = olds[0]
             taken.add(olds[0])
 
 
-def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
+def _group_ids(keys: _Keys, groups: list[int],
                links: Iterable[tuple[str, str]] = ()) -> dict[int, str]:
     """Id of every group, from the name and place of its earliest-seen row (ties: the smallest
     name key), so later stops and reordered rows never change it; a split's rows take the new id
     given; a group that absorbed others by a manual link keeps the id named first in the link."""
     earliest: dict[int, tuple[str, str, int]] = {}
     forced: dict[int, set[str]] = defaultdict(set)
-    splits = list(split_id)
-    for pos, (g, date, idkey) in enumerate(zip(groups, rows["_date"], rows["_idkey"],
-                                               strict=True)):
+    splits = keys.split
+    for pos, (g, date, idkey) in enumerate(zip(groups, keys.date, keys.idkey, strict=True)):
         if splits[pos]:
             forced[g].add(splits[pos])
             continue
@@ -132,14 +152,15 @@ def _group_ids(rows: pd.DataFrame, groups: list[int], split_id: pd.Series,
     for g in set(groups):
         if g in earliest:
             pos = earliest[g][2]
-            ids[g] = actor_id_for(rows["_idkey"].iat[pos], rows["_place"].iat[pos])
+            ids[g] = actor_id_for(keys.idkey[pos], keys.place[pos])
         else:
             ids[g] = sorted(forced[g])[0]
     kept_ids = {kept for kept, _ in links}
     if kept_ids:
         all_ids: dict[int, set[str]] = defaultdict(set)
-        for pos, (g, rid) in enumerate(zip(groups, _row_ids(rows), strict=True)):
-            all_ids[g].add(splits[pos] or rid)
+        for pos, (g, idkey, place) in enumerate(zip(groups, keys.idkey, keys.place,
+                                                    strict=True)):
+            all_ids[g].add(splits[pos] or actor_id_for(idkey, place))
         for g, names in all_ids.items():
             chosen = sorted(names & kept_ids)
             if chosen and ids[g] not in kept_ids:
@@ -178,6 +199,13 @@ def _is_empty(value: object) -> bool:
     if isinstance(value, str | list | tuple | dict):
         return len(value) == 0
     return bool(pd.isna(value)) if np.isscalar(value) else False
+
+
+def _filled(values: list[object]) -> list[bool]:
+    """``not _is_empty(v)`` for every value, with strings and lists (most values) tested
+    inline."""
+    return [v != "" if v.__class__ is str else len(v) > 0 if v.__class__ is list
+            else not _is_empty(v) for v in values]
 
 
 def _union_lists(values: Iterable[object]) -> list[str]:
@@ -224,19 +252,22 @@ def merge_rows(
         previous build, it keeps that actor's id instead, unless another actor now has that id.
     """
     stop_dates = stop_dates or {}
-    rows = rows.copy()
-    n = len(rows)
-    for col in ("siret", "insee_code", "postcode", "commune_input", "survey_date"):
-        if col not in rows.columns:
-            rows[col] = ""
-    rows["_nkey"] = rows["name"].map(name_key)
-    rows["_idkey"] = rows["name"].map(key)
     splits = splits or {}
-    split_id = rows["source"].astype(str).map(lambda src: splits.get(src, ""))
-    place = rows["insee_code"].fillna("").astype(str)
-    fallback_place = rows["postcode"].fillna("").astype(str)
-    fallback_place = fallback_place.where(fallback_place != "", rows["commune_input"].map(key))
-    rows["_place"] = place.where(place != "", fallback_place)
+    n = len(rows)
+    # Every column the merge reads, as plain lists (see _Keys); these five count as present
+    # and empty when the rows lack them.
+    values: dict[str, list[Any]] = {c: column_values(rows[c]) for c in rows.columns
+                                    if c in _READ_COLUMNS}
+    for col in ("siret", "insee_code", "postcode", "commune_input", "survey_date"):
+        values.setdefault(col, [""] * n)
+    names = values["name"]
+    split_of = [splits.get(src, "") for src in _text(values["source"])]
+    place = [
+        insee or postcode or key(commune)
+        for insee, postcode, commune in zip(_text(values["insee_code"]),
+                                            _text(values["postcode"]),
+                                            values["commune_input"], strict=True)
+    ]
 
     def row_date(stops: object, survey_date: object) -> str:
         for stop in stops if isinstance(stops, list | tuple) else []:
@@ -244,97 +275,113 @@ def merge_rows(
                 return stop_dates[stop]
         return str(survey_date or "")
 
-    stops_col = rows["stops"] if "stops" in rows.columns else pd.Series([[]] * n, index=rows.index)
-    rows["_date"] = [row_date(a, b) for a, b in zip(stops_col, rows["survey_date"], strict=True)]
-    rows["_file"] = rows["_file"] if "_file" in rows.columns else ""
-    rows["_row"] = rows["_row"] if "_row" in rows.columns else 0
-    rows["_pos"] = np.arange(n)
+    stops_of = values.get("stops", [[]] * n)
+    keys = _Keys(
+        nkey=[name_key(v) for v in names],
+        idkey=[key(v) for v in names],
+        place=place,
+        split=split_of,
+        date=[row_date(a, b) for a, b in zip(stops_of, values["survey_date"], strict=True)],
+    )
 
     uf = _UnionFind(n)
     # A split row only joins rows split to the same new id: its keys are namespaced by it.
-    siret_keys = rows["siret"].fillna("").astype(str)
-    siret_keys = siret_keys.where((split_id == "") | (siret_keys == ""), split_id + "#" + siret_keys)
-    name_keys = (rows["_nkey"] + "|" + rows["_place"]).where(split_id == "", "#split|" + split_id)
-    for keys in (siret_keys, name_keys):
+    sirets = _text(values["siret"])
+    siret_keys = [f"{s}#{siret}" if s and siret else siret
+                  for s, siret in zip(split_of, sirets, strict=True)]
+    name_keys = [f"#split|{s}" if s else f"{nkey}|{p}"
+                 for s, nkey, p in zip(split_of, keys.nkey, place, strict=True)]
+    for link_keys in (siret_keys, name_keys):
         first: dict[str, int] = {}
-        for pos, k in enumerate(keys):
+        for pos, k in enumerate(link_keys):
             if not k or k.startswith("|"):
                 continue
             if k in first:
                 uf.union(first[k], pos)
             else:
                 first[k] = pos
-    similar = _similar_names(rows, split_id)
-    for a, b in similar:
+    for a, b in _similar_names(keys):
         uf.union(a, b)
     links = list(links)
     ids_before_links: set[str] = set()
     if links:
         # ids of every group, computed as below, so links can name them
-        group_ids = _group_ids(rows, [uf.find(i) for i in range(n)], split_id)
+        group_ids = _group_ids(keys, [uf.find(i) for i in range(n)])
         by_id = {aid: g for g, aid in group_ids.items()}
         ids_before_links = set(by_id)
         for kept, absorbed in links:
             if kept in by_id and absorbed in by_id:
                 uf.union(by_id[kept], by_id[absorbed])
-    rows["_group"] = [uf.find(i) for i in range(n)]
-    final_ids = _group_ids(rows, list(rows["_group"]), split_id, links)
+    group_of = [uf.find(i) for i in range(n)]
+    final_ids = _group_ids(keys, group_of, links)
     if previous_ids:
-        _keep_previous_ids(final_ids, rows, previous_ids)
+        _keep_previous_ids(final_ids, group_of, sirets, previous_ids)
 
-    # Most recent last: date, then file name, then row number. Plain records from here on:
-    # per-group pandas indexing costs seconds per thousand actors.
-    ordered = rows.sort_values(["_date", "_file", "_row", "_pos"], kind="stable")
-    recs = ordered.to_dict("records")
-    index_of = list(ordered.index)
+    # Most recent last: date, then file name, then row number.
+    order = pd.DataFrame(index=rows.index).assign(
+        _date=keys.date,
+        _file=rows["_file"] if "_file" in rows.columns else "",
+        _row=rows["_row"] if "_row" in rows.columns else 0,
+        _pos=np.arange(n),
+    ).sort_values(["_date", "_file", "_row", "_pos"], kind="stable")["_pos"].tolist()
     groups: dict[int, list[int]] = defaultdict(list)
-    for i, row in enumerate(recs):
-        groups[row["_group"]].append(i)
-    has_precision = "geocode_precision" in rows.columns
+    for pos in order:
+        groups[group_of[pos]].append(pos)
+    files = values.get("_file", [""] * n)
+    row_numbers = values.get("_row", [0] * n)
+    sheets = values.get("_sheet", [""] * n)
+    sources = values["source"]
+    latest_columns = [c for c in _LATEST_COLUMNS if c in values]
+    filled = {c: _filled(values[c]) for c in latest_columns}
+    precision = values.get("geocode_precision")
+    located_rows = ([(p or "none") != "none" and f for p, f in zip(precision, _filled(precision),
+                                                                    strict=True)]
+                    if precision is not None else [False] * n)
+    consents = values.get("contact_consent", [None] * n)
+    labels = rows.index.tolist()
     records = []
     row_actor: dict[object, str] = {}
     for g, members in groups.items():
         aid = final_ids[g]
-        group = [recs[i] for i in members]
-        latest = group[-1]
+        latest = members[-1]
         rec: dict[str, object] = {"actor_id": aid}
-        for col in _LATEST_COLUMNS:
-            if col not in rows.columns:
-                continue
-            values = [r[col] for r in group if not _is_empty(r[col])]
-            rec[col] = values[-1] if values else ([] if col in ("themes", "needs", "offers") else "")
-        located = [r for r in group if has_precision and (r["geocode_precision"] or "none") != "none"
-                   and not _is_empty(r["geocode_precision"])]
+        for col in latest_columns:
+            column, full = values[col], filled[col]
+            chosen = [column[i] for i in members if full[i]]
+            rec[col] = chosen[-1] if chosen else ([] if col in ("themes", "needs", "offers")
+                                                  else "")
+        located = [i for i in members if located_rows[i]]
         block = located[-1] if located else latest
         for col in _LOCATION_COLUMNS:
-            rec[col] = block.get(col, "")
-        consents = [r.get("contact_consent") for r in group]
-        consents = [v for v in consents if v is not None and not (isinstance(v, float) and np.isnan(v))]
-        rec["contact_consent"] = bool(consents[-1]) if consents else False
-        rec["sources"] = sorted({str(r["source"]) for r in group})
-        if "stops" in rows.columns:
-            rec["stops"] = sorted(_union_lists(r["stops"] for r in group),
+            rec[col] = values[col][block] if col in values else ""
+        given = [consents[i] for i in members]
+        given = [v for v in given if v is not None and not (isinstance(v, float) and np.isnan(v))]
+        rec["contact_consent"] = bool(given[-1]) if given else False
+        rec["sources"] = sorted({str(sources[i]) for i in members})
+        if "stops" in values:
+            rec["stops"] = sorted(_union_lists(stops_of[i] for i in members),
                                   key=lambda stop: (stop_dates.get(stop, ""), stop))
-        dates = sorted(r["_date"] for r in group if r["_date"])
+        dates = sorted(keys.date[i] for i in members if keys.date[i])
         rec["first_seen"] = dates[0] if dates else ""
         rec["last_seen"] = dates[-1] if dates else ""
         records.append(rec)
         for i in members:
-            row_actor[index_of[i]] = aid
+            row_actor[labels[i]] = aid
         if report is None:
             continue
-        if len({r["_nkey"] for r in group}) > 1:
-            names = sorted({str(r["name"]) for r in group})
-            first = group[0]
+        if len({keys.nkey[i] for i in members}) > 1:
+            merged_names = sorted({str(names[i]) for i in members})
+            first = members[0]
             report.warning(
                 "merge.similar_names",
-                f"merged as one actor ({aid}): {' / '.join(map(repr, names))}; add a [[split]] "
-                "correction if they are different structures",
-                _ref_of(first), "name", first["name"],
+                f"merged as one actor ({aid}): {' / '.join(map(repr, merged_names))}; add a "
+                "[[split]] correction if they are different structures",
+                RowRef(str(files[first]), int(row_numbers[first] or 0), str(sheets[first] or "")),
+                "name", names[first],
             )
-        published_source = str(latest["source"])
-        for r in group:
-            src = str(r["source"])
+        published_source = str(sources[latest])
+        for i in members:
+            src = str(sources[i])
             if src == published_source:
                 report.published[src] = aid
             else:
