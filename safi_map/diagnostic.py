@@ -254,7 +254,15 @@ RAMP = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 
 @cache
 def _shapes() -> dict[str, Any]:
-    """Projected, simplified PACA shapes as SVG path data: communes, EPCIs, departments.
+    """Projected, simplified PACA shapes as SVG path data: communes, EPCIs, departments, as
+    shipped with the package (:mod:`safi_map._derived`)."""
+    from . import _derived
+
+    return _derived.load("diagnostic-shapes")
+
+
+def _compute_shapes() -> dict[str, Any]:
+    """What :func:`_shapes` gives, computed from the reference data.
 
     ``coverage_simplify`` simplifies the commune tiling without opening gaps between
     neighbours; EPCIs are those communes dissolved by ``epci_code``.

@@ -712,7 +712,15 @@ def embedded_data(page: str, block_id: str = "safi-data") -> Any:
 
 @cache
 def _boundaries_payload() -> dict[str, Any]:
-    """Light PACA commune polygons and department outlines (GeoJSON, 1e-3 degree)."""
+    """Light PACA commune polygons and department outlines (GeoJSON, 1e-3 degree), as shipped
+    with the package (:mod:`safi_map._derived`)."""
+    from . import _derived
+
+    return _derived.load("map-boundaries")
+
+
+def _compute_boundaries_payload() -> dict[str, Any]:
+    """What :func:`_boundaries_payload` gives, computed from the reference data."""
     try:
         from . import gazetteer
 

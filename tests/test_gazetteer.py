@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import shapely
 
-from safi_map import gazetteer
+from safi_map import _derived, gazetteer
 from safi_map.gazetteer import (
     PACA_DEPARTMENTS,
     commune_key,
@@ -344,3 +344,28 @@ def test_missing_reference_file_raises(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ReferenceDataError, match="missing"):
         gazetteer._read_resource("no-such-file.csv.gz")
+
+
+# -- data derived from the reference, shipped with it ----------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(_derived.DERIVED))
+def test_shipped_derived_data_is_what_the_code_computes(name: str) -> None:
+    """Fails when the reference data or a computing function changed without
+    ``python -m safi_map._derived``."""
+    shipped = (REFERENCE / _derived.file_name(name)).read_bytes()
+    assert shipped[4:8] == b"\x00\x00\x00\x00"  # no gzip timestamp
+    assert shipped == _derived.encode(name, _derived.compute(name))
+
+
+def test_derived_data_from_other_reference_files_is_computed_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(_derived, "compute", lambda name: calls.append(name) or {"fresh": 1})
+    assert _derived.load("map-boundaries") != {"fresh": 1}  # shipped copy, not computed
+    monkeypatch.setattr(_derived, "sources_digest", lambda: "0" * 32)
+    with caplog.at_level("INFO", logger="safi_map._derived"):
+        assert _derived.load("map-boundaries") == {"fresh": 1}
+    assert calls == ["map-boundaries"]
+    assert "python -m safi_map._derived" in caplog.text
