@@ -49,6 +49,7 @@ class Writer:
         self._tmp: Path | None = None
         self._written: dict[str, str] = {}  # casefolded path -> path as written
         self._dirs: set[str] = set()  # folders already created under the staging folder
+        self._detached = False
         self.bytes_written = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -79,6 +80,8 @@ class Writer:
 
     def abort(self) -> None:
         """Drop everything written so far; the previous output stays as it was."""
+        if self._detached:
+            raise RuntimeError("a detached writer cannot abort the build")
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             logger.info("build aborted; %s left unchanged", self.out_dir)
@@ -86,6 +89,8 @@ class Writer:
 
     def commit(self) -> None:
         """Swap the staged folder in place of ``out_dir`` (rename old -> backup, new -> out)."""
+        if self._detached:
+            raise RuntimeError("a detached writer cannot commit the build")
         tmp = self.staging_dir
         out = self.out_dir.resolve()
         backup: Path | None = None
@@ -167,6 +172,45 @@ class Writer:
     def claim(self, rel: str) -> Path:
         """Reserve ``rel`` for a file that a library writes itself (e.g. GDAL); return its path."""
         return self._claim(rel)
+
+    def reuse(self, rel: str, cache: PageCache | None, digest: str) -> bool:
+        """Link the page cached under ``digest`` to ``rel``, if ``cache`` has it.
+
+        Returns False (and ``rel`` stays free for :meth:`write_text`) when it does not.
+        """
+        if cache is None or not cache.enabled:
+            return False
+        target = self._claim(rel)
+        size = cache.reuse(digest, target)
+        if size is None:
+            del self._written[PurePosixPath(rel).as_posix().casefold()]
+            return False
+        self.bytes_written += size
+        return True
+
+    def detached(self) -> Writer:
+        """A writer into the same staging folder that claims paths on its own.
+
+        For work done in another process (a forked worker): it writes its files through the
+        returned writer and sends back ``.paths`` and ``.bytes_written``; the parent then
+        :meth:`register` them, which is where two outputs claiming one path are refused
+        (the build then fails and the staging folder is dropped, as for any error). A
+        detached writer cannot commit or abort: the parent owns the build.
+        """
+        view = Writer(self.out_dir)
+        view._tmp = self.staging_dir
+        view._dirs = set(self._dirs)
+        view._detached = True
+        return view
+
+    def register(self, paths: Iterable[str], nbytes: int) -> None:
+        """Take over files a :meth:`detached` writer wrote (see there)."""
+        for rel in paths:
+            folded = rel.casefold()
+            if folded in self._written:
+                raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+            self._written[folded] = rel
+        self.bytes_written += nbytes
 
     def adopt(self, path: Path) -> str:
         """Register a file that was already written inside the staging folder by other code

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import hashlib
 import json
 import logging
 import math
@@ -142,6 +143,8 @@ class SiteSummary:
     actor_pages_reused: int = 0
     """Actor pages whose inputs had not changed since the previous build: linked, not
     rendered (see :class:`~safi_map._writer.PageCache`)."""
+    pages_reused: int = 0
+    """Pages of every kind (actors, communes, themes, stops) reused that way."""
 
     def __str__(self) -> str:
         return (
@@ -870,47 +873,80 @@ class _ActorPages:
         return stop - start, nbytes, reused, digests
 
 
-_WORK: _ActorPages | None = None  # set in the parent before forking; read by the workers
+Side = Callable[[Writer], Any]
+"""A site output that needs the whole data but no page (synergies, diagnostic, downloads): it
+writes its files through the (detached) writer it is given and returns what the parent needs."""
+
+_WORK: tuple[_ActorPages, dict[str, Side], Writer] | None = None
+"""Set in the parent before forking; read by the workers."""
 
 
-def _work_range(bounds: tuple[int, int]) -> tuple[int, int, int, list[str]]:
+def _run_side(side: Side, writer: Writer) -> tuple[Any, list[str], int]:
+    """Run ``side`` into a detached view of ``writer``: (its result, paths written, bytes)."""
+    view = writer.detached()
+    result = side(view)
+    return result, view.paths, view.bytes_written
+
+
+def _work(task: tuple[Any, ...]) -> tuple[Any, ...]:
     assert _WORK is not None
-    return _WORK.render_range(*bounds)
+    job, sides, writer = _WORK
+    if task[0] == "actors":
+        return ("actors", job.render_range(task[1], task[2]))
+    return ("side", task[1], _run_side(sides[task[1]], writer))
 
 
-class _ActorRun:
-    """Render the actor pages, in forked workers when it pays off, while the caller goes on.
+class _PageRun:
+    """Render the actor pages and the side outputs, in forked workers when it pays off.
 
-    Entering starts the workers at once, so they render actor pages while the parent writes
-    the downloads, the map and the other pages; :meth:`results` then collects (pages, bytes)
-    per chunk. Serially, :meth:`results` does the work itself. Leaving always stops the
-    workers, so an error or Ctrl-C elsewhere does not leave processes behind.
+    Entering starts the workers at once, so they render actor pages and the side outputs
+    (synergies, diagnostic and downloads: seconds of work at the scale of the region, needed by
+    no page) while the parent writes the map and the listing pages. Without workers, the side
+    outputs run when the parent calls :meth:`run_sides` and the actor pages as
+    :meth:`results` is read. :meth:`results` yields ``("actors", (pages, bytes, reused,
+    digests))`` per chunk and ``("side", name, (result, paths, bytes))`` per side output; the
+    caller registers the side paths with its writer. Leaving always stops the workers, so an
+    error or Ctrl-C elsewhere does not leave processes behind.
     """
 
-    def __init__(self, job: _ActorPages, total: int) -> None:
+    def __init__(self, job: _ActorPages, total: int, sides: dict[str, Side],
+                 writer: Writer) -> None:
         self.job = job
+        self.sides = sides
+        self.writer = writer
         self.chunks = [(i, min(i + _CHUNK, total)) for i in range(0, total, _CHUNK)]
         workers = min(os.cpu_count() or 1, 4)
         self.parallel = (total >= PARALLEL_MIN_ACTORS and workers >= 2
                          and "fork" in mp.get_all_start_methods())
         self.workers = workers
         self._pool: Any = None
-        self._results: Iterable[tuple[int, int, int, list[str]]] | None = None
+        self._results: Iterable[tuple[Any, ...]] | None = None
+        self._done: list[tuple[Any, ...]] = []
 
-    def __enter__(self) -> _ActorRun:
+    def __enter__(self) -> _PageRun:
         global _WORK
         if self.parallel:
-            _WORK = self.job
+            _WORK = (self.job, self.sides, self.writer)
             self._pool = mp.get_context("fork").Pool(self.workers)
-            self._results = self._pool.imap_unordered(_work_range, self.chunks)
+            # Side outputs first: they are the longest tasks, the chunks fill in around them.
+            tasks = [("side", name) for name in self.sides]
+            tasks += [("actors", start, stop) for start, stop in self.chunks]
+            self._results = self._pool.imap_unordered(_work, tasks)
         return self
 
-    def results(self) -> Iterable[tuple[int, int, int, list[str]]]:
+    def run_sides(self) -> None:
+        """Without workers, run the side outputs now (with workers: they are running)."""
+        if not self.parallel:
+            self._done = [("side", name, _run_side(side, self.writer))
+                          for name, side in self.sides.items()]
+
+    def results(self) -> Iterable[tuple[Any, ...]]:
         if self._results is not None:
             yield from self._results
         else:
+            yield from self._done
             for bounds in self.chunks:
-                yield self.job.render_range(*bounds)
+                yield ("actors", self.job.render_range(*bounds))
 
     def __exit__(self, *exc: object) -> None:
         global _WORK
@@ -1057,13 +1093,17 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             return chrome
 
         def render(template: jinja2.Template, rel: str, kind: str, *, root: str | None = None,
-                   **ctx: Any) -> None:
+                   digest: str = "", **ctx: Any) -> None:
+            """Render and write one page; ``digest`` (see :func:`page_digest`) caches it."""
             if root is None:
                 root = "../" * rel.count("/")
             chrome = chrome_for(root, ctx.get("nav", ""))
             html = template.render(**base_ctx, root=root, page_path=rel, header_html=chrome[0],
                                    footer_html=chrome[1], **ctx)
-            writer.write_text(rel, html)
+            path = writer.write_text(rel, html)
+            if digest and page_cache is not None:
+                page_cache.add(digest, path)
+                used_digests.add(digest)
             pages[kind] += 1
 
         # Actors ----------------------------------------------------------------------------
@@ -1079,19 +1119,52 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                                 chrome, writer.staging_dir, syn_by_actor, page_cache,
                                 _inputs_salt(env, base_ctx, chrome))
         used_digests: set[str] = set()
-        actor_run = stack.enter_context(_ActorRun(actor_job, len(acts)))
-        lap("fragments and assets")
-        # The synergy pages first: then the pairs (a quarter of a million rows at 50,000
-        # actors) can go before the downloads and the map, the stages that peak in memory.
-        _write_synergy_pages(writer, public, pairs, taxonomy=taxonomy, env=env,
-                             base_ctx=base_ctx, pages=pages)
+        held = {"pairs": pairs}  # dropped as soon as the synergy pages are written
         del pairs
+
+        def synergy_side(w: Writer) -> Counter[str]:
+            counts: Counter[str] = Counter()
+            _write_synergy_pages(w, public, held.pop("pairs"), taxonomy=taxonomy, env=env,
+                                 base_ctx=base_ctx, pages=counts)
+            return counts
+
+        actor_run = stack.enter_context(_PageRun(
+            actor_job, len(acts), {"synergies": synergy_side,
+                                   "downloads": lambda w: _write_downloads(w, public)}, writer))
+        # Commune, theme and stop pages are cached like actor pages: a digest of the page's
+        # own context, of every actor it lists (their memoised prints) and of the shared salt
+        # (templates, code, chrome) plus the theme views that colour its bars.
+        list_salt = hashlib.blake2b(actor_job.salt + repr(model.themes).encode("utf-8"),
+                                    digest_size=20).digest()
+
+        def page_digest(template: jinja2.Template, rel: str, ids: Iterable[int],
+                        **parts: Any) -> str:
+            """Digest of a listing page: ``parts`` are its context besides the actors."""
+            if page_cache is None or not page_cache.enabled:
+                return ""
+            h = hashlib.blake2b(list_salt, digest_size=20)
+            h.update(f"{template.name}\0{rel}\0{sorted(parts.items())!r}".encode("utf-8"))
+            for i in ids:
+                h.update(actor_job._print(i))
+            return h.hexdigest()
+
+        def reused(rel: str, kind: str, digest: str) -> bool:
+            """Link the page cached under ``digest`` to ``rel``; False if it must be made."""
+            if not digest or not writer.reuse(rel, page_cache, digest):
+                return False
+            used_digests.add(digest)
+            pages[kind] += 1
+            summary.pages_reused += 1
+            return True
+        lap("fragments and assets")
+        # Without workers, the synergy pages first: then the pairs (a quarter of a million rows
+        # at 50,000 actors) can go before the downloads and the map, which peak in memory.
+        actor_run.run_sides()
         if actor_run.parallel:  # the workers have their own copy (fork)
+            held.clear()
             actor_job.synergies = {}
             del syn_by_actor
-        lap("synergies and diagnostic")
-        downloads = _write_downloads(writer, public)
-        lap("downloads")
+        lap("synergies, diagnostic and downloads (without workers)")
 
         surveyed_stops = {
             str(_get(stop, "id")) for stop in (_get(tour, "stops", None) or [])
@@ -1159,8 +1232,6 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                theme_counts=theme_counts, stop_counts=stop_counts, total=len(acts),
                departments=sorted({c["department"] for c in communes_sorted}),
                department_names=DEPARTMENTS, nav="annuaire")
-        render(env.get_template("a-propos.html"), "a-propos.html", "about",
-               downloads=downloads, total=len(acts), nav="apropos")
         render(env.get_template("integrer.html"), "integrer.html", "embed",
                nav="integrer")
         render(env.get_template("404.html"), "404.html", "404", root=site_url)
@@ -1180,10 +1251,14 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         tpl = env.get_template("theme.html")
         for t in themes_listed:
             ids = model.by_theme[t["slug"]]
+            poster = posters.themes.get(t["slug"], "") if posters else ""
+            digest = page_digest(tpl, t["url"], ids, theme=t, poster=poster)
+            if reused(t["url"], "theme", digest):
+                continue
             deps = Counter(acts[i]["department"] for i in ids)
             coms = Counter(acts[i]["insee_code"] for i in ids if acts[i]["insee_code"])
-            render(tpl, t["url"], "theme", theme=t, actors=[acts[i] for i in ids],
-                   poster=posters.themes.get(t["slug"], "") if posters else "",
+            render(tpl, t["url"], "theme", digest=digest, theme=t, actors=[acts[i] for i in ids],
+                   poster=poster,
                    departments=_bars(deps, {d: DEPARTMENTS.get(d, d) for d in deps},
                                      order=sorted(deps)),
                    communes_count=len(coms), nav="annuaire")
@@ -1193,10 +1268,14 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         tpl = env.get_template("etape.html")
         for s in stops_sorted:
             ids = model.by_stop.get(s["id"], [])
+            poster = posters.stops.get(s["id"], "") if posters else ""
+            digest = page_digest(tpl, s["url"], ids, stop=s, poster=poster)
+            if reused(s["url"], "stop", digest):
+                continue
             tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
             root = "../"
-            render(tpl, s["url"], "stop", stop=s, actors=[acts[i] for i in ids],
-                   poster=posters.stops.get(s["id"], "") if posters else "",
+            render(tpl, s["url"], "stop", digest=digest, stop=s, actors=[acts[i] for i in ids],
+                   poster=poster,
                    theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
                                     {x: model.themes[x]["url"] for x in tc},
                                     {x: model.themes[x]["colour"] for x in tc}),
@@ -1212,34 +1291,53 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         total = len(communes_sorted)
         for n, c in enumerate(communes_sorted, 1):
             ids = model.by_commune[c["insee_code"]]
-            tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
-            root = "../"
-            render(tpl, c["url"], "commune", commune=c, actors=[acts[i] for i in ids],
-                   poster=posters.communes.get(c["insee_code"], "") if posters else "",
-                   theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
-                                    {x: model.themes[x]["url"] for x in tc},
-                                    {x: model.themes[x]["colour"] for x in tc}),
-                   stops=stops_by_commune.get(c["insee_code"], []),
-                   map_data=_map_data(_points(acts, ids, root), root), nav="annuaire")
+            poster = posters.communes.get(c["insee_code"], "") if posters else ""
+            here = stops_by_commune.get(c["insee_code"], [])
+            digest = page_digest(tpl, c["url"], ids, commune=c, poster=poster, stops=here)
+            if not reused(c["url"], "commune", digest):
+                tc = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
+                root = "../"
+                render(tpl, c["url"], "commune", digest=digest, commune=c,
+                       actors=[acts[i] for i in ids], poster=poster,
+                       theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
+                                        {x: model.themes[x]["url"] for x in tc},
+                                        {x: model.themes[x]["colour"] for x in tc}),
+                       stops=here, map_data=_map_data(_points(acts, ids, root), root),
+                       nav="annuaire")
             if n % 200 == 0 or n == total:
                 emit()
 
         lap("theme, stop and commune pages")
         # Actors: collect what the workers rendered ---------------------------------------
-        for count, nbytes, reused, digests in actor_run.results():
+        downloads: list[dict[str, Any]] = []
+        for item in actor_run.results():
+            if item[0] == "side":
+                name, (result, paths, nbytes) = item[1], item[2]
+                writer.register(paths, nbytes)
+                if name == "synergies":
+                    pages.update(result)
+                else:
+                    downloads = result
+                continue
+            count, nbytes, reused_here, digests = item[1]
             writer.bytes_written += nbytes
             pages["actor"] += count
-            summary.actor_pages_reused += reused
+            summary.actor_pages_reused += reused_here
+            summary.pages_reused += reused_here
             used_digests.update(digests)
             emit()
-        lap("actor pages")
+        lap("actor pages (and side outputs with workers)")
+        # After the downloads: it gives their sizes.
+        render(env.get_template("a-propos.html"), "a-propos.html", "about",
+               downloads=downloads, total=len(acts), nav="apropos")
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:
         page_cache.prune(used_digests)
     lap("commit")
-    logger.debug("site: %d of %d actor pages reused from the previous build",
-                 summary.actor_pages_reused, summary.actors)
+    logger.debug("site: %d of %d actor pages and %d other pages reused from the previous "
+                 "build", summary.actor_pages_reused, summary.actors,
+                 summary.pages_reused - summary.actor_pages_reused)
     summary.pages = sum(pages.values())
     if progress is not None:
         progress(summary.pages, summary.pages)
