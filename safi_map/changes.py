@@ -88,12 +88,22 @@ class Previous:
     retained: list[str]
 
 
-def load_previous(out_dir: str | Path) -> Previous:
-    """The previous build's data, from ``out_dir`` (nothing if there was no build yet)."""
-    from .io import read_actors
+def load_previous(out_dir: str | Path, *, features: list[dict[str, Any]] | None = None
+                  ) -> Previous:
+    """The previous build's data, from ``out_dir`` (nothing if there was no build yet).
+
+    ``features``: the features of ``out_dir/actors.geojson`` when the caller has parsed it
+    already (the pipeline does, for the SIRET ids), so it is not read twice.
+    """
+    from .io import actors_from_features, read_actors
 
     out = Path(out_dir)
-    actors = read_actors(out / "actors.geojson") if (out / "actors.geojson").is_file() else None
+    if features is not None:
+        actors = actors_from_features(features)
+    elif (out / "actors.geojson").is_file():
+        actors = read_actors(out / "actors.geojson")
+    else:
+        actors = None
     rejected: dict[str, str] = {}
     if (out / "ingest-report.json").is_file():
         rejected = json.loads((out / "ingest-report.json").read_text(encoding="utf-8")).get(

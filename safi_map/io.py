@@ -16,7 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["LIST_COLUMNS", "actors_to_geojson", "flatten_lists", "write_actors"]
+__all__ = [
+    "LIST_COLUMNS", "actors_from_features", "actors_to_geojson", "flatten_lists", "read_actors",
+    "write_actors",
+]
 
 LIST_COLUMNS = ("themes", "needs", "offers", "stops", "sources")
 _FIXED_GDAL_DATE = "2000-01-01T00:00:00Z"
@@ -116,12 +119,26 @@ def read_actors(path: str | Path) -> gpd.GeoDataFrame:
     """Read an actors file written by :func:`write_actors` back, lists restored."""
     path = Path(path)
     if path.suffix == ".geojson":
-        frame = _read_geojson(path)
-    else:
-        frame = gpd.read_file(path, engine="pyogrio")
+        return actors_from_features(
+            json.loads(path.read_text(encoding="utf-8")).get("features", []))
+    return _restore(gpd.read_file(path, engine="pyogrio"))
+
+
+def actors_from_features(features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """:func:`read_actors` of a GeoJSON file whose ``features`` the caller has already parsed.
+
+    The pipeline parses the previous build's ``actors.geojson`` for its SIRET ids and then
+    compares the new build with it: parsing it once is a good part of a small rebuild.
+    """
+    return _restore(_features_frame(features))
+
+
+def _restore(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Lists, dates, empty strings and booleans as :func:`write_actors` had them."""
     for col in LIST_COLUMNS:
-        if col in frame.columns:
-            frame[col] = frame[col].map(_split)
+        if col in frame.columns and len(frame):  # (an empty column keeps its dtype)
+            frame[col] = pd.Series([_split(v) for v in frame[col].tolist()], index=frame.index,
+                                   dtype=object)
     for col in ("first_seen", "last_seen"):  # GDAL parses ISO dates; we keep them as text
         if col in frame.columns and not pd.api.types.is_string_dtype(frame[col]):
             frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.strftime("%Y-%m-%d")
@@ -134,14 +151,13 @@ def read_actors(path: str | Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def _read_geojson(path: Path) -> gpd.GeoDataFrame:
+def _features_frame(features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """Our own GeoJSON (points, flat properties) without GDAL: values keep their JSON types,
     lists stay lists, and it is several times faster (the change report reads it every build)."""
     import shapely
 
     from .public import ACTOR_COLUMNS
 
-    features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
     frame = pd.DataFrame([f.get("properties") or {} for f in features])
     if frame.empty:
         frame = pd.DataFrame(columns=[c for c in ACTOR_COLUMNS if c != "geometry"])
@@ -151,14 +167,16 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     geoms = shapely.points(np.nan_to_num(xs), np.nan_to_num(ys))
     geoms = np.where(np.isnan(xs) | np.isnan(ys), None, geoms)
     for col in frame.columns:
-        if frame[col].dtype == object and not frame[col].map(
-                lambda v: isinstance(v, list)).any():
+        if frame[col].dtype == object and not any(isinstance(v, list)
+                                                  for v in frame[col].tolist()):
             frame[col] = frame[col].where(frame[col].notna(), None)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"),
                             crs="EPSG:4326")
 
 
 def _split(value: Any) -> list[str]:
+    if value.__class__ is list and all(v.__class__ is str for v in value):
+        return value  # as JSON gives it: already a fresh list of strings
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
     if hasattr(value, "tolist"):

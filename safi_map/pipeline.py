@@ -33,6 +33,19 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
+class _PreviousBuild:
+    """The features of ``<out>/actors.geojson`` of the previous build.
+
+    :func:`ingest` parses them for the SIRET ids (see :func:`_previous_siret_ids`) and
+    :func:`write_ingest_outputs` compares the new build with them: on a rebuild after one new
+    stop, parsing that file twice was a good part of the ingest side.
+    """
+
+    out: Path  # resolved: write_ingest_outputs uses the features only for the same folder
+    features: list[dict[str, Any]]
+
+
+@dataclass
 class IngestResult:
     """What :func:`ingest` produces.
 
@@ -48,9 +61,12 @@ class IngestResult:
     settings: Settings
     files: list[Path] = field(default_factory=list)
     files_reused: int = 0
+    """Survey files whose cached rows were reused (unchanged since the last run)."""
     changes: Any = None
     """:class:`safi_map.changes.Changes`, set by :func:`write_ingest_outputs`."""
-    """Survey files whose cached rows were reused (unchanged since the last run)."""
+    previous: _PreviousBuild | None = field(default=None, repr=False, compare=False)
+    """The previous build's ``actors.geojson`` as :func:`ingest` read it, for
+    :func:`write_ingest_outputs` (which uses it once, then sets this back to None)."""
 
     @property
     def ok(self) -> bool:
@@ -139,9 +155,10 @@ def ingest(
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
     corrections = load_corrections(settings.corrections)
+    previous = _read_previous_build(settings.out)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
                         links=corrections.links, splits=corrections.splits,
-                        previous_ids=_previous_siret_ids(settings.out))
+                        previous_ids=_previous_siret_ids(previous))
     located["actor_id"] = merged.row_actor
     actors, corrections_log = apply_corrections(merged.actors, corrections,
                                                 merged.ids_before_links)
@@ -163,7 +180,8 @@ def ingest(
         raise AssertionError("ingest lost track of some rows; please report this bug")
     log.info("ingest: %s", report.summary())
     return IngestResult(actors=actors, rows=located, report=report, taxonomy=taxonomy, tour=tour,
-                        settings=settings, files=paths, files_reused=cache.hits)
+                        settings=settings, files=paths, files_reused=cache.hits,
+                        previous=previous)
 
 
 @dataclass
@@ -291,17 +309,22 @@ def _package_version() -> str:
     return __version__
 
 
-def _previous_siret_ids(out_dir: Path) -> dict[str, str]:
-    """SIRET -> actor id in the previous build's ``actors.geojson`` (none: empty)."""
+def _read_previous_build(out_dir: Path) -> _PreviousBuild | None:
+    """The previous build's ``actors.geojson`` features (none, or unreadable: None)."""
     path = Path(out_dir) / "actors.geojson"
     if not path.is_file():
-        return {}
+        return None
     try:
         features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
     except (OSError, ValueError):
-        return {}
+        return None
+    return _PreviousBuild(out=Path(out_dir).resolve(), features=features)
+
+
+def _previous_siret_ids(previous: _PreviousBuild | None) -> dict[str, str]:
+    """SIRET -> actor id in the previous build's ``actors.geojson`` (none: empty)."""
     found: dict[str, str] = {}
-    for feature in features:
+    for feature in previous.features if previous else []:
         props = feature.get("properties") or {}
         siret, aid = props.get("siret") or "", props.get("actor_id") or ""
         if siret and aid:
@@ -445,8 +468,12 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    changes, result.actors = compare_builds(load_previous(out), result.actors,
-                                            result.report.rejected,
+    features = None
+    if result.previous is not None and result.previous.out == out.resolve():
+        features = result.previous.features
+    result.previous = None  # the files it was read from are replaced below
+    changes, result.actors = compare_builds(load_previous(out, features=features),
+                                            result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed)
     result.changes = changes
     written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
