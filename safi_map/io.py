@@ -7,6 +7,7 @@ GeoJSON is written by hand with sorted keys, and GDAL's timestamp in GeoPackages
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -35,6 +36,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# Types _jsonable returns unchanged: most values, passed through without a call.
+_JSON_AS_IS = frozenset({str, list, int, bool, dict, type(None)})
+
+
+def _json_column(values: list[Any]) -> list[Any]:
+    """``_jsonable`` of every value of a column."""
+    return [v if v.__class__ in _JSON_AS_IS else _jsonable(v) for v in values]
+
+
 def flatten_lists(frame: pd.DataFrame, sep: str = ";") -> pd.DataFrame:
     """A copy where list columns are joined with ``sep`` (for CSV, GeoPackage, spreadsheets)."""
     out = frame.copy()
@@ -57,7 +67,7 @@ def actors_to_geojson(actors: gpd.GeoDataFrame, *, indent: int | None = None) ->
     import shapely
 
     props_cols = sorted(c for c in actors.columns if c != actors.geometry.name)
-    columns = [[_jsonable(v) for v in actors[c].tolist()] for c in props_cols]
+    columns = [_json_column(actors[c].tolist()) for c in props_cols]
     geoms = actors.geometry.to_numpy()
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     xs = np.round(shapely.get_x(geoms), 6).tolist()
@@ -87,15 +97,56 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
     if fmt == "geojson":
         path.write_text(actors_to_geojson(actors), encoding="utf-8")
     elif fmt == "csv":
-        flat = flatten_lists(pd.DataFrame(actors.drop(columns=actors.geometry.name)))
-        flat.to_csv(path, index=False, sep=";" if excel else ",",
-                    encoding="utf-8-sig" if excel else "utf-8", lineterminator="\n",
-                    float_format="%.6f")
+        frame = pd.DataFrame(actors.drop(columns=actors.geometry.name))
+        sep, encoding = (";", "utf-8-sig") if excel else (",", "utf-8")
+        if not _write_csv(frame, path, sep=sep, encoding=encoding):
+            flatten_lists(frame).to_csv(path, index=False, sep=sep, encoding=encoding,
+                                        lineterminator="\n", float_format="%.6f")
     elif fmt == "gpkg":
         _write_gpkg(actors, path)
     else:
         raise ValueError(f"unknown data format {fmt!r}; expected gpkg, geojson or csv")
     return path
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str, encoding: str) -> bool:
+    """Write ``flatten_lists(frame).to_csv(path, index=False, sep=sep, encoding=encoding,
+    lineterminator="\\n", float_format="%.6f")``, byte for byte, through plain lists.
+
+    pandas formats the whole table cell by cell through its own machinery: most of the time
+    of writing an actors file. This does what it does (the same ``csv`` writer and dialect;
+    floats ``"%.6f" % value``; missing values empty; other values handed to the writer as they
+    are, which turns them to text) for the column types actor tables have: numpy numbers and
+    booleans, strings, objects. Returns False, having written nothing, for any other table,
+    which the caller then gives to pandas.
+    """
+    labels = list(frame.columns)
+    if not labels or not frame.columns.is_unique or not all(isinstance(c, str) for c in labels):
+        return False
+    columns: list[list[Any]] = []
+    for col in labels:
+        series = frame[col]
+        dtype = series.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            values = ["%.6f" % v for v in series.tolist()]
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            values = series.tolist()
+        elif dtype == object or isinstance(dtype, pd.StringDtype):
+            values = series.tolist()
+            if dtype == object and any(isinstance(v, list | tuple) for v in values):
+                values = [";".join(map(str, v)) if isinstance(v, list | tuple) else v
+                          for v in values]  # as flatten_lists
+        else:
+            return False
+        for i in np.flatnonzero(series.isna().to_numpy()).tolist():
+            values[i] = ""
+        columns.append(values)
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n", delimiter=sep, quoting=csv.QUOTE_MINIMAL,
+                            doublequote=True, escapechar=None, quotechar='"')
+        writer.writerow(labels)
+        writer.writerows(zip(*columns, strict=True))
+    return True
 
 
 def _write_gpkg(actors: gpd.GeoDataFrame, path: Path) -> None:

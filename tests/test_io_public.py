@@ -114,3 +114,79 @@ def test_the_gate_runs_once_on_already_public_data(actors, monkeypatch):
     # raw data is still filtered
     public_actors(actors)
     assert len(calls) == len(actors)
+
+
+def _hostile(actors):
+    """Actors with every kind of cell the CSV writer must quote, blank or turn to text."""
+    import numpy as np
+    import pandas as pd
+
+    frame = actors.copy()
+    frame.loc[0, "name"] = 'Le "Quai", la Halle; et\nle port'
+    frame.loc[1, "name"] = " espaces \r\n "
+    frame.loc[2, "description"] = np.nan
+    frame.loc[3, "website"] = None
+    frame.loc[4, "latitude"] = np.nan
+    frame.loc[5, "geocode_score"] = -0.0
+    frame.loc[6, "geocode_score"] = 1 / 3
+    frame["themes"] = frame["themes"].astype(object)
+    frame.at[7, "themes"] = ("a", 2)
+    frame.at[8, "themes"] = []
+    frame.at[9, "needs"] = None
+    frame.at[10, "offers"] = np.nan
+    frame["an_int"] = np.arange(len(frame), dtype="int64")
+    frame["mixed"] = pd.Series([1.5, None, "x", True, np.float64(2.25), 7] * 10)[: len(frame)]
+    frame["mixed"] = frame["mixed"].astype(object)
+    frame["accents"] = "Évian-les-Bains, «Œuvre» ’"
+    return frame
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, actors, excel):
+    """The CSV writer goes through plain lists for speed; pandas is the reference."""
+    import pandas as pd
+
+    from safi_map.io import flatten_lists
+
+    frame = _hostile(actors)
+    for table in (frame, frame.iloc[0:0]):
+        ours = write_actors(table, tmp_path / "ours.csv", excel=excel).read_bytes()
+        flatten_lists(pd.DataFrame(table.drop(columns="geometry"))).to_csv(
+            tmp_path / "pandas.csv", index=False, sep=";" if excel else ",",
+            encoding="utf-8-sig" if excel else "utf-8", lineterminator="\n",
+            float_format="%.6f")
+        assert ours == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_csv_of_other_column_types_is_left_to_pandas(tmp_path, actors):
+    import pandas as pd
+
+    from safi_map.io import _write_csv, flatten_lists
+
+    frame = pd.DataFrame(actors.drop(columns="geometry"))
+    frame["count"] = pd.array([1, None] * (len(frame) // 2), dtype="Int64")
+    assert not _write_csv(frame, tmp_path / "x.csv", sep=",", encoding="utf-8")
+    assert not (tmp_path / "x.csv").exists()
+    ours = write_actors(actors.assign(count=frame["count"]), tmp_path / "a.csv").read_bytes()
+    flatten_lists(frame).to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n",
+                                float_format="%.6f")
+    assert ours == (tmp_path / "pandas.csv").read_bytes()
+    assert ours.splitlines()[1].endswith(b",1") and ours.splitlines()[2].endswith(b",")
+
+
+def test_geojson_cells_are_the_json_values_of_the_frame(tmp_path, actors):
+    import math
+
+    frame = _hostile(actors)
+    features = json.loads(write_actors(frame, tmp_path / "a.geojson").read_text("utf-8"))[
+        "features"]
+    for col in ("name", "description", "website", "themes", "needs", "offers", "an_int",
+                "mixed", "latitude", "geocode_score", "contact_consent"):
+        expected = []
+        for v in frame[col].tolist():
+            if isinstance(v, float) and math.isnan(v):
+                v = None
+            elif hasattr(v, "item") and not isinstance(v, list | tuple | dict | str):
+                v = v.item()
+            expected.append(list(v) if isinstance(v, tuple) else v)
+        assert [f["properties"][col] for f in features] == expected, col
