@@ -244,10 +244,12 @@ class PageCache:
     Where hard links are not possible, the cache turns itself off and every page is rendered.
     """
 
-    def __init__(self, out_dir: Path | str) -> None:
+    def __init__(self, out_dir: Path | str, *, reuse: bool = True) -> None:
         out = Path(out_dir).resolve()
         self.root = out.parent / "cache" / f"{out.name}-pages"
         self.enabled = True
+        self.reusing = reuse
+        """False (``--force``): render every page, and keep them for the next build."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # read-only parent, odd file system: render everything
@@ -256,7 +258,7 @@ class PageCache:
 
     def reuse(self, digest: str, target: Path) -> int | None:
         """Link the cached page ``digest`` to ``target``; its size, or None if not cached."""
-        if not self.enabled:
+        if not self.enabled or not self.reusing:
             return None
         source = self.root / digest
         try:

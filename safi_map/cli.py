@@ -104,7 +104,9 @@ _online_option = click.option(
 _refresh_option = click.option("--refresh", is_flag=True,
                                help="With --online, ask the provider again instead of the cache.")
 _force_option = click.option("--force", is_flag=True,
-                             help="Redo every file instead of reusing unchanged ones' rows.")
+                             help="Redo everything: read and geocode every file again instead "
+                                  "of reusing unchanged ones' rows (and, for build, render "
+                                  "every page again).")
 _strict_option = click.option("--strict", is_flag=True,
                               help="Exit with code 1 when any row is rejected.")
 
@@ -210,10 +212,13 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
                 result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
                 report=result.report, out_dir=settings.out / "site",
                 progress=lambda done, total: progress("site", done, total),
-                changes=result.changes,
+                changes=result.changes, force=force,
             )
         except SafiMapError as exc:
             raise click.ClickException(str(exc)) from None
+    if summary.pages_reused:
+        state.echo(f"{summary.pages_reused} unchanged page(s) reused from the previous build "
+                   "(--force to render them again).")
     state.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
     index = settings.out / "site" / "index.html"
     state.echo(f"Open {index} in a browser.")

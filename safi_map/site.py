@@ -970,6 +970,7 @@ def build_site(
     out_dir: Path,
     progress: Progress | None = None,
     changes: Any = None,
+    force: bool = False,
 ) -> SiteSummary:
     """Build the whole static site into ``out_dir``, replacing the previous one atomically.
 
@@ -993,6 +994,8 @@ def build_site(
     changes
         :class:`~safi_map.changes.Changes` since the previous build, shown on ``changes.html``
         (and as "new" on the map); None when there is nothing to compare with.
+    force
+        Render every page, even those the previous build left unchanged (``--force``).
 
     Returns
     -------
@@ -1006,7 +1009,8 @@ def build_site(
     gc.disable()
     try:
         return _build_site(actors, taxonomy=taxonomy, tour=tour, settings=settings,
-                           report=report, out_dir=out_dir, progress=progress, changes=changes)
+                           report=report, out_dir=out_dir, progress=progress, changes=changes,
+                           force=force)
     finally:
         if paused:
             gc.enable()
@@ -1026,7 +1030,7 @@ def _memory_mb() -> tuple[int, int]:
 
 def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings: Settings,
                 report: Report | None, out_dir: Path, progress: Progress | None,
-                changes: Any) -> SiteSummary:
+                changes: Any, force: bool = False) -> SiteSummary:
     started = time.perf_counter()
     last = [started, time.process_time()]
 
@@ -1114,7 +1118,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         for a in acts:
             writer.claim(a["url"])
         chrome = chrome_for("../", "annuaire")
-        page_cache = PageCache(out_dir) if PAGE_CACHE else None
+        page_cache = PageCache(out_dir, reuse=not force) if PAGE_CACHE else None
         actor_job = _ActorPages(env.get_template("acteur.html"), acts, model.themes, base_ctx,
                                 chrome, writer.staging_dir, syn_by_actor, page_cache,
                                 _inputs_salt(env, base_ctx, chrome))

@@ -124,3 +124,17 @@ def test_an_empty_surveys_folder_builds_an_empty_site_twice(tmp_path):
         assert result.exit_code == 0, result.output
         assert "no survey file" in result.output
     assert (tmp_path / "build" / "site" / "index.html").is_file()
+
+
+def test_rebuild_reuses_files_and_pages_and_force_redoes_them(two_builds):
+    project, first = two_builds[0]
+    assert "reused" not in first.output
+    again = run(["build"], project)
+    assert again.exit_code == 0, again.output
+    before = files(project / "build")  # (changes.json differs from the first build's)
+    assert "7 unchanged survey file(s) reused from the cache" in again.output
+    assert "unchanged page(s) reused from the previous build (--force" in again.output
+    forced = run(["build", "--force"], project)
+    assert forced.exit_code == 0, forced.output
+    assert "reused" not in forced.output
+    assert files(project / "build") == before

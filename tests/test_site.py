@@ -529,6 +529,23 @@ def test_rebuild_reuses_unchanged_actor_pages(tmp_path, monkeypatch, actors, par
     assert _tree(out) == _tree(scratch)
 
 
+def test_force_renders_every_page_again(tmp_path, actors):
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
+    out = tmp_path / "site"
+    first = build_site(actors, out_dir=out, **kw)
+    before = _tree(out)
+    again = build_site(actors, out_dir=out, **kw)
+    assert again.pages_reused == sum(first.page_counts[k]
+                                     for k in ("actor", "commune", "theme", "stop"))
+    inodes = {p: p.stat().st_ino for p in out.rglob("*.html")}
+    forced = build_site(actors, out_dir=out, force=True, **kw)
+    assert forced.pages_reused == forced.actor_pages_reused == 0
+    assert all(p.stat().st_ino != ino for p, ino in inodes.items())  # new files, not links
+    assert _tree(out) == before
+    # ... and what it rendered is kept for the next build.
+    assert build_site(actors, out_dir=out, **kw).pages_reused == again.pages_reused
+
+
 def test_template_change_renders_every_page_again(tmp_path, actors):
     kw = dict(taxonomy=make_taxonomy(), tour=make_tour())
     config = tmp_path / "safi-map.toml"
