@@ -792,6 +792,23 @@ class SynergyIndex:
         """Actors with at least one suggestion, sorted."""
         return sorted(set(self.as_needer) | set(self.as_helper))
 
+    def fingerprint(self, actor_id: str) -> str:
+        """What :meth:`get` builds its entry from (the raw rows), as text: for the digest of a
+        cached page, without building the entry. Theme labels are not in it: they are the
+        same for every actor (a page digest covers them once)."""
+        needed = self.as_needer.get(actor_id)
+        helping = self.as_helper.get(actor_id)
+        if needed is None and helping is None:
+            return ""
+        cols = list(self.cols.values())
+        rows = [tuple(c[i] for c in cols) for i in range(*needed)] if needed else []
+        if helping:
+            stop = min(helping[1], helping[0] + self.limit)
+            rows.append(helping[1] - helping[0])
+            rows += [tuple(c[int(self.helped_order[j])] for c in cols)
+                     for j in range(helping[0], stop)]
+        return repr(rows)
+
     def get(self, actor_id: str, default: Any = None) -> dict[str, Any] | Any:
         """``{"helpers", "helped", "helped_total"}`` of one actor; ``default`` if it has none."""
         needed = self.as_needer.get(actor_id)

@@ -16,6 +16,7 @@ from safi_map._synthetic import synthetic_actors
 from safi_map.public import ACTOR_COLUMNS
 from safi_map.synergies import (
     EARTH_RADIUS_KM,
+    SynergyIndex,
     actor_synergies,
     render_synergies_pages,
     suggest_pairs,
@@ -221,6 +222,24 @@ def test_actor_synergies_both_lists(actors, taxonomy):
     every = synergies_by_actor(pairs, taxonomy=taxonomy)
     assert every["t-01"] == a and every["t-02"] == b
     assert "t-99" not in every
+
+
+def test_fingerprint_follows_the_entry(actors, taxonomy):
+    """A cached actor page is keyed by ``fingerprint``: it must change whenever ``get`` does."""
+    pairs = suggest_pairs(actors, taxonomy=taxonomy)
+    index = SynergyIndex(pairs, taxonomy=taxonomy, limit=1)
+    assert index.fingerprint("nobody") == ""
+    prints = {a: index.fingerprint(a) for a in index.actor_ids}
+    assert all(prints.values()) and len(set(prints.values())) == len(prints)
+    for column, value in (("reason", "Autre raison"), ("score", 0.01), ("helper_name", "X"),
+                          ("distance_km", 99.0)):
+        changed = pairs.copy()
+        changed.loc[0, column] = value
+        other = SynergyIndex(changed, taxonomy=taxonomy, limit=1)
+        for actor in (pairs.loc[0, "needer_id"], pairs.loc[0, "helper_id"]):
+            if other.get(actor) != index.get(actor):
+                assert other.fingerprint(actor) != prints[actor], (column, actor)
+    assert SynergyIndex(pairs, taxonomy=taxonomy, limit=2).fingerprint("t-03") != prints["t-03"]
 
 
 def test_csv_dialect_and_content(actors, taxonomy):
