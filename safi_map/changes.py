@@ -186,8 +186,8 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
         if f not in old:
             continue
         for i, (a, b) in enumerate(zip(old[f], new[f], strict=True)):
-            if not _same(a, b):
-                changed.setdefault(i, []).append(f)
+            if (a.__class__ is not str or b.__class__ is not str or a != b) and not _same(a, b):
+                changed.setdefault(i, []).append(f)  # (equal strings, most cells, skip the call)
     moved = _moved(old, new)
     for i, aid in enumerate(common):
         if i in changed:
@@ -215,17 +215,20 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
 def _moved(old: dict[str, list[Any]], new: dict[str, list[Any]]) -> dict[int, dict[str, Any]]:
     """Positions whose place (see :func:`_place`) differs, with the place before and after.
 
-    Most actors did not move: when precision, coordinates and commune are the very same values,
-    the places are equal without building them.
+    Most actors did not move: where precision, coordinates and commune are the very same values
+    (equal, of the same type), the places are equal without building them.
     """
-    fields = [f for f in ("geocode_precision", "latitude", "longitude", "commune") if f in old]
-    complete = len(fields) == 4  # else a missing field counts as None: build the places
     n = len(next(iter(old.values()), []))
+    maybe = [True] * n if n else []
+    fields = ("geocode_precision", "latitude", "longitude", "commune")
+    if all(f in old for f in fields):  # else a missing field counts as None: build the places
+        maybe = [False] * n
+        for f in fields:
+            for i, (a, b) in enumerate(zip(old[f], new[f], strict=True)):
+                if a != b or a.__class__ is not b.__class__:
+                    maybe[i] = True
     moved: dict[int, dict[str, Any]] = {}
-    for i in range(n):
-        if complete and all(old[f][i] == new[f][i] and old[f][i].__class__ is new[f][i].__class__
-                            for f in fields):
-            continue
+    for i in (i for i, m in enumerate(maybe) if m):
         before = _place({f: old[f][i] for f in old})
         after = _place({f: new[f][i] for f in new})
         if before != after:

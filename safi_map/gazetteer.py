@@ -314,18 +314,24 @@ def commune_key(text: str) -> str:
     """
     if not isinstance(text, str) or not text:
         return ""
+    # Each rewrite runs only when its trigger is in the text: the geocoder keys every commune
+    # of France (35,000 names) in each process that geocodes.
     if "<" in text:
         text = _TAGS.sub("", text)
     folded = fold(text).replace("'", " ")
     if "/" in folded:
         folded = _SUR.sub(" sur ", folded)
-    match = _TRAILING_ARTICLE.match(folded.strip())
-    if match:
-        folded = f"{match['art']} {match['name']}"
-    folded = _CEDEX.sub(" ", folded)
+    if "(" in folded or "[" in folded:
+        match = _TRAILING_ARTICLE.match(folded.strip())
+        if match:
+            folded = f"{match['art']} {match['name']}"
+    if "cedex" in folded:
+        folded = _CEDEX.sub(" ", folded)
     folded = _DIGITS.sub(" ", folded)
     tokens = _NON_ALNUM.sub(" ", folded).split()
-    return " ".join(_ABBREVIATIONS.get(t, t) for t in tokens)
+    if _ABBREVIATIONS.keys().isdisjoint(tokens):
+        return " ".join(tokens)
+    return " ".join([_ABBREVIATIONS.get(t, t) for t in tokens])
 
 
 def strip_article(key: str) -> str:

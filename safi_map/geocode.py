@@ -103,17 +103,30 @@ def _choices(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 def _group_choices(frame: pd.DataFrame, column: str) -> dict[str, tuple[list[str], list[str]]]:
     """``column`` value -> (keys, codes), keeping the frame's preference order."""
     groups: dict[str, tuple[list[str], list[str]]] = {}
-    for group, key, code in zip(frame[column], frame["key"], frame["code"], strict=True):
+    for group, key, code in zip(frame[column].tolist(), frame["key"].tolist(),
+                                frame["code"].tolist(), strict=True):
         keys, codes = groups.setdefault(group, ([], []))
         keys.append(key)
         codes.append(code)
     return groups
 
 
+def _text_column(values: list[str], like: pd.Series) -> pd.Series:
+    """``values`` as a column of the dtype and index of ``like``, the string column they were
+    computed from: what ``like.map(function)`` gives, without pandas calling the function
+    through its per-value machinery (half the cost of the index)."""
+    return pd.Series(values, index=like.index, dtype=like.dtype)
+
+
 @cache
 def _index() -> _Index:
+    """Lookup tables over every commune of France, built once per process.
+
+    Built over plain lists where it loops over the communes: the index is needed as soon as one
+    survey row has to be geocoded, so a rebuild after one new stop pays for it in full.
+    """
     communes = gazetteer._communes()
-    keys = communes["nom"].map(commune_key)
+    keys = _text_column([commune_key(n) for n in communes["nom"].tolist()], communes["nom"])
     paca = communes["departement"].isin(PACA_DEPARTMENTS)
     table = communes.assign(key=keys, paca=paca).set_index("code_insee", drop=False)
     order = ["paca", "population"]  # preferred candidates first: PACA, then most populated
@@ -136,14 +149,19 @@ def _index() -> _Index:
     )
     by_postcode = pd.concat([base[~is_parent], arm_alias], ignore_index=True).explode("postcode")
     by_postcode = by_postcode[by_postcode["postcode"].str.len() == 5]
-    by_postcode = by_postcode.assign(key2=by_postcode["key"].map(strip_article))
+    by_postcode = by_postcode.assign(
+        key2=_text_column([strip_article(k) for k in by_postcode["key"].tolist()],
+                          by_postcode["key"])
+    )
     by_postcode = by_postcode.sort_values(order, ascending=False, kind="stable")
     by_postcode = by_postcode.reset_index(drop=True)
 
     by_name = base[~is_arm].drop(columns="postcode")
+    departments = communes.loc[~is_arm, "departement"]
     by_name = by_name.assign(
-        key2=by_name["key"].map(strip_article),
-        group=communes.loc[~is_arm, "departement"].map(gazetteer.department_group),
+        key2=_text_column([strip_article(k) for k in by_name["key"].tolist()], by_name["key"]),
+        group=_text_column([gazetteer.department_group(d) for d in departments.tolist()],
+                           departments),
     )
     by_name = by_name.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
 
@@ -154,7 +172,7 @@ def _index() -> _Index:
         codes=pd.Index(table.index),
         by_postcode=by_postcode,
         by_name=by_name,
-        names=dict(zip(communes["code_insee"], communes["nom"], strict=True)),
+        names=dict(zip(communes["code_insee"].tolist(), communes["nom"].tolist(), strict=True)),
         paca_counts={
             column: by_name.loc[by_name["paca"], column].value_counts().to_dict()
             for column in ("key", "key2")
@@ -163,7 +181,7 @@ def _index() -> _Index:
         group_choices=group_choices,
         paca_choices=_choices(by_name[by_name["paca"]]),
         national_choices=_choices(by_name),
-        known_postcodes=frozenset(by_postcode["postcode"]),
+        known_postcodes=frozenset(by_postcode["postcode"].tolist()),
     )
 
 

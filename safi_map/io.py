@@ -72,13 +72,14 @@ def actors_to_geojson(actors: gpd.GeoDataFrame, *, indent: int | None = None) ->
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     xs = np.round(shapely.get_x(geoms), 6).tolist()
     ys = np.round(shapely.get_y(geoms), 6).tolist()
-    features = []
-    for i, values in enumerate(zip(*columns, strict=True) if columns else ([()] * len(actors))):
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [xs[i], ys[i]]} if present[i] else None,
-            "properties": dict(zip(props_cols, values, strict=True)),
-        })
+    points = [{"type": "Point", "coordinates": [x, y]} if p else None
+              for x, y, p in zip(xs, ys, present.tolist(), strict=True)]
+    rows = zip(*columns, strict=True) if columns else [()] * len(actors)
+    features = [
+        {"type": "Feature", "geometry": point, "properties": dict(zip(props_cols, values,
+                                                                      strict=True))}
+        for point, values in zip(points, rows, strict=True)
+    ]
     return json.dumps(
         {"type": "FeatureCollection", "features": features},
         ensure_ascii=False, sort_keys=True, indent=indent, separators=(",", ":") if indent is None
