@@ -2,26 +2,34 @@
 
 Usage::
 
-    python bench/bench_incremental.py [--actors 5000] [--new 200] [--files 10]
+    python bench/bench_incremental.py [--actors 5000] [--new 200] [--files 10] [--spread]
 
 Writes ``--actors`` survey rows (synthetic PACA actors, Windows-1252 ``;`` CSV as real exports)
-split over ``--files`` stop files into a temporary project, then times:
+split over ``--files`` stop files into a temporary project, then times, twice over:
 
-1. a full build (``ingest`` + ``write_ingest_outputs`` + ``build_site``, cold caches);
-2. the same build again with unchanged inputs (every survey file reused from the cache);
-3. a rebuild after adding one stop file of ``--new`` rows.
+* **the command line** (``safi-map build``, each run a fresh process, as the coordinator runs
+  it): a first build (empty ``build/``), the same build with ``--force`` (everything redone,
+  caches refilled), a rebuild with unchanged inputs, and the rebuild after adding one stop file
+  of ``--new`` rows. CPU includes the forked page workers.
+* **in one process** (``ingest`` + ``write_ingest_outputs`` + ``build_site``), for the breakdown
+  per stage; modules and packaged data are loaded once there, so its builds are shorter.
 
-The issue's target: step 3 takes a fraction of step 1. A tour stop is one town: by default the
-new rows are the ``--new`` synthetic actors nearest to Toulon (drawn from a larger pool), as
-a real stop's survey would be; ``--spread`` draws them across the whole region instead (then
-most actor pages change: most actors get a newcomer among their nearby, similar or synergy
-lists). Actor pages whose inputs did not change are reused (``actor pages reused``).
+The issue's target: the rebuild after a new stop takes a fraction of a full build. A tour stop
+is one town: by default the new rows are the ``--new`` synthetic actors nearest to Toulon (drawn
+from a larger pool), as a real stop's survey would be; ``--spread`` draws them across the whole
+region instead (then most actor pages change: most actors get a newcomer among their nearby,
+similar or synergy lists). Pages whose inputs did not change are reused (``pages reused``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -79,7 +87,7 @@ def main() -> None:
         surveys = root / "data" / "surveys"
         surveys.mkdir(parents=True)
         frame = survey_frame(actors)
-        base, extra = frame.iloc[: args.actors], frame.iloc[args.actors:]
+        base, extra_rows = frame.iloc[: args.actors], frame.iloc[args.actors:]
         for i in range(args.files):
             write_survey(base.iloc[i :: args.files], surveys / f"2015-{i + 1:02d}-01-etape-{i}.csv")
         settings = load_settings(base=root)
@@ -92,11 +100,11 @@ def main() -> None:
             t2 = time.perf_counter()
             summary = build_site(result.actors, taxonomy=result.taxonomy, tour=result.tour,
                                  settings=settings, report=result.report,
-                                 out_dir=settings.out / "site")
+                                 out_dir=settings.out / "site", changes=result.changes)
             t3 = time.perf_counter()
             return {"total": t3 - t0, "cpu": _cpu() - c0, "ingest": t1 - t0,
-                    "outputs": t2 - t1, "site": t3 - t2, "reused": summary.actor_pages_reused,
-                    "pages": summary.actors}
+                    "outputs": t2 - t1, "site": t3 - t2, "reused": summary.pages_reused,
+                    "pages": summary.pages}
 
         def ingest_only() -> dict[str, float]:
             t0, c0 = time.perf_counter(), _cpu()
@@ -106,24 +114,70 @@ def main() -> None:
         print(f"{args.actors} rows in {args.files} files, then one new stop of {args.new} rows "
               f"({'across the region' if args.spread else 'around Toulon'}); "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-        print("| step | wall | CPU (with workers) | ingest | outputs | site | actor pages reused |")
+        stop_file = surveys / "2015-12-01-nouvelle-etape.csv"
+
+        # The command line, a fresh process per build ----------------------------------------
+        print("Command line (`safi-map build`, fresh process each):\n")
+        print("| run | wall | CPU (with workers) | pages reused |")
+        print("|---|---|---|---|")
+        cli: dict[str, float] = {}
+        for label, extra, before in (
+            ("first build (empty build/)", [], None),
+            ("full build again (`--force`)", ["--force"], None),
+            ("rebuild, inputs unchanged", [], None),
+            (f"rebuild after adding a stop of {args.new} rows", [],
+             lambda: write_survey(extra_rows, stop_file)),
+        ):
+            if before is not None:
+                before()
+            wall, cpu, reused = _cli_build(root, extra)
+            cli[label] = wall
+            cli[label + " cpu"] = cpu
+            print(f"| {label} | {wall:.2f} s | {cpu:.2f} s | {reused} |")
+        first, forced = "first build (empty build/)", "full build again (`--force`)"
+        after = f"rebuild after adding a stop of {args.new} rows"
+        print(f"\nrebuild after a new stop = {cli[after] / cli[first]:.0%} of a first build "
+              f"(wall), {cli[after + ' cpu'] / cli[first + ' cpu']:.0%} (CPU); "
+              f"{cli[after] / cli[forced]:.0%} of a `--force` build (wall), "
+              f"{cli[after + ' cpu'] / cli[forced + ' cpu']:.0%} (CPU)\n")
+
+        # In one process, per stage ------------------------------------------------------------
+        stop_file.unlink()
+        shutil.rmtree(settings.out)
+        print("In one process (ingest, outputs, site):\n")
+        print("| step | wall | CPU (with workers) | ingest | outputs | site | pages reused |")
         print("|---|---|---|---|---|---|---|")
 
         def row(label: str, r: dict[str, float]) -> None:
-            extra = (f" {r['ingest']:.2f} s | {r['outputs']:.2f} s | {r['site']:.2f} s | "
+            cells = (f" {r['ingest']:.2f} s | {r['outputs']:.2f} s | {r['site']:.2f} s | "
                      f"{r['reused']:.0f} of {r['pages']:.0f} |" if "site" in r else " | | | |")
-            print(f"| {label} | {r['total']:.2f} s | {r['cpu']:.2f} s |{extra}")
+            print(f"| {label} | {r['total']:.2f} s | {r['cpu']:.2f} s |{cells}")
 
         full = build()
         row("full build (cold)", full)
         row("rebuild, inputs unchanged", build())
         row("ingest only, inputs unchanged", ingest_only())
-        write_survey(extra, surveys / "2015-12-01-nouvelle-etape.csv")
-        after = build()
-        row(f"rebuild after adding {args.new} rows", after)
-        print(f"\nrebuild after a new stop = {after['total'] / full['total']:.0%} of a full build "
-              f"(wall), {after['cpu'] / full['cpu']:.0%} (CPU); site alone: "
-              f"{after['site'] / full['site']:.0%}")
+        write_survey(extra_rows, stop_file)
+        after_in = build()
+        row(f"rebuild after adding {args.new} rows", after_in)
+        print(f"\nrebuild after a new stop = {after_in['total'] / full['total']:.0%} of a full "
+              f"build (wall), {after_in['cpu'] / full['cpu']:.0%} (CPU); site alone: "
+              f"{after_in['site'] / full['site']:.0%}")
+
+
+def _cli_build(root: Path, extra: list[str]) -> tuple[float, float, str]:
+    """Run ``safi-map -q build`` in ``root``: (wall s, CPU s with workers, pages reused)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "safi_map", "build", *extra], cwd=root,
+                          capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    found = re.search(r"(\d+) unchanged page\(s\) reused", done.stdout)
+    pages = re.search(r"Built (\d+) pages", done.stdout)
+    reused = f"{found[1] if found else 0} of {pages[1] if pages else '?'}"
+    return wall, cpu, reused
 
 
 def _cpu() -> float:

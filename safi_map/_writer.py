@@ -121,12 +121,17 @@ class Writer:
         """Every relative path written so far, sorted."""
         return sorted(self._written.values())
 
-    def _claim(self, rel: str | PurePosixPath) -> Path:
-        """Register ``rel`` and return its absolute staging path (parents created)."""
-        rel_path = PurePosixPath(rel)
-        if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
-            raise ValueError(f"output path must be relative and stay inside the site: {str(rel)!r}")
-        norm = rel_path.as_posix()
+    def _register(self, rel: str | PurePosixPath) -> tuple[str, list[str]]:
+        """Register ``rel``; returns it normalised and as parts (parent folder created)."""
+        parts = rel.split("/") if isinstance(rel, str) else []
+        if not parts or any(p in ("", ".", "..") or "\\" in p for p in parts):
+            # Not a plain "a/b.html": let PurePosixPath normalise it ("./a", "a//b"), or refuse.
+            rel_path = PurePosixPath(rel)
+            if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
+                raise ValueError(
+                    f"output path must be relative and stay inside the site: {str(rel)!r}")
+            parts = list(rel_path.parts)
+        norm = "/".join(parts)
         folded = norm.casefold()
         if folded in self._written:
             raise DuplicatePathError(
@@ -135,12 +140,20 @@ class Writer:
                    if self._written[folded] != norm else "")
             )
         self._written[folded] = norm
-        target = self.staging_dir.joinpath(*rel_path.parts)
-        parent = rel_path.parent.as_posix()
+        parent = "/".join(parts[:-1])
         if parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self.staging_dir.joinpath(*parts[:-1]).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
-        return target
+        return norm, parts
+
+    def _claim(self, rel: str | PurePosixPath) -> Path:
+        """Register ``rel`` and return its absolute staging path (parents created)."""
+        return self.staging_dir.joinpath(*self._register(rel)[1])
+
+    def reserve(self, rels: Iterable[str]) -> None:
+        """Claim many paths that other code (a worker process) will write."""
+        for rel in rels:
+            self._register(rel)
 
     def write_bytes(self, rel: str, data: bytes) -> Path:
         target = self._claim(rel)
@@ -180,10 +193,10 @@ class Writer:
         """
         if cache is None or not cache.enabled:
             return False
-        target = self._claim(rel)
-        size = cache.reuse(digest, target)
+        norm, parts = self._register(rel)
+        size = cache.reuse(digest, self.staging_dir.joinpath(*parts))
         if size is None:
-            del self._written[PurePosixPath(rel).as_posix().casefold()]
+            del self._written[norm.casefold()]
             return False
         self.bytes_written += size
         return True

@@ -1125,8 +1125,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # forked workers (when there are many) that write their files into the staging folder
         # while this process writes everything else. Paths are claimed here first, so
         # duplicates are still refused.
-        for a in acts:
-            writer.claim(a["url"])
+        writer.reserve(a["url"] for a in acts)
         chrome = chrome_for("../", "annuaire")
         page_cache = PageCache(out_dir, reuse=not force) if PAGE_CACHE else None
         actor_job = _ActorPages(env.get_template("acteur.html"), acts, model.themes, base_ctx,
