@@ -88,15 +88,20 @@ _STRING_COLUMNS = [
 ]
 
 
-def _read_resource(name: str) -> bytes:
+def _resource_bytes(name: str) -> bytes:
+    """The packaged reference file ``name`` as stored (compressed or not)."""
     try:
         folder = resources.files(_PACKAGE).joinpath("resources").joinpath("reference")
-        data = folder.joinpath(name).read_bytes()
+        return folder.joinpath(name).read_bytes()
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         raise ReferenceDataError(
             f"reference file {name!r} is missing from the package; reinstall safi-map or run "
             "scripts/build_reference.py"
         ) from exc
+
+
+def _read_resource(name: str) -> bytes:
+    data = _resource_bytes(name)
     try:
         return gzip.decompress(data) if name.endswith(".gz") else data
     except (OSError, EOFError) as exc:

@@ -403,3 +403,74 @@ def test_scores_in_range() -> None:
     )
     scores = geocode_offline(frame)["geocode_score"]
     assert ((scores >= 0) & (scores <= 1)).all()
+
+
+# -- lookup tables kept in a build's cache ---------------------------------------------------
+
+
+@pytest.fixture
+def fresh_index(monkeypatch: pytest.MonkeyPatch):
+    """No lookup tables in the process yet (the module's own are put back afterwards)."""
+    from safi_map import geocode
+
+    monkeypatch.setattr(geocode, "_INDEX", None)
+    return geocode
+
+
+def _same_index(a, b) -> None:
+    for name in a.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y, check_exact=True)
+        elif isinstance(x, pd.Index):
+            assert x.equals(y) and x.dtype == y.dtype
+        else:
+            assert x == y, name
+
+
+def test_lookup_tables_are_kept_and_read_back_the_same(tmp_path, fresh_index, monkeypatch):
+    geocode = fresh_index
+    geocode.load_index(tmp_path)
+    built = geocode._INDEX
+    (copy,) = tmp_path.glob("index-*.pkl")
+    frame = pd.DataFrame({"postcode": ["83130", "", "13008"],
+                          "commune_input": ["La Garde", "ST RAPHAEL", "Marseille"]})
+    expected = geocode_offline(frame)
+
+    monkeypatch.setattr(geocode, "_INDEX", None)
+    monkeypatch.setattr(geocode, "_build_index", lambda: pytest.fail("built again"))
+    geocode.load_index(tmp_path)
+    assert geocode._INDEX is not built
+    _same_index(geocode._INDEX, built)
+    pd.testing.assert_frame_equal(geocode_offline(frame), expected, check_exact=True)
+    assert list(tmp_path.glob("index-*")) == [copy]
+
+
+def test_lookup_tables_copies_of_other_code_or_broken_are_replaced(tmp_path, fresh_index,
+                                                                  monkeypatch):
+    geocode = fresh_index
+    geocode.load_index(tmp_path)
+    (old,) = tmp_path.glob("index-*.pkl")
+    monkeypatch.setattr(geocode, "_INDEX_FORMAT", geocode._INDEX_FORMAT + 1)
+    geocode.load_index(tmp_path)
+    (new,) = tmp_path.glob("index-*.pkl")
+    assert new != old
+
+    new.write_bytes(b"not a pickle")
+    monkeypatch.setattr(geocode, "_INDEX", None)
+    geocode.load_index(tmp_path)
+    assert geocode._INDEX is not None and new.read_bytes().startswith(b"\x80")
+
+    builds = []
+    build = geocode._build_index
+    monkeypatch.setattr(geocode, "_build_index", lambda: builds.append(1) or build())
+    geocode.load_index(tmp_path, rebuild=True)  # --force
+    assert builds == [1]
+
+
+def test_lookup_tables_without_a_usable_folder_are_only_built(tmp_path, fresh_index):
+    geocode = fresh_index
+    (tmp_path / "file").write_text("x")
+    geocode.load_index(tmp_path / "file" / "cache")  # cannot be created
+    assert geocode._INDEX is not None
+    assert geocode_one("83130", "La Garde")["insee_code"] == "83062"
