@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -887,7 +888,7 @@ Side = Callable[[Writer], Any]
 """A site output that needs the whole data but no page (synergies, diagnostic, downloads): it
 writes its files through the (detached) writer it is given and returns what the parent needs."""
 
-_WORK: tuple[_ActorPages, dict[str, Side], Writer] | None = None
+_WORK: tuple[_ActorPages | None, dict[str, Side], Writer] | None = None
 """Set in the parent before forking; read by the workers."""
 
 
@@ -902,6 +903,7 @@ def _work(task: tuple[Any, ...]) -> tuple[Any, ...]:
     assert _WORK is not None
     job, sides, writer = _WORK
     if task[0] == "actors":
+        assert job is not None
         return ("actors", job.render_range(task[1], task[2]))
     return ("side", task[1], _run_side(sides[task[1]], writer))
 
@@ -919,16 +921,17 @@ class _PageRun:
     error or Ctrl-C elsewhere does not leave processes behind.
     """
 
-    def __init__(self, job: _ActorPages, total: int, sides: dict[str, Side],
-                 writer: Writer) -> None:
+    def __init__(self, job: _ActorPages | None, total: int, sides: dict[str, Side],
+                 writer: Writer, *, parallel: bool | None = None,
+                 workers: int | None = None) -> None:
         self.job = job
         self.sides = sides
         self.writer = writer
         self.chunks = [(i, min(i + _CHUNK, total)) for i in range(0, total, _CHUNK)]
-        workers = min(os.cpu_count() or 1, 4)
-        self.parallel = (total >= PARALLEL_MIN_ACTORS and workers >= 2
-                         and "fork" in mp.get_all_start_methods())
-        self.workers = workers
+        cpus = min(os.cpu_count() or 1, 4)
+        wanted = total >= PARALLEL_MIN_ACTORS if parallel is None else parallel
+        self.parallel = wanted and cpus >= 2 and "fork" in mp.get_all_start_methods()
+        self.workers = workers or cpus
         self._pool: Any = None
         self._results: Iterable[tuple[Any, ...]] | None = None
         self._done: list[tuple[Any, ...]] = []
@@ -1052,16 +1055,6 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
 
     out_dir = Path(out_dir)
     public = public_actors(actors)
-    model = _build_model(public, taxonomy, tour)
-    lap("model")
-    _neighbours(model.actors)
-    lap("neighbours")
-    from . import synergies
-
-    pairs = synergies.suggest_pairs(public, taxonomy=taxonomy)
-    syn_by_actor = synergies.SynergyIndex(pairs, taxonomy=taxonomy)
-    lap("synergies")
-    _fragments(model)
     user_templates = (
         settings.config_path.parent / "templates" if settings.config_path is not None else None
     )
@@ -1070,18 +1063,6 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
     site_url = settings.site_url.strip()
     if site_url and not site_url.endswith("/"):
         site_url += "/"
-    summary = SiteSummary(out_dir=out_dir, actors=len(model.actors),
-                          communes=len(model.by_commune), themes=len(model.by_theme),
-                          stops=len(model.stops))
-    pages: Counter[str] = Counter()
-    acts = model.actors
-
-    expected = (len(model.actors) + len(model.by_commune) + len(model.by_theme)
-                + len(model.stops) + 12)
-
-    def emit() -> None:
-        if progress is not None:
-            progress(sum(pages.values()), expected)
 
     with Writer(out_dir) as writer, ExitStack() as stack:
         assets = _copy_assets(writer)
@@ -1091,6 +1072,37 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
+        # The outputs that need only the public actors (downloads, diagnostic) start now in a
+        # forked worker, when the site is large: they run while this process computes the
+        # model, the neighbours and the synergies.
+        early = stack.enter_context(_PageRun(
+            None, 0, {"downloads": lambda w: _write_downloads(w, public),
+                      "diagnostic": lambda w: _write_diagnostic_pages(
+                          w, public, taxonomy=taxonomy, env=env, base_ctx=base_ctx)},
+            writer, parallel=len(public) >= PARALLEL_MIN_ACTORS, workers=1))
+        lap("assets")
+        model = _build_model(public, taxonomy, tour)
+        lap("model")
+        _neighbours(model.actors)
+        lap("neighbours")
+        from . import synergies
+
+        pairs = synergies.suggest_pairs(public, taxonomy=taxonomy)
+        syn_by_actor = synergies.SynergyIndex(pairs, taxonomy=taxonomy)
+        lap("synergies")
+        _fragments(model)
+        summary = SiteSummary(out_dir=out_dir, actors=len(model.actors),
+                              communes=len(model.by_commune), themes=len(model.by_theme),
+                              stops=len(model.stops))
+        pages: Counter[str] = Counter()
+        acts = model.actors
+
+        expected = (len(model.actors) + len(model.by_commune) + len(model.by_theme)
+                    + len(model.stops) + 12)
+
+        def emit() -> None:
+            if progress is not None:
+                progress(sum(pages.values()), expected)
 
         header_tpl = env.get_template("_header.html")
         footer_tpl = env.get_template("_footer.html")
@@ -1142,9 +1154,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                                  base_ctx=base_ctx, pages=counts)
             return counts
 
-        actor_run = stack.enter_context(_PageRun(
-            actor_job, len(acts), {"synergies": synergy_side,
-                                   "downloads": lambda w: _write_downloads(w, public)}, writer))
+        actor_run = stack.enter_context(_PageRun(actor_job, len(acts),
+                                                 {"synergies": synergy_side}, writer))
         # Commune, theme and stop pages are cached like actor pages: a digest of the page's
         # own context, of every actor it lists (their memoised prints) and of the shared salt
         # (templates, code, chrome) plus the theme views that colour its bars.
@@ -1174,6 +1185,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # Without workers, the synergy pages first: then the pairs (a quarter of a million rows
         # at 50,000 actors) can go before the downloads and the map, which peak in memory.
         actor_run.run_sides()
+        early.run_sides()
         if actor_run.parallel:  # the workers have their own copy (fork)
             held.clear()
             actor_job.synergies = {}
@@ -1324,14 +1336,14 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         lap("theme, stop and commune pages")
         # Actors: collect what the workers rendered ---------------------------------------
         downloads: list[dict[str, Any]] = []
-        for item in actor_run.results():
+        for item in itertools.chain(early.results(), actor_run.results()):
             if item[0] == "side":
                 name, (result, paths, nbytes) = item[1], item[2]
                 writer.register(paths, nbytes)
-                if name == "synergies":
-                    pages.update(result)
-                else:
+                if name == "downloads":
                     downloads = result
+                else:
+                    pages.update(result)
                 continue
             count, nbytes, reused_here, digests = item[1]
             writer.bytes_written += nbytes
@@ -1364,8 +1376,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
 def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *,
                          taxonomy: Any, env: jinja2.Environment, base_ctx: dict[str, Any],
                          pages: Counter[str]) -> None:
-    """``synergies.html`` (who can help whom) and ``diagnostic.html`` (coverage, gaps)."""
-    from . import diagnostic, synergies
+    """``synergies.html`` (who can help whom) and its CSV."""
+    from . import synergies
 
     # What synergies.render_synergies_pages returns, with the CSV (tens of MB at the scale of
     # the region) streamed to its file instead of held in memory as one string.
@@ -1375,11 +1387,20 @@ def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *
     pages["synergies"] += 1
     writer.write_chunks("synergies/mises-en-relation.csv",
                         synergies.synergies_csv_chunks(pairs, taxonomy=tx))
+
+
+def _write_diagnostic_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
+                            env: jinja2.Environment, base_ctx: dict[str, Any]) -> Counter[str]:
+    """``diagnostic.html`` (coverage, gaps) and its CSV tables; the pages written."""
+    from . import diagnostic
+
+    pages: Counter[str] = Counter()
     for rel, text in diagnostic.render_diagnostic_pages(public, taxonomy=taxonomy, env=env,
                                                         context=base_ctx).items():
         writer.write_text(rel, text)
         if rel.endswith(".html"):
             pages["diagnostic"] += 1
+    return pages
 
 
 POSTERS_AUTO_MAX_ACTORS = 2000
