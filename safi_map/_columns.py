@@ -47,6 +47,6 @@ def column_values(series: pd.Series) -> list[Any]:
     """
     values = series.tolist()
     dtype = series.dtype
-    if dtype == object or isinstance(dtype, ExtensionDtype):
+    if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype):  # as to_dict boxes
         return [v if v.__class__ is str or v.__class__ is list else native(v) for v in values]
     return values

@@ -158,7 +158,7 @@ def load_index(folder: str | Path, *, rebuild: bool = False) -> None:
     write = rebuild or target is None or not target.is_file()
     if rebuild:
         _INDEX = None
-    elif _INDEX is None and not write:
+    elif _INDEX is None and target is not None and not write:
         try:
             with target.open("rb") as fh:
                 loaded = pickle.load(fh)

@@ -129,12 +129,12 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str, encoding: str) -> b
         series = frame[col]
         dtype = series.dtype
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
-            values = ["%.6f" % v for v in series.tolist()]
+            values = ["%.6f" % v for v in series.tolist()]  # noqa: UP031 (pandas' own formatting)
         elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
             values = series.tolist()
-        elif dtype == object or isinstance(dtype, pd.StringDtype):
+        elif dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
             values = series.tolist()
-            if dtype == object and any(isinstance(v, list | tuple) for v in values):
+            if dtype == np.dtype(object) and any(isinstance(v, list | tuple) for v in values):
                 values = [";".join(map(str, v)) if isinstance(v, list | tuple) else v
                           for v in values]  # as flatten_lists
         else:

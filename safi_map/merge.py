@@ -371,13 +371,13 @@ def merge_rows(
             continue
         if len({keys.nkey[i] for i in members}) > 1:
             merged_names = sorted({str(names[i]) for i in members})
-            first = members[0]
+            head = members[0]
             report.warning(
                 "merge.similar_names",
                 f"merged as one actor ({aid}): {' / '.join(map(repr, merged_names))}; add a "
                 "[[split]] correction if they are different structures",
-                RowRef(str(files[first]), int(row_numbers[first] or 0), str(sheets[first] or "")),
-                "name", names[first],
+                RowRef(str(files[head]), int(row_numbers[head] or 0), str(sheets[head] or "")),
+                "name", names[head],
             )
         published_source = str(sources[latest])
         for i in members:
