@@ -836,7 +836,7 @@ class _ActorPages:
                 h.update(self._print(j) + french_number(d, 1).encode())
         fingerprint = getattr(self.synergies, "fingerprint", None)
         if fingerprint is not None:  # the rows the entry is made of: cheaper than the entry
-            h.update(b"f" + fingerprint(a["id"]).encode("utf-8"))
+            h.update(b"f" + fingerprint(a["id"]))
         else:
             h.update(repr(self.synergies.get(a["id"])).encode("utf-8"))
         return h.hexdigest()
@@ -1072,11 +1072,15 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
-        # The outputs that need only the public actors (downloads, diagnostic) start now in a
-        # forked worker, when the site is large: they run while this process computes the
-        # model, the neighbours and the synergies.
+        # The outputs that need only the public actors (the map, the downloads, the
+        # diagnostic) start now in a forked worker, when the site is large: they run while
+        # this process computes the model, the neighbours and the synergies.
         early = stack.enter_context(_PageRun(
-            None, 0, {"downloads": lambda w: _write_downloads(w, public),
+            None, 0, {"map": lambda w: _write_map_pages(
+                          w, public, taxonomy=taxonomy, tour=tour, title=title, env=env,
+                          base_ctx=base_ctx, new_ids=changes.new if changes is not None
+                          and not changes.first_build else None),
+                      "downloads": lambda w: _write_downloads(w, public),
                       "diagnostic": lambda w: _write_diagnostic_pages(
                           w, public, taxonomy=taxonomy, env=env, base_ctx=base_ctx)},
             writer, parallel=len(public) >= PARALLEL_MIN_ACTORS, workers=1))
@@ -1207,19 +1211,6 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         theme_counts = {s: len(v) for s, v in model.by_theme.items()}
         stop_counts = {s: len(model.by_stop.get(s, [])) for s in model.stops}
 
-        map_ctx = {**base_ctx, "root": "", "page_path": "index.html", "nav": "carte",
-                   "in_map_page": True, "skip_target": _MAP_MAIN_ID}
-        header_html = header_tpl.render(**map_ctx)
-        footer_html = footer_tpl.render(**map_ctx)
-
-        # The map (index) and the embeddable map ----------------------------------------------
-        _write_map_pages(writer, public, taxonomy=taxonomy, tour=tour, title=title,
-                         header_html=header_html, footer_html=footer_html,
-                         env=env, base_ctx=base_ctx, model=model, pages=pages,
-                         new_ids=changes.new if changes is not None and not changes.first_build
-                         else None)
-
-        lap("map pages")
         posters = _write_posters(writer, actors, taxonomy=taxonomy, tour=tour, settings=settings,
                                  model=model, cache_dir=out_dir.parent / "cache" / "posters")
         lap("posters")
@@ -1462,12 +1453,18 @@ def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, t
 
 
 def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any,
-                     title: str, header_html: str, footer_html: str, env: jinja2.Environment,
-                     base_ctx: dict[str, Any], model: _Model, pages: Counter[str],
-                     new_ids: list[str] | None = None) -> None:
+                     title: str, env: jinja2.Environment, base_ctx: dict[str, Any],
+                     new_ids: list[str] | None = None) -> Counter[str]:
     """``index.html`` (map + directory) and ``carte-integree.html`` through ``maps``;
-    ``new_ids`` (new since the previous build) get a filter and a badge on the map."""
+    ``new_ids`` (new since the previous build) get a filter and a badge on the map. Returns
+    the pages written."""
     from . import maps
+
+    pages: Counter[str] = Counter()
+    map_ctx = {**base_ctx, "root": "", "page_path": "index.html", "nav": "carte",
+               "in_map_page": True, "skip_target": _MAP_MAIN_ID}
+    header_html = env.get_template("_header.html").render(**map_ctx)
+    footer_html = env.get_template("_footer.html").render(**map_ctx)
 
     common: dict[str, Any] = dict(taxonomy=taxonomy, tour=tour, title=title,
                                   asset_prefix="assets/", actor_url="acteurs/{actor_id}.html",
@@ -1481,3 +1478,4 @@ def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
     html = maps.render_map_page(public, embed=True, **common)
     writer.write_text("carte-integree.html", html)
     pages["map"] += 1
+    return pages

@@ -757,6 +757,7 @@ class SynergyIndex:
     def __init__(self, pairs: pd.DataFrame, *, limit: int = 10,
                  taxonomy: Taxonomy | None = None) -> None:
         self.limit = limit
+        self._hashes: np.ndarray | None = None
         self.labels = _theme_labels(as_taxonomy(taxonomy)) if taxonomy is not None else {}
         n = len(pairs)
         self.cols = {c: pairs[c].tolist() if c in pairs else [""] * n for c in self._COLUMNS}
@@ -792,22 +793,34 @@ class SynergyIndex:
         """Actors with at least one suggestion, sorted."""
         return sorted(set(self.as_needer) | set(self.as_helper))
 
-    def fingerprint(self, actor_id: str) -> str:
-        """What :meth:`get` builds its entry from (the raw rows), as text: for the digest of a
-        cached page, without building the entry. Theme labels are not in it: they are the
-        same for every actor (a page digest covers them once)."""
+    def fingerprint(self, actor_id: str) -> bytes:
+        """What :meth:`get` builds its entry from, for the digest of a cached page, without
+        building the entry: a 128-bit hash of each of its rows (every column), in order, and
+        the number of actors it can help. Theme labels are not in it: they are the same for
+        every actor (a page digest covers them once). ``b""`` for an actor with none."""
         needed = self.as_needer.get(actor_id)
         helping = self.as_helper.get(actor_id)
         if needed is None and helping is None:
-            return ""
-        cols = list(self.cols.values())
-        rows = [tuple(c[i] for c in cols) for i in range(*needed)] if needed else []
+            return b""
+        hashes = self._row_hashes()
+        rows = list(range(*needed)) if needed else []
+        total = 0
         if helping:
+            total = helping[1] - helping[0]
             stop = min(helping[1], helping[0] + self.limit)
-            rows.append(helping[1] - helping[0])
-            rows += [tuple(c[int(self.helped_order[j])] for c in cols)
-                     for j in range(helping[0], stop)]
-        return repr(rows)
+            rows += self.helped_order[helping[0]:stop].tolist()
+        return hashes[rows].tobytes() + b"/%d/%d" % (len(rows), total)
+
+    def _row_hashes(self) -> np.ndarray:
+        """Two 64-bit hashes per row (pandas' hashing, vectorised), made on first use."""
+        if self._hashes is None:
+            frame = pd.DataFrame({c: ["\x1f".join(map(str, v)) if isinstance(v, list | tuple)
+                                      else v for v in values] if c == "shared_themes" else values
+                                  for c, values in self.cols.items()})
+            self._hashes = np.stack([
+                pd.util.hash_pandas_object(frame, index=False, hash_key=key).to_numpy()
+                for key in ("0123456789123456", "safi-map-pages-2")], axis=1)
+        return self._hashes
 
     def get(self, actor_id: str, default: Any = None) -> dict[str, Any] | Any:
         """``{"helpers", "helped", "helped_total"}`` of one actor; ``default`` if it has none."""

@@ -170,6 +170,32 @@ def test_nearby_are_the_nearest(built, actors):
     assert got == expected
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_nearest_with_ties_is_every_member_up_to_the_kth(seed):
+    """Brute force on points shared by several members (commune centres) and scattered ones:
+    each member gets every member (itself too) at most as far as its k-th nearest."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        n = int(rng.integers(1, 50))
+        centres = rng.normal(size=(int(rng.integers(1, 10)), 2)) * 10
+        xy = centres[rng.integers(0, len(centres), size=n)]
+        xy = xy + rng.normal(size=xy.shape) * (rng.random(n) < 0.3)[:, None]
+        members = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
+        k = int(rng.integers(1, 13))
+        rows, cols, dist = site_mod._nearest_with_ties(xy, members, k)
+        got = list(zip(rows.tolist(), cols.tolist(), strict=True))
+        assert len(set(got)) == len(got)
+        expected = set()
+        for a in members:
+            d = np.hypot(*(xy[members] - xy[a]).T)
+            kth = np.sort(d)[min(k, len(members)) - 1]
+            expected |= {(int(a), int(b)) for b in members[d <= kth * (1 + 1e-9) + 1e-9]}
+        assert set(got) == expected
+        assert np.allclose(dist, np.hypot(*(xy[rows] - xy[cols]).T))
+
+
 def test_similar_share_a_theme(built, actors):
     out, _ = built
     themes = dict(zip(actors["actor_id"], actors["themes"], strict=True))

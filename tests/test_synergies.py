@@ -228,17 +228,18 @@ def test_fingerprint_follows_the_entry(actors, taxonomy):
     """A cached actor page is keyed by ``fingerprint``: it must change whenever ``get`` does."""
     pairs = suggest_pairs(actors, taxonomy=taxonomy)
     index = SynergyIndex(pairs, taxonomy=taxonomy, limit=1)
-    assert index.fingerprint("nobody") == ""
+    assert index.fingerprint("nobody") == b""
     prints = {a: index.fingerprint(a) for a in index.actor_ids}
     assert all(prints.values()) and len(set(prints.values())) == len(prints)
     for column, value in (("reason", "Autre raison"), ("score", 0.01), ("helper_name", "X"),
-                          ("distance_km", 99.0)):
+                          ("distance_km", 99.0), ("shared_themes", ["autre"])):
         changed = pairs.copy()
         changed.loc[0, column] = value
         other = SynergyIndex(changed, taxonomy=taxonomy, limit=1)
-        for actor in (pairs.loc[0, "needer_id"], pairs.loc[0, "helper_id"]):
-            if other.get(actor) != index.get(actor):
-                assert other.fingerprint(actor) != prints[actor], (column, actor)
+        differ = [a for a in index.actor_ids if other.get(a) != index.get(a)]
+        assert differ, column
+        for actor in differ:
+            assert other.fingerprint(actor) != prints[actor], (column, actor)
     assert SynergyIndex(pairs, taxonomy=taxonomy, limit=2).fingerprint("t-03") != prints["t-03"]
 
 
