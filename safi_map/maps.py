@@ -40,12 +40,9 @@ import json
 import logging
 import math
 import re
-import shutil
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +52,15 @@ from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from ._assets import (  # noqa: F401 - BASE_MAPS, copy_assets, ... are part of this module's API
+    BASE_MAPS,
+    CSP_IMG_SOURCES,
+    MAX_ZOOM,
+    _Asset,
+    _assets,
+    asset_files,
+    copy_assets,
+)
 from .public import public_actors
 from .text import fold
 
@@ -91,36 +97,10 @@ PACA_CENTER = (43.95, 6.05)
 """Roughly the middle of Provence-Alpes-Côte d'Azur."""
 PACA_BOUNDS = ((42.95, 4.2), (45.15, 7.75))
 MIN_ZOOM = 7
-MAX_ZOOM = 18
 CLUSTER_OFF_ZOOM = 15
 """From this zoom on, only markers that overlap are grouped (cells of 20 px instead of 64)."""
 CLUSTER_CELL_PX = 64
 """Side of a clustering cell in screen pixels below :data:`CLUSTER_OFF_ZOOM`."""
-
-CSP_IMG_SOURCES = (
-    "'self'",
-    "data:",
-    "https://*.tile.openstreetmap.fr",
-    "https://*.basemaps.cartocdn.com",
-)
-
-BASE_MAPS: tuple[dict[str, Any], ...] = (
-    {
-        "id": "osm",
-        "url": "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png",
-        "attribution": "© les contributeurs d’OpenStreetMap (ODbL), tuiles OSM France",
-        "subdomains": "abc",
-        "max_zoom": 19,
-    },
-    {
-        "id": "positron",
-        "url": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        "attribution": "© les contributeurs d’OpenStreetMap, © CARTO",
-        "subdomains": "abcd",
-        "max_zoom": 20,
-    },
-    {"id": "none", "url": "", "attribution": "", "subdomains": "", "max_zoom": MAX_ZOOM},
-)
 
 DEFAULT_LEGAL_FORM_LABELS = {
     "association": "Association",
@@ -250,66 +230,6 @@ _AUTRE = {"slug": "autre", "label": "Autre", "colour": "#777777", "icon": "dot"}
 # --------------------------------------------------------------------------------------------
 # Assets
 # --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Asset:
-    rel: str  # path under assets/
-    source: Path
-
-
-def _xstatic_dir(module: str) -> Path:
-    import importlib
-
-    mod = importlib.import_module(module)
-    return Path(mod.BASE_DIR)
-
-
-@cache
-def _assets() -> tuple[_Asset, ...]:
-    leaflet = _xstatic_dir("xstatic.pkg.leaflet")
-    static = Path(str(resources.files("safi_map") / "resources" / "static"))
-    out = [
-        _Asset("leaflet/leaflet.js", leaflet / "leaflet.js"),
-        _Asset("leaflet/leaflet.css", leaflet / "leaflet.css"),
-    ]
-    out += [
-        _Asset(f"leaflet/images/{p.name}", p) for p in sorted((leaflet / "images").glob("*.png"))
-    ]
-    out += [
-        _Asset(p.name, p)
-        for p in sorted(static.iterdir())
-        if p.is_file() and p.suffix in {".js", ".css", ".svg", ".png"}
-    ]
-    return tuple(out)
-
-
-def asset_files() -> list[str]:
-    """Relative paths (under ``assets/``) of every file :func:`copy_assets` writes."""
-    return [a.rel for a in _assets()]
-
-
-def copy_assets(dest: Path) -> list[Path]:
-    """Copy Leaflet and our map scripts (clusterer included) and styles into ``dest``.
-
-    ``dest`` is the site's ``assets/`` folder (created if needed). Files come from the
-    ``xstatic-leaflet`` package and from ``safi_map/resources/static``, so nothing is fetched
-    from a CDN at view time.
-
-    Returns
-    -------
-    list of Path
-        The files written, in a stable order.
-    """
-    dest = Path(dest)
-    written = []
-    for asset in _assets():
-        target = dest / asset.rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(asset.source, target)
-        written.append(target)
-    logger.debug("copied %d map assets into %s", len(written), dest)
-    return written
-
 
 _MAP_CSS = ("leaflet/leaflet.css", "safi-map.css")
 _MAP_JS = ("leaflet/leaflet.js", "safi-icons.js", "safi-cluster.js", "safi-map.js")

@@ -60,7 +60,7 @@ Progress = Callable[[int, int], None]
 def _base_map() -> tuple[dict[str, Any], tuple[str, ...]]:
     """The tile layer of the small maps and the image sources it needs: the map's own."""
     try:
-        from .maps import BASE_MAPS, CSP_IMG_SOURCES
+        from ._assets import BASE_MAPS, CSP_IMG_SOURCES
 
         return dict(BASE_MAPS[0]), tuple(CSP_IMG_SOURCES)
     except (ImportError, AttributeError, IndexError):  # pragma: no cover - maps is packaged
@@ -687,20 +687,15 @@ def _site_static_files() -> list[tuple[str, Any]]:
 
 
 def _copy_assets(writer: Writer) -> dict[str, str]:
-    """Copy the map's assets (through ``maps.copy_assets``) and the site's own files.
+    """Copy the map's assets (:func:`safi_map._assets.copy_assets`) and the site's own files.
 
     Returns the root-relative paths of the Leaflet script and stylesheet for the small maps.
     """
-    found: dict[str, str] = {}
-    copied: list[Path] = []
-    try:
-        from . import maps
+    from ._assets import copy_assets
 
-        copy = maps.copy_assets
-    except (ImportError, AttributeError):  # maps.py not there: vendor Leaflet ourselves
-        copy = None
-    if copy is not None:
-        copied = list(copy(writer.staging_dir / "assets"))
+    found: dict[str, str] = {}
+    copied = list(copy_assets(writer.staging_dir / "assets"))
+    if copied:
         for p in sorted(copied):
             rel = writer.adopt(p)
             name = Path(rel).name
