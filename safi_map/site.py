@@ -819,6 +819,11 @@ class _ActorPages:
                                                       digest_size=16).digest()
         return found
 
+    def compute_prints(self) -> None:
+        """:meth:`_print` of every actor at once."""
+        for i in range(len(self.actors)):
+            self._print(i)
+
     def digest(self, i: int) -> str:
         """Digest of every input of actor ``i``'s page: the actor, its nearby and similar
         actors (their fields, distances), its synergies, and the shared salt."""
@@ -1153,6 +1158,9 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                                  base_ctx=base_ctx, pages=counts)
             return counts
 
+        if page_cache is not None and page_cache.enabled:
+            # Every actor's print, before the workers fork: they and the listing pages use them.
+            actor_job.compute_prints()
         actor_run = stack.enter_context(_PageRun(actor_job, len(acts),
                                                  {"synergies": synergy_side}, writer))
         # Commune, theme and stop pages are cached like actor pages: a digest of the page's
@@ -1168,8 +1176,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                 return ""
             h = hashlib.blake2b(list_salt, digest_size=20)
             h.update(f"{template.name}\0{rel}\0{sorted(parts.items())!r}".encode())
-            for i in ids:
-                h.update(actor_job._print(i))
+            print_of = actor_job._print
+            h.update(b"".join([print_of(i) for i in ids]))
             return h.hexdigest()
 
         def reused(rel: str, kind: str, digest: str) -> bool:
