@@ -218,7 +218,7 @@ def _theme_slugs(taxonomy: Any, actors: gpd.GeoDataFrame) -> list[str]:
                    for s in ts})
 
 
-_export = export  # poster_set's local ``export`` routes through the cache
+_export = export  # what poster_set draws with (its ``export`` argument names are taken)
 
 
 def poster_set(
@@ -238,6 +238,7 @@ def poster_set(
     dpi: int = 150,
     cache_dir: str | Path | None = None,
     max_actors: int | None = None,
+    refresh: bool = False,
 ) -> PosterSet:
     """Write one poster per commune, per theme and per tour stop into ``out_dir``.
 
@@ -256,6 +257,8 @@ def poster_set(
         Keep rendered posters there, keyed by a digest of everything a poster shows (its
         public actors, taxonomy, title, format, size): a rebuild re-renders only the posters
         whose content changed. Entries not used by this call are removed.
+    refresh
+        Draw every poster again, even those in the cache (and keep them there).
 
     Returns
     -------
@@ -267,18 +270,14 @@ def poster_set(
     found = PosterSet(root=root)
     kwargs = {"fmt": fmt, "taxonomy": taxonomy, "tour": tour, "settings": settings,
               "size": size, "orientation": orientation, "dpi": dpi}
-    cache = _PosterCache(Path(cache_dir), kwargs) if cache_dir is not None else None
+    cache = (_PosterCache(Path(cache_dir), kwargs, reuse=not refresh)
+             if cache_dir is not None else None)
 
     def fits(count: int) -> bool:
         return count >= min_actors and (max_actors is None or count <= max_actors)
 
-    def export(actors: gpd.GeoDataFrame, *, out: Path, selection: Selection,
-               **kw: Any) -> None:
-        if cache is None:
-            _export(actors, out=out, selection=selection, **kw)
-        else:
-            cache.export(actors, out=out, selection=selection, **kw)
-
+    # What to draw: (where it is listed, its key there, its path, its selection).
+    planned: list[tuple[dict[str, Path], str, Path, Selection]] = []
     codes = actors["insee_code"].astype(str)
     if communes is None:
         counts = codes[codes != ""].value_counts()
@@ -288,20 +287,15 @@ def poster_set(
     for code in wanted:
         commune = resolve_commune(code)
         sel = Selection(communes=(code,))
-        if not fits(len(select(actors, sel))):
-            continue
-        rel = Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}"
-        export(actors, out=root / rel, selection=sel, **kwargs)
-        found.communes[code] = rel
+        if fits(len(select(actors, sel))):
+            planned.append((found.communes, code,
+                            Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}", sel))
 
     slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
     for slug in slugs:
         sel = Selection(themes=(slug,))
-        if not fits(len(select(actors, sel, taxonomy=taxonomy))):
-            continue
-        rel = Path("themes") / f"{slugify(slug)}.{fmt}"
-        export(actors, out=root / rel, selection=sel, **kwargs)
-        found.themes[slug] = rel
+        if fits(len(select(actors, sel, taxonomy=taxonomy))):
+            planned.append((found.themes, slug, Path("themes") / f"{slugify(slug)}.{fmt}", sel))
 
     if stops is None:
         stop_ids = [str(getattr(s, "id", s.get("id") if isinstance(s, dict) else s))
@@ -310,56 +304,121 @@ def poster_set(
         stop_ids = list(stops)
     for sid in stop_ids:
         sel = Selection(stops=(sid,))
-        if not fits(len(select(actors, sel, tour=tour))):
-            continue
-        rel = Path("stops") / f"{slugify(sid)}.{fmt}"
-        export(actors, out=root / rel, selection=sel, **kwargs)
-        found.stops[sid] = rel
+        if fits(len(select(actors, sel, tour=tour))):
+            planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
+
+    # Draw what the cache does not have (everything, without a cache), several at once.
+    todo: list[tuple[Path, Selection]] = []
+    finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
+    for listing, key, rel, sel in planned:
+        out = root / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if cache is None:
+            todo.append((out, sel))
+        else:
+            cached, draw = cache.entry(actors, sel)
+            if draw:
+                todo.append((cache.pending(cached), sel))
+            finish.append((cached, out))
+        listing[key] = rel
+    _draw_posters(actors, todo, kwargs)
     result = found
     if cache is not None:
+        for cached, out in finish:
+            cache.complete(cached)
+            shutil.copyfile(cached, out)
         cache.prune()
         result = replace(found, reused=cache.hits)
-    log.info("poster set: %d commune, %d theme and %d stop posters in %s", len(result.communes),
-             len(result.themes), len(result.stops), root)
+    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn)",
+             len(result.communes), len(result.themes), len(result.stops), root, len(todo))
     return result
 
 
-class _PosterCache:
-    """Rendered posters keyed by the digest of what they show (see :func:`poster_set`)."""
+POSTER_WORKERS = 4
+"""At most this many processes draw posters (one per core, below that)."""
 
-    def __init__(self, folder: Path, kwargs: dict[str, Any]) -> None:
+_POSTER_JOB: tuple[gpd.GeoDataFrame, dict[str, Any]] | None = None
+"""The actors and options of the posters being drawn; set before forking the workers."""
+
+
+def _draw_one(task: tuple[str, Selection]) -> None:
+    assert _POSTER_JOB is not None
+    actors, kwargs = _POSTER_JOB
+    _export(actors, out=Path(task[0]), selection=task[1], **kwargs)
+
+
+def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
+                  kwargs: dict[str, Any]) -> None:
+    """Draw each ``(path, selection)`` poster: about half a second each, so several at once
+    when there are several and cores to spare (forked workers; the files are the same)."""
+    import multiprocessing as mp
+    import os
+
+    global _POSTER_JOB
+    workers = min(os.cpu_count() or 1, POSTER_WORKERS, len(todo))
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        for path, sel in todo:
+            _export(actors, out=path, selection=sel, **kwargs)
+        return
+    _POSTER_JOB = (actors, kwargs)
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]):
+                pass
+    finally:
+        _POSTER_JOB = None
+
+
+class _PosterCache:
+    """Rendered posters keyed by the digest of what they show (see :func:`poster_set`).
+
+    :meth:`entry` gives a poster's cache file and whether it must be drawn; it is then drawn
+    under :meth:`pending` (a temporary name) and :meth:`complete` moves it into place, so an
+    interrupted build never leaves a partial file under a digest.
+    """
+
+    def __init__(self, folder: Path, kwargs: dict[str, Any], *, reuse: bool = True) -> None:
         from . import __version__
 
         self.folder = folder
+        self.reuse = reuse
         self.hits = 0
         self.used: set[str] = set()
         settings = kwargs.get("settings")
+        self.fmt = kwargs["fmt"]
+        self.taxonomy, self.tour = kwargs.get("taxonomy"), kwargs.get("tour")
         self.context = repr((
             __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
             repr(kwargs.get("taxonomy")), repr(kwargs.get("tour")),
             _setting(settings, "title", ""), _setting(settings, "site_url", ""),
         ))
 
-    def export(self, actors: gpd.GeoDataFrame, *, out: Path, selection: Selection,
-               **kw: Any) -> None:
-        chosen = public_actors(select(actors, selection, taxonomy=kw.get("taxonomy"),
-                                      tour=kw.get("tour")))
+    def entry(self, actors: gpd.GeoDataFrame, selection: Selection) -> tuple[Path, bool]:
+        """(the cache file of this poster, whether it must be drawn)."""
+        chosen = public_actors(select(actors, selection, taxonomy=self.taxonomy,
+                                      tour=self.tour))
         digest = hashlib.sha256()
         digest.update(self.context.encode())
         digest.update(repr(selection).encode())
         digest.update(actors_to_geojson(chosen.sort_values("actor_id")).encode())
         key = digest.hexdigest()[:32]
         self.used.add(key)
-        cached = self.folder / f"{key}.{kw['fmt']}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if cached.is_file():
+        cached = self.folder / f"{key}.{self.fmt}"
+        if self.reuse and cached.is_file():
             self.hits += 1
-        else:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f"{key}.tmp.{kw['fmt']}"
-            _export(actors, out=tmp, selection=selection, **kw)
+            return cached, False
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return cached, True
+
+    def pending(self, cached: Path) -> Path:
+        """Where a poster is drawn before :meth:`complete` moves it to ``cached``."""
+        return cached.with_name(f"{cached.stem}.tmp{cached.suffix}")
+
+    def complete(self, cached: Path) -> None:
+        """Move a freshly drawn poster into place (nothing to do for a cache hit)."""
+        tmp = self.pending(cached)
+        if tmp.is_file():
             tmp.replace(cached)
-        shutil.copyfile(cached, out)
 
     def prune(self) -> None:
         for entry in self.folder.glob("*"):

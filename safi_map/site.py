@@ -1215,7 +1215,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         stop_counts = {s: len(model.by_stop.get(s, [])) for s in model.stops}
 
         posters = _write_posters(writer, actors, taxonomy=taxonomy, tour=tour, settings=settings,
-                                 model=model, cache_dir=out_dir.parent / "cache" / "posters")
+                                 model=model, cache_dir=out_dir.parent / "cache" / "posters",
+                                 force=force)
         lap("posters")
         by_dep: Counter[str] = Counter(a["department"] for a in acts)
         by_legal: Counter[str] = Counter(a["legal_form"] for a in acts)
@@ -1412,7 +1413,8 @@ class _Posters:
 
 
 def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any,
-                   settings: Settings, model: _Model, cache_dir: Path) -> _Posters | None:
+                   settings: Settings, model: _Model, cache_dir: Path,
+                   force: bool = False) -> _Posters | None:
     """Ready-made A3 posters (``affiches/``) of every commune, theme and stop with enough
     actors, rendered through :func:`~safi_map.export.poster_set` and its content cache
     (``build/cache/posters`` for ``build/site``): a rebuild renders only the posters whose
@@ -1431,7 +1433,7 @@ def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, t
     folder = writer.staging_dir / "affiches"
     made = poster_set(actors, folder, taxonomy=taxonomy, tour=tour, settings=settings,
                       fmt="pdf", size="A3", orientation="landscape", min_actors=minimum,
-                      max_actors=maximum, cache_dir=cache_dir)
+                      max_actors=maximum, cache_dir=cache_dir, refresh=force)
     urls: dict[str, dict[str, str]] = {}
     for kind in ("communes", "themes", "stops"):
         urls[kind] = {}
