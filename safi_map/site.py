@@ -899,6 +899,26 @@ def _run_side(side: Side, writer: Writer) -> tuple[Any, list[str], int]:
     return result, view.paths, view.bytes_written
 
 
+def _side_process(conn: Any, names: list[str]) -> None:
+    """Body of a lone side worker (a forked process): runs the side outputs ``names`` in
+    order and sends each result, or the error that stopped it, down the pipe ``conn``."""
+    assert _WORK is not None
+    _, sides, writer = _WORK
+    try:
+        for name in names:
+            conn.send(("side", name, _run_side(sides[name], writer)))
+    except BaseException as exc:  # handed to the parent, which raises it
+        import traceback
+
+        detail = traceback.format_exc()
+        try:
+            conn.send(("error", exc, detail))
+        except Exception:  # an exception that cannot be pickled
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), detail))
+    finally:
+        conn.close()
+
+
 def _work(task: tuple[Any, ...]) -> tuple[Any, ...]:
     assert _WORK is not None
     job, sides, writer = _WORK
@@ -912,13 +932,17 @@ class _PageRun:
     """Render the actor pages and the side outputs, in forked workers when it pays off.
 
     Entering starts the workers at once, so they render actor pages and the side outputs
-    (synergies, diagnostic and downloads: seconds of work at the scale of the region, needed by
-    no page) while the parent writes the map and the listing pages. Without workers, the side
-    outputs run when the parent calls :meth:`run_sides` and the actor pages as
-    :meth:`results` is read. :meth:`results` yields ``("actors", (pages, bytes, reused,
+    (the map, synergies, diagnostic and downloads: seconds of work at the scale of the
+    region, needed by no page) while the parent goes on with the rest of the site. Without
+    workers, the side outputs run when the parent calls :meth:`run_sides` and the actor pages
+    as :meth:`results` is read. :meth:`results` yields ``("actors", (pages, bytes, reused,
     digests))`` per chunk and ``("side", name, (result, paths, bytes))`` per side output; the
     caller registers the side paths with its writer. Leaving always stops the workers, so an
     error or Ctrl-C elsewhere does not leave processes behind.
+
+    With side outputs only and one worker, the worker is a plain forked process talking
+    through a pipe rather than a pool: a pool runs threads in the parent, and the parent
+    forks again later (the page workers), which is best done without threads running.
     """
 
     def __init__(self, job: _ActorPages | None, total: int, sides: dict[str, Side],
@@ -933,19 +957,43 @@ class _PageRun:
         self.parallel = wanted and cpus >= 2 and "fork" in mp.get_all_start_methods()
         self.workers = workers or cpus
         self._pool: Any = None
+        self._process: Any = None
+        self._conn: Any = None
         self._results: Iterable[tuple[Any, ...]] | None = None
         self._done: list[tuple[Any, ...]] = []
 
     def __enter__(self) -> _PageRun:
         global _WORK
-        if self.parallel:
-            _WORK = (self.job, self.sides, self.writer)
-            self._pool = mp.get_context("fork").Pool(self.workers)
-            # Side outputs first: they are the longest tasks, the chunks fill in around them.
-            tasks = [("side", name) for name in self.sides]
-            tasks += [("actors", start, stop) for start, stop in self.chunks]
-            self._results = self._pool.imap_unordered(_work, tasks)
+        if not self.parallel:
+            return self
+        _WORK = (self.job, self.sides, self.writer)
+        context = mp.get_context("fork")
+        if self.job is None and self.workers == 1:
+            self._conn, child_end = context.Pipe(duplex=False)
+            self._process = context.Process(target=_side_process,
+                                            args=(child_end, list(self.sides)), daemon=True)
+            self._process.start()
+            child_end.close()
+            self._results = self._receive()
+            return self
+        self._pool = context.Pool(self.workers)
+        # Side outputs first: they are the longest tasks, the chunks fill in around them.
+        tasks = [("side", name) for name in self.sides]
+        tasks += [("actors", start, stop) for start, stop in self.chunks]
+        self._results = self._pool.imap_unordered(_work, tasks)
         return self
+
+    def _receive(self) -> Iterable[tuple[Any, ...]]:
+        for _ in self.sides:
+            try:
+                message = self._conn.recv()
+            except EOFError:
+                raise RuntimeError("the worker writing the site's side outputs stopped "
+                                   "unexpectedly") from None
+            if message[0] == "error":
+                logger.debug("side output failed in its worker:\n%s", message[2])
+                raise message[1]
+            yield message
 
     def run_sides(self) -> None:
         """Without workers, run the side outputs now (with workers: they are running)."""
@@ -959,6 +1007,7 @@ class _PageRun:
         else:
             yield from self._done
             for bounds in self.chunks:
+                assert self.job is not None
                 yield ("actors", self.job.render_range(*bounds))
 
     def __exit__(self, *exc: object) -> None:
@@ -967,6 +1016,12 @@ class _PageRun:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._conn.close()
+            self._process = None
         _WORK = None
 
 

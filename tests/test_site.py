@@ -507,6 +507,27 @@ def test_parallel_actor_pages_match_serial(tmp_path, monkeypatch, built, actors)
     assert _tree(out) == _tree(first)
 
 
+@pytest.mark.parametrize("failing", ["_write_diagnostic_pages", "_write_synergy_pages"])
+def test_an_error_in_a_worker_fails_the_build_and_keeps_the_site(tmp_path, monkeypatch,
+                                                                 actors, failing):
+    """The side outputs run in forked workers (the lone side worker, the page pool): their
+    errors reach the caller as themselves, and the previous site stays."""
+    monkeypatch.setattr(site_mod, "PARALLEL_MIN_ACTORS", 10)
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
+    out = tmp_path / "site"
+    build_site(actors, out_dir=out, **kw)
+    before = _tree(out)
+
+    def broken(*args, **kwargs):
+        raise ValueError("disque plein")
+
+    monkeypatch.setattr(site_mod, failing, broken)
+    with pytest.raises(ValueError, match="disque plein"):
+        build_site(actors, out_dir=out, **kw)
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 # -- incremental rebuild: unchanged actor pages are reused, not rendered ----------------------
 def _tree(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
