@@ -539,7 +539,7 @@ def map_payload(
                 lat, lon = ys[len(ys) // 2], xs[len(xs) // 2]
         stop_rows.append({**stop, "lat": lat, "lon": lon, "count": stop_counts[j]})
 
-    payload = {
+    payload: dict[str, Any] = {
         "version": 1,
         "actor_url": actor_url,
         "themes": themes,

@@ -142,13 +142,13 @@ def ingest(
             part = _ingest_file(path, settings=settings, taxonomy=taxonomy, tour=tour,
                                 online=use_online and not online_down, refresh=refresh,
                                 progress=progress)
-            online = part.report.extra.get("online", {})
-            if online.get("unreachable") and not online_down:
+            online_report = part.report.extra.get("online", {})
+            if online_report.get("unreachable") and not online_down:
                 online_down = True
                 log.warning("online geocoding unreachable: the remaining survey files are "
                             "placed offline in this run")
             # a file placed offline because of a network fault is redone on the next run
-            if not (use_online and (online_down or online.get("failed_total"))):
+            if not (use_online and (online_down or online_report.get("failed_total"))):
                 cache.put(path, part)
         part.add_to(report)
         if len(part.rows):

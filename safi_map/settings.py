@@ -43,7 +43,7 @@ def _bool(v: Any) -> bool:
 
 def _bool_or_auto(v: Any) -> bool | str:
     if v == "auto" or isinstance(v, bool):
-        return v  # type: ignore[no-any-return]
+        return v
     raise TypeError(f"expected true, false or 'auto', got {v!r}")
 
 

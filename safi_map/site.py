@@ -978,7 +978,8 @@ class _PageRun:
             return self
         self._pool = context.Pool(self.workers)
         # Side outputs first: they are the longest tasks, the chunks fill in around them.
-        tasks = [("side", name) for name in self.sides]
+        tasks: list[tuple[str, Any] | tuple[str, int, int]] = [
+            ("side", name) for name in self.sides]
         tasks += [("actors", start, stop) for start, stop in self.chunks]
         self._results = self._pool.imap_unordered(_work, tasks)
         return self
