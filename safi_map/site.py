@@ -1244,7 +1244,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             pages[kind] += 1
             summary.pages_reused += 1
             return True
-        lap("fragments and assets")
+        lap("fragments, prints, page workers started")
         # Without workers, the synergy pages first: then the pairs (a quarter of a million rows
         # at 50,000 actors) can go before the downloads and the map, which peak in memory.
         actor_run.run_sides()
@@ -1253,7 +1253,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             held.clear()
             actor_job.synergies = {}
             del syn_by_actor
-        lap("synergies, diagnostic and downloads (without workers)")
+        lap("side outputs (when there are no workers)")
 
         surveyed_stops = {
             str(_get(stop, "id")) for stop in (_get(tour, "stops", None) or [])
