@@ -31,7 +31,7 @@ import os
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
@@ -959,8 +959,10 @@ class _PageRun:
         self._pool: Any = None
         self._process: Any = None
         self._conn: Any = None
-        self._results: Iterable[tuple[Any, ...]] | None = None
+        self._results: Iterator[tuple[Any, ...]] | None = None
         self._done: list[tuple[Any, ...]] = []
+        self._early: list[tuple[Any, ...]] = []  # results read while waiting for take()
+        self._taken: set[str] = set()
 
     def __enter__(self) -> _PageRun:
         global _WORK
@@ -974,7 +976,7 @@ class _PageRun:
                                             args=(child_end, list(self.sides)), daemon=True)
             self._process.start()
             child_end.close()
-            self._results = self._receive()
+            self._results = iter(self._receive())
             return self
         self._pool = context.Pool(self.workers)
         # Side outputs first: they are the longest tasks, the chunks fill in around them.
@@ -984,7 +986,7 @@ class _PageRun:
         self._results = self._pool.imap_unordered(_work, tasks)
         return self
 
-    def _receive(self) -> Iterable[tuple[Any, ...]]:
+    def _receive(self) -> Iterator[tuple[Any, ...]]:
         for _ in self.sides:
             try:
                 message = self._conn.recv()
@@ -996,14 +998,28 @@ class _PageRun:
                 raise message[1]
             yield message
 
+    def take(self, name: str) -> Any:
+        """The result of the side output ``name`` (one that writes no file), as soon as it is
+        ready: computed now without workers, else waited for (the results that come first
+        are kept for :meth:`results`, which will not yield this one)."""
+        self._taken.add(name)
+        if self._results is None:
+            return self.sides[name](self.writer)
+        for item in self._results:
+            if item[0] == "side" and item[1] == name:
+                return item[2][0]
+            self._early.append(item)
+        raise RuntimeError(f"side output {name!r} never came back from its worker")
+
     def run_sides(self) -> None:
         """Without workers, run the side outputs now (with workers: they are running)."""
         if not self.parallel:
             self._done = [("side", name, _run_side(side, self.writer))
-                          for name, side in self.sides.items()]
+                          for name, side in self.sides.items() if name not in self._taken]
 
     def results(self) -> Iterable[tuple[Any, ...]]:
         if self._results is not None:
+            yield from self._early
             yield from self._results
         else:
             yield from self._done
@@ -1128,26 +1144,28 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
-        # The outputs that need only the public actors (the map, the downloads, the
-        # diagnostic) start now in a forked worker, when the site is large: they run while
-        # this process computes the model, the neighbours and the synergies.
+        # The synergy pairs and the map need only the public actors: they start now in a
+        # forked worker, when the site is large, while this process computes the model and
+        # the neighbours. (The downloads and the diagnostic go to the page workers, later.)
+        # The pairs first (the parent needs them once the model and the neighbours are done);
+        # scipy (KD-trees), loaded before the fork, serves both processes.
+        import scipy.spatial  # noqa: F401
+
+        from . import synergies
+
         early = stack.enter_context(_PageRun(
-            None, 0, {"map": lambda w: _write_map_pages(
+            None, 0, {"pairs": lambda w: synergies.suggest_pairs(public, taxonomy=taxonomy),
+                      "map": lambda w: _write_map_pages(
                           w, public, taxonomy=taxonomy, tour=tour, title=title, env=env,
                           base_ctx=base_ctx, new_ids=changes.new if changes is not None
-                          and not changes.first_build else None),
-                      "downloads": lambda w: _write_downloads(w, public),
-                      "diagnostic": lambda w: _write_diagnostic_pages(
-                          w, public, taxonomy=taxonomy, env=env, base_ctx=base_ctx)},
+                          and not changes.first_build else None)},
             writer, parallel=len(public) >= PARALLEL_MIN_ACTORS, workers=1))
         lap("assets")
         model = _build_model(public, taxonomy, tour)
         lap("model")
         _neighbours(model.actors)
         lap("neighbours")
-        from . import synergies
-
-        pairs = synergies.suggest_pairs(public, taxonomy=taxonomy)
+        pairs = early.take("pairs")
         syn_by_actor = synergies.SynergyIndex(pairs, taxonomy=taxonomy)
         lap("synergies")
         _fragments(model)
@@ -1217,8 +1235,12 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         if page_cache is not None and page_cache.enabled:
             # Every actor's print, before the workers fork: they and the listing pages use them.
             actor_job.compute_prints()
-        actor_run = stack.enter_context(_PageRun(actor_job, len(acts),
-                                                 {"synergies": synergy_side}, writer))
+        actor_run = stack.enter_context(_PageRun(
+            actor_job, len(acts),
+            {"synergies": synergy_side,
+             "downloads": lambda w: _write_downloads(w, public),
+             "diagnostic": lambda w: _write_diagnostic_pages(
+                 w, public, taxonomy=taxonomy, env=env, base_ctx=base_ctx)}, writer))
         # Commune, theme and stop pages are cached like actor pages: a digest of the page's
         # own context, of every actor it lists (their memoised prints) and of the shared salt
         # (templates, code, chrome) plus the theme views that colour its bars.

@@ -507,7 +507,8 @@ def test_parallel_actor_pages_match_serial(tmp_path, monkeypatch, built, actors)
     assert _tree(out) == _tree(first)
 
 
-@pytest.mark.parametrize("failing", ["_write_diagnostic_pages", "_write_synergy_pages"])
+@pytest.mark.parametrize("failing", ["_write_diagnostic_pages", "_write_synergy_pages",
+                                     "suggest_pairs"])
 def test_an_error_in_a_worker_fails_the_build_and_keeps_the_site(tmp_path, monkeypatch,
                                                                  actors, failing):
     """The side outputs run in forked workers (the lone side worker, the page pool): their
@@ -521,7 +522,9 @@ def test_an_error_in_a_worker_fails_the_build_and_keeps_the_site(tmp_path, monke
     def broken(*args, **kwargs):
         raise ValueError("disque plein")
 
-    monkeypatch.setattr(site_mod, failing, broken)
+    from safi_map import synergies
+
+    monkeypatch.setattr(synergies if failing == "suggest_pairs" else site_mod, failing, broken)
     with pytest.raises(ValueError, match="disque plein"):
         build_site(actors, out_dir=out, **kw)
     assert _tree(out) == before
