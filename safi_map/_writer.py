@@ -191,7 +191,7 @@ class Writer:
 
         Returns False (and ``rel`` stays free for :meth:`write_text`) when it does not.
         """
-        if cache is None or not cache.enabled:
+        if cache is None or not cache.enabled or not cache.reusing:
             return False
         norm, parts = self._register(rel)
         size = cache.reuse(digest, self.staging_dir.joinpath(*parts))
