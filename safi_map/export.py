@@ -218,9 +218,6 @@ def _theme_slugs(taxonomy: Any, actors: gpd.GeoDataFrame) -> list[str]:
                    for s in ts})
 
 
-_export = export  # what poster_set draws with (its ``export`` argument names are taken)
-
-
 def poster_set(
     actors: gpd.GeoDataFrame,
     out_dir: str | Path,
@@ -344,7 +341,7 @@ _POSTER_JOB: tuple[gpd.GeoDataFrame, dict[str, Any]] | None = None
 def _draw_one(task: tuple[str, Selection]) -> None:
     assert _POSTER_JOB is not None
     actors, kwargs = _POSTER_JOB
-    _export(actors, out=Path(task[0]), selection=task[1], **kwargs)
+    export(actors, out=Path(task[0]), selection=task[1], **kwargs)
 
 
 def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
@@ -358,7 +355,7 @@ def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
     workers = min(os.cpu_count() or 1, POSTER_WORKERS, len(todo))
     if workers < 2 or "fork" not in mp.get_all_start_methods():
         for path, sel in todo:
-            _export(actors, out=path, selection=sel, **kwargs)
+            export(actors, out=path, selection=sel, **kwargs)
         return
     _POSTER_JOB = (actors, kwargs)
     try:

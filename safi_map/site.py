@@ -43,6 +43,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
+from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
 from .public import public_actors, safe_url
 from .report import Report
@@ -57,19 +58,9 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in pages: called as the build advances (the CLI draws a bar)."""
 
-def _base_map() -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The tile layer of the small maps and the image sources it needs: the map's own."""
-    try:
-        from ._assets import BASE_MAPS, CSP_IMG_SOURCES
-
-        return dict(BASE_MAPS[0]), tuple(CSP_IMG_SOURCES)
-    except (ImportError, AttributeError, IndexError):  # pragma: no cover - maps is packaged
-        return ({"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "",
-                 "attribution": "© contributeurs d'OpenStreetMap", "max_zoom": 19},
-                ("'self'", "data:", "https://tile.openstreetmap.org"))
-
-
-BASE_MAP, _IMG_SOURCES = _base_map()
+BASE_MAP: dict[str, Any] = dict(BASE_MAPS[0])
+"""The tile layer of the small maps: the map's own first base map."""
+_IMG_SOURCES = tuple(CSP_IMG_SOURCES)
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -687,30 +678,17 @@ def _site_static_files() -> list[tuple[str, Any]]:
 
 
 def _copy_assets(writer: Writer) -> dict[str, str]:
-    """Copy the map's assets (:func:`safi_map._assets.copy_assets`) and the site's own files.
+    """Copy the map's assets (:func:`safi_map._assets.copy_assets`: Leaflet included) and the
+    site's own files.
 
     Returns the root-relative paths of the Leaflet script and stylesheet for the small maps.
     """
-    from ._assets import copy_assets
-
     found: dict[str, str] = {}
-    copied = list(copy_assets(writer.staging_dir / "assets"))
-    if copied:
-        for p in sorted(copied):
-            rel = writer.adopt(p)
-            name = Path(rel).name
-            if name in ("leaflet.js", "leaflet.css") and name not in found:
-                found[name] = rel
-    if "leaflet.js" not in found or "leaflet.css" not in found:
-        import xstatic.pkg.leaflet as xleaflet
-
-        data = Path(xleaflet.BASE_DIR)
-        for src in sorted(data.rglob("*")):
-            if src.is_file() and not src.name.endswith(".map") and "esm" not in src.name:
-                rel = f"assets/site/leaflet/{src.relative_to(data).as_posix()}"
-                writer.copy_file(rel, src)
-                if src.name in ("leaflet.js", "leaflet.css"):
-                    found.setdefault(src.name, rel)
+    for p in sorted(copy_assets(writer.staging_dir / "assets")):
+        rel = writer.adopt(p)
+        name = Path(rel).name
+        if name in ("leaflet.js", "leaflet.css") and name not in found:
+            found[name] = rel
     for name, entry in _site_static_files():
         writer.write_bytes(f"assets/site/{name}", entry.read_bytes())
     writer.write_text("assets/site/departements.js", _outlines_script())
@@ -1144,11 +1122,10 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
-        # The synergy pairs and the map need only the public actors: they start now in a
-        # forked worker, when the site is large, while this process computes the model and
-        # the neighbours. (The downloads and the diagnostic go to the page workers, later.)
-        # The pairs first (the parent needs them once the model and the neighbours are done);
-        # scipy (KD-trees), loaded before the fork, serves both processes.
+        # The synergy pairs, then the map, need only the public actors: when the site is
+        # large they start now in a forked worker, while this process computes the model and
+        # the neighbours (then takes the pairs). scipy (KD-trees), loaded before the fork,
+        # serves both processes. The downloads and the diagnostic go to the page workers.
         import scipy.spatial  # noqa: F401
 
         from . import synergies
@@ -1226,18 +1203,13 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         held = {"pairs": pairs}  # dropped as soon as the synergy pages are written
         del pairs
 
-        def synergy_side(w: Writer) -> Counter[str]:
-            counts: Counter[str] = Counter()
-            _write_synergy_pages(w, public, held.pop("pairs"), taxonomy=taxonomy, env=env,
-                                 base_ctx=base_ctx, pages=counts)
-            return counts
-
         if page_cache is not None and page_cache.enabled:
             # Every actor's print, before the workers fork: they and the listing pages use them.
             actor_job.compute_prints()
         actor_run = stack.enter_context(_PageRun(
             actor_job, len(acts),
-            {"synergies": synergy_side,
+            {"synergies": lambda w: _write_synergy_pages(
+                w, public, held.pop("pairs"), taxonomy=taxonomy, env=env, base_ctx=base_ctx),
              "downloads": lambda w: _write_downloads(w, public),
              "diagnostic": lambda w: _write_diagnostic_pages(
                  w, public, taxonomy=taxonomy, env=env, base_ctx=base_ctx)}, writer))
@@ -1447,9 +1419,9 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
 
 
 def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *,
-                         taxonomy: Any, env: jinja2.Environment, base_ctx: dict[str, Any],
-                         pages: Counter[str]) -> None:
-    """``synergies.html`` (who can help whom) and its CSV."""
+                         taxonomy: Any, env: jinja2.Environment,
+                         base_ctx: dict[str, Any]) -> Counter[str]:
+    """``synergies.html`` (who can help whom) and its CSV; the pages written."""
     from . import synergies
 
     # What synergies.render_synergies_pages returns, with the CSV (tens of MB at the scale of
@@ -1457,9 +1429,9 @@ def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *
     tx = synergies.as_taxonomy(taxonomy)
     writer.write_text("synergies.html", synergies._synergies_html(
         public, pairs, taxonomy=tx, env=env, context=base_ctx, max_km=None))
-    pages["synergies"] += 1
     writer.write_chunks("synergies/mises-en-relation.csv",
                         synergies.synergies_csv_chunks(pairs, taxonomy=tx))
+    return Counter(synergies=1)
 
 
 def _write_diagnostic_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
