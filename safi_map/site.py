@@ -780,7 +780,7 @@ class _ActorPages:
     base_ctx: dict[str, Any]
     chrome: tuple[Markup, Markup]
     staging: Path
-    synergies: Any  # synergies.SynergyIndex (or a dict): .get(actor_id)
+    synergies: Any  # synergies.SynergyIndex (None in the parent once the workers have it)
     cache: PageCache | None = None
     salt: bytes = b""
     _prints: dict[int, bytes] = field(default_factory=dict)
@@ -812,11 +812,8 @@ class _ActorPages:
             h.update(label)
             for j, d in pairs:  # the page shows the distance to 0.1 km, not the float
                 h.update(self._print(j) + french_number(d, 1).encode())
-        fingerprint = getattr(self.synergies, "fingerprint", None)
-        if fingerprint is not None:  # the rows the entry is made of: cheaper than the entry
-            h.update(b"f" + fingerprint(a["id"]))
-        else:
-            h.update(repr(self.synergies.get(a["id"])).encode("utf-8"))
+        # The rows the synergy entry is made of: cheaper than building the entry.
+        h.update(b"f" + self.synergies.fingerprint(a["id"]))
         return h.hexdigest()
 
     def render_range(self, start: int, stop: int) -> tuple[int, int, int, list[str]]:
@@ -1245,7 +1242,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         early.run_sides()
         if actor_run.parallel:  # the workers have their own copy (fork)
             held.clear()
-            actor_job.synergies = {}
+            actor_job.synergies = None
             del syn_by_actor
         lap("side outputs (when there are no workers)")
 
