@@ -110,7 +110,8 @@ def export(
         ``geojson``, ``csv``, ``gpkg`` (data files), ``datainclusion`` (JSON + CSV of the
         national schema). ``None``: from the suffix of ``out``.
     out
-        The file to write (``datainclusion``: the JSON file; the CSV goes beside it).
+        The file to write (``datainclusion``: the JSON file; the CSV goes beside it). Data
+        files list the actors in ``actor_id`` order, whatever the order of ``actors``.
     selection
         Which actors (see :class:`~safi_map.selection.Selection`); ``None`` = all.
     taxonomy, tour
@@ -140,7 +141,10 @@ def export(
         fmt = "geojson"
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    chosen = select(actors, selection, taxonomy=taxonomy, tour=tour)
+    # Rows in actor_id order whatever the input order (as the site's downloads): the same
+    # actors give the same file.
+    chosen = (select(actors, selection, taxonomy=taxonomy, tour=tour)
+              .sort_values("actor_id", kind="stable").reset_index(drop=True))
     if subtitle is None:
         subtitle = describe(selection, taxonomy=taxonomy, tour=tour)
     title = title or _setting(settings, "title", _DEFAULT_TITLE)
