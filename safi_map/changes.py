@@ -5,13 +5,16 @@ The previous build's ``actors.geojson``, ``ingest-report.json`` and ``changes.js
 folder) are the reference, so the comparison needs no state besides the build folder itself.
 Actors that are no longer in any survey are kept (with their last known record) or dropped, as
 ``keep_removed`` says; kept ones are listed as ``retained`` so that the next build does not report
-them as removed again.
+them as removed again. An actor whose id is gone but whose rows are still read (hidden or merged
+by a correction, or joined to another actor by the merge) is not "no longer in any survey": it is
+neither reported as removed nor retained.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,12 +153,53 @@ def _records(frame: pd.DataFrame, ids: list[str], fields: list[str]) -> dict[str
     return {f: column_values(frame[f].iloc[rows]) for f in fields}
 
 
+def still_read(previous: gpd.GeoDataFrame, ids: Iterable[str], rows: pd.DataFrame | None
+               ) -> set[str]:
+    """Those of ``ids`` (actors of the ``previous`` build) one of whose source rows is still read
+    in ``rows`` (the kept rows of this build, with ``source`` and ``name``) under the same name:
+    their rows went to another actor (or a hidden one), they are not out of the surveys.
+
+    The name must match too, so a row number taken by another actor after a row was deleted
+    above it does not count.
+    """
+    from .merge import name_key
+
+    ids = set(ids)
+    if (rows is None or not len(rows) or not ids or "sources" not in previous.columns
+            or not {"source", "name"} <= set(rows.columns)):
+        return set()
+    row_names: dict[str, str] = {}
+    for src, name in zip(_text_list(rows["source"]), _text_list(rows["name"]), strict=True):
+        row_names[src] = name_key(name)
+    found: set[str] = set()
+    sub = previous[previous["actor_id"].isin(ids)]
+    for aid, name, sources in zip(sub["actor_id"].tolist(), _text_list(sub["name"]),
+                                  sub["sources"].tolist(), strict=True):
+        nkey = name_key(name)
+        for src in sources if isinstance(sources, list | tuple) else []:
+            if row_names.get(str(src)) == nkey:
+                found.add(str(aid))
+                break
+    return found
+
+
+def _text_list(series: pd.Series) -> list[str]:
+    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+            for v in series.tolist()]
+
+
 def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[str, str], *,
-                   keep_removed: bool = True) -> tuple[Changes, gpd.GeoDataFrame]:
+                   keep_removed: bool = True, withdrawn: Iterable[str] = (),
+                   rows: pd.DataFrame | None = None) -> tuple[Changes, gpd.GeoDataFrame]:
     """Compare the new ``actors`` with the previous build.
 
     Returns the changes and the actors to publish: ``actors`` plus, when ``keep_removed``, the
     previous records of actors that are no longer in any survey.
+
+    ``withdrawn``: ids that corrections hid or merged into another actor; ``rows``: the kept
+    rows of this build (``source``, ``name``), see :func:`still_read`. Previous actors in either
+    are not "no longer in any survey": they are neither reported as removed nor retained (a
+    hidden actor must not come back, an absorbed one must not be published twice).
 
     Fields are compared column by column over plain lists: a rebuild compares every actor, and
     record by record pandas access cost most of the time of a rebuild that changed little.
@@ -175,7 +219,10 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
     prev_list = prev["actor_id"].tolist()
     prev_ids = set(prev_list)
     changes.new = sorted(current_ids - prev_ids)
-    gone = sorted(prev_ids - current_ids)
+    gone = sorted(prev_ids - current_ids - set(withdrawn))
+    if gone:
+        not_gone = still_read(prev, gone, rows)
+        gone = [aid for aid in gone if aid not in not_gone]
     already_retained = set(previous.retained)
     changes.removed = [aid for aid in gone if aid not in already_retained]
     common = sorted(current_ids & prev_ids)

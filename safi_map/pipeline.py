@@ -64,6 +64,9 @@ class IngestResult:
     """Survey files whose cached rows were reused (unchanged since the last run)."""
     changes: Any = None
     """:class:`safi_map.changes.Changes`, set by :func:`write_ingest_outputs`."""
+    withdrawn: set[str] = field(default_factory=set)
+    """Actor ids that corrections hide or merge into another actor: :func:`write_ingest_outputs`
+    never keeps them from the previous build (nor reports them as no longer in any survey)."""
     previous: _PreviousBuild | None = field(default=None, repr=False, compare=False)
     """The previous build's ``actors.geojson`` as :func:`ingest` read it, for
     :func:`write_ingest_outputs` (which uses it once, then sets this back to None)."""
@@ -184,9 +187,11 @@ def ingest(
     if not report.accounted_for():  # a bug, not an input problem: say so loudly
         raise AssertionError("ingest lost track of some rows; please report this bug")
     log.info("ingest: %s", report.summary())
+    withdrawn = {e["actor_id"] for e in corrections.hide} | {a for _, a in corrections.links}
+    withdrawn -= set(actors["actor_id"])
     return IngestResult(actors=actors, rows=located, report=report, taxonomy=taxonomy, tour=tour,
                         settings=settings, files=paths, files_reused=cache.hits,
-                        previous=previous)
+                        withdrawn=withdrawn, previous=previous)
 
 
 @dataclass
@@ -465,7 +470,8 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
 
     Actors that are no longer in any survey are kept from the previous build when
     ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
-    ``result.changes`` is set. These are the coordinator's working files: complete, contacts
+    ``result.changes`` is set. Actors hidden or merged away by corrections, or whose rows now
+    belong to another actor, are not "no longer in any survey" and never kept. These are the coordinator's working files: complete, contacts
     included (the public site and exports go through :func:`safi_map.public.public_actors`).
     """
     from .changes import compare_builds, load_previous, write_changes
@@ -479,7 +485,8 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     result.previous = None  # the files it was read from are replaced below
     changes, result.actors = compare_builds(load_previous(out, features=features),
                                             result.actors, result.report.rejected,
-                                            keep_removed=result.settings.keep_removed)
+                                            keep_removed=result.settings.keep_removed,
+                                            withdrawn=result.withdrawn, rows=result.rows)
     result.changes = changes
     written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
                ("gpkg", "geojson", "csv")]

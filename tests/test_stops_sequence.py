@@ -150,3 +150,51 @@ def test_dropping_removed_actors_by_config(project):
     assert set(result.actors["actor_id"]) == {"les-jardins-du-partage-83137"}
     assert changes["removed"] == ["atelier-velo-solidaire-83137", "radio-rivage-83069"]
     assert changes["retained"] == []
+
+
+def test_hidden_and_merged_actors_are_not_brought_back(project):
+    survey(project, "toulon.csv", TOULON)
+    first, _ = run(project)
+    assert "atelier-velo-solidaire-83137" in set(first.actors["actor_id"])
+    (project / "data" / "corrections.toml").write_text(
+        '[[hide]]\nactor_id = "atelier-velo-solidaire-83137"\n'
+        '[[merge]]\nkeep = "les-jardins-du-partage-83137"\nabsorb = ["radio-rivage-83069"]\n',
+        encoding="utf-8")
+    second, changes = run(project)
+    assert set(second.actors["actor_id"]) == {"les-jardins-du-partage-83137"}
+    published = json.loads((project / "build" / "actors.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["actor_id"] for f in published["features"]] == [
+        "les-jardins-du-partage-83137"]
+    assert changes["removed"] == [] and changes["retained"] == []
+    assert "atelier-velo-solidaire-83137" not in changes["names"]
+    # the next build does not bring them back either
+    _, changes = run(project)
+    assert changes["retained"] == [] and changes["summary"]["removed"] == 0
+
+
+def test_a_hide_for_a_retained_actor_stops_publishing_it(project):
+    survey(project, "toulon.csv", TOULON)
+    run(project)
+    survey(project, "toulon.csv", HEADER + TOULON.splitlines(keepends=True)[1])
+    second, changes = run(project)
+    assert "radio-rivage-83069" in changes["retained"]
+    (project / "data" / "corrections.toml").write_text(
+        '[[hide]]\nactor_id = "radio-rivage-83069"\n', encoding="utf-8")
+    third, changes = run(project)
+    assert "radio-rivage-83069" not in set(third.actors["actor_id"])
+    assert changes["retained"] == ["atelier-velo-solidaire-83137"]
+
+
+def test_an_actor_whose_rows_joined_another_is_not_retained(project):
+    # Two actors of the first build become one when a later row links them by SIRET: the
+    # absorbed one's rows are still in the surveys, so it is not "no longer in any survey".
+    survey(project, "toulon.csv", HEADER + (
+        "Epicerie Azur;SCIC;Solidarité;4 rue D;83000;Toulon;oui;73282932000074\n"
+        "Azur Solidaire;Association;Solidarité;4 rue D;83000;Toulon;oui;\n"))
+    first, _ = run(project)
+    assert set(first.actors["actor_id"]) == {"epicerie-azur-83137", "azur-solidaire-83137"}
+    survey(project, "nice.csv", HEADER + (
+        "Azur Solidaire;Association;Solidarité;4 rue D;83000;Toulon;oui;73282932000074\n"))
+    second, changes = run(project)
+    assert set(second.actors["actor_id"]) == {"epicerie-azur-83137"}
+    assert changes["removed"] == [] and changes["retained"] == []
