@@ -125,6 +125,7 @@ def ingest(
         taxonomy = taxonomy if taxonomy is not None else loaded_taxonomy
         tour = tour if tour is not None else loaded_tour
     paths = list(iter_survey_files(list(surveys) if surveys else settings.surveys))
+    _check_file_names(paths)
     if not paths:
         log.warning("no survey file (.csv, .xlsx, .ods) in %s",
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
@@ -192,6 +193,18 @@ def ingest(
     return IngestResult(actors=actors, rows=located, report=report, taxonomy=taxonomy, tour=tour,
                         settings=settings, files=paths, files_reused=cache.hits,
                         withdrawn=withdrawn, previous=previous)
+
+
+def _check_file_names(paths: Sequence[Path]) -> None:
+    """Refuse two survey files with the same name (in different folders): rows are known by
+    their file name (``_file``, ``source``, the report), so they would be mixed up."""
+    first: dict[str, Path] = {}
+    for path in paths:
+        other = first.setdefault(path.name, path)
+        if other is not path:
+            raise SurveyError(
+                f"two survey files are named {path.name!r}: {other} and {path}; rows are "
+                "identified by their file name, so rename one of them")
 
 
 @dataclass

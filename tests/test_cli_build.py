@@ -138,3 +138,24 @@ def test_rebuild_reuses_files_and_pages_and_force_redoes_them(two_builds):
     assert forced.exit_code == 0, forced.output
     assert "reused" not in forced.output
     assert files(project / "build") == before
+
+
+def test_two_survey_files_with_the_same_name_are_refused(tmp_path):
+    from safi_map import ingest, load_settings
+    from safi_map.errors import SurveyError
+
+    text = "Nom de la structure;Ville\nLes Amis;Toulon\n"
+    for folder in ("toulon", "nice"):
+        (tmp_path / "data" / "surveys" / folder).mkdir(parents=True)
+        (tmp_path / "data" / "surveys" / folder / "enquete.csv").write_text(text,
+                                                                          encoding="utf-8")
+    with pytest.raises(SurveyError) as info:
+        ingest(settings=load_settings(base=tmp_path))
+    message = str(info.value)
+    assert "enquete.csv" in message
+    assert str(Path("toulon") / "enquete.csv") in message
+    assert str(Path("nice") / "enquete.csv") in message
+    result = run(["ingest"], tmp_path)
+    assert result.exit_code == 1
+    assert "two survey files are named 'enquete.csv'" in result.output
+    assert "Traceback" not in result.output
