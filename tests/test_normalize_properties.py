@@ -61,32 +61,118 @@ def test_postcode_output_shape_and_fixed_point(text):
     assert n.repair_postcode(value) == (value, [])
 
 
-@PROPERTY_SETTINGS
-@given(CELL)
-def test_url_is_http_and_a_fixed_point(text):
-    value, _ = n.normalize_url(text)
-    if value:
-        assert re.match(r"^https?://", value)
-        assert not re.search(r"[\s<>\"'`]", value)
-        assert n.normalize_url(value) == (value, [])
+# Valid inputs, as surveys write them, drawn with the parts the normalized value must keep.
+# Host labels and path words avoid "et" and "ou": normalize_url splits a cell on those words
+# (two URLs "a.fr et b.fr"), even inside a URL.
+_LABEL = st.from_regex(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?", fullmatch=True).filter(
+    lambda label: label.lower() not in {"et", "ou"})
+_HOST = st.tuples(st.lists(_LABEL, min_size=1, max_size=3),
+                  st.from_regex(r"[a-zA-Z]{2,6}", fullmatch=True)).map(
+    lambda parts: ".".join([*parts[0], parts[1]]))
+_PATH = st.lists(_LABEL, max_size=3).map(lambda words: "".join(f"/{w}" for w in words))
 
 
-@PROPERTY_SETTINGS
-@given(CELL)
-def test_email_shape_and_fixed_point(text):
-    value, _ = n.normalize_email(text)
-    if value:
-        assert value.count("@") == 1 and value == value.strip()
-        assert n.normalize_email(value) == (value, [])
+@st.composite
+def valid_urls(draw):
+    """(cell text, the URL normalize_url must return)."""
+    host, path = draw(_HOST), draw(_PATH)
+    scheme = draw(st.sampled_from(["http://", "https://", "HTTPS://", ""]))
+    cell = f"{scheme}{host}{path}"
+    expected = f"{scheme.lower() or 'https://'}{host.lower()}{path}"
+    return draw(st.sampled_from(["{}", " {} ", "{}."])).format(cell), expected
 
 
-@PROPERTY_SETTINGS
-@given(CELL)
-def test_phone_shape_and_fixed_point(text):
-    value, _ = n.normalize_phone(text)
+@st.composite
+def valid_emails(draw):
+    """(cell text, the address normalize_email must return)."""
+    atom = st.from_regex(r"[A-Za-z0-9_+-]{1,10}", fullmatch=True)
+    local = ".".join(draw(st.lists(atom, min_size=1, max_size=3)))
+    domain = draw(_HOST)
+    address = f"{local}@{domain}"
+    cell = draw(st.sampled_from(["{}", " {} ", "<{}>", "mailto:{}", "MAILTO:{}"])).format(address)
+    return cell, f"{local}@{domain.lower()}"
+
+
+@st.composite
+def valid_phones(draw):
+    """(cell text, the French number normalize_phone must return)."""
+    national = draw(st.from_regex(r"0[1-9]\d{8}", fullmatch=True))
+    pairs = [national[i:i + 2] for i in range(0, 10, 2)]
+    sep = draw(st.sampled_from(["", " ", ".", "-"]))
+    cell = draw(st.sampled_from([
+        sep.join(pairs),
+        "+33 " + national[1] + sep + sep.join(pairs[1:]),
+        "+33 (0)" + sep.join(pairs),
+        "0033" + national[1:],
+    ]))
+    return cell, " ".join(pairs)
+
+
+def _check_url(value: str) -> None:
+    assert re.match(r"^https?://", value)
+    assert not re.search(r"[\s<>\"'`]", value)
+    assert n.normalize_url(value) == (value, [])
+
+
+def _check_email(value: str) -> None:
+    assert value.count("@") == 1 and value == value.strip()
+    assert n.normalize_email(value) == (value, [])
+
+
+def _check_phone(value: str) -> None:
     assert value == "" or re.fullmatch(r"0[1-9]( \d\d){4}|\+[1-9]\d{7,14}", value)
     if value.startswith("0"):
         assert n.normalize_phone(value) == (value, [])
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(CELL, valid_urls().map(lambda pair: pair[0])))
+def test_url_is_http_and_a_fixed_point(text):
+    value, _ = n.normalize_url(text)
+    if value:
+        _check_url(value)
+
+
+@PROPERTY_SETTINGS
+@given(valid_urls())
+def test_valid_urls_are_kept_and_are_fixed_points(case):
+    text, expected = case
+    value, _ = n.normalize_url(text)
+    assert value == expected
+    _check_url(value)
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(CELL, st.emails(), valid_emails().map(lambda pair: pair[0])))
+def test_email_shape_and_fixed_point(text):
+    value, _ = n.normalize_email(text)
+    if value:
+        _check_email(value)
+
+
+@PROPERTY_SETTINGS
+@given(valid_emails())
+def test_valid_emails_are_kept_and_are_fixed_points(case):
+    text, expected = case
+    value, notes = n.normalize_email(text)
+    assert (value, notes) == (expected, [])
+    _check_email(value)
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(CELL, valid_phones().map(lambda pair: pair[0])))
+def test_phone_shape_and_fixed_point(text):
+    value, _ = n.normalize_phone(text)
+    _check_phone(value)
+
+
+@PROPERTY_SETTINGS
+@given(valid_phones())
+def test_valid_french_phones_are_kept_and_are_fixed_points(case):
+    text, expected = case
+    value, notes = n.normalize_phone(text)
+    assert (value, notes) == (expected, [])
+    _check_phone(value)
 
 
 @PROPERTY_SETTINGS
