@@ -46,13 +46,46 @@ def test_every_command_is_documented_and_has_help(name):
     assert "Usage:" in result.output
 
 
+def readme_synopses() -> dict[str, str]:
+    """Each command's synopsis in the README's Commands block: its ``safi-map <name> ...`` line
+    and the indented lines continuing it, joined."""
+    section = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```\n(.*?)```", section, re.S)
+    assert block, "the Commands section starts with a synopsis block"
+    synopses: dict[str, str] = {}
+    name = None
+    for line in block.group(1).splitlines():
+        head = re.match(r"safi-map (\S+)", line)
+        if head:
+            name = head.group(1)
+            assert name not in synopses, f"two synopses for 'safi-map {name}'"
+            synopses[name] = line
+        elif line.strip():
+            assert name and line[:1].isspace(), f"stray line in the synopsis block: {line!r}"
+            synopses[name] += " " + line.strip()
+    return synopses
+
+
+def _bracket_depth(text: str, end: int) -> int:
+    return text.count("[", 0, end) - text.count("]", 0, end)
+
+
+def test_every_command_has_a_synopsis():
+    assert sorted(readme_synopses()) == sorted(cli.commands)
+
+
 @pytest.mark.parametrize("name", sorted(cli.commands))
 def test_every_option_is_documented(name):
-    section = README.split("## Commands", 1)[1]
+    """Each option is on its own command's synopsis, in [brackets] unless it is required."""
+    synopsis = readme_synopses()[name]
     for param in cli.commands[name].params:
         opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
         if not opts or "--help" in opts:
             continue
-        assert any(re.search(re.escape(o) + r"\b", section) for o in opts), (
-            f"'safi-map {name}' option {opts} is not in the README's Commands section"
-        )
+        found = [m for o in opts for m in re.finditer(re.escape(o) + r"(?![\w-])", synopsis)]
+        assert found, f"'safi-map {name}' option {opts} is not on its README synopsis line"
+        for match in found:
+            optional = _bracket_depth(synopsis, match.start()) > 0
+            assert optional != param.required, (
+                f"'safi-map {name}' option {opts} is {'required' if param.required else 'optional'}"
+                f" but the README shows it {'optional' if optional else 'required'}")
