@@ -114,7 +114,8 @@ def ingest(
         Geocode street addresses online (BAN/Nominatim through geopy); default
         ``settings.online``. Offline (the packaged gazetteer) is always the fallback.
     refresh
-        With ``online``, ask the provider again instead of using the cache.
+        With ``online``, ask the provider again instead of using the cache (the per-file cache
+        is not reused either).
     """
     from .geocode import load_index
     from .survey import iter_survey_files
@@ -130,7 +131,8 @@ def ingest(
         log.warning("no survey file (.csv, .xlsx, .ods) in %s",
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
-    cache = _PartCache(settings, use_online, enabled=not force)
+    # --refresh asks the provider again: cached rows would hide its new answers
+    cache = _PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
     report = Report()
     frames: list[pd.DataFrame] = []
     online_down = False
@@ -277,18 +279,26 @@ class _PartCache:
         self.hits = 0
         self.misses = 0
         self.used: set[str] = set()
+        self._keys: dict[Path, str] = {}
         h = hashlib.sha256()
         for extra in (settings.taxonomy, settings.tour):
             h.update(extra.read_bytes() if extra.is_file() else b"-")
-        h.update(json.dumps([self.VERSION, _package_version(), sorted(settings.columns.items()),
-                             online, settings.provider if online else ""]).encode())
+        context: list[Any] = [self.VERSION, _package_version(), sorted(settings.columns.items()),
+                              online, settings.provider if online else ""]
+        if online:  # what decides which online answers are accepted (offline keys unchanged)
+            context += [settings.min_score, settings.ban_url if settings.provider == "ban"
+                        else settings.nominatim_url]
+        h.update(json.dumps(context).encode())
         self.context = h.hexdigest()
 
     def _key(self, path: Path) -> str:
-        h = hashlib.sha256(self.context.encode())
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-        return h.hexdigest()[:32]
+        """The file's key (its content is read and hashed once per run: get, then put)."""
+        if path not in self._keys:
+            h = hashlib.sha256(self.context.encode())
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+            self._keys[path] = h.hexdigest()[:32]
+        return self._keys[path]
 
     def get(self, path: Path) -> _FilePart | None:
         if not path.is_file():

@@ -1,0 +1,67 @@
+"""The per-file ingest cache (``pipeline._PartCache``): keyed by what changes a file's rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _geoserver import GeoServer
+
+import safi_map.pipeline as pipeline
+from safi_map import ingest, load_settings
+
+SURVEY = (
+    "Nom de la structure;Adresse;CP;Ville;Accord de publication\n"
+    "Atelier du Port;8 Boulevard de Strasbourg;83000;Toulon;oui\n"
+    "Sans Adresse;;04000;Digne-les-Bains;oui\n"
+)
+
+
+def project(tmp_path: Path, ban_url: str) -> Path:
+    (tmp_path / "data" / "surveys").mkdir(parents=True)
+    (tmp_path / "data" / "surveys" / "etape.csv").write_bytes(SURVEY.encode("cp1252"))
+    (tmp_path / "safi-map.toml").write_text(
+        f'[geocode]\nban_url = "{ban_url}"\ntimeout = 0.5\nrate = 100\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_online_cache_follows_min_score_provider_url_and_refresh(tmp_path):
+    with GeoServer() as server:
+        settings = load_settings(base=project(tmp_path, server.url("ban")))
+        first = ingest(settings=settings, online=True)
+        assert first.files_reused == 0
+        asked = len(server.requests)
+        assert asked == 1
+        assert ingest(settings=settings, online=True).files_reused == 1
+        # a stricter score threshold can refuse the cached answers: the file is redone
+        stricter = settings.with_(min_score=0.99)
+        assert ingest(settings=stricter, online=True).files_reused == 0
+        assert ingest(settings=stricter, online=True).files_reused == 1
+        # another provider URL (a self-hosted addok) may answer differently
+        other = stricter.with_(ban_url=server.url("ban") + "/")
+        assert ingest(settings=other, online=True).files_reused == 0
+        # --refresh asks the provider again, so the file's cached rows are not reused
+        before = len(server.requests)
+        refreshed = ingest(settings=other, online=True, refresh=True)
+        assert refreshed.files_reused == 0
+        assert len(server.requests) > before
+    # offline, the online settings do not matter
+    offline = load_settings(base=tmp_path)
+    assert ingest(settings=offline, online=False).files_reused == 0
+    assert ingest(settings=offline.with_(min_score=0.99), online=False).files_reused == 1
+
+
+def test_each_file_is_hashed_once(tmp_path, monkeypatch):
+    settings = load_settings(base=project(tmp_path, "http://127.0.0.1:9"))
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if self.suffix == ".csv":
+            reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(pipeline, "_ingest_file", lambda path, **kw: pipeline._FilePart(
+        pipeline._empty_rows(), pipeline.Report()))
+    ingest(settings=settings, online=False)
+    assert len(reads) == 1
