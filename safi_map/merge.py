@@ -300,8 +300,11 @@ def merge_rows(
                 uf.union(first[k], pos)
             else:
                 first[k] = pos
+    fuzzy_joined: list[int] = []  # a row of each pair the similar-names rule joined
     for a, b in _similar_names(keys):
-        uf.union(a, b)
+        if uf.find(a) != uf.find(b):
+            fuzzy_joined.append(a)
+            uf.union(a, b)
     links = list(links)
     ids_before_links: set[str] = set()
     if links:
@@ -314,6 +317,8 @@ def merge_rows(
                 uf.union(by_id[kept], by_id[absorbed])
     group_of = [uf.find(i) for i in range(n)]
     final_ids = _group_ids(keys, group_of, links)
+    # only these groups are worth a warning: SIRET and [[merge]] joins are meant
+    fuzzy_groups = {group_of[a] for a in fuzzy_joined}
     if previous_ids:
         _keep_previous_ids(final_ids, group_of, sirets, previous_ids)
 
@@ -369,7 +374,7 @@ def merge_rows(
             row_actor[labels[i]] = aid
         if report is None:
             continue
-        if len({keys.nkey[i] for i in members}) > 1:
+        if g in fuzzy_groups:
             merged_names = sorted({str(names[i]) for i in members})
             head = members[0]
             report.warning(

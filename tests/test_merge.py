@@ -199,3 +199,38 @@ def test_an_actor_that_moves_town_keeps_its_id_through_its_siret():
     clash = {"12345678900011": "atelier-fixe-83050"}
     ids = set(merge_rows(moved, stop_dates=STOP_DATES, previous_ids=clash).actors["actor_id"])
     assert ids == {"atelier-mobile-83069", "atelier-fixe-83050"}
+
+
+def test_similar_names_warning_only_for_groups_the_fuzzy_rule_joined():
+    rows = frame(
+        # joined by SIRET: names differ, but no warning
+        row("Recyclerie du Haut-Var", "83050", src="a.csv:2", siret="12345678900011"),
+        row("Ressourcerie Varoise", "83050", src="b.csv:2", siret="12345678900011",
+            stops=("nice",)),
+        # joined by a [[merge]] correction: no warning either
+        row("Les Jardins du Partage", "83137", src="a.csv:3"),
+        row("Jardin Partagé de Toulon", "83137", src="b.csv:3", stops=("nice",)),
+        # joined by the similar-names rule: warned
+        row("La Ressourcerie de la Treille", "04112", src="a.csv:4"),
+        row("La Ressourceri de la Treille", "04112", src="b.csv:4", stops=("nice",)),
+    )
+    report = Report(rows_read=6)
+    actors = merge_rows(rows, report=report, stop_dates=STOP_DATES,
+                        links=[("les-jardins-du-partage-83137",
+                                "jardin-partage-de-toulon-83137")]).actors
+    assert len(actors) == 3
+    similar = [i for i in report.issues if i.code == "merge.similar_names"]
+    assert len(similar) == 1
+    assert "Ressourceri de la Treille" in similar[0].message
+
+
+def test_similar_names_warning_for_a_siret_group_that_a_typo_joined():
+    rows = frame(
+        row("Recyclerie du Haut-Var", "83050", src="a.csv:2", siret="12345678900011"),
+        row("Ressourcerie Varoise", "83050", src="b.csv:2", siret="12345678900011",
+            stops=("nice",)),
+        row("Recyclerie du Haut Varr", "83050", src="c.csv:2", stops=("gap",)),
+    )
+    report = Report(rows_read=3)
+    assert len(merge_rows(rows, report=report, stop_dates=STOP_DATES).actors) == 1
+    assert [i.code for i in report.issues].count("merge.similar_names") == 1
