@@ -132,8 +132,6 @@ def export(
     ------
     ValueError
         Unknown format, or a selection naming something that does not exist.
-    NotImplementedError
-        ``html`` while :func:`safi_map.maps.render_map_page` is unavailable.
     """
     out = Path(out)
     fmt = (fmt or _infer_format(out)).lower()
@@ -175,15 +173,11 @@ def export(
         return ExportResult(fmt, (result.path,), len(chosen), subtitle, result)
 
     # html: the single-file offline map belongs to maps.py
-    from . import maps
+    from .maps import render_map_page
 
-    render = getattr(maps, "render_map_page", None)
-    if render is None:
-        raise NotImplementedError("the single-file HTML export needs "
-                                  "safi_map.maps.render_map_page, which is not available yet")
     page_title = f"{title} — {subtitle}" if subtitle else title
     actor_url = f"{site_url.rstrip('/')}/acteurs/{{actor_id}}.html" if site_url else ""
-    page = render(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
+    page = render_map_page(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
                   actor_url=actor_url, inline_assets=True)
     out.write_text(page, encoding="utf-8")
     return ExportResult(fmt, (out,), len(chosen), subtitle)

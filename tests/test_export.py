@@ -10,7 +10,6 @@ import subprocess
 import pytest
 from test_selection import crafted
 
-from safi_map import maps
 from safi_map._synthetic import synthetic_taxonomy
 from safi_map.export import FORMATS, export, poster_set
 from safi_map.selection import Selection
@@ -104,12 +103,6 @@ def test_poster_defaults_from_settings_and_selection(actors, tmp_path):
     assert "https://safi.example.org/carte" in text  # the QR code's caption
     assert "Gap Un" not in text and result.actors == 3
     assert result.detail.listed == 3
-
-
-def test_html_needs_render_map_page(actors, tmp_path, monkeypatch):
-    monkeypatch.delattr(maps, "render_map_page", raising=False)
-    with pytest.raises(NotImplementedError, match="render_map_page"):
-        export(actors, fmt="html", out=tmp_path / "x.html")
 
 
 def test_html_is_one_offline_file(actors, tmp_path):
