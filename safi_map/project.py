@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -31,6 +32,19 @@ class AddedStop:
 
 def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _path_from(tour_path: Path, file: Path) -> str:
+    """How ``tour_path`` names ``file`` in a stop's ``surveys``: relative to the tour file's
+    folder (``../data2/x.csv`` for a sibling folder), absolute when no relative path exists
+    (another drive)."""
+    base, target = tour_path.resolve().parent, file.resolve()
+    if target.is_relative_to(base):
+        return target.relative_to(base).as_posix()
+    try:
+        return Path(os.path.relpath(target, base)).as_posix()
+    except ValueError:
+        return target.as_posix()
 
 
 def add_stop(
@@ -90,9 +104,7 @@ def add_stop(
     if venue:
         lines.append(f"venue = {_toml_string(venue)}")
     if copied is not None:
-        rel = Path(copied).resolve().relative_to(tour_path.resolve().parent) if str(
-            copied.resolve()).startswith(str(tour_path.resolve().parent)) else copied.resolve()
-        lines.append(f"surveys = [{_toml_string(rel.as_posix())}]")
+        lines.append(f"surveys = [{_toml_string(_path_from(tour_path, copied))}]")
     before = tour_path.read_text(encoding="utf-8") if tour_path.is_file() else ""
     tour_path.parent.mkdir(parents=True, exist_ok=True)
     sep = "" if before.endswith("\n") or not before else "\n"

@@ -63,3 +63,18 @@ def test_usage_errors_leave_the_tour_untouched(tmp_path):
         assert result.exit_code == 2, (args, result.output)
     assert (tmp_path / "data" / "tour.toml").read_text(encoding="utf-8") == before
     assert load_settings(tmp_path / "safi-map.toml").tour.is_file()
+
+
+def test_surveys_folder_beside_the_tour_folder(tmp_path):
+    """Surveys in data2/ while the tour is data/tour.toml: the stop lists its survey by a path
+    relative to the tour file ("data2" shares the prefix "data" without being inside it)."""
+    survey = setup(tmp_path)
+    (tmp_path / "safi-map.toml").write_text('[project]\nsurveys = ["data2"]\n', encoding="utf-8")
+    result = invoke(tmp_path, "gap", str(survey), "--town", "Gap", "--date", "2015-11-05")
+    assert result.exit_code == 0, (result.output, result.exception)
+    copied = tmp_path / "data2" / "2015-11-05-gap.csv"
+    assert copied.read_text(encoding="utf-8") == survey.read_text(encoding="utf-8")
+    text = (tmp_path / "data" / "tour.toml").read_text(encoding="utf-8")
+    assert 'surveys = ["../data2/2015-11-05-gap.csv"]' in text
+    tour = load_tour(tmp_path / "data" / "tour.toml")
+    assert tour.stop_for_file(copied) is tour.get("gap")
