@@ -61,13 +61,25 @@ def name_key(name: str) -> str:
     return stripped or k
 
 
+_PLACE_LENGTH = 12
+
+
 def actor_id_for(nkey: str, place: str) -> str:
-    """A readable, URL-safe id: ``<name-slug>-<insee code>``; long names get a hash suffix."""
+    """A readable, URL-safe id: ``<name-slug>-<insee code>``; long names get a hash suffix.
+
+    Without a code (the geocoder could not place the row), the place is the commune text; when
+    its slug is cut to 12 characters, a hash of the whole text follows, so "Saint-Martin-de-A"
+    and "Saint-Martin-de-B" do not give the same id.
+    """
     slug = slugify(nkey, max_length=200)
     if len(slug) > 48:
         digest = hashlib.sha1(f"{nkey}|{place}".encode()).hexdigest()[:6]
         slug = f"{slug[:41].rstrip('-')}-{digest}"
-    return f"{slug}-{slugify(place or 'na', max_length=12)}"
+    place_slug = slugify(place or "na", max_length=200)
+    if len(place_slug) > _PLACE_LENGTH:
+        digest = hashlib.sha1(place.encode()).hexdigest()[:4]
+        place_slug = f"{place_slug[:_PLACE_LENGTH].rstrip('-')}-{digest}"
+    return f"{slug}-{place_slug}"
 
 
 @dataclass
@@ -166,6 +178,36 @@ def _group_ids(keys: _Keys, groups: list[int],
             if chosen and ids[g] not in kept_ids:
                 ids[g] = chosen[0]
     return ids
+
+
+def _unique_ids(ids: dict[int, str], groups: list[int], keys: _Keys,
+                sources: list[str]) -> dict[int, str]:
+    """Make the groups' ids unique (a [[split]] may name an id another actor has, and cut or
+    hashed slugs may meet): of the groups sharing an id, the earliest seen (then the one with
+    the smallest source row) keeps it, the others get ``-2``, ``-3``... in that order — the
+    same whatever the row order. Returns the renamed groups' old ids."""
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for g, aid in ids.items():
+        by_id[aid].append(g)
+    clashes = sorted(aid for aid, gs in by_id.items() if len(gs) > 1)
+    if not clashes:
+        return {}
+    first: dict[int, tuple[str, str]] = {}
+    for g, date, src in zip(groups, keys.date, sources, strict=True):
+        candidate = (date or "9999", src)
+        if g not in first or candidate < first[g]:
+            first[g] = candidate
+    taken = set(ids.values())
+    renamed: dict[int, str] = {}
+    for aid in clashes:
+        for g in sorted(by_id[aid], key=lambda g: first[g])[1:]:
+            n = 2
+            while f"{aid}-{n}" in taken:
+                n += 1
+            ids[g] = f"{aid}-{n}"
+            taken.add(ids[g])
+            renamed[g] = aid
+    return renamed
 
 
 @dataclass
@@ -321,6 +363,7 @@ def merge_rows(
     fuzzy_groups = {group_of[a] for a in fuzzy_joined}
     if previous_ids:
         _keep_previous_ids(final_ids, group_of, sirets, previous_ids)
+    renamed = _unique_ids(final_ids, group_of, keys, _text(values["source"]))
 
     # Most recent last: date, then file name, then row number.
     order = pd.DataFrame(index=rows.index).assign(
@@ -374,6 +417,15 @@ def merge_rows(
             row_actor[labels[i]] = aid
         if report is None:
             continue
+        if g in renamed:
+            head = members[0]
+            report.warning(
+                "merge.id_clash",
+                f"another actor has the id {renamed[g]!r}: this one is published as {aid!r} "
+                "(check the [[split]] corrections: a new id must not be an existing one)",
+                RowRef(str(files[head]), int(row_numbers[head] or 0), str(sheets[head] or "")),
+                "name", names[head],
+            )
         if g in fuzzy_groups:
             merged_names = sorted({str(names[i]) for i in members})
             head = members[0]

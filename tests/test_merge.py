@@ -234,3 +234,42 @@ def test_similar_names_warning_for_a_siret_group_that_a_typo_joined():
     report = Report(rows_read=3)
     assert len(merge_rows(rows, report=report, stop_dates=STOP_DATES).actors) == 1
     assert [i.code for i in report.issues].count("merge.similar_names") == 1
+
+
+def test_long_commune_texts_keep_ids_unique():
+    # the geocoder could not place them: the place is the commune text, whose slug is cut
+    rows = frame(
+        row("Les Amis", "", src="a.csv:2", commune_input="Saint-Martin-de-Zzqx"),
+        row("Les Amis", "", src="a.csv:3", commune_input="Saint-Martin-de-Wwyq"),
+    )
+    ids = list(merge_rows(rows, stop_dates=STOP_DATES).actors["actor_id"])
+    assert len(set(ids)) == 2
+    assert all(aid.startswith("les-amis-saint-martin-") for aid in ids)
+    # stable: the same place gives the same id whatever else exists
+    alone = merge_rows(frame(rows.iloc[0].to_dict()), stop_dates=STOP_DATES).actors
+    assert alone["actor_id"].iloc[0] in ids
+    # codes and short commune texts keep the ids they always had
+    assert actor_id_for("les amis", "83137") == "les-amis-83137"
+    assert actor_id_for("les amis", "gap") == "les-amis-gap"
+    assert actor_id_for("les amis", "") == "les-amis-na"
+    assert actor_id_for("les amis", "saint martin") == "les-amis-saint-martin"
+
+
+def test_ids_that_still_clash_get_a_deterministic_suffix():
+    # a [[split]] may name an id another actor already has
+    rows = frame(
+        row("Alpha", "83137", src="a.csv:2"),
+        row("Beta", "83137", src="b.csv:2", stops=("nice",)),
+    )
+    report = Report(rows_read=2)
+    result = merge_rows(rows, report=report, stop_dates=STOP_DATES,
+                        splits={"b.csv:2": "alpha-83137"})
+    assert list(result.actors["actor_id"]) == ["alpha-83137", "alpha-83137-2"]
+    assert dict(zip(rows["source"], result.row_actor, strict=True)) == {
+        "a.csv:2": "alpha-83137", "b.csv:2": "alpha-83137-2"}
+    assert [i.code for i in report.issues] == ["merge.id_clash"]
+    assert report.accounted_for()
+    reordered = merge_rows(rows.iloc[::-1], stop_dates=STOP_DATES,
+                           splits={"b.csv:2": "alpha-83137"})
+    assert list(reordered.actors["actor_id"]) == ["alpha-83137", "alpha-83137-2"]
+    assert reordered.actors.set_index("actor_id").loc["alpha-83137", "sources"] == ["a.csv:2"]
