@@ -286,11 +286,20 @@ class PageCache:
         return target.stat().st_size
 
     def add(self, digest: str, path: Path) -> None:
-        """Keep the complete file ``path`` under ``digest`` (a hard link; first one wins)."""
+        """Keep the complete file ``path`` under ``digest`` (a hard link). When reusing, the
+        first one wins; when not (``--force``), the new file replaces the entry, so a damaged
+        entry (a published page edited in place) is repaired."""
         if not self.enabled:
             return
+        entry = self.root / digest
         try:
-            os.link(path, self.root / digest)
+            if self.reusing:
+                os.link(path, entry)
+            else:
+                fresh = entry.with_name(f"{digest}.new")
+                fresh.unlink(missing_ok=True)
+                os.link(path, fresh)
+                os.replace(fresh, entry)
         except FileExistsError:
             pass
         except OSError as exc:

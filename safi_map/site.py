@@ -767,7 +767,7 @@ def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
     for module in (__file__, synergies.__file__):
         h.update(Path(module).read_bytes())
     h.update(" ".join(_version(d) for d in ("jinja2", "markupsafe", "safi-map")).encode())
-    h.update(json.dumps([BASE_MAP, NEARBY, SIMILAR, *parts], sort_keys=True,
+    h.update(json.dumps([BASE_MAP, CSP, NEARBY, SIMILAR, *parts], sort_keys=True,
                         default=str).encode("utf-8"))
     return h.digest()
 
@@ -1150,7 +1150,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         acts = model.actors
 
         expected = (len(model.actors) + len(model.by_commune) + len(model.by_theme)
-                    + len(model.stops) + 12)
+                    + len(model.stops) + 11)
 
         def emit() -> None:
             if progress is not None:
@@ -1201,8 +1201,10 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         del pairs
 
         if page_cache is not None and page_cache.enabled:
-            # Every actor's print, before the workers fork: they and the listing pages use them.
+            # Every actor's print and the synergy rows' hashes, before the workers fork: they
+            # (and the listing pages) use them.
             actor_job.compute_prints()
+            syn_by_actor.prepare()
         actor_run = stack.enter_context(_PageRun(
             actor_job, len(acts),
             {"synergies": lambda w: _write_synergy_pages(
@@ -1261,7 +1263,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         theme_counts = {s: len(v) for s, v in model.by_theme.items()}
         stop_counts = {s: len(model.by_stop.get(s, [])) for s in model.stops}
 
-        posters = _write_posters(writer, actors, taxonomy=taxonomy, tour=tour, settings=settings,
+        posters = _write_posters(writer, public, taxonomy=taxonomy, tour=tour, settings=settings,
                                  model=model, cache_dir=out_dir.parent / "cache" / "posters",
                                  force=force)
         lap("posters")

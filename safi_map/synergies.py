@@ -811,6 +811,10 @@ class SynergyIndex:
             rows += self.helped_order[helping[0]:stop].tolist()
         return hashes[rows].tobytes() + b"/%d/%d" % (len(rows), total)
 
+    def prepare(self) -> None:
+        """Compute what :meth:`fingerprint` needs now (before forking workers that use it)."""
+        self._row_hashes()
+
     def _row_hashes(self) -> np.ndarray:
         """Two 64-bit hashes per row (pandas' hashing, vectorised), made on first use."""
         if self._hashes is None:

@@ -596,6 +596,37 @@ def test_force_renders_every_page_again(tmp_path, actors):
     assert build_site(actors, out_dir=out, **kw).pages_reused == again.pages_reused
 
 
+def test_csp_change_renders_every_cached_page_again(tmp_path, monkeypatch, actors):
+    """Every page carries the CSP: a new CSP (a tile host added, say) must reach them all."""
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
+    out = tmp_path / "site"
+    build_site(actors.head(20), out_dir=out, **kw)
+    stricter = site_mod.CSP + "; upgrade-insecure-requests"
+    monkeypatch.setattr(site_mod, "CSP", stricter)
+    again = build_site(actors.head(20), out_dir=out, **kw)
+    assert again.pages_reused == 0
+    # (the map pages declare their own CSP, with the hashes of their inline scripts)
+    stale = [p.name for p in out.rglob("*.html")
+             if "upgrade-insecure-requests" not in p.read_text()]
+    assert sorted(stale) == ["carte-integree.html", "index.html"]
+
+
+def test_force_repairs_a_cache_entry_edited_through_the_site(tmp_path, actors):
+    """A published page edited in place edits its cache entry too (one file): ``--force``
+    renders it again and replaces the entry, so the next build does not bring the edit back."""
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
+    out = tmp_path / "site"
+    build_site(actors.head(20), out_dir=out, **kw)
+    page = next(iter(sorted((out / "acteurs").iterdir())))
+    clean = page.read_bytes()
+    with open(page, "ab") as fh:
+        fh.write(b"<!-- edited by hand -->")
+    build_site(actors.head(20), out_dir=out, force=True, **kw)
+    assert page.read_bytes() == clean
+    build_site(actors.head(20), out_dir=out, **kw)
+    assert page.read_bytes() == clean
+
+
 def test_template_change_renders_every_page_again(tmp_path, actors):
     kw = dict(taxonomy=make_taxonomy(), tour=make_tour())
     config = tmp_path / "safi-map.toml"
