@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .public import public_actors
-from .text import key
+from .text import french_date, key
 
 __all__ = [
     "PAPER_SIZES_MM",
@@ -66,8 +66,6 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
 SOURCES_LINE = ("Sources : enquêtes SAFI Tour ; fonds communes IGN ADMIN EXPRESS, "
                 "Licence Ouverte 2.0")
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre")
 _FONT = "DejaVu Sans"  # ships with matplotlib: always there, full French accents
 _NO_THEME_COLOUR = "#8a8a8a"
 _INK = "#222222"
@@ -109,16 +107,6 @@ class PosterResult:
 
 # --------------------------------------------------------------------------------------------
 # Data helpers
-
-
-def french_date(iso: str) -> str:
-    """``"2015-09-28"`` -> ``"28 septembre 2015"`` (``"1er"`` for the first of the month)."""
-    try:
-        year, month, day = (int(p) for p in str(iso)[:10].split("-"))
-        name = _MONTHS[month - 1]
-    except (ValueError, IndexError):
-        return str(iso)
-    return f"{'1er' if day == 1 else day} {name} {year}"
 
 
 def data_date(actors: pd.DataFrame) -> str:

@@ -49,7 +49,8 @@ from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
 from .synergies import _records
-from .text import key, slugify
+from .taxonomy import LEGAL_FORMS
+from .text import french_date, key, slugify
 
 __all__ = ["CSP", "SiteSummary", "build_site", "json_for_script", "make_environment"]
 
@@ -78,12 +79,6 @@ DEPARTMENTS: dict[str, str] = {
     "84": "Vaucluse",
 }
 
-def _legal_form_labels() -> dict[str, str]:
-    try:
-        from .taxonomy import LEGAL_FORMS
-    except ImportError:  # pragma: no cover - taxonomy is part of the package
-        return {}
-    return dict(LEGAL_FORMS)
 
 FIELD_LABELS: dict[str, str] = {
     "name": "nom", "legal_form": "statut", "themes": "thématiques", "description": "description",
@@ -103,8 +98,6 @@ PRECISIONS: dict[str, str] = {
     "none": "non localisé",
 }
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _DEFAULT_COLOUR = "#6b6b6b"
@@ -158,18 +151,6 @@ def json_for_script(data: Any) -> Markup:
     text = (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
     return Markup(text)
-
-
-def french_date(value: Any) -> str:
-    """``"2015-09-28"`` -> ``"28 septembre 2015"``; anything else as given."""
-    text = str(value or "")
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-    if not m:
-        return text
-    year, month, day = int(m[1]), int(m[2]), int(m[3])
-    if not 1 <= month <= 12:
-        return text
-    return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
 
 
 def french_number(value: float | int, digits: int = 0) -> str:
@@ -379,7 +360,7 @@ class _Model:
 def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
     themes = _theme_views(taxonomy)
     stops = _stop_views(tour)
-    legal_labels = {**_legal_form_labels(), **_vocabulary_labels(taxonomy, "legal_forms")}
+    legal_labels = {**LEGAL_FORMS, **_vocabulary_labels(taxonomy, "legal_forms")}
     resource_labels = _vocabulary_labels(taxonomy, "resources", "needs", "offers")
 
     cols = [c for c in public.columns if c != public.geometry.name]
@@ -645,6 +626,14 @@ def _bars(counter: Mapping[str, int], labels: Mapping[str, str] | None = None,
     ]
 
 
+def _theme_bars(counter: Mapping[str, int],
+                themes: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`_bars` of a count per theme slug, with each theme's label, page and colour."""
+    return _bars(counter, {t: themes[t]["label"] for t in counter},
+                 {t: themes[t]["url"] for t in counter},
+                 {t: themes[t]["colour"] for t in counter})
+
+
 def _points(actors: list[dict[str, Any]], ids: Iterable[int], root: str,
             highlight: str = "") -> list[dict[str, Any]]:
     pts = []
@@ -658,7 +647,7 @@ def _points(actors: list[dict[str, Any]], ids: Iterable[int], root: str,
     return pts
 
 
-def _map_data(points: list[dict[str, Any]], root: str) -> dict[str, Any]:
+def _map_data(points: list[dict[str, Any]]) -> dict[str, Any]:
     return {"points": points, "tiles": BASE_MAP.get("url", ""),
             "subdomains": BASE_MAP.get("subdomains", ""),
             "attribution": BASE_MAP.get("attribution", ""),
@@ -845,7 +834,7 @@ class _ActorPages:
             map_data = None
             if a["lat"] is not None:
                 pts = _points(acts, [i, *(j for j, _ in a["nearby"])], root, highlight=a["id"])
-                map_data = _map_data(pts, root)
+                map_data = _map_data(pts)
             html = self.template.render(
                 **self.base_ctx, root=root, page_path=a["url"], header_html=self.chrome[0],
                 footer_html=self.chrome[1], actor=a, nearby=nearby, similar=similar,
@@ -1272,9 +1261,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         by_precision: Counter[str] = Counter(a["precision"] for a in acts)
         legal_labels = {a["legal_form"]: a["legal_form_label"] for a in acts}
         stats = {
-            "themes": _bars(theme_counts, {t: model.themes[t]["label"] for t in theme_counts},
-                            {t: model.themes[t]["url"] for t in theme_counts},
-                            {t: model.themes[t]["colour"] for t in theme_counts}),
+            "themes": _theme_bars(theme_counts, model.themes),
             "departments": _bars(by_dep, {d: DEPARTMENTS.get(d, d) for d in by_dep}, None,
                                  order=sorted(by_dep)),
             "legal_forms": _bars(by_legal, legal_labels),
@@ -1346,10 +1333,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
             root = "../"
             render(tpl, s["url"], "stop", digest=digest, stop=s, actors=[acts[i] for i in ids],
                    poster=poster,
-                   theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
-                                    {x: model.themes[x]["url"] for x in tc},
-                                    {x: model.themes[x]["colour"] for x in tc}),
-                   map_data=_map_data(_points(acts, ids, root), root), nav="annuaire")
+                   theme_bars=_theme_bars(tc, model.themes),
+                   map_data=_map_data(_points(acts, ids, root)), nav="annuaire")
         emit()
 
         # Communes ---------------------------------------------------------------------------
@@ -1369,10 +1354,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                 root = "../"
                 render(tpl, c["url"], "commune", digest=digest, commune=c,
                        actors=[acts[i] for i in ids], poster=poster,
-                       theme_bars=_bars(tc, {x: model.themes[x]["label"] for x in tc},
-                                        {x: model.themes[x]["url"] for x in tc},
-                                        {x: model.themes[x]["colour"] for x in tc}),
-                       stops=here, map_data=_map_data(_points(acts, ids, root), root),
+                       theme_bars=_theme_bars(tc, model.themes),
+                       stops=here, map_data=_map_data(_points(acts, ids, root)),
                        nav="annuaire")
             if n % 200 == 0 or n == total:
                 emit()

@@ -983,11 +983,9 @@ def _synergies_html(public: pd.DataFrame, pairs: pd.DataFrame, *, taxonomy: Taxo
     dep_names = dict(zip(department_boundaries()["departement"],
                          department_boundaries()["nom"], strict=True))
 
-    first = [_item(r, "helper", {}) | {"needer": _item(r, "needer", {})}
-             for r in _records(pairs.head(PAGE_ROWS))]
     theme_labels = _theme_labels(taxonomy)
-    for row, rec in zip(first, _records(pairs.head(PAGE_ROWS)), strict=True):
-        row["shared_labels"] = [theme_labels.get(s, s) for s in rec["shared_themes"]]
+    first = [_item(r, "helper", theme_labels) | {"needer": _item(r, "needer", {})}
+             for r in _records(pairs.head(PAGE_ROWS))]
     html = env.get_template("synergies.html").render(
         **ctx,
         root="",

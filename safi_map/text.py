@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "key", "slugify"]
+__all__ = ["fold", "french_date", "key", "slugify"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Characters that NFKD does not decompose but people type for plain letters.
@@ -47,3 +47,19 @@ def slugify(text: str, max_length: int = 60) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rstrip("-")
     return slug or "x"
+
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+
+
+def french_date(value: object) -> str:
+    """``"2015-09-28"`` -> ``"28 septembre 2015"``; anything else as given."""
+    text = str(value or "")
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    if not m:
+        return text
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not 1 <= month <= 12:
+        return text
+    return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
