@@ -359,7 +359,9 @@ def parse_point(lat_text: str, lon_text: str) -> Normalized[tuple[float, float]]
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\u00e0-\u00ff-]{1,63}(?<!-)$")
 _URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\{}^|\x00-\x1f\x7f]")
-_URL_SPLIT = re.compile(r"\s*(?:[;\s]|\s,\s|\bou\b|\bet\b)\s*")
+_URL_SPLIT = re.compile(r"[;\s]+|\s,\s")
+_URL_JOINERS = frozenset({"et", "ou", "and", "or", ","})
+"""Words between two URLs of one cell ("www.a.fr ou www.b.fr"); never split inside a URL."""
 
 
 def _valid_host(host: str) -> bool:
@@ -383,7 +385,7 @@ def normalize_url(text: str) -> Normalized[str]:
     if is_placeholder(raw):
         return "", []
     notes: list[Note] = []
-    tokens = [t for t in _URL_SPLIT.split(raw) if t]
+    tokens = [t for t in _URL_SPLIT.split(raw) if t and t.lower() not in _URL_JOINERS]
     if not tokens:
         return "", [Note("url.invalid", f"{raw!r} is not a web address")]
     if len(tokens) > 1:
