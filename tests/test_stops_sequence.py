@@ -176,7 +176,7 @@ def test_a_hide_for_a_retained_actor_stops_publishing_it(project):
     survey(project, "toulon.csv", TOULON)
     run(project)
     survey(project, "toulon.csv", HEADER + TOULON.splitlines(keepends=True)[1])
-    second, changes = run(project)
+    _, changes = run(project)
     assert "radio-rivage-83069" in changes["retained"]
     (project / "data" / "corrections.toml").write_text(
         '[[hide]]\nactor_id = "radio-rivage-83069"\n', encoding="utf-8")
