@@ -417,24 +417,24 @@ def merge_rows(
             row_actor[labels[i]] = aid
         if report is None:
             continue
+        head = members[0]
+        if g in renamed or g in fuzzy_groups:
+            head_ref = RowRef(str(files[head]), int(row_numbers[head] or 0),
+                              str(sheets[head] or ""))
         if g in renamed:
-            head = members[0]
             report.warning(
                 "merge.id_clash",
                 f"another actor has the id {renamed[g]!r}: this one is published as {aid!r} "
                 "(check the [[split]] corrections: a new id must not be an existing one)",
-                RowRef(str(files[head]), int(row_numbers[head] or 0), str(sheets[head] or "")),
-                "name", names[head],
+                head_ref, "name", names[head],
             )
         if g in fuzzy_groups:
             merged_names = sorted({str(names[i]) for i in members})
-            head = members[0]
             report.warning(
                 "merge.similar_names",
                 f"merged as one actor ({aid}): {' / '.join(map(repr, merged_names))}; add a "
                 "[[split]] correction if they are different structures",
-                RowRef(str(files[head]), int(row_numbers[head] or 0), str(sheets[head] or "")),
-                "name", names[head],
+                head_ref, "name", names[head],
             )
         published_source = str(sources[latest])
         for i in members:

@@ -171,3 +171,13 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def online_project(root: Path, ban_url: str, survey: str) -> Path:
+    """A project in ``root``: one Windows-1252 survey ``data/surveys/etape.csv`` and a
+    ``safi-map.toml`` pointing BAN at ``ban_url`` (fast timeout and rate, for tests)."""
+    (root / "data" / "surveys").mkdir(parents=True)
+    (root / "data" / "surveys" / "etape.csv").write_bytes(survey.encode("cp1252"))
+    (root / "safi-map.toml").write_text(
+        f'[geocode]\nban_url = "{ban_url}"\ntimeout = 0.5\nrate = 100\n', encoding="utf-8")
+    return root

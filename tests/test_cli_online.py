@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pandas as pd
-from _geoserver import GeoServer
+from _geoserver import GeoServer, online_project
 from click.testing import CliRunner
 
 from safi_map.cli import cli
@@ -21,11 +21,7 @@ SURVEY = (
 
 
 def project(tmp_path: Path, ban_url: str) -> Path:
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "etape.csv").write_bytes(SURVEY.encode("cp1252"))
-    (tmp_path / "safi-map.toml").write_text(
-        f'[geocode]\nban_url = "{ban_url}"\ntimeout = 0.5\nrate = 100\n', encoding="utf-8")
-    return tmp_path
+    return online_project(tmp_path, ban_url, SURVEY)
 
 
 def ingest(tmp_path: Path, *args: str) -> tuple[object, dict, pd.DataFrame]:

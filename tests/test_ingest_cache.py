@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _geoserver import GeoServer
+from _geoserver import GeoServer, online_project
 
 import safi_map.pipeline as pipeline
 from safi_map import ingest, load_settings
@@ -17,11 +17,7 @@ SURVEY = (
 
 
 def project(tmp_path: Path, ban_url: str) -> Path:
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "etape.csv").write_bytes(SURVEY.encode("cp1252"))
-    (tmp_path / "safi-map.toml").write_text(
-        f'[geocode]\nban_url = "{ban_url}"\ntimeout = 0.5\nrate = 100\n', encoding="utf-8")
-    return tmp_path
+    return online_project(tmp_path, ban_url, SURVEY)
 
 
 def test_online_cache_follows_min_score_provider_url_and_refresh(tmp_path):
