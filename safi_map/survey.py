@@ -25,7 +25,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -34,6 +34,13 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError, SurveyError
+from .sheet_limits import (
+    SheetLimits,
+    check_file_size,
+    check_rows,
+    check_spreadsheet,
+    limited_records,
+)
 from .text import key
 
 __all__ = [
@@ -694,9 +701,13 @@ def _decode(data: bytes, where: str) -> tuple[str, str, list[str]]:
         return data.decode("cp1252", errors="safi_map_cp1252"), "cp1252", warnings
 
 
+def _records(text: str, separator: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"',
+                      doublequote=True, strict=False)
+
+
 def _parse(text: str, separator: str, limit: int | None = None) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"',
-                        doublequote=True, strict=False)
+    reader = _records(text, separator)
     return list(islice(reader, limit)) if limit is not None else list(reader)
 
 
@@ -739,16 +750,17 @@ def _sniff_separator(text: str, user: Mapping[str, str]) -> str:
     return best
 
 
-def _read_csv(path: Path, user: Mapping[str, str]) -> SurveyTable:
+def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> SurveyTable:
     where = path.name
     try:
+        check_file_size(path, limits)
         data = path.read_bytes()
     except OSError as exc:
         raise SurveyError(f"{where}: cannot read the file ({exc.strerror or exc})") from exc
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         # A spreadsheet saved under a text extension: read it for what it is.
         log.info("%s: a spreadsheet with a text extension; reading it as a spreadsheet", where)
-        tables = _read_spreadsheet(path, None, user)
+        tables = _read_spreadsheet(path, None, user, limits)
         if len(tables) != 1:
             raise SurveyError(f"{where}: a spreadsheet with several sheets named like a CSV file; "
                               f"rename it with its real extension (.xlsx, .ods)")
@@ -758,9 +770,9 @@ def _read_csv(path: Path, user: Mapping[str, str]) -> SurveyTable:
     text, encoding, warnings = _decode(data, where)
     separator = _sniff_separator(text, user)
     old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, len(text) + 1))
+    csv.field_size_limit(limits.max_cell_chars)
     try:
-        records = _parse(text, separator)
+        records = limited_records(_records(text, separator), where, limits)
     except csv.Error as exc:
         raise SurveyError(f"{where}: not a readable CSV file ({exc})") from exc
     finally:
@@ -802,21 +814,24 @@ def _open_workbook(path: Path) -> Any:
         ) from exc
 
 
-def _sheet_rows(workbook: Any, name: str, where: str) -> list[list[str]]:
+def _sheet_rows(workbook: Any, name: str, where: str, limits: SheetLimits) -> list[list[str]]:
     try:
         values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         raise SurveyError(f"{where}: cannot read this sheet: {exc}") from exc
-    return [[_cell_text(v) for v in row] for row in values]
+    rows = [[_cell_text(v) for v in row] for row in values]
+    check_rows(rows, where, limits)
+    return rows
 
 
 def _read_spreadsheet(
-    path: Path, sheet: str | None, user: Mapping[str, str]
+    path: Path, sheet: str | None, user: Mapping[str, str], limits: SheetLimits
 ) -> list[SurveyTable]:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
+    check_spreadsheet(path, limits)  # before calamine allocates anything
     workbook = _open_workbook(path)
     try:
         metadata = list(workbook.sheets_metadata)
@@ -831,7 +846,7 @@ def _read_spreadsheet(
                     f"{path.name}: no sheet named {sheet!r}; its sheets are "
                     f"{', '.join(map(repr, names)) or '(none)'}"
                 )
-            rows = _sheet_rows(workbook, chosen, f"{path.name}[{chosen}]")
+            rows = _sheet_rows(workbook, chosen, f"{path.name}[{chosen}]", limits)
             table = _table_from_rows(rows, where=f"{path.name}[{chosen}]", file=path.name,
                                      sheet=chosen, user=user)
             table.path = path
@@ -844,7 +859,7 @@ def _read_spreadsheet(
             where = f"{path.name}[{meta.name}]"
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # chart sheets, dialog sheets, macro sheets: no table there
-            rows = _sheet_rows(workbook, meta.name, where)
+            rows = _sheet_rows(workbook, meta.name, where, limits)
             if not any(any(r) for r in rows):
                 continue
             hidden = meta.visible != SheetVisibleEnum.Visible
@@ -888,6 +903,7 @@ def read_survey(
     *,
     sheet: str | None = None,
     aliases: Mapping[str, str] | None = None,
+    limits: SheetLimits | None = None,
 ) -> list[SurveyTable]:
     """Read one survey file into raw tables (one per sheet read).
 
@@ -905,26 +921,29 @@ def read_survey(
     aliases
         Extra header aliases, ``{"header as written": "field"}`` (``[columns]`` in
         safi-map.toml); they take precedence over the built-in ones.
+    limits
+        The largest file read (``[limits]`` in safi-map.toml; default :class:`SheetLimits`).
 
     Raises
     ------
     SurveyError
-        If the file cannot be read at all: missing, unknown extension, corrupt, empty, or
-        without a recognized header.
+        If the file cannot be read at all: missing, unknown extension, corrupt, empty,
+        without a recognized header, or over a limit (:class:`SheetTooLarge`).
     ConfigError
         If ``aliases`` maps a header to an unknown field.
     """
     path = Path(path)
     user = _compile_aliases(aliases)
+    limits = limits or SheetLimits()
     suffix = path.suffix.lower()
     if not path.is_file():
         raise SurveyError(f"{path.name or path}: no such file")
     if suffix in CSV_EXTENSIONS:
         if sheet is not None:
             log.debug("%s: --sheet ignored for a text file", path.name)
-        return [_read_csv(path, user)]
+        return [_read_csv(path, user, limits)]
     if suffix in SPREADSHEET_EXTENSIONS:
-        return _read_spreadsheet(path, sheet, user)
+        return _read_spreadsheet(path, sheet, user, limits)
     raise SurveyError(
         f"{path.name}: unsupported file type {path.suffix or '(no extension)'!r}; expected "
         f"one of {', '.join(sorted(SURVEY_EXTENSIONS))}"
