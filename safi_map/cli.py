@@ -357,6 +357,8 @@ def add_stop_command(state: _State, stop_id: str, survey: Path | None, town: str
                          venue=venue, insee_code=insee, survey=survey)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the stop: {exc}") from None
     what = "Added stop" if added.created else "Stop"
     state.echo(f"{what} {added.stop_id!r} in {settings.tour}"
                + (f"; survey copied to {added.survey}" if added.survey else ""))

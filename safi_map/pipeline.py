@@ -20,6 +20,7 @@ import pandas as pd
 
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
+from .i18n import _
 from .merge import merge_rows
 from .report import Report, RowRef
 from .settings import Settings, load_settings
@@ -127,6 +128,10 @@ def ingest(
         tour = tour if tour is not None else loaded_tour
     paths = list(iter_survey_files(list(surveys) if surveys else settings.surveys))
     _check_file_names(paths)
+    if paths and settings.tour.is_file() and not len(getattr(tour, "stops", ())):
+        log.warning(_("{tour} holds no stop while there are {n} survey file(s): no survey is "
+                      "bound to a stop. If the file was emptied by mistake, restore it from your "
+                      "backup.").format(tour=settings.tour, n=len(paths)))
     if not paths:
         log.warning("no survey file (.csv, .xlsx, .ods) in %s",
                     ", ".join(str(p) for p in (surveys or settings.surveys)))

@@ -1,8 +1,10 @@
 """Project housekeeping a coordinator does between stops: registering a stop and its survey.
 
 ``add_stop`` appends a ``[[stops]]`` table to ``data/tour.toml`` (the file's comments and layout
-are kept: it is appended as text, then the whole file is validated, and restored if invalid) and
-copies the survey into ``data/surveys/`` under a name that binds it to the stop.
+are kept: it is appended as text) and copies the survey into ``data/surveys/`` under a name that
+binds it to the stop. Every input is checked before anything is written; the new tour is
+validated in a temporary file beside the real one, and each file is replaced atomically
+(``os.replace``), so a failure at any point leaves ``tour.toml`` and the surveys as they were.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,32 @@ class AddedStop:
     stop_id: str
     created: bool  # False when the stop existed and only a survey was added
     survey: Path | None
+
+
+def _check_text(name: str, value: str) -> None:
+    """Refuse text that cannot be written to a UTF-8 TOML file as a one-line string."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"--{name} {value!r} is not valid text (UTF-8): retype it") from None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ConfigError(f"--{name} {value!r} holds a line break or a control character")
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new empty file in ``path``'s folder (so ``os.replace`` onto ``path`` is atomic)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    tmp = _temp_beside(target)
+    try:
+        shutil.copy2(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _toml_string(value: str) -> str:
@@ -65,18 +94,21 @@ def add_stop(
     """
     from .tour import load_tour
 
-    if not _ID.match(stop_id):
+    if not _ID.fullmatch(stop_id):
         raise ConfigError(f"stop id must be made of a-z, 0-9 and dashes, got {stop_id!r}")
+    for name, value in (("town", town or ""), ("venue", venue), ("insee", insee_code)):
+        _check_text(name, value)
     tour_path = settings.tour
     tour = load_tour(tour_path) if tour_path.is_file() else None
     existing = tour.get(stop_id) if tour is not None else None
-    if existing is None and (not town or date is None):
+    if existing is None and (not town or not town.strip() or date is None):
         raise ConfigError(f"stop {stop_id!r} is new: give its --town and --date")
     if existing is not None and survey is None:
         raise ConfigError(f"stop {stop_id!r} already exists in {tour_path}; give a SURVEY to add")
 
     folder = next((p for p in settings.surveys if p.suffix == ""), tour_path.parent / "surveys")
-    copied: Path | None = None
+    source: Path | None = None
+    target: Path | None = None
     if survey is not None:
         source = Path(survey)
         if not source.is_file():
@@ -88,33 +120,46 @@ def add_stop(
         while target.exists() and target.resolve() != source.resolve():
             target = folder / f"{when.isoformat()}-{stop_id}-{n}{source.suffix.lower()}"
             n += 1
-        folder.mkdir(parents=True, exist_ok=True)
-        if target.resolve() != source.resolve():
-            shutil.copy2(source, target)
-        copied = target
 
-    if existing is not None:
-        return AddedStop(stop_id, False, copied)
+    new_text: str | None = None
+    if existing is None:
+        assert date is not None and town is not None
+        lines = ["", "[[stops]]", f"id = {_toml_string(stop_id)}",
+                 f"town = {_toml_string(town)}"]
+        if insee_code:
+            lines.append(f"insee_code = {_toml_string(insee_code)}")
+        lines.append(f"date = {date.isoformat()}")
+        if venue:
+            lines.append(f"venue = {_toml_string(venue)}")
+        if target is not None:
+            lines.append(f"surveys = [{_toml_string(_path_from(tour_path, target))}]")
+        before = tour_path.read_text(encoding="utf-8") if tour_path.is_file() else ""
+        sep = "" if before.endswith("\n") or not before else "\n"
+        new_text = before + sep + "\n".join(lines) + "\n"
 
-    assert date is not None and town is not None
-    lines = ["", "[[stops]]", f"id = {_toml_string(stop_id)}", f"town = {_toml_string(town)}"]
-    if insee_code:
-        lines.append(f"insee_code = {_toml_string(insee_code)}")
-    lines.append(f"date = {date.isoformat()}")
-    if venue:
-        lines.append(f"venue = {_toml_string(venue)}")
-    if copied is not None:
-        lines.append(f"surveys = [{_toml_string(_path_from(tour_path, copied))}]")
-    before = tour_path.read_text(encoding="utf-8") if tour_path.is_file() else ""
+    # Nothing was written so far. Validate the new tour beside the real one, then write.
     tour_path.parent.mkdir(parents=True, exist_ok=True)
-    sep = "" if before.endswith("\n") or not before else "\n"
-    tour_path.write_text(before + sep + "\n".join(lines) + "\n", encoding="utf-8")
+    staged: Path | None = None
     try:
-        load_tour(tour_path)
-    except ConfigError:
-        tour_path.write_text(before, encoding="utf-8")
-        if copied is not None and copied.exists() and survey is not None and \
-                copied.resolve() != Path(survey).resolve():
-            copied.unlink()
+        if new_text is not None:
+            staged = _temp_beside(tour_path)
+            staged.write_bytes(new_text.encode("utf-8"))
+            try:
+                load_tour(staged)
+            except ConfigError as exc:  # name the real file, not the staged copy
+                raise ConfigError(str(exc).replace(str(staged), str(tour_path))) from None
+        if source is not None and target is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            if target.resolve() != source.resolve():
+                _copy_atomic(source, target)
+        if staged is not None:
+            os.replace(staged, tour_path)
+    except BaseException:
+        if staged is not None and source is not None and target is not None \
+                and target.exists() and target.resolve() != source.resolve():
+            target.unlink()  # the copy this call made: the stop it belonged to was not added
         raise
-    return AddedStop(stop_id, True, copied)
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+    return AddedStop(stop_id, existing is None, target)

@@ -78,3 +78,61 @@ def test_surveys_folder_beside_the_tour_folder(tmp_path):
     assert 'surveys = ["../data2/2015-11-05-gap.csv"]' in text
     tour = load_tour(tmp_path / "data" / "tour.toml")
     assert tour.stop_for_file(copied) is tour.get("gap")
+
+
+def test_invalid_text_leaves_the_tour_and_surveys_untouched(tmp_path):
+    """A town that is not valid UTF-8 (a surrogate from the shell) used to truncate tour.toml
+    to 0 bytes and raise a traceback."""
+    survey = setup(tmp_path)
+    tour_file = tmp_path / "data" / "tour.toml"
+    before = tour_file.read_bytes()
+    for args in (["gap", str(survey), "--town", "Gap\udcff", "--date", "2015-11-05"],
+                 ["gap", "--town", "Gap", "--venue", "Salle\udcff", "--date", "2015-11-05"],
+                 ["gap", "--town", "Gap\nx", "--date", "2015-11-05"],
+                 ["gap\n", "--town", "Gap", "--date", "2015-11-05"]):
+        result = invoke(tmp_path, *args)
+        assert result.exit_code == 2, (args, result.output, result.exception)
+        assert isinstance(result.exception, SystemExit), result.exception
+    assert tour_file.read_bytes() == before
+    assert list((tmp_path / "data" / "surveys").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["surveys", "tour.toml"]
+
+
+def test_a_failed_write_leaves_the_tour_whole(tmp_path, monkeypatch):
+    """The new tour is written beside the old one and renamed: a write that fails half-way
+    (disk full) leaves the old tour.toml as it was and no copied survey behind."""
+    import errno
+    import os
+
+    survey = setup(tmp_path)
+    tour_file = tmp_path / "data" / "tour.toml"
+    before = tour_file.read_bytes()
+    real_replace = os.replace
+
+    def full_disk(src, dst, *a, **k):
+        if Path(dst) == tour_file:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    result = invoke(tmp_path, "gap", str(survey), "--town", "Gap", "--date", "2015-11-05")
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception  # a message, no traceback
+    assert "No space left" in result.output
+    assert tour_file.read_bytes() == before
+    assert list((tmp_path / "data" / "surveys").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["surveys", "tour.toml"]
+
+
+def test_a_build_with_an_empty_tour_says_so(tmp_path, caplog):
+    """An emptied tour.toml (the old add-stop bug) made the next build run with 0 stops and no
+    warning."""
+    from safi_map.pipeline import ingest
+
+    survey = setup(tmp_path)
+    (tmp_path / "data" / "surveys" / "gap.csv").write_bytes(survey.read_bytes())
+    (tmp_path / "data" / "tour.toml").write_text("", encoding="utf-8")
+    settings = load_settings(tmp_path / "safi-map.toml").with_(out=tmp_path / "build")
+    with caplog.at_level("WARNING", logger="safi_map"):
+        ingest(settings=settings)
+    assert any("tour.toml" in r.getMessage() and "1" in r.getMessage() for r in caplog.records)
