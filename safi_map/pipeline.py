@@ -580,5 +580,8 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str 
                            progress=progress)
     out = Path(output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6f")
+    from .csvsafe import neutralise_frame
+
+    neutralise_frame(result).to_csv(out, index=False, encoding="utf-8", lineterminator="\n",
+                                    float_format="%.6f")  # no formula in text cells
     return result, Report()
