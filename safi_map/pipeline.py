@@ -497,7 +497,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     belong to another actor, are not "no longer in any survey" and never kept. These are the coordinator's working files: complete, contacts
     included (the public site and exports go through :func:`safi_map.public.public_actors`).
     """
-    from .changes import compare_builds, load_previous, write_changes
+    from .changes import compare_builds, load_previous, rejection_codes, write_changes
     from .io import write_actors
 
     out = Path(out_dir)
@@ -509,7 +509,8 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     changes, result.actors = compare_builds(load_previous(out, features=features),
                                             result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed,
-                                            withdrawn=result.withdrawn, rows=result.rows)
+                                            withdrawn=result.withdrawn, rows=result.rows,
+                                            codes=rejection_codes(result.report))
     result.changes = changes
     written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
                ("gpkg", "geojson", "csv")]
