@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import pandas as pd
 
+from .csvsafe import neutralise
 from .errors import SafiMapError
 from .public import public_actors, safe_url
 
@@ -300,11 +301,13 @@ def _csv_text(structures: Sequence[dict[str, Any]]) -> str:
             if value is None:
                 row.append("")
             elif isinstance(value, list):
-                row.append(",".join(value))
+                row.append(neutralise(",".join(value)))
             elif isinstance(value, float):
-                row.append(f"{value:.6f}")
-            else:
+                row.append(f"{value:.6f}")  # numbers stay numbers (latitude, longitude)
+            elif isinstance(value, int | bool):
                 row.append(str(value))
+            else:  # text: no formula (see safi_map.csvsafe)
+                row.append(neutralise(str(value)))
         writer.writerow(row)
     return buffer.getvalue()
 

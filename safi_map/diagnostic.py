@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .csvsafe import safe_row
 from .public import public_actors
 from .synergies import _records, as_taxonomy
 from .taxonomy import OTHER, Taxonomy
@@ -221,7 +222,8 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
     """A coverage table as CSV for spreadsheets: ``;``, decimal comma, UTF-8 with BOM.
 
     Same dialect as :func:`safi_map.synergies.synergies_csv` (French Excel opens it by
-    double-click). Headers are French; theme columns are headed by their labels.
+    double-click). Headers are French; theme columns are headed by their labels. Text cells
+    that a spreadsheet would run as formulas are neutralised (:mod:`safi_map.csvsafe`).
     """
     taxonomy = as_taxonomy(taxonomy)
     labels = {t.slug: t.label for t in taxonomy.themes}
@@ -231,14 +233,15 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
                *[labels.get(s, s) for s in slugs], "Zones blanches (thématiques sans structure)"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow(safe_row(headers))  # theme labels come from the taxonomy file
+    numeric = range(3, 6 + len(slugs))  # population ... theme counts: numbers
     for rec in _records(frame):
-        writer.writerow([
+        writer.writerow(safe_row([
             rec["code"], rec["name"], rec["department"], int(rec["population"]),
             int(rec["actors"]), _french(rec["per_10k"], 2),
             *[int(rec[f"n_{s}"]) for s in slugs],
             ", ".join(labels.get(s, s) for s in rec["zones_blanches"]),
-        ])
+        ], numeric))
     return "\ufeff" + buffer.getvalue()
 
 

@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .csvsafe import neutralise_frame, neutralise_values
+
 __all__ = [
     "LIST_COLUMNS", "actors_from_features", "actors_to_geojson", "flatten_lists", "read_actors",
     "write_actors",
@@ -91,6 +93,8 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
                  excel: bool = False) -> Path:
     """Write ``actors`` to ``path`` as ``gpkg``, ``geojson`` or ``csv`` (from the suffix if
     ``fmt`` is None). ``excel=True`` writes CSV as UTF-8 with BOM and ``;`` for French Excel.
+    CSV text cells that a spreadsheet would run as formulas are neutralised
+    (:mod:`safi_map.csvsafe`); numeric columns stay numbers.
     """
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
@@ -101,8 +105,9 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
         frame = pd.DataFrame(actors.drop(columns=actors.geometry.name))
         sep, encoding = (";", "utf-8-sig") if excel else (",", "utf-8")
         if not _write_csv(frame, path, sep=sep, encoding=encoding):
-            flatten_lists(frame).to_csv(path, index=False, sep=sep, encoding=encoding,
-                                        lineterminator="\n", float_format="%.6f")
+            neutralise_frame(flatten_lists(frame)).to_csv(
+                path, index=False, sep=sep, encoding=encoding, lineterminator="\n",
+                float_format="%.6f")
     elif fmt == "gpkg":
         _write_gpkg(actors, path)
     else:
@@ -111,8 +116,9 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str, encoding: str) -> bool:
-    """Write ``flatten_lists(frame).to_csv(path, index=False, sep=sep, encoding=encoding,
-    lineterminator="\\n", float_format="%.6f")``, byte for byte, through plain lists.
+    """Write ``neutralise_frame(flatten_lists(frame)).to_csv(path, index=False, sep=sep,
+    encoding=encoding, lineterminator="\\n", float_format="%.6f")``, byte for byte, through
+    plain lists.
 
     pandas formats the whole table cell by cell through its own machinery: most of the time
     of writing an actors file. This does what it does (the same ``csv`` writer and dialect;
@@ -137,6 +143,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str, encoding: str) -> b
             if dtype == np.dtype(object) and any(isinstance(v, list | tuple) for v in values):
                 values = [";".join(map(str, v)) if isinstance(v, list | tuple) else v
                           for v in values]  # as flatten_lists
+            values = neutralise_values(values)  # text: no formula (see safi_map.csvsafe)
         else:
             return False
         for i in np.flatnonzero(series.isna().to_numpy()).tolist():

@@ -502,7 +502,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     belong to another actor, are not "no longer in any survey" and never kept. These are the coordinator's working files: complete, contacts
     included (the public site and exports go through :func:`safi_map.public.public_actors`).
     """
-    from .changes import compare_builds, load_previous, write_changes
+    from .changes import compare_builds, load_previous, rejection_codes, write_changes
     from .io import write_actors
 
     out = Path(out_dir)
@@ -514,7 +514,8 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     changes, result.actors = compare_builds(load_previous(out, features=features),
                                             result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed,
-                                            withdrawn=result.withdrawn, rows=result.rows)
+                                            withdrawn=result.withdrawn, rows=result.rows,
+                                            codes=rejection_codes(result.report))
     result.changes = changes
     written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
                ("gpkg", "geojson", "csv")]
@@ -585,5 +586,8 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str 
                            progress=progress)
     out = Path(output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6f")
+    from .csvsafe import neutralise_frame
+
+    neutralise_frame(result).to_csv(out, index=False, encoding="utf-8", lineterminator="\n",
+                                    float_format="%.6f")  # no formula in text cells
     return result, Report()

@@ -55,6 +55,33 @@ def _str_list(v: Any) -> list[str]:
     return list(v)
 
 
+_URL_FORBIDDEN = frozenset('"<>\\`{}|^') | {chr(c) for c in range(33)} | {chr(127)}
+
+
+def _site_url(v: Any) -> str:
+    """An absolute http(s) address, or "" (not set): it goes into links, QR codes and the
+    embed snippet, so no other scheme (``javascript:``) and no quote, space or control
+    character."""
+    from urllib.parse import urlsplit
+
+    from .i18n import _
+
+    value = _str(v).strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if (parts is None or not port_ok or parts.scheme.lower() not in ("http", "https")
+            or not parts.hostname or any(c in _URL_FORBIDDEN for c in value)):
+        raise TypeError(_("expected the site's address starting with https:// or http:// "
+                          "(such as https://www.example.org/carte/), without spaces or "
+                          "quotes, got {value!r}").format(value=value))
+    return value
+
+
 def _choice(*choices: str) -> Callable[[Any], str]:
     def check(v: Any) -> str:
         if v not in choices:
@@ -87,7 +114,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("project", "corrections", "data/corrections.toml",
             "Manual corrections applied on every build (optional file).", _str, is_path=True),
     Setting("project", "out", "build", "Output folder.", _str, is_path=True),
-    Setting("project", "site_url", "", "Public URL of the site (QR codes, share links).", _str),
+    Setting("project", "site_url", "", "Public URL of the site (QR codes, share links): "
+            "http:// or https:// only.", _site_url),
     Setting("project", "keep_removed", True,
             "Keep actors that are no longer in any survey (True) or drop them.", _bool),
     Setting("site", "posters", "auto",
@@ -145,6 +173,12 @@ class Settings:
     rate: float = 10.0
     cache: Path = Path("build/geocode-cache.sqlite")
     config_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        try:  # (also when built in code, not from a file: the URL reaches pages and posters)
+            _site_url(self.site_url)
+        except TypeError as exc:
+            raise ConfigError(f"site_url: {exc}") from None
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (None values are ignored: "not given")."""

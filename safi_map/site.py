@@ -45,6 +45,7 @@ from markupsafe import Markup, escape
 
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
+from .change_history import history_page
 from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
@@ -1298,8 +1299,9 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         render(env.get_template("calendrier.html"), "calendrier.html", "calendar",
                stops=calendar, done=sum(1 for s in calendar if s["done"]), nav="calendrier")
         render(env.get_template("changes.html"), "changes.html", "changes", changes=changes,
-               names={a["id"]: a["name"] for a in acts} | (changes.names if changes else {}),
-               urls={a["id"]: a["url"] for a in acts}, kept=settings.keep_removed,
+               history=history_page(changes.history, {a["id"]: (a["name"], a["url"])
+                                                      for a in acts},
+                                    {s["id"]: s for s in stops_sorted}) if changes else None,
                nav="changes")
         lap("calendar and changes")
 

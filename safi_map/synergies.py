@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .csvsafe import neutralise_values
 from .public import public_actors
 from .taxonomy import OTHER, Taxonomy, Theme, load_taxonomy
 
@@ -652,6 +653,8 @@ _CSV_HEADERS: tuple[tuple[str, str], ...] = (
     ("score", "Score"),
     ("reason", "Pourquoi"),
 )
+_CSV_NUMERIC = frozenset({"distance_km", "rank", "score"})
+"""Columns of numbers in the CSV: written as numbers, never neutralised."""
 
 
 def _french_decimal(value: Any, digits: int) -> str:
@@ -671,6 +674,8 @@ def synergies_csv(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = None) -> s
     comma and recognise UTF-8 only with a byte-order mark. So: ``;`` separator, ``\\r\\n`` line
     ends, a leading U+FEFF (write the string as UTF-8), French headers, decimal commas, shared
     themes as their labels joined with ``", "`` when ``taxonomy`` is given (slugs otherwise).
+    Text cells that a spreadsheet would run as formulas are neutralised
+    (:mod:`safi_map.csvsafe`).
     """
     return "".join(synergies_csv_chunks(pairs, taxonomy=taxonomy))
 
@@ -712,6 +717,8 @@ def synergies_csv_chunks(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = Non
                 columns.append(values)  # already str, nothing missing
             else:
                 columns.append([_str(v) for v in values])
+            if col not in _CSV_NUMERIC:  # text: no formula (see safi_map.csvsafe)
+                columns[-1] = neutralise_values(columns[-1])
         writer.writerows(zip(*columns, strict=True))
         yield buffer.getvalue()
         buffer.seek(0)
