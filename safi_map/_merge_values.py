@@ -1,0 +1,77 @@
+"""Which of an actor's rows gives each merged value, where "the latest non-empty" is not enough.
+
+Consent is decided per contact value
+------------------------------------
+An actor's ``contact_consent`` is its latest answer (a later "non" withdraws an earlier "oui").
+A contact value (email, phone, street address, and a point that shows the street address:
+whatever :mod:`safi_map.public` treats as contact) is public only if the row that gave it
+consented, or a later row consented *and* gave that same value again. The merge keeps each
+column's latest value; when the actor consents but that value comes from a row that did not, the
+value is left out of the merged record (a point goes back to its commune's), and the report says
+which row and column (never the value) so the coordinator can ask the actor and confirm it with a
+``[[set]]`` correction. An older value given with consent is not shown instead: the actor replaced
+it. So every value of a consenting actor's record may be published, and the publication gate
+(:func:`safi_map.public.public_actors`) is right by construction, in every output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .public import PRECISE_PRECISIONS
+
+__all__ = ["CONTACT_COLUMNS", "Withheld", "consent_answer", "withhold_unconsented"]
+
+CONTACT_COLUMNS: tuple[str, ...] = ("email", "phone")
+"""Contact columns merged one by one (the street address goes with the location block)."""
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A contact value left out of a consenting actor's record: row position and column."""
+
+    position: int
+    column: str
+
+
+def consent_answer(value: object) -> bool | None:
+    """A row's answer: True, False, or None when the row does not say (NaN, missing)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return bool(value)
+
+
+def _shows_street(precision: object, source: object) -> bool:
+    return precision in PRECISE_PRECISIONS or (precision == "provided" and source == "survey")
+
+
+def withhold_unconsented(
+    record: dict[str, Any],
+    *,
+    latest_value: dict[str, int],
+    block: int,
+    consents: Sequence[bool | None],
+) -> list[Withheld]:
+    """Leave out of ``record`` (a consenting actor's) the contact values no consenting row gave.
+
+    ``latest_value`` maps a contact column to the position of the latest row that gave the value
+    the record holds (a later row giving the same value would be the latest one); ``block`` is
+    the row the location columns come from. Blanked values become ``""``; a street-level point
+    is marked ``record["_to_commune"] = True`` for the caller to move to its commune's point.
+    """
+    withheld = []
+    for column, position in sorted(latest_value.items()):
+        if record.get(column) and not consents[position]:
+            record[column] = ""
+            withheld.append(Withheld(position, column))
+    if not consents[block]:
+        if record.get("address"):
+            record["address"] = ""
+            withheld.append(Withheld(block, "address"))
+        if _shows_street(record.get("geocode_precision"), record.get("geocode_source")):
+            record["_to_commune"] = True
+            if record.get("geocode_precision") == "provided":
+                withheld.append(Withheld(block, "latitude"))
+    return withheld
