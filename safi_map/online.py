@@ -64,6 +64,7 @@ __all__ = [
     "PRECISIONS",
     "OnlineStats",
     "RetryPolicy",
+    "build_commune_query",
     "build_query",
     "geocode_online",
 ]
@@ -207,6 +208,16 @@ def build_query(address: str, postcode: str = "", commune: str = "") -> str:
     if commune_words and f" {commune_words} " not in folded:
         parts.append(commune)
     return " ".join(" ".join(parts).split())
+
+
+def build_commune_query(postcode: str = "", commune: str = "") -> str:
+    """The query sent for a row whose address may not be sent (no consent): postcode and
+    commune only.
+
+    >>> build_commune_query("05000", "Gap")
+    '05000 Gap'
+    """
+    return " ".join(" ".join((postcode, commune)).split())
 
 
 def _words(text: str) -> str:
@@ -699,13 +710,18 @@ def _judge(
     expected_insee: str,
     commune: str,
     postcode: str,
+    commune_only: bool = False,
 ) -> _Verdict:
     """Pick the first candidate (provider order) that scores enough, is not coarser than a
-    commune and lies in the expected commune; else say why the best one was refused."""
+    commune and lies in the expected commune; else say why the best one was refused. For a
+    commune-only query, only a commune counts (a street that happens to share its name would
+    put the actor in a street it never gave)."""
     if not found:
         return _Verdict("no_result", f"online: {provider} found no result")
     refusals: list[_Verdict] = []
     for cand in found:
+        if commune_only and cand.precision not in ("municipality", None):
+            continue
         if cand.score < min_score:
             refusals.append(
                 _Verdict(
@@ -745,6 +761,22 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name].map(lambda v: v.strip() if isinstance(v, str) else "")
 
 
+def _without_consent(frame: pd.DataFrame) -> list[bool]:
+    """Rows whose address may not be sent: ``contact_consent`` present and not true."""
+    if "contact_consent" not in frame.columns:
+        return [False] * len(frame)
+    from .normalize import parse_bool
+
+    def consented(value: object) -> bool:
+        if isinstance(value, str):  # a raw cell (``safi-map geocode`` on a survey)
+            return parse_bool(value)[0] is True
+        if value is None or (isinstance(value, float) and value != value):
+            return False
+        return bool(value)
+
+    return [not consented(value) for value in frame["contact_consent"].tolist()]
+
+
 def geocode_online(
     frame: pd.DataFrame,
     *,
@@ -758,11 +790,18 @@ def geocode_online(
 
     ``settings.online`` is not consulted: the caller decides whether to go online.
 
+    Online geocoding never sends what the actor did not allow to be published: for a row whose
+    ``contact_consent`` is not true, the query is the postcode and the commune only
+    (:func:`build_commune_query`), never the street address, and only a commune is accepted
+    from the answer. A frame without a ``contact_consent`` column (``safi-map geocode`` on a
+    plain address list) sends every address.
+
     Parameters
     ----------
     frame
-        Rows with columns ``address``, ``postcode``, ``commune_input`` (a missing column reads
-        as empty). Rows without an address are not looked up.
+        Rows with columns ``address``, ``postcode``, ``commune_input`` and optionally
+        ``contact_consent`` (a missing column reads as empty). Rows without an address are not
+        looked up.
     settings
         ``provider``, ``ban_url``/``nominatim_url``, ``user_agent``, ``email``, ``min_score``,
         ``timeout``, ``rate`` (requests per second) and ``cache`` are used.
@@ -791,12 +830,14 @@ def geocode_online(
     provider = _make_provider(settings)
     stats = OnlineStats(provider=provider.name)
     index = frame.index
+    commune_only = _without_consent(frame)
     queries = [
-        build_query(a, p, c)
-        for a, p, c in zip(
+        (build_commune_query(p, c) if a.strip() else "") if private else build_query(a, p, c)
+        for a, p, c, private in zip(
             _column(frame, "address"),
             _column(frame, "postcode"),
             _column(frame, "commune_input"),
+            commune_only,
             strict=True,
         )
     ]
@@ -892,9 +933,13 @@ def geocode_online(
                     expected_insee=expected[i],
                     commune=communes[i],
                     postcode=postcodes[i],
+                    commune_only=commune_only[i],
                 )
                 setattr(stats, verdict.status, getattr(stats, verdict.status) + 1)
                 reason[i] = verdict.reason
+                if commune_only[i]:
+                    reason[i] = reason[i].replace(
+                        "online:", "online (commune only: no consent to publish the address):", 1)
                 cand = verdict.candidate
                 if cand is not None:
                     latitude[i], longitude[i] = cand.latitude, cand.longitude

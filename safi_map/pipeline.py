@@ -397,9 +397,14 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
     from .online import geocode_online
 
     # Provided coordinates win: only rows placed at the commune level (or not at all) are asked.
+    # A row without consent only has its commune asked (online.geocode_online never sends its
+    # address): worth it only when the gazetteer could not place that commune.
     todo = located["geocode_precision"].isin(["municipality", "none"]) & (
         located["address"].fillna("").astype(str).str.strip() != ""
     )
+    if "contact_consent" in located.columns:
+        todo &= (located["contact_consent"].map(lambda v: v is True or v == 1)
+                 | (located["geocode_precision"] == "none"))
     if not todo.any():
         return located
     subset = located.loc[todo]
@@ -537,7 +542,7 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
     :data:`GEOCODE_COLUMNS` and ``geocode_reason``. Input columns that carry one of those names
     are overwritten. Postcodes and communes are repaired the same way as in ``ingest``.
     """
-    from .normalize import parse_points, repair_postcode, split_commune_cell
+    from .normalize import parse_bool, parse_points, repair_postcode, split_commune_cell
 
     settings = settings or load_settings()
     frame = table.frame
@@ -559,6 +564,9 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
         "address": col("address"), "_file": col("_file"), "_sheet": col("_sheet"),
         "_row": col("_row"),
     }, index=frame.index)
+    if "contact_consent" in frame.columns:  # online, a row without consent sends no address
+        rows["contact_consent"] = frame["contact_consent"].map(
+            lambda v: parse_bool(v)[0] is True)
     located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
                            progress=progress)
     added = located[[*GEOCODE_COLUMNS, "geocode_reason"]]
