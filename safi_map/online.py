@@ -54,6 +54,7 @@ from geopy.geocoders import BANFrance, Nominatim
 from rapidfuzz import fuzz
 
 from ._geocache import GeoCache, normalize_query
+from ._usage_policy import PUBLIC_NOMINATIM_RATE, is_public_nominatim, user_agent
 from .errors import ConfigError
 from .settings import Settings
 from .text import fold
@@ -99,7 +100,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 _RETRIED = frozenset({"timeout", "http_429", "http_5xx"})
 _CANDIDATES = 5  # results asked per query: the best one may lie in another commune
 _BAN_MAX_QUERY = 200  # addok refuses longer queries with HTTP 400
-_PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"  # usage policy: at most 1 request per second
 # Municipal arrondissements -> their city: BAN answers Marseille addresses with 132xx codes.
 _ARRONDISSEMENTS = (
     ("13201", "13216", "13055"),
@@ -569,14 +569,17 @@ class _Provider:
 
 
 def _make_provider(settings: Settings) -> _Provider:
+    from . import __version__
+
     rate = settings.rate
+    agent = user_agent(settings, __version__)
     if settings.provider == "ban":
         scheme, domain = _split_url(settings.ban_url, "ban_url")
         ban = _RawBAN(
             domain=domain,
             scheme=scheme,
             timeout=settings.timeout,
-            user_agent=settings.user_agent,
+            user_agent=agent,
             adapter_factory=_adapter_factory(),
         )
         call: Callable[[str], Any] = partial(ban.geocode, limit=_CANDIDATES, exactly_one=False)
@@ -585,14 +588,14 @@ def _make_provider(settings: Settings) -> _Provider:
         url = settings.ban_url
     elif settings.provider == "nominatim":
         scheme, domain = _split_url(settings.nominatim_url, "nominatim_url")
-        if domain.split("/")[0] == _PUBLIC_NOMINATIM and rate > 1:
+        if is_public_nominatim(settings.nominatim_url) and rate > PUBLIC_NOMINATIM_RATE:
             log.info("public Nominatim allows 1 request per second: rate %.3g lowered to 1", rate)
-            rate = 1.0
+            rate = PUBLIC_NOMINATIM_RATE
         nominatim = _RawNominatim(
             domain=domain,
             scheme=scheme,
             timeout=settings.timeout,
-            user_agent=settings.user_agent,
+            user_agent=agent,
             email=settings.email,
             adapter_factory=_adapter_factory(),
         )
@@ -803,7 +806,8 @@ def geocode_online(
         ``contact_consent`` (a missing column reads as empty). Rows without an address are not
         looked up.
     settings
-        ``provider``, ``ban_url``/``nominatim_url``, ``user_agent``, ``email``, ``min_score``,
+        ``provider``, ``ban_url``/``nominatim_url``, ``user_agent`` and ``contact`` (the
+        User-Agent, see :mod:`safi_map._usage_policy`), ``email``, ``min_score``,
         ``timeout``, ``rate`` (requests per second) and ``cache`` are used.
     expected_insee
         The INSEE code of the commune the survey names, per row (the offline result), aligned on

@@ -18,6 +18,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._usage_policy import check_online_settings
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
 from .merge import merge_rows
@@ -131,6 +132,8 @@ def ingest(
         log.warning("no survey file (.csv, .xlsx, .ods) in %s",
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
+    if use_online:  # a setting the provider's usage policy needs is missing: say so now
+        check_online_settings(settings)
     # --refresh asks the provider again: cached rows would hide its new answers
     cache = _PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
     report = Report()
@@ -384,6 +387,8 @@ def geocode_rows(
     offline = geocode_offline(rows)
     located = rows.drop(columns=[c for c in offline.columns if c in rows.columns]).join(offline)
     use_online = settings.online if online is None else online
+    if use_online:
+        check_online_settings(settings)
     if use_online and len(rows):
         located = _apply_online(located, settings=settings, refresh=refresh, report=report,
                                 progress=progress)
