@@ -1,5 +1,14 @@
 """Which of an actor's rows gives each merged value, where "the latest non-empty" is not enough.
 
+The best-formed name
+--------------------
+Rows of one actor often spell its name differently: "Maison des Solidarités Varoises" at one
+stop, "maison des solidarités  varoises" typed in a hurry at the next. The latest row still says
+*which* name the actor goes by (a renamed structure takes its new name), but among the variants
+of that name that differ only by case, accents, punctuation or spacing (the same
+:func:`safi_map.text.key`), the best-formed one is published (see :func:`text_quality`); equally
+good variants go to the most recent row, as every other field.
+
 Consent is decided per contact value
 ------------------------------------
 An actor's ``contact_consent`` is its latest answer (a later "non" withdraws an earlier "oui").
@@ -21,8 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .public import PRECISE_PRECISIONS
+from .text import key
 
-__all__ = ["CONTACT_COLUMNS", "Withheld", "consent_answer", "withhold_unconsented"]
+__all__ = ["CONTACT_COLUMNS", "Withheld", "best_formed", "consent_answer", "text_quality",
+           "withhold_unconsented"]
 
 CONTACT_COLUMNS: tuple[str, ...] = ("email", "phone")
 """Contact columns merged one by one (the street address goes with the location block)."""
@@ -75,3 +86,42 @@ def withhold_unconsented(
             if record.get("geocode_precision") == "provided":
                 withheld.append(Withheld(block, "latitude"))
     return withheld
+
+
+def text_quality(text: str) -> tuple[int, int, int]:
+    """How well-formed ``text`` is, as a sortable tuple (higher is better).
+
+    1. Casing: mixed case starting with a capital (3), other mixed case (2), all capitals (1,
+       above lower case: short names in capitals are acronyms, and longer ones were recased by
+       the reader), all lower case (0).
+    2. Accented letters: variants of one key differ in accents only by omission ("Solidarites"
+       for "Solidarités"), so more is better.
+    3. Spacing: no doubled, leading or trailing spaces (1) or some (0).
+    """
+    letters = [c for c in text if c.isalpha()]
+    upper = any(c.isupper() for c in letters)
+    lower = any(c.islower() for c in letters)
+    if upper and lower:
+        casing = 3 if letters[0].isupper() else 2
+    else:
+        casing = 1 if upper or not letters else 0
+    accents = sum(1 for c in letters if not c.isascii())
+    spacing = int(" ".join(text.split()) == text)
+    return casing, accents, spacing
+
+
+def best_formed(texts: Sequence[str]) -> str:
+    """The best-formed of ``texts`` (oldest first) that share the key of the latest one.
+
+    Ties go to the latest; an empty sequence gives ``""``.
+
+    >>> best_formed(["Maison des Solidarités Varoises", "maison des solidarités  varoises"])
+    'Maison des Solidarités Varoises'
+    >>> best_formed(["Les Jardins", "Les Jardins du Lac"])  # renamed: the latest name wins
+    'Les Jardins du Lac'
+    """
+    if not texts:
+        return ""
+    wanted = key(texts[-1])
+    variants = [(text_quality(t), pos, t) for pos, t in enumerate(texts) if key(t) == wanted]
+    return max(variants)[2]

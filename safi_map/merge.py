@@ -9,7 +9,9 @@ row order, nor on which other actors exist: adding a stop, reordering a file or 
 actor leaves it unchanged. It changes only when the actor's own name or commune changes in every
 row — which manual corrections (``corrections.toml``) can pin.
 
-Each field takes the latest non-empty value, except where consent says otherwise: consent is
+Each field takes the latest non-empty value, except the name, which keeps the best-formed
+spelling of the latest name (capitals and accents over lower-case typing), and where consent
+says otherwise: consent is
 decided per contact value (a value is public only if the row that gave it consented, or a later
 row consented and gave that same value; see :mod:`safi_map._merge_values`), so a consenting
 actor's record never holds a contact given with "non".
@@ -30,7 +32,13 @@ import pandas as pd
 from shapely import points
 
 from ._columns import column_values
-from ._merge_values import CONTACT_COLUMNS, Withheld, consent_answer, withhold_unconsented
+from ._merge_values import (
+    CONTACT_COLUMNS,
+    Withheld,
+    best_formed,
+    consent_answer,
+    withhold_unconsented,
+)
 from .i18n import _
 from .public import ACTOR_COLUMNS, back_to_commune
 from .report import Report, RowRef
@@ -280,6 +288,8 @@ def _actor_record(members: list[int], *, aid: str, values: dict[str, list[Any]],
             rec[col] = values[col][chosen[-1]]
         else:
             rec[col] = [] if col in ("themes", "needs", "offers") else ""
+    if "name" in picked:
+        rec["name"] = best_formed([str(values["name"][i]) for i in members if filled["name"][i]])
     located = [i for i in members if located_rows[i]]
     block = located[-1] if located else members[-1]
     for col in _LOCATION_COLUMNS:
