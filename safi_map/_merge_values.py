@@ -32,7 +32,7 @@ from typing import Any
 from .public import PRECISE_PRECISIONS
 from .text import key
 
-__all__ = ["CONTACT_COLUMNS", "Withheld", "best_formed", "consent_answer", "text_quality",
+__all__ = ["CONTACT_COLUMNS", "Withheld", "actor_record", "best_formed", "consent_answer", "text_quality",
            "withhold_unconsented"]
 
 CONTACT_COLUMNS: tuple[str, ...] = ("email", "phone")
@@ -125,3 +125,35 @@ def best_formed(texts: Sequence[str]) -> str:
     wanted = key(texts[-1])
     variants = [(text_quality(t), pos, t) for pos, t in enumerate(texts) if key(t) == wanted]
     return max(variants)[2]
+
+
+def actor_record(members: list[int], *, aid: str, values: dict[str, list[Any]],
+                 filled: dict[str, list[bool]], located_rows: list[bool],
+                 consents: list[bool | None], location_columns: Sequence[str],
+                 ) -> tuple[dict[str, object], list[Withheld]]:
+    """The record of one actor from its rows' positions (oldest first): each column of
+    ``filled`` takes its latest non-empty value (the name: :func:`best_formed`), the
+    ``location_columns`` come from the latest placed row, consent is the latest answer; and the
+    contact values left out for want of consent (:func:`withhold_unconsented`)."""
+    rec: dict[str, object] = {"actor_id": aid}
+    picked: dict[str, int] = {}  # column -> position of the row its value comes from
+    for col, full in filled.items():
+        chosen = [i for i in members if full[i]]
+        if chosen:
+            picked[col] = chosen[-1]
+            rec[col] = values[col][chosen[-1]]
+        else:
+            rec[col] = [] if col in ("themes", "needs", "offers") else ""
+    if "name" in picked:
+        rec["name"] = best_formed([str(values["name"][i]) for i in members if filled["name"][i]])
+    located = [i for i in members if located_rows[i]]
+    block = located[-1] if located else members[-1]
+    for col in location_columns:
+        rec[col] = values[col][block] if col in values else ""
+    given = [c for c in (consents[i] for i in members) if c is not None]
+    rec["contact_consent"] = given[-1] if given else False
+    if not rec["contact_consent"]:  # nothing will be published: the record keeps every value
+        return rec, []
+    latest_value = {c: picked[c] for c in CONTACT_COLUMNS if c in picked}
+    return rec, withhold_unconsented(rec, latest_value=latest_value, block=block,
+                                     consents=consents)

@@ -32,13 +32,7 @@ import pandas as pd
 from shapely import points
 
 from ._columns import column_values
-from ._merge_values import (
-    CONTACT_COLUMNS,
-    Withheld,
-    best_formed,
-    consent_answer,
-    withhold_unconsented,
-)
+from ._merge_values import actor_record, consent_answer
 from .i18n import _
 from .public import ACTOR_COLUMNS, back_to_commune
 from .report import Report, RowRef
@@ -274,35 +268,6 @@ def _union_lists(values: Iterable[object]) -> list[str]:
     return list(seen)
 
 
-def _actor_record(members: list[int], *, aid: str, values: dict[str, list[Any]],
-                  filled: dict[str, list[bool]], located_rows: list[bool],
-                  consents: list[bool | None]) -> tuple[dict[str, object], list[Withheld]]:
-    """The record of one actor from its rows' positions (oldest first), and the contact values
-    left out for want of consent (see :mod:`safi_map._merge_values`)."""
-    rec: dict[str, object] = {"actor_id": aid}
-    picked: dict[str, int] = {}  # column -> position of the row its value comes from
-    for col, full in filled.items():
-        chosen = [i for i in members if full[i]]
-        if chosen:
-            picked[col] = chosen[-1]
-            rec[col] = values[col][chosen[-1]]
-        else:
-            rec[col] = [] if col in ("themes", "needs", "offers") else ""
-    if "name" in picked:
-        rec["name"] = best_formed([str(values["name"][i]) for i in members if filled["name"][i]])
-    located = [i for i in members if located_rows[i]]
-    block = located[-1] if located else members[-1]
-    for col in _LOCATION_COLUMNS:
-        rec[col] = values[col][block] if col in values else ""
-    given = [c for c in (consents[i] for i in members) if c is not None]
-    rec["contact_consent"] = given[-1] if given else False
-    if not rec["contact_consent"]:  # nothing will be published: the record keeps every value
-        return rec, []
-    latest_value = {c: picked[c] for c in CONTACT_COLUMNS if c in picked}
-    return rec, withhold_unconsented(rec, latest_value=latest_value, block=block,
-                                     consents=consents)
-
-
 def merge_rows(
     rows: pd.DataFrame,
     *,
@@ -442,8 +407,9 @@ def merge_rows(
     row_actor: dict[object, str] = {}
     for g, members in groups.items():
         aid = final_ids[g]
-        rec, withheld = _actor_record(members, aid=aid, values=values, filled=filled,
-                                      located_rows=located_rows, consents=consents)
+        rec, withheld = actor_record(members, aid=aid, values=values, filled=filled,
+                                     located_rows=located_rows, consents=consents,
+                                     location_columns=_LOCATION_COLUMNS)
         rec["sources"] = sorted({str(sources[i]) for i in members})
         if "stops" in values:
             rec["stops"] = sorted(_union_lists(stops_of[i] for i in members),
