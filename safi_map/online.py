@@ -860,7 +860,10 @@ def geocode_online(
     source = ["none"] * n
     score = [math.nan] * n
     insee = [""] * n
-    reason = ["online: no address"] * n
+    reason = ["online: not asked, no consent to send the address and no commune"
+              if private and not q and a.strip() else "online: no address"
+              for private, q, a in zip(commune_only, queries, _column(frame, "address"),
+                                       strict=True)]
 
     todo = [i for i, q in enumerate(queries) if q]
     stats.rows = len(todo)

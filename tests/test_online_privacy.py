@@ -41,11 +41,12 @@ def municipality(city: str, citycode: str, postcode: str, kind: str = "municipal
 
 def test_rows_without_consent_send_only_their_commune(server, tmp_path):
     frame = pd.DataFrame({
-        "address": ["8 Boulevard de Strasbourg", "12 rue des Lilas", "3 rue Cachée", ""],
-        "postcode": ["83000", "83000", "", "83000"],
-        "commune_input": ["Toulon", "Toulon", "Toulon", "Toulon"],
-        "contact_consent": [True, False, float("nan"), False],
-    }, index=["a", "b", "c", "d"])
+        "address": ["8 Boulevard de Strasbourg", "12 rue des Lilas", "3 rue Cachée", "",
+                    "9 allée Perdue"],
+        "postcode": ["83000", "83000", "", "83000", ""],
+        "commune_input": ["Toulon", "Toulon", "Toulon", "Toulon", ""],
+        "contact_consent": [True, False, float("nan"), False, False],
+    }, index=["a", "b", "c", "d", "e"])
     server.script("ban", "83000 Toulon", Reply(body=municipality("Toulon", "83137", "83000")))
     result, stats = geocode_online(frame, settings=settings_for(server, tmp_path), policy=FAST,
                                    expected_insee=pd.Series("83137", index=frame.index))
@@ -56,6 +57,7 @@ def test_rows_without_consent_send_only_their_commune(server, tmp_path):
     assert result.loc["b", "geocode_precision"] == "municipality"
     assert "commune only" in result.loc["b", "geocode_reason"]
     assert result.loc["d", "geocode_reason"] == "online: no address"  # not asked, as before
+    assert "no consent" in result.loc["e", "geocode_reason"]  # no commune to ask instead
     assert stats.rows == 3
     # nothing but the commune in the persistent cache either
     cached = (tmp_path / "geocode.sqlite").read_bytes()
