@@ -18,6 +18,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._usage_policy import check_online_settings
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
 from .i18n import _
@@ -136,6 +137,8 @@ def ingest(
         log.warning("no survey file (.csv, .xlsx, .ods) in %s",
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
+    if use_online:  # a setting the provider's usage policy needs is missing: say so now
+        check_online_settings(settings)
     # --refresh asks the provider again: cached rows would hide its new answers
     cache = _PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
     report = Report()
@@ -389,6 +392,8 @@ def geocode_rows(
     offline = geocode_offline(rows)
     located = rows.drop(columns=[c for c in offline.columns if c in rows.columns]).join(offline)
     use_online = settings.online if online is None else online
+    if use_online:
+        check_online_settings(settings)
     if use_online and len(rows):
         located = _apply_online(located, settings=settings, refresh=refresh, report=report,
                                 progress=progress)
@@ -402,9 +407,14 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
     from .online import geocode_online
 
     # Provided coordinates win: only rows placed at the commune level (or not at all) are asked.
+    # A row without consent only has its commune asked (online.geocode_online never sends its
+    # address): worth it only when the gazetteer could not place that commune.
     todo = located["geocode_precision"].isin(["municipality", "none"]) & (
         located["address"].fillna("").astype(str).str.strip() != ""
     )
+    if "contact_consent" in located.columns:
+        todo &= (located["contact_consent"].map(lambda v: v is True or v == 1)
+                 | (located["geocode_precision"] == "none"))
     if not todo.any():
         return located
     subset = located.loc[todo]
@@ -543,7 +553,7 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
     :data:`GEOCODE_COLUMNS` and ``geocode_reason``. Input columns that carry one of those names
     are overwritten. Postcodes and communes are repaired the same way as in ``ingest``.
     """
-    from .normalize import parse_points, repair_postcode, split_commune_cell
+    from .normalize import parse_bool, parse_points, repair_postcode, split_commune_cell
 
     settings = settings or load_settings()
     frame = table.frame
@@ -565,6 +575,9 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
         "address": col("address"), "_file": col("_file"), "_sheet": col("_sheet"),
         "_row": col("_row"),
     }, index=frame.index)
+    if "contact_consent" in frame.columns:  # online, a row without consent sends no address
+        rows["contact_consent"] = frame["contact_consent"].map(
+            lambda v: parse_bool(v)[0] is True)
     located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
                            progress=progress)
     added = located[[*GEOCODE_COLUMNS, "geocode_reason"]]

@@ -136,8 +136,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL of the BAN (addok) service; a self-hosted addok works.", _str),
     Setting("geocode", "nominatim_url", "https://nominatim.openstreetmap.org",
             "Base URL of the Nominatim service.", _str),
-    Setting("geocode", "user_agent", "safi-map", "User agent sent to Nominatim.", _str),
+    Setting("geocode", "user_agent", "safi-map",
+            "Name sent in the User-Agent of online requests, followed by the version (unless "
+            "the name has one) and the contact.", _str),
     Setting("geocode", "email", "", "Contact email sent to Nominatim (its usage policy).", _str),
+    Setting("geocode", "contact", "",
+            "How the operators of the geocoding service can reach you (an email address or "
+            "your site's URL), sent in the User-Agent; required by the public Nominatim server.",
+            _str),
     Setting("geocode", "min_score", 0.5, "Online results scoring below are refused.", _positive),
     Setting("geocode", "timeout", 10.0, "Seconds before an online request times out.", _positive),
     Setting("geocode", "rate", 10.0, "Maximum online requests per second.", _positive),
@@ -168,6 +174,7 @@ class Settings:
     nominatim_url: str = "https://nominatim.openstreetmap.org"
     user_agent: str = "safi-map"
     email: str = ""
+    contact: str = ""
     min_score: float = 0.5
     timeout: float = 10.0
     rate: float = 10.0
