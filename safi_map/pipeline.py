@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +18,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._outdir import claim_outputs
+from ._writer import StagedFiles, write_file_atomic
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
+from .i18n import _
 from .merge import merge_rows
 from .report import Report, RowRef
 from .settings import Settings, load_settings
 
-__all__ = ["IngestResult", "ingest", "load_project", "write_ingest_outputs"]
+__all__ = ["INGEST_OUTPUTS", "IngestResult", "ingest", "load_project", "write_ingest_outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,9 @@ class _PreviousBuild:
 
     out: Path  # resolved: write_ingest_outputs uses the features only for the same folder
     features: list[dict[str, Any]]
+    unreadable: bool = False
+    """The file is there but cannot be read (a run killed while writing it, by a version that
+    did not write atomically): the build is compared as a first one."""
 
 
 @dataclass
@@ -70,6 +76,19 @@ class IngestResult:
     previous: _PreviousBuild | None = field(default=None, repr=False, compare=False)
     """The previous build's ``actors.geojson`` as :func:`ingest` read it, for
     :func:`write_ingest_outputs` (which uses it once, then sets this back to None)."""
+    pending: Any = field(default=None, repr=False, compare=False)
+    """Outputs written by ``write_ingest_outputs(..., commit=False)`` under temporary names,
+    put in place by :meth:`commit_outputs`."""
+
+    def commit_outputs(self) -> list[Path]:
+        """Put in place the outputs that ``write_ingest_outputs(..., commit=False)`` wrote.
+
+        ``safi-map build`` calls it once the site is in place: the ingest outputs are the base
+        the next build compares itself with, so a build interrupted before its site is written
+        leaves the previous base, and the next build reports the same changes again.
+        """
+        pending, self.pending = self.pending, None
+        return pending.commit() if pending is not None else []
 
     @property
     def ok(self) -> bool:
@@ -131,6 +150,7 @@ def ingest(
         log.warning("no survey file (.csv, .xlsx, .ods) in %s",
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
+    claim_outputs(settings.out, ["cache"])  # refused if a "cache" there is not the tool's
     # --refresh asks the provider again: cached rows would hide its new answers
     cache = _PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
     report = Report()
@@ -271,7 +291,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
 class _PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
 
-    VERSION = 1
+    VERSION = 2  # 2: JSON entries (1: pickles)
 
     def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
@@ -301,39 +321,44 @@ class _PartCache:
         return self._keys[path]
 
     def get(self, path: Path) -> _FilePart | None:
+        from ._partcache import decode_part
+
         if not path.is_file():
             return None
         key = self._key(path)
         self.used.add(key)
-        target = self.folder / f"{key}.pkl"
+        target = self.folder / f"{key}.json"
         if self.enabled and target.is_file():
             try:
-                with target.open("rb") as fh:
-                    part: _FilePart = pickle.load(fh)
+                rows, report = decode_part(target.read_bytes())
                 self.hits += 1
                 log.debug("%s: unchanged, reusing cached rows", path.name)
-                return part
-            except Exception:  # a stale or truncated cache file: redo the work
+                return _FilePart(rows, report)
+            except (OSError, ValueError, KeyError, TypeError):  # stale or damaged: redo
                 log.debug("%s: unreadable cache entry, redoing", path.name)
         self.misses += 1
         return None
 
     def put(self, path: Path, part: _FilePart) -> None:
+        from ._partcache import encode_part
+
         if not path.is_file() or any(f.get("error") for f in part.report.files):
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        key = self._key(path)
-        tmp = self.folder / f"{key}.tmp"
-        with tmp.open("wb") as fh:
-            pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.folder / f"{key}.pkl")
+        data = encode_part(part.rows, part.report)
+        if data is not None:
+            write_file_atomic(self.folder / f"{self._key(path)}.json", data)
 
     def prune(self) -> None:
-        """Remove cache entries that no current survey file uses."""
+        """Remove cache entries that no current survey file uses (and those of the pickle
+        format of earlier versions, never read)."""
         if self.folder.is_dir():
-            for entry in self.folder.glob("*.pkl"):
-                if entry.stem not in self.used:
+            for entry in self.folder.iterdir():
+                match = _ENTRY.match(entry.name)
+                if match and (match[2] == "pkl" or match[1] not in self.used):
                     entry.unlink(missing_ok=True)
+
+
+_ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)$")
 
 
 def _package_version() -> str:
@@ -348,10 +373,54 @@ def _read_previous_build(out_dir: Path) -> _PreviousBuild | None:
     if not path.is_file():
         return None
     try:
-        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
-    except (OSError, ValueError):
-        return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data.get("features") if isinstance(data, dict) else None
+        if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+            raise ValueError(_("not a GeoJSON FeatureCollection"))
+    except (OSError, ValueError) as exc:
+        _warn_unreadable(path, exc)
+        return _PreviousBuild(out=Path(out_dir).resolve(), features=[], unreadable=True)
     return _PreviousBuild(out=Path(out_dir).resolve(), features=features)
+
+
+def _warn_unreadable(path: Path, exc: BaseException) -> None:
+    log.warning(_("{file} (previous build) is unreadable ({error}): this build is compared as "
+                  "a first build, and actors kept from earlier builds are not kept this "
+                  "time").format(file=path, error=exc))
+
+
+def _load_previous(out: Path, previous: _PreviousBuild | None) -> Any:
+    """The previous build in ``out`` for the change report; an unreadable one is no
+    previous build (with a warning), never a crash."""
+    from .changes import Previous, load_previous
+
+    none = Previous(None, {}, [])
+    if previous is not None and previous.out == out.resolve():
+        if previous.unreadable:
+            return none
+        features: list[dict[str, Any]] | None = previous.features
+    else:
+        again = _read_previous_build(out)
+        if again is not None and again.unreadable:
+            return none
+        features = again.features if again is not None else None
+    for name, key, kind in (("ingest-report.json", "rejected", dict),
+                            ("changes.json", "retained", list)):
+        path = out / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get(key, kind()), kind):
+                raise ValueError(_("not a file written by safi-map"))
+        except (OSError, ValueError) as exc:
+            _warn_unreadable(path, exc)
+            return none
+    try:
+        return load_previous(out, features=features)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        _warn_unreadable(out / "actors.geojson", exc)
+        return none
 
 
 def _previous_siret_ids(previous: _PreviousBuild | None) -> dict[str, str]:
@@ -487,40 +556,65 @@ def _empty_rows() -> pd.DataFrame:
                                  "address", "source", "_file", "_sheet", "_row", "stops"])
 
 
-def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path]:
+INGEST_OUTPUTS = ("actors.gpkg", "actors.csv", "ingest-report.json", "changes.json",
+                  "actors.geojson")
+"""What :func:`write_ingest_outputs` writes in the build folder, in the order they are put in
+place: ``actors.geojson``, the base of the next change report, last."""
+
+
+def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
+                         commit: bool = True) -> list[Path]:
     """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json`` and
     ``changes.json`` (what changed since the previous build in ``out_dir``).
 
     Actors that are no longer in any survey are kept from the previous build when
     ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
     ``result.changes`` is set. Actors hidden or merged away by corrections, or whose rows now
-    belong to another actor, are not "no longer in any survey" and never kept. These are the coordinator's working files: complete, contacts
-    included (the public site and exports go through :func:`safi_map.public.public_actors`).
+    belong to another actor, are not "no longer in any survey" and never kept. These are the
+    coordinator's working files: complete, contacts included (the public site and exports go
+    through :func:`safi_map.public.public_actors`).
+
+    Every file is written under a temporary name, then renamed into place (a run killed while
+    writing leaves the previous files whole). With ``commit=False`` they stay under their
+    temporary names until :meth:`IngestResult.commit_outputs` (``safi-map build`` does that
+    once the site is in place). Returns the final paths: gpkg, geojson, csv, report, changes.
+    A previous output that cannot be read counts as no previous build (with a warning).
     """
-    from .changes import compare_builds, load_previous, write_changes
+    from .changes import changes_json, compare_builds
     from .io import write_actors
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    features = None
-    if result.previous is not None and result.previous.out == out.resolve():
-        features = result.previous.features
+    claim_outputs(out, INGEST_OUTPUTS)
+    previous = _load_previous(out, result.previous)
     result.previous = None  # the files it was read from are replaced below
-    changes, result.actors = compare_builds(load_previous(out, features=features),
-                                            result.actors, result.report.rejected,
+    changes, result.actors = compare_builds(previous, result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed,
                                             withdrawn=result.withdrawn, rows=result.rows)
     result.changes = changes
-    written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
-               ("gpkg", "geojson", "csv")]
-    report_path = out / "ingest-report.json"
-    report_path.write_text(
-        json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
-    written.append(report_path)
-    written.append(write_changes(changes, out))
-    return written
+    if result.pending is not None:  # an earlier call's files, never put in place
+        result.pending.discard()
+    staged = StagedFiles()
+    texts = {
+        "ingest-report.json": json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2,
+                                         sort_keys=True) + "\n",
+        "changes.json": changes_json(changes),
+    }
+    try:
+        for name in INGEST_OUTPUTS:
+            tmp = staged.path(out / name)
+            if name in texts:
+                tmp.write_text(texts[name], encoding="utf-8")
+            else:
+                write_actors(result.actors, tmp, fmt=name.rsplit(".", 1)[1])
+    except BaseException:
+        staged.discard()
+        raise
+    if commit:
+        staged.commit()
+    else:
+        result.pending = staged
+    return [out / name for name in ("actors.gpkg", "actors.geojson", "actors.csv",
+                                    "ingest-report.json", "changes.json")]
 
 
 GEOCODE_COLUMNS = ("latitude", "longitude", "insee_code", "commune", "geocode_precision",
