@@ -136,7 +136,6 @@ def ingest(
         With ``online``, ask the provider again instead of using the cache (the per-file cache
         is not reused either).
     """
-    from .geocode import load_index
     from .survey import iter_survey_files
 
     settings = settings or load_settings()
@@ -156,15 +155,11 @@ def ingest(
     report = Report()
     frames: list[pd.DataFrame] = []
     online_down = False
-    index_ready = False
     for i, path in enumerate(paths):
         if progress:
             progress("read", i, len(paths))
         part = cache.get(path)
         if part is None:
-            if not index_ready:  # the geocoder's tables, kept in the cache folder
-                load_index(cache.folder / "geocode-index", rebuild=force)
-                index_ready = True
             part = _ingest_file(path, settings=settings, taxonomy=taxonomy, tour=tour,
                                 online=use_online and not online_down, refresh=refresh,
                                 progress=progress)

@@ -215,7 +215,7 @@ class _Payload:
         return (Path.write_text, (self.marker, "pwned"))
 
 
-def test_no_cache_file_is_unpickled(project, tmp_path):
+def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
     """Whoever can write in build/cache must not get code run by the next build: a pickle
     where the ingest cache and the geocoder's tables were kept is never loaded."""
     import safi_map.geocode as geocode
@@ -227,6 +227,7 @@ def test_no_cache_file_is_unpickled(project, tmp_path):
     settings = load_settings(base=project)
     key = pipeline._PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
     (cache_dir / f"{key}.pkl").write_bytes(evil)
+    monkeypatch.setattr(geocode, "_INDEX", None)  # as in a new process
     digest = getattr(geocode, "_index_digest", lambda: "0" * 32)()
     (cache_dir / "geocode-index").mkdir(exist_ok=True)
     (cache_dir / "geocode-index" / f"index-{digest}.pkl").write_bytes(evil)
