@@ -19,10 +19,15 @@ import geopandas as gpd
 import pandas as pd
 
 from ._outdir import claim_outputs
-from ._writer import StagedFiles, write_file_atomic
+from ._previous import (
+    PreviousBuild,
+    load_previous_outputs,
+    previous_siret_ids,
+    read_previous_build,
+)
+from ._writer import StagedFiles, atomic_path, write_file_atomic
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
-from .i18n import _
 from .merge import merge_rows
 from .report import Report, RowRef
 from .settings import Settings, load_settings
@@ -33,22 +38,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called by long stages so a CLI can draw a bar."""
-
-
-@dataclass
-class _PreviousBuild:
-    """The features of ``<out>/actors.geojson`` of the previous build.
-
-    :func:`ingest` parses them for the SIRET ids (see :func:`_previous_siret_ids`) and
-    :func:`write_ingest_outputs` compares the new build with them: on a rebuild after one new
-    stop, parsing that file twice was a good part of the ingest side.
-    """
-
-    out: Path  # resolved: write_ingest_outputs uses the features only for the same folder
-    features: list[dict[str, Any]]
-    unreadable: bool = False
-    """The file is there but cannot be read (a run killed while writing it, by a version that
-    did not write atomically): the build is compared as a first one."""
 
 
 @dataclass
@@ -73,7 +62,7 @@ class IngestResult:
     withdrawn: set[str] = field(default_factory=set)
     """Actor ids that corrections hide or merge into another actor: :func:`write_ingest_outputs`
     never keeps them from the previous build (nor reports them as no longer in any survey)."""
-    previous: _PreviousBuild | None = field(default=None, repr=False, compare=False)
+    previous: PreviousBuild | None = field(default=None, repr=False, compare=False)
     """The previous build's ``actors.geojson`` as :func:`ingest` read it, for
     :func:`write_ingest_outputs` (which uses it once, then sets this back to None)."""
     pending: Any = field(default=None, repr=False, compare=False)
@@ -181,10 +170,10 @@ def ingest(
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
     corrections = load_corrections(settings.corrections)
-    previous = _read_previous_build(settings.out)
+    previous = read_previous_build(settings.out)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
                         links=corrections.links, splits=corrections.splits,
-                        previous_ids=_previous_siret_ids(previous))
+                        previous_ids=previous_siret_ids(previous))
     located["actor_id"] = merged.row_actor
     actors, corrections_log = apply_corrections(merged.actors, corrections,
                                                 merged.ids_before_links)
@@ -362,73 +351,6 @@ def _package_version() -> str:
     return __version__
 
 
-def _read_previous_build(out_dir: Path) -> _PreviousBuild | None:
-    """The previous build's ``actors.geojson`` features (none, or unreadable: None)."""
-    path = Path(out_dir) / "actors.geojson"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        features = data.get("features") if isinstance(data, dict) else None
-        if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
-            raise ValueError(_("not a GeoJSON FeatureCollection"))
-    except (OSError, ValueError) as exc:
-        _warn_unreadable(path, exc)
-        return _PreviousBuild(out=Path(out_dir).resolve(), features=[], unreadable=True)
-    return _PreviousBuild(out=Path(out_dir).resolve(), features=features)
-
-
-def _warn_unreadable(path: Path, exc: BaseException) -> None:
-    log.warning(_("{file} (previous build) is unreadable ({error}): this build is compared as "
-                  "a first build, and actors kept from earlier builds are not kept this "
-                  "time").format(file=path, error=exc))
-
-
-def _load_previous(out: Path, previous: _PreviousBuild | None) -> Any:
-    """The previous build in ``out`` for the change report; an unreadable one is no
-    previous build (with a warning), never a crash."""
-    from .changes import Previous, load_previous
-
-    none = Previous(None, {}, [])
-    if previous is not None and previous.out == out.resolve():
-        if previous.unreadable:
-            return none
-        features: list[dict[str, Any]] | None = previous.features
-    else:
-        again = _read_previous_build(out)
-        if again is not None and again.unreadable:
-            return none
-        features = again.features if again is not None else None
-    for name, key, kind in (("ingest-report.json", "rejected", dict),
-                            ("changes.json", "retained", list)):
-        path = out / name
-        if not path.is_file():
-            continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or not isinstance(data.get(key, kind()), kind):
-                raise ValueError(_("not a file written by safi-map"))
-        except (OSError, ValueError) as exc:
-            _warn_unreadable(path, exc)
-            return none
-    try:
-        return load_previous(out, features=features)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        _warn_unreadable(out / "actors.geojson", exc)
-        return none
-
-
-def _previous_siret_ids(previous: _PreviousBuild | None) -> dict[str, str]:
-    """SIRET -> actor id in the previous build's ``actors.geojson`` (none: empty)."""
-    found: dict[str, str] = {}
-    for feature in previous.features if previous else []:
-        props = feature.get("properties") or {}
-        siret, aid = props.get("siret") or "", props.get("actor_id") or ""
-        if siret and aid:
-            found[str(siret)] = str(aid)
-    return found
-
-
 def geocode_rows(
     rows: pd.DataFrame,
     *,
@@ -580,7 +502,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
 
     out = Path(out_dir)
     claim_outputs(out, INGEST_OUTPUTS)
-    previous = _load_previous(out, result.previous)
+    previous = load_previous_outputs(out, result.previous)
     result.previous = None  # the files it was read from are replaced below
     changes, result.actors = compare_builds(previous, result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed,
@@ -667,7 +589,7 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str 
     tables = read_survey(input_path, sheet=sheet, aliases=settings.columns)
     result = geocode_table(tables[0], settings=settings, online=online, refresh=refresh,
                            progress=progress)
-    out = Path(output_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6f")
+    with atomic_path(output_path) as tmp:
+        result.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n",
+                      float_format="%.6f")
     return result, Report()

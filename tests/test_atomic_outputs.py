@@ -20,16 +20,10 @@ from test_build_folder import SURVEY, make_project, run
 
 import safi_map.io as io_module
 import safi_map.pipeline as pipeline
-from safi_map._writer import (
-    TMP_MARK,
-    StagedFiles,
-    atomic_path,
-    copy_file_atomic,
-    write_file_atomic,
-)
 from safi_map.io import read_actors, write_actors
 
 ROOT = Path(__file__).resolve().parents[1]
+TMP_MARK = ".safi-tmp-"
 OUTPUTS = ("actors.gpkg", "actors.geojson", "actors.csv", "ingest-report.json", "changes.json")
 NEW_ACTOR = "Ressourcerie du Var;;83000;Toulon;oui\n"
 
@@ -57,6 +51,8 @@ def project(built, tmp_path) -> Path:
 
 # -- the writer ------------------------------------------------------------------------------
 def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path):
+    from safi_map._writer import atomic_path, copy_file_atomic, write_file_atomic
+
     target = tmp_path / "tour.toml"
     target.write_text("ancien\n", encoding="utf-8")
     target.chmod(0o640)
@@ -73,6 +69,8 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path):
 
 
 def test_atomic_write_goes_through_a_symlink(tmp_path):
+    from safi_map._writer import write_file_atomic
+
     real = tmp_path / "real.toml"
     real.write_text("a", encoding="utf-8")
     link = tmp_path / "link.toml"
@@ -82,6 +80,8 @@ def test_atomic_write_goes_through_a_symlink(tmp_path):
 
 
 def test_staged_files_are_put_in_place_together(tmp_path):
+    from safi_map._writer import StagedFiles
+
     staged = StagedFiles()
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text("old", encoding="utf-8")

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import safi_map._outdir as outdir
-from safi_map._outdir import MANIFEST_NAME, OutputFolderError, check_build_folder
 from safi_map.cli import cli
 from safi_map.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+MANIFEST_NAME = ".safi-map-manifest.json"
 
 SURVEY = (
     "Nom de la structure;Adresse;CP;Ville;Accord de publication\n"
@@ -130,6 +129,8 @@ def test_an_output_folder_inside_the_data_is_refused(project, where):
 
 
 def test_the_check_is_in_the_library_too(project, tmp_path):
+    from safi_map._outdir import OutputFolderError, check_build_folder
+
     settings = load_settings(base=project).with_(out=project / "data" / "surveys")
     with pytest.raises(OutputFolderError):
         check_build_folder(settings)
@@ -157,6 +158,8 @@ def test_files_added_by_hand_to_the_site_are_not_lost(built, tmp_path):
 
 # -- the tool's own things: rebuilt, and its leftovers cleaned ----------------------------------
 def test_leftovers_of_killed_runs_are_cleaned_and_nothing_else(built, tmp_path):
+    from safi_map._writer import TMP_MARK
+
     root = copy_built(built, tmp_path / "p")
     out = root / "build"
     manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
@@ -178,7 +181,7 @@ def test_leftovers_of_killed_runs_are_cleaned_and_nothing_else(built, tmp_path):
     assert result.exit_code == 0, result.output
     assert [p for p in leftovers if os.path.lexists(p)] == []
     assert readme.read_text(encoding="utf-8") == "notes\n"
-    assert not any(outdir.is_leftover(p.name) for p in out.iterdir())
+    assert not any(TMP_MARK in p.name or ".tmp-" in p.name for p in out.iterdir())
 
 
 # -- one run at a time ----------------------------------------------------------------------------
@@ -201,7 +204,7 @@ def test_a_second_build_on_the_same_folder_waits_then_stops_naming_the_other(pro
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr(outdir, "LOCK_WAIT", 0.5)
+        monkeypatch.setattr("safi_map._outdir.LOCK_WAIT", 0.5)
         started = time.monotonic()
         result = run(["build"], project)
         assert result.exit_code == 1, result.output
@@ -222,7 +225,7 @@ def test_a_second_build_waits_for_a_short_one(project, monkeypatch):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr(outdir, "LOCK_WAIT", 30)
+        monkeypatch.setattr("safi_map._outdir.LOCK_WAIT", 30)
         result = run(["ingest"], project)
         assert result.exit_code == 0, result.output
     finally:
