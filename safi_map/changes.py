@@ -337,8 +337,12 @@ def _place(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def changes_json(changes: Changes) -> str:
+    """The text of ``changes.json``."""
+    return json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def write_changes(changes: Changes, out_dir: str | Path) -> Path:
-    path = Path(out_dir) / "changes.json"
-    path.write_text(json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
-                    + "\n", encoding="utf-8")
-    return path
+    from ._writer import write_file_atomic
+
+    return write_file_atomic(Path(out_dir) / "changes.json", changes_json(changes))

@@ -111,6 +111,18 @@ _strict_option = click.option("--strict", is_flag=True,
                               help="Exit with code 1 when any row is rejected.")
 
 
+def _hold_build_folder(settings: Settings, command: str) -> None:
+    """Check and lock the build folder until the command ends (see ``_outdir.build_folder``)."""
+    from ._outdir import OutputFolderError, build_folder
+
+    try:
+        click.get_current_context().with_resource(build_folder(settings, command=command))
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    except SafiMapError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
                 online: bool | None, refresh: bool, force: bool = False) -> Any:
     from .pipeline import ingest
@@ -178,6 +190,7 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
     from .pipeline import write_ingest_outputs
 
     settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
+    _hold_build_folder(settings, "ingest")
     result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out)
     _print_ingest_summary(state, result, written[3])
@@ -203,8 +216,9 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
 
     started = time.perf_counter()
     settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
+    _hold_build_folder(settings, "build")
     result = _run_ingest(state, settings, surveys, online, refresh, force)
-    written = write_ingest_outputs(result, settings.out)
+    written = write_ingest_outputs(result, settings.out, commit=False)  # in place with the site
     _print_ingest_summary(state, result, written[3])
     with _progress(state) as progress:
         try:
@@ -216,6 +230,7 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
             )
         except SafiMapError as exc:
             raise click.ClickException(str(exc)) from None
+    result.commit_outputs()
     if summary.pages_reused:
         state.echo(f"{summary.pages_reused} unchanged page(s) reused from the previous build "
                    "(--force to render them again).")
@@ -328,6 +343,7 @@ def _current_actors(state: _State, settings: Settings) -> tuple[Any, Any, Any]:
         taxonomy, tour = load_project(settings)
         return read_actors(path), taxonomy, tour
     state.echo(f"{path} does not exist yet: ingesting the surveys first.")
+    _hold_build_folder(settings, "export")
     result = _run_ingest(state, settings, (), None, False)
     write_ingest_outputs(result, settings.out)
     return result.actors, result.taxonomy, result.tour

@@ -34,15 +34,10 @@ distinct pairs only for fuzzy matching, then mapped back to the rows.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import pickle
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,10 +46,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from . import gazetteer
-from .errors import ReferenceDataError
 from .gazetteer import ARRONDISSEMENT_CITIES, PACA_DEPARTMENTS, commune_key, strip_article
 
-__all__ = ["OUTPUT_COLUMNS", "geocode_offline", "load_index"]
+__all__ = ["OUTPUT_COLUMNS", "geocode_offline"]
 
 log = logging.getLogger(__name__)
 
@@ -124,80 +118,17 @@ def _text_column(values: list[str], like: pd.Series) -> pd.Series:
     return pd.Series(values, index=like.index, dtype=like.dtype)
 
 
-_INDEX: _Index | None = None  # this process's lookup tables, once built or loaded
-_INDEX_FORMAT = 1  # bump when _Index changes shape without geocode.py changing (never, so far)
-_INDEX_SOURCES = ("geocode.py", "gazetteer.py", "text.py")  # the code the tables come from
+_INDEX: _Index | None = None  # this process's lookup tables, once built
 
 
 def _index() -> _Index:
-    """The lookup tables over every commune of France: built once per process, unless
-    :func:`load_index` read them from a build's cache first."""
+    """The lookup tables over every commune of France: built once per process (about a
+    quarter of a second; they were kept on disk, as a pickle, until a measurement showed that
+    this saved under 3% of a rebuild, for a file that runs code when loaded)."""
     global _INDEX
     if _INDEX is None:
         _INDEX = _build_index()
     return _INDEX
-
-
-def load_index(folder: str | Path, *, rebuild: bool = False) -> None:
-    """Get the gazetteer's lookup tables ready for this process, keeping a copy in ``folder``.
-
-    Building them (keying 35,000 commune names, grouping them by postcode and department)
-    takes about a quarter of a second: more than geocoding the rows of a new tour stop, which
-    is all a rebuild geocodes. The pipeline keeps them in the build's cache folder. The copy is
-    named after a digest of everything they are computed from — the packaged reference file,
-    the code of the geocoder, the gazetteer and the text keys, the versions of Python, pandas
-    and numpy — so it is only ever read where building would give the very same tables; other
-    copies in ``folder`` are removed. An unreadable copy is built again; ``rebuild`` (the
-    pipeline's ``force``) builds and replaces it in any case. Without a usable ``folder`` (or
-    source files to digest) the tables are simply built.
-    """
-    global _INDEX
-    folder = Path(folder)
-    digest = _index_digest()
-    target = folder / f"index-{digest}.pkl" if digest else None
-    write = rebuild or target is None or not target.is_file()
-    if rebuild:
-        _INDEX = None
-    elif _INDEX is None and target is not None and not write:
-        try:
-            with target.open("rb") as fh:
-                loaded = pickle.load(fh)
-        except Exception:  # truncated, or from another environment: build the tables again
-            loaded = None
-        if isinstance(loaded, _Index):
-            _INDEX = loaded
-            log.debug("geocoder lookup tables read from %s", target)
-        else:
-            log.debug("unreadable geocoder lookup tables %s, building them", target)
-            write = True
-    index = _index()
-    if target is None:
-        return
-    try:
-        if write:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(target)
-        for stale in folder.glob("index-*"):
-            if stale != target:
-                stale.unlink(missing_ok=True)
-    except OSError as exc:  # a read-only build folder: the tables stay in memory
-        log.debug("could not keep the geocoder lookup tables in %s: %s", folder, exc)
-
-
-def _index_digest() -> str | None:
-    """Digest of everything :func:`_build_index` depends on (None: a source is unreadable)."""
-    h = hashlib.sha256(f"{_INDEX_FORMAT}|{sys.version}|{pd.__version__}|{np.__version__}".encode())
-    try:
-        h.update(gazetteer._resource_bytes(gazetteer._COMMUNES_FILE))
-        package = resources.files(__package__)
-        for name in _INDEX_SOURCES:
-            h.update(package.joinpath(name).read_bytes())
-    except (OSError, ReferenceDataError):
-        return None
-    return h.hexdigest()[:32]
 
 
 def _build_index() -> _Index:

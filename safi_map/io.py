@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._writer import atomic_path
 from .csvsafe import neutralise_frame, neutralise_values
 
 __all__ = [
@@ -98,20 +99,22 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
     """
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "geojson":
-        path.write_text(actors_to_geojson(actors), encoding="utf-8")
-    elif fmt == "csv":
-        frame = pd.DataFrame(actors.drop(columns=actors.geometry.name))
-        sep, encoding = (";", "utf-8-sig") if excel else (",", "utf-8")
-        if not _write_csv(frame, path, sep=sep, encoding=encoding):
-            neutralise_frame(flatten_lists(frame)).to_csv(
-                path, index=False, sep=sep, encoding=encoding, lineterminator="\n",
-                float_format="%.6f")
-    elif fmt == "gpkg":
-        _write_gpkg(actors, path)
-    else:
+    if fmt not in ("geojson", "csv", "gpkg"):
         raise ValueError(f"unknown data format {fmt!r}; expected gpkg, geojson or csv")
+    # Written beside, then renamed over ``path``: a run killed while writing leaves the
+    # previous file whole (a half-written GeoPackage has no layer and breaks ``export``).
+    with atomic_path(path) as tmp:
+        if fmt == "geojson":
+            tmp.write_text(actors_to_geojson(actors), encoding="utf-8")
+        elif fmt == "csv":
+            frame = pd.DataFrame(actors.drop(columns=actors.geometry.name))
+            sep, encoding = (";", "utf-8-sig") if excel else (",", "utf-8")
+            if not _write_csv(frame, tmp, sep=sep, encoding=encoding):
+                neutralise_frame(flatten_lists(frame)).to_csv(
+                    tmp, index=False, sep=sep, encoding=encoding, lineterminator="\n",
+                    float_format="%.6f")
+        else:
+            _write_gpkg(actors, tmp)
     return path
 
 
@@ -164,8 +167,7 @@ def _write_gpkg(actors: gpd.GeoDataFrame, path: Path) -> None:
     for col in flat.columns:
         if col != flat.geometry.name and flat[col].dtype == bool:
             flat[col] = flat[col].astype("int32")
-    if path.exists():
-        path.unlink()
+    path.unlink(missing_ok=True)  # GDAL creates the file (an empty one is not a GeoPackage)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_GDAL_DATE})
     try:

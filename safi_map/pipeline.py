@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._outdir import claim_outputs
+from ._previous import (
+    PreviousBuild,
+    load_previous_outputs,
+    previous_siret_ids,
+    read_previous_build,
+)
 from ._usage_policy import check_online_settings
+from ._writer import StagedFiles, atomic_path, write_file_atomic
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
 from .i18n import _
@@ -26,25 +34,12 @@ from .merge import merge_rows
 from .report import Report, RowRef
 from .settings import Settings, load_settings
 
-__all__ = ["IngestResult", "ingest", "load_project", "write_ingest_outputs"]
+__all__ = ["INGEST_OUTPUTS", "IngestResult", "ingest", "load_project", "write_ingest_outputs"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called by long stages so a CLI can draw a bar."""
-
-
-@dataclass
-class _PreviousBuild:
-    """The features of ``<out>/actors.geojson`` of the previous build.
-
-    :func:`ingest` parses them for the SIRET ids (see :func:`_previous_siret_ids`) and
-    :func:`write_ingest_outputs` compares the new build with them: on a rebuild after one new
-    stop, parsing that file twice was a good part of the ingest side.
-    """
-
-    out: Path  # resolved: write_ingest_outputs uses the features only for the same folder
-    features: list[dict[str, Any]]
 
 
 @dataclass
@@ -69,9 +64,22 @@ class IngestResult:
     withdrawn: set[str] = field(default_factory=set)
     """Actor ids that corrections hide or merge into another actor: :func:`write_ingest_outputs`
     never keeps them from the previous build (nor reports them as no longer in any survey)."""
-    previous: _PreviousBuild | None = field(default=None, repr=False, compare=False)
+    previous: PreviousBuild | None = field(default=None, repr=False, compare=False)
     """The previous build's ``actors.geojson`` as :func:`ingest` read it, for
     :func:`write_ingest_outputs` (which uses it once, then sets this back to None)."""
+    pending: Any = field(default=None, repr=False, compare=False)
+    """Outputs written by ``write_ingest_outputs(..., commit=False)`` under temporary names,
+    put in place by :meth:`commit_outputs`."""
+
+    def commit_outputs(self) -> list[Path]:
+        """Put in place the outputs that ``write_ingest_outputs(..., commit=False)`` wrote.
+
+        ``safi-map build`` calls it once the site is in place: the ingest outputs are the base
+        the next build compares itself with, so a build interrupted before its site is written
+        leaves the previous base, and the next build reports the same changes again.
+        """
+        pending, self.pending = self.pending, None
+        return pending.commit() if pending is not None else []
 
     @property
     def ok(self) -> bool:
@@ -119,7 +127,6 @@ def ingest(
         With ``online``, ask the provider again instead of using the cache (the per-file cache
         is not reused either).
     """
-    from .geocode import load_index
     from .survey import iter_survey_files
 
     settings = settings or load_settings()
@@ -139,20 +146,17 @@ def ingest(
     use_online = settings.online if online is None else online
     if use_online:  # a setting the provider's usage policy needs is missing: say so now
         check_online_settings(settings)
+    claim_outputs(settings.out, ["cache"])  # refused if a "cache" there is not the tool's
     # --refresh asks the provider again: cached rows would hide its new answers
     cache = _PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
     report = Report()
     frames: list[pd.DataFrame] = []
     online_down = False
-    index_ready = False
     for i, path in enumerate(paths):
         if progress:
             progress("read", i, len(paths))
         part = cache.get(path)
         if part is None:
-            if not index_ready:  # the geocoder's tables, kept in the cache folder
-                load_index(cache.folder / "geocode-index", rebuild=force)
-                index_ready = True
             part = _ingest_file(path, settings=settings, taxonomy=taxonomy, tour=tour,
                                 online=use_online and not online_down, refresh=refresh,
                                 progress=progress)
@@ -174,10 +178,10 @@ def ingest(
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
     corrections = load_corrections(settings.corrections)
-    previous = _read_previous_build(settings.out)
+    previous = read_previous_build(settings.out)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
                         links=corrections.links, splits=corrections.splits,
-                        previous_ids=_previous_siret_ids(previous))
+                        previous_ids=previous_siret_ids(previous))
     located["actor_id"] = merged.row_actor
     actors, corrections_log = apply_corrections(merged.actors, corrections,
                                                 merged.ids_before_links)
@@ -279,7 +283,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
 class _PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
 
-    VERSION = 1
+    VERSION = 2  # 2: JSON entries (1: pickles)
 
     def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
@@ -309,68 +313,50 @@ class _PartCache:
         return self._keys[path]
 
     def get(self, path: Path) -> _FilePart | None:
+        from ._partcache import decode_part
+
         if not path.is_file():
             return None
         key = self._key(path)
         self.used.add(key)
-        target = self.folder / f"{key}.pkl"
+        target = self.folder / f"{key}.json"
         if self.enabled and target.is_file():
             try:
-                with target.open("rb") as fh:
-                    part: _FilePart = pickle.load(fh)
+                rows, report = decode_part(target.read_bytes())
                 self.hits += 1
                 log.debug("%s: unchanged, reusing cached rows", path.name)
-                return part
-            except Exception:  # a stale or truncated cache file: redo the work
+                return _FilePart(rows, report)
+            except (OSError, ValueError, KeyError, TypeError):  # stale or damaged: redo
                 log.debug("%s: unreadable cache entry, redoing", path.name)
         self.misses += 1
         return None
 
     def put(self, path: Path, part: _FilePart) -> None:
+        from ._partcache import encode_part
+
         if not path.is_file() or any(f.get("error") for f in part.report.files):
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        key = self._key(path)
-        tmp = self.folder / f"{key}.tmp"
-        with tmp.open("wb") as fh:
-            pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.folder / f"{key}.pkl")
+        data = encode_part(part.rows, part.report)
+        if data is not None:
+            write_file_atomic(self.folder / f"{self._key(path)}.json", data)
 
     def prune(self) -> None:
-        """Remove cache entries that no current survey file uses."""
+        """Remove cache entries that no current survey file uses (and those of the pickle
+        format of earlier versions, never read)."""
         if self.folder.is_dir():
-            for entry in self.folder.glob("*.pkl"):
-                if entry.stem not in self.used:
+            for entry in self.folder.iterdir():
+                match = _ENTRY.match(entry.name)
+                if match and (match[2] == "pkl" or match[1] not in self.used):
                     entry.unlink(missing_ok=True)
+
+
+_ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)$")
 
 
 def _package_version() -> str:
     from . import __version__
 
     return __version__
-
-
-def _read_previous_build(out_dir: Path) -> _PreviousBuild | None:
-    """The previous build's ``actors.geojson`` features (none, or unreadable: None)."""
-    path = Path(out_dir) / "actors.geojson"
-    if not path.is_file():
-        return None
-    try:
-        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
-    except (OSError, ValueError):
-        return None
-    return _PreviousBuild(out=Path(out_dir).resolve(), features=features)
-
-
-def _previous_siret_ids(previous: _PreviousBuild | None) -> dict[str, str]:
-    """SIRET -> actor id in the previous build's ``actors.geojson`` (none: empty)."""
-    found: dict[str, str] = {}
-    for feature in previous.features if previous else []:
-        props = feature.get("properties") or {}
-        siret, aid = props.get("siret") or "", props.get("actor_id") or ""
-        if siret and aid:
-            found[str(siret)] = str(aid)
-    return found
 
 
 def geocode_rows(
@@ -502,41 +488,66 @@ def _empty_rows() -> pd.DataFrame:
                                  "address", "source", "_file", "_sheet", "_row", "stops"])
 
 
-def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path]:
+INGEST_OUTPUTS = ("actors.gpkg", "actors.csv", "ingest-report.json", "changes.json",
+                  "actors.geojson")
+"""What :func:`write_ingest_outputs` writes in the build folder, in the order they are put in
+place: ``actors.geojson``, the base of the next change report, last."""
+
+
+def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
+                         commit: bool = True) -> list[Path]:
     """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json`` and
     ``changes.json`` (what changed since the previous build in ``out_dir``).
 
     Actors that are no longer in any survey are kept from the previous build when
     ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
     ``result.changes`` is set. Actors hidden or merged away by corrections, or whose rows now
-    belong to another actor, are not "no longer in any survey" and never kept. These are the coordinator's working files: complete, contacts
-    included (the public site and exports go through :func:`safi_map.public.public_actors`).
+    belong to another actor, are not "no longer in any survey" and never kept. These are the
+    coordinator's working files: complete, contacts included (the public site and exports go
+    through :func:`safi_map.public.public_actors`).
+
+    Every file is written under a temporary name, then renamed into place (a run killed while
+    writing leaves the previous files whole). With ``commit=False`` they stay under their
+    temporary names until :meth:`IngestResult.commit_outputs` (``safi-map build`` does that
+    once the site is in place). Returns the final paths: gpkg, geojson, csv, report, changes.
+    A previous output that cannot be read counts as no previous build (with a warning).
     """
-    from .changes import compare_builds, load_previous, rejection_codes, write_changes
+    from .changes import changes_json, compare_builds, rejection_codes
     from .io import write_actors
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    features = None
-    if result.previous is not None and result.previous.out == out.resolve():
-        features = result.previous.features
+    claim_outputs(out, INGEST_OUTPUTS)
+    previous = load_previous_outputs(out, result.previous)
     result.previous = None  # the files it was read from are replaced below
-    changes, result.actors = compare_builds(load_previous(out, features=features),
-                                            result.actors, result.report.rejected,
+    changes, result.actors = compare_builds(previous, result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed,
                                             withdrawn=result.withdrawn, rows=result.rows,
                                             codes=rejection_codes(result.report))
     result.changes = changes
-    written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
-               ("gpkg", "geojson", "csv")]
-    report_path = out / "ingest-report.json"
-    report_path.write_text(
-        json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
-    written.append(report_path)
-    written.append(write_changes(changes, out))
-    return written
+    if result.pending is not None:  # an earlier call's files, never put in place
+        result.pending.discard()
+    staged = StagedFiles()
+    texts = {
+        "ingest-report.json": json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2,
+                                         sort_keys=True) + "\n",
+        "changes.json": changes_json(changes),
+    }
+    try:
+        for name in INGEST_OUTPUTS:
+            tmp = staged.path(out / name)
+            if name in texts:
+                tmp.write_text(texts[name], encoding="utf-8")
+            else:
+                write_actors(result.actors, tmp, fmt=name.rsplit(".", 1)[1])
+    except BaseException:
+        staged.discard()
+        raise
+    if commit:
+        staged.commit()
+    else:
+        result.pending = staged
+    return [out / name for name in ("actors.gpkg", "actors.geojson", "actors.csv",
+                                    "ingest-report.json", "changes.json")]
 
 
 GEOCODE_COLUMNS = ("latitude", "longitude", "insee_code", "commune", "geocode_precision",
@@ -597,10 +608,9 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str 
     tables = read_survey(input_path, sheet=sheet, aliases=settings.columns)
     result = geocode_table(tables[0], settings=settings, online=online, refresh=refresh,
                            progress=progress)
-    out = Path(output_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     from .csvsafe import neutralise_frame
 
-    neutralise_frame(result).to_csv(out, index=False, encoding="utf-8", lineterminator="\n",
-                                    float_format="%.6f")  # no formula in text cells
+    with atomic_path(output_path) as tmp:  # no formula in text cells
+        neutralise_frame(result).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n",
+                                        float_format="%.6f")
     return result, Report()

@@ -91,4 +91,4 @@ def test_unreachable_service_is_not_asked_again_for_later_files_nor_cached(tmp_p
     assert report["extra"]["online"]["rows"] == 4  # the second file was not sent online
     assert "remaining survey files are placed offline" in result.output
     assert set(actors["geocode_precision"]) == {"municipality"}
-    assert not list((root / "build" / "cache").glob("*.pkl")), "faulty results are not cached"
+    assert not list((root / "build" / "cache").glob("*.json")), "faulty results are not cached"
