@@ -70,6 +70,12 @@ def _positive(v: Any) -> float:
     return float(v)
 
 
+def _positive_int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise TypeError(f"expected a positive whole number, got {v!r}")
+    return v
+
+
 def _columns(v: Any) -> dict[str, str]:
     if not isinstance(v, dict) or not all(isinstance(x, str) for x in [*v, *v.values()]):
         raise TypeError("expected a table of 'header' = 'field' strings")
@@ -115,6 +121,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geocode", "rate", 10.0, "Maximum online requests per second.", _positive),
     Setting("geocode", "cache", "build/geocode-cache.sqlite", "Persistent geocoding cache.",
             _str, is_path=True),
+    # Survey files over a limit are refused by name before they are read (sheet_limits.py).
+    Setting("limits", "max_rows", 100_000, "Most rows in a survey sheet or CSV file.",
+            _positive_int),
+    Setting("limits", "max_columns", 1_000, "Most columns in a survey sheet or CSV file.",
+            _positive_int),
+    Setting("limits", "max_cells", 5_000_000,
+            "Most cells (rows x columns of the used area) in a survey sheet.", _positive_int),
+    Setting("limits", "max_cell_chars", 32_767,
+            "Most characters in one survey cell (32,767 is Excel's own limit).", _positive_int),
+    Setting("limits", "max_megabytes", 200.0,
+            "Most megabytes in a survey file once decompressed (XLSX and ODS are zip files).",
+            _positive),
 )
 
 
@@ -144,6 +162,11 @@ class Settings:
     timeout: float = 10.0
     rate: float = 10.0
     cache: Path = Path("build/geocode-cache.sqlite")
+    max_rows: int = 100_000
+    max_columns: int = 1_000
+    max_cells: int = 5_000_000
+    max_cell_chars: int = 32_767
+    max_megabytes: float = 200.0
     config_path: Path | None = None
 
     def with_(self, **changes: Any) -> Settings:
