@@ -165,7 +165,7 @@ def ingest(
 
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
-    corrections = load_corrections(settings.corrections)
+    corrections = load_corrections(settings.corrections, taxonomy)
     previous = _read_previous_build(settings.out)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
                         links=corrections.links, splits=corrections.splits,

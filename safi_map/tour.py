@@ -24,8 +24,8 @@ __all__ = ["Stop", "Tour", "load_tour"]
 
 log = logging.getLogger(__name__)
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})\Z")
 _KEYS = {"id": True, "town": True, "date": True, "insee_code": False, "venue": False,
          "surveys": False}
 _DATE_IN_TEXT = re.compile(
