@@ -65,7 +65,7 @@ def _choice(*choices: str) -> Callable[[Any], str]:
 
 
 def _positive(v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < float("inf"):
         raise TypeError(f"expected a positive number, got {v!r}")
     return float(v)
 
@@ -193,6 +193,8 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"configuration file not found: {str(path)!r}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the settings: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
         root = path.resolve().parent
@@ -229,6 +231,10 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
     for setting in SETTINGS:
         name = setting.section if setting.name == "*" else setting.name
         value = values.get(name, setting.default)
+        if setting.is_path and any("\0" in v for v in (value if isinstance(value, list)
+                                                        else [value])):
+            raise ConfigError(f"{path}: [{setting.section}] {name}: a path cannot hold a "
+                              f"NUL character")
         if setting.is_path:
             if isinstance(value, list):
                 value = [(root / v).resolve() for v in value]

@@ -197,7 +197,8 @@ def _parse_stop(path: Path, index: int, entry: Any) -> Stop:
     surveys = entry.get("surveys", [])
     if isinstance(surveys, str):
         surveys = [surveys]
-    if not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys):
+    if (not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys)
+            or any("\0" in s for s in surveys)):
         raise ConfigError(f"{where}: key 'surveys' must be a list of paths, got {surveys!r}")
     base = path.resolve().parent
     return Stop(
