@@ -231,10 +231,13 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
     for setting in SETTINGS:
         name = setting.section if setting.name == "*" else setting.name
         value = values.get(name, setting.default)
-        if setting.is_path and any("\0" in v for v in (value if isinstance(value, list)
-                                                        else [value])):
-            raise ConfigError(f"{path}: [{setting.section}] {name}: a path cannot hold a "
-                              f"NUL character")
+        if setting.is_path:
+            for v in value if isinstance(value, list) else [value]:
+                if "\0" in v or any(len(part.encode("utf-8", "surrogatepass")) > 255
+                                    for part in Path(v).parts):
+                    raise ConfigError(f"{path}: [{setting.section}] {name}: {v!r} is not a "
+                                      f"possible path (a NUL character, or a name longer "
+                                      f"than 255 bytes)")
         if setting.is_path:
             if isinstance(value, list):
                 value = [(root / v).resolve() for v in value]

@@ -200,6 +200,7 @@ def test_corrections_files(data):
 @example(b"\xff\xfe[project]\n")  # not UTF-8
 @example(b'[project]\nout = "a\\u0000b"\n')
 @example(b'[project]\nsurveys = ["a\\u0000b"]\n')
+@example(b'[project]\ntour = "' + b"x" * 300 + b'"\n')
 @example(b"[limits]\nmax_megabytes = nan\n")
 @example(b"[site]\nposters_max_actors = inf\n")
 def test_settings_files(data):
@@ -218,7 +219,8 @@ def _project(tmp: Path) -> Path:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("SAFI_FUZZ_BUILDS", "12")), deadline=None,
+          derandomize="SAFI_FUZZ_BUILDS" not in os.environ,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.sampled_from(["tour", "taxonomy", "corrections", "settings"]),
        st.one_of(TOUR.map(toml), TAXONOMY.map(toml), CORRECTIONS.map(toml),
