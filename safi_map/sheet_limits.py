@@ -36,7 +36,7 @@ from xml.parsers import expat
 from .errors import SurveyError
 from .i18n import _
 
-__all__ = ["SheetLimits", "SheetTooLarge", "check_file_size", "check_rows",
+__all__ = ["SheetLimits", "SheetTooLarge", "check_file_size", "check_rows", "check_sheet_end",
            "check_spreadsheet", "limited_records"]
 
 _MB = 1_000_000
@@ -129,6 +129,13 @@ def check_file_size(path: Path, limits: SheetLimits, where: str | None = None) -
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise _too_many_bytes(where or path.name, size, limits)
+
+
+def check_sheet_end(end: tuple[int, int] | None, where: str, limits: SheetLimits) -> None:
+    """Check a sheet by the last cell its reader found (0-based), before its cells are copied
+    into Python: for XLS files, which are not checked before they are read."""
+    if end is not None:
+        _check_extent(where, end[0] + 1, end[1] + 1, limits)
 
 
 def check_rows(rows: list[list[str]], where: str, limits: SheetLimits) -> None:

@@ -299,3 +299,22 @@ def test_the_issue_bombs_at_full_size(tmp_path):
     seconds = float(done.stdout.split("seconds ")[1].split()[0])
     peak = int(done.stdout.split("peak_mb ")[1].split()[0])
     assert seconds < 20 and peak < 600, done.stdout
+
+
+def test_a_sheet_not_checked_before_reading_is_checked_before_its_cells_are_copied(
+        tmp_path, monkeypatch):
+    # XLS files are not zips: the reader's own extent is checked before to_python copies it.
+    import safi_map.survey as survey
+
+    monkeypatch.setattr(survey, "check_spreadsheet", lambda path, limits: None)
+    rows = header_rows() + f'<row r="30">{cell("A30", "Asso 30")}{cell("B30", "Gap")}</row>'
+    path = write_xlsx(tmp_path / "ancien.xlsx", sheet_xml(rows, dimension=None))
+    with pytest.raises(SheetTooLarge, match=r"ancien\.xlsx\[Enquête\]: .*row 30.*max_rows"):
+        read_survey(path, limits=SheetLimits(max_rows=20))
+
+
+def test_an_ods_whose_content_declares_a_gigabyte_is_refused(tmp_path):
+    path = write_ods(tmp_path / "bombe.ods", ods_header_rows())
+    lie_about_sizes(path, "content.xml", 1_000_000_000)
+    with pytest.raises(SheetTooLarge, match=r"bombe\.ods: .*1 000 MB"):
+        read_survey(path)
