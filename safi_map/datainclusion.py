@@ -70,8 +70,8 @@ SCHEMA_FIELDS: tuple[str, ...] = (
 
 _NAME_MIN, _NAME_MAX = 3, 150
 _DESCRIPTION_MIN, _DESCRIPTION_MAX = 5, 10000
-_PHONE_FR = re.compile(r"^0[1-9]\d{8}$")
-_PHONE_INTL = re.compile(r"^\+\d{6,15}$")
+_PHONE_FR = re.compile(r"^0[1-9]\d{8}\Z")
+_PHONE_INTL = re.compile(r"^\+\d{6,15}\Z")
 
 
 class DataInclusionError(SafiMapError, ValueError):

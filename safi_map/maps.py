@@ -219,8 +219,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 """Interface text; French is the site language, English a variant (``labels="en"``)."""
 
-_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_ICON_NAME = re.compile(r"^[a-z0-9-]{1,40}$")
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+_ICON_NAME = re.compile(r"^[a-z0-9-]{1,40}\Z")
 _FALLBACK_COLOURS = (
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
 )

@@ -102,8 +102,8 @@ def _squash(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _CEDEX = re.compile(r"\bc[ée]dex\b(?:\s*\d{1,3}\b)?", re.IGNORECASE)
-_FLOATY = re.compile(r"^(\d{4,5})[.,]0+$")
-_GROUPED = re.compile(r"^(\d{2})[\s.](\d{3})$")
+_FLOATY = re.compile(r"^(\d{4,5})[.,]0+\Z")
+_GROUPED = re.compile(r"^(\d{2})[\s.](\d{3})\Z")
 _DIGITS5 = re.compile(r"(?<!\d)(\d{2})[\s.]?(\d{3})(?!\d)")
 _DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
@@ -214,7 +214,7 @@ def clean_commune(text: str) -> Normalized[str]:
 # Coordinates
 # ---------------------------------------------------------------------------------------------
 
-_HEMISPHERE = re.compile(r"^(?P<pre>[NSEOW])?\s*(?P<body>.*?)\s*(?P<post>[NSEOW])?$", re.IGNORECASE)
+_HEMISPHERE = re.compile(r"^(?P<pre>[NSEOW])?\s*(?P<body>.*?)\s*(?P<post>[NSEOW])?\Z", re.IGNORECASE)
 _DMS = re.compile(
     r"^(?P<sign>[-+])?(?P<d>\d{1,3}(?:[.,]\d+)?)\s*[°º˚d]?\s*"
     r"(?:(?P<m>\d{1,2}(?:[.,]\d+)?)\s*['′’m]\s*"
@@ -357,7 +357,7 @@ def parse_point(lat_text: str, lon_text: str) -> Normalized[tuple[float, float]]
 # ---------------------------------------------------------------------------------------------
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\u00e0-\u00ff-]{1,63}(?<!-)$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\u00e0-\u00ff-]{1,63}(?<!-)\Z")
 _URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\{}^|\x00-\x1f\x7f]")
 _URL_SPLIT = re.compile(r"[;\s]+|\s,\s")
 _URL_JOINERS = frozenset({"et", "ou", "and", "or", ","})
@@ -418,7 +418,7 @@ def normalize_url(text: str) -> Normalized[str]:
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
 )
 _EMAIL_SPLIT = re.compile(r"[\s;,/|]+|\s+(?:ou|et|or|and)\s+")
 
@@ -656,15 +656,15 @@ def normalize_name(text: str) -> Normalized[str]:
 
 
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"), "ymd"),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}[:h]\d{2}(?::\d{2})?)?$"), "dmy"),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})$"), "dmy2"),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z"), "ymd"),
+    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}[:h]\d{2}(?::\d{2})?)?\Z"), "dmy"),
+    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})\Z"), "dmy2"),
 )
 _MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
 }
-_FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})$")
+_FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})\Z")
 
 
 def parse_date(text: str) -> Normalized[str]:

@@ -177,7 +177,7 @@ def ingest(
 
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
-    corrections = load_corrections(settings.corrections)
+    corrections = load_corrections(settings.corrections, taxonomy)
     previous = read_previous_build(settings.out)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
                         links=corrections.links, splits=corrections.splits,
@@ -256,13 +256,15 @@ def _add_counts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, online: bool,
                  refresh: bool, progress: Progress | None) -> _FilePart:
+    from .sheet_limits import SheetLimits
     from .survey import read_survey
     from .validate import validate_table
 
     report = Report()
     frames = []
     try:
-        tables = read_survey(path, aliases=settings.columns)
+        tables = read_survey(path, aliases=settings.columns,
+                             limits=SheetLimits.from_settings(settings))
     except SurveyError as exc:
         log.error("%s", exc)
         report.files.append({"file": path.name, "error": str(exc)})
@@ -602,10 +604,12 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str 
                  ) -> tuple[pd.DataFrame, Report]:
     """``safi-map geocode``: read ``input_path`` (CSV/XLSX/ODS, first table, or ``sheet``),
     geocode it with :func:`geocode_table` and write UTF-8 CSV to ``output_path``."""
+    from .sheet_limits import SheetLimits
     from .survey import read_survey
 
     settings = settings or load_settings()
-    tables = read_survey(input_path, sheet=sheet, aliases=settings.columns)
+    tables = read_survey(input_path, sheet=sheet, aliases=settings.columns,
+                         limits=SheetLimits.from_settings(settings))
     result = geocode_table(tables[0], settings=settings, online=online, refresh=refresh,
                            progress=progress)
     from .csvsafe import neutralise_frame

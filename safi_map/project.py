@@ -23,7 +23,7 @@ from .settings import Settings
 
 __all__ = ["AddedStop", "add_stop"]
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 @dataclass(frozen=True)

@@ -92,9 +92,15 @@ def _choice(*choices: str) -> Callable[[Any], str]:
 
 
 def _positive(v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < float("inf"):
         raise TypeError(f"expected a positive number, got {v!r}")
     return float(v)
+
+
+def _positive_int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise TypeError(f"expected a positive whole number, got {v!r}")
+    return v
 
 
 def _columns(v: Any) -> dict[str, str]:
@@ -149,6 +155,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("geocode", "rate", 10.0, "Maximum online requests per second.", _positive),
     Setting("geocode", "cache", "build/geocode-cache.sqlite", "Persistent geocoding cache.",
             _str, is_path=True),
+    # Survey files over a limit are refused by name before they are read (sheet_limits.py).
+    Setting("limits", "max_rows", 100_000, "Most rows in a survey sheet or CSV file.",
+            _positive_int),
+    Setting("limits", "max_columns", 1_000, "Most columns in a survey sheet or CSV file.",
+            _positive_int),
+    Setting("limits", "max_cells", 5_000_000,
+            "Most cells (rows x columns of the used area) in a survey sheet.", _positive_int),
+    Setting("limits", "max_cell_chars", 32_767,
+            "Most characters in one survey cell (32,767 is Excel's own limit).", _positive_int),
+    Setting("limits", "max_megabytes", 200.0,
+            "Most megabytes in a survey file once decompressed (XLSX and ODS are zip files).",
+            _positive),
 )
 
 
@@ -179,6 +197,11 @@ class Settings:
     timeout: float = 10.0
     rate: float = 10.0
     cache: Path = Path("build/geocode-cache.sqlite")
+    max_rows: int = 100_000
+    max_columns: int = 1_000
+    max_cells: int = 5_000_000
+    max_cell_chars: int = 32_767
+    max_megabytes: float = 200.0
     config_path: Path | None = None
 
     def __post_init__(self) -> None:
@@ -211,6 +234,8 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"configuration file not found: {str(path)!r}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the settings: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
         root = path.resolve().parent
@@ -247,6 +272,13 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
     for setting in SETTINGS:
         name = setting.section if setting.name == "*" else setting.name
         value = values.get(name, setting.default)
+        if setting.is_path:
+            for v in value if isinstance(value, list) else [value]:
+                if "\0" in v or any(len(part.encode("utf-8", "surrogatepass")) > 255
+                                    for part in Path(v).parts):
+                    raise ConfigError(f"{path}: [{setting.section}] {name}: {v!r} is not a "
+                                      f"possible path (a NUL character, or a name longer "
+                                      f"than 255 bytes)")
         if setting.is_path:
             if isinstance(value, list):
                 value = [(root / v).resolve() for v in value]

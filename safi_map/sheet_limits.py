@@ -36,7 +36,7 @@ from xml.parsers import expat
 from .errors import SurveyError
 from .i18n import _
 
-__all__ = ["SheetLimits", "SheetTooLarge", "check_file_size", "check_rows",
+__all__ = ["SheetLimits", "SheetTooLarge", "check_file_size", "check_rows", "check_sheet_end",
            "check_spreadsheet", "limited_records"]
 
 _MB = 1_000_000
@@ -75,15 +75,19 @@ class SheetTooLarge(SurveyError):
 
 def _n(value: float) -> str:
     """A count as French readers write it (``1 048 576``)."""
-    return f"{value:,.0f}".replace(",", " ")
+    text = f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:,.1f}"
+    return text.replace(",", " ").replace(".", ",")
 
 
-def _refuse(where: str, detail: str, limit: float, setting: str) -> SheetTooLarge:
+def _refuse(where: str, detail: str, limit: str, setting: str, *, extent: bool = False
+            ) -> SheetTooLarge:
+    advice = (_("Delete the empty rows and columns after the table and save the file again, "
+                "or raise the limit if the file is genuine.") if extent
+              else _("Check what the file holds, or raise the limit if it is genuine."))
     return SheetTooLarge(
         _("{where}: file not read, it is too large to read safely: {detail}, over the limit "
-          "of {limit} ([limits] {setting} in safi-map.toml). Delete the empty rows and columns "
-          "after the table and save it again, or raise the limit if the file is genuine.")
-        .format(where=where, detail=detail, limit=_n(limit), setting=setting))
+          "of {limit} ([limits] {setting} in safi-map.toml). {advice}")
+        .format(where=where, detail=detail, limit=limit, setting=setting, advice=advice))
 
 
 def _check_extent(where: str, rows: int, columns: int, limits: SheetLimits, *,
@@ -91,27 +95,28 @@ def _check_extent(where: str, rows: int, columns: int, limits: SheetLimits, *,
     if rows > limits.max_rows:
         detail = (_("its sheet declares {n} rows") if declared
                   else _("it has data on row {n}")).format(n=_n(rows))
-        raise _refuse(where, detail, limits.max_rows, "max_rows")
+        raise _refuse(where, detail, _n(limits.max_rows), "max_rows", extent=True)
     if columns > limits.max_columns:
         detail = (_("its sheet declares {n} columns") if declared
                   else _("it has data in column {n}")).format(n=_n(columns))
-        raise _refuse(where, detail, limits.max_columns, "max_columns")
+        raise _refuse(where, detail, _n(limits.max_columns), "max_columns", extent=True)
     if rows * columns > limits.max_cells:
         detail = _("its table spans {rows} rows by {columns} columns, {n} cells").format(
             rows=_n(rows), columns=_n(columns), n=_n(rows * columns))
-        raise _refuse(where, detail, limits.max_cells, "max_cells")
+        raise _refuse(where, detail, _n(limits.max_cells), "max_cells", extent=True)
 
 
 def _too_many_bytes(where: str, size: int, limits: SheetLimits) -> SheetTooLarge:
     detail = _("it holds {n} MB once decompressed").format(n=_n(size / _MB))
-    return _refuse(where, detail, limits.max_megabytes, "max_megabytes")
+    return _refuse(where, detail, _("{n} MB").format(n=_n(limits.max_megabytes)),
+                   "max_megabytes")
 
 
 def _long_cell(where: str, chars: int, limits: SheetLimits, *, at_least: bool = False
                ) -> SheetTooLarge:
     detail = (_("a cell holds more than {n} characters") if at_least
               else _("a cell holds {n} characters")).format(n=_n(chars))
-    return _refuse(where, detail, limits.max_cell_chars, "max_cell_chars")
+    return _refuse(where, detail, _n(limits.max_cell_chars), "max_cell_chars")
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,6 +129,13 @@ def check_file_size(path: Path, limits: SheetLimits, where: str | None = None) -
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise _too_many_bytes(where or path.name, size, limits)
+
+
+def check_sheet_end(end: tuple[int, int] | None, where: str, limits: SheetLimits) -> None:
+    """Check a sheet by the last cell its reader found (0-based), before its cells are copied
+    into Python: for XLS files, which are not checked before they are read."""
+    if end is not None:
+        _check_extent(where, end[0] + 1, end[1] + 1, limits)
 
 
 def check_rows(rows: list[list[str]], where: str, limits: SheetLimits) -> None:

@@ -99,8 +99,8 @@ PRECISIONS: dict[str, str] = {
     "none": "non localisé",
 }
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}\Z")
 _DEFAULT_COLOUR = "#6b6b6b"
 _MAP_MAIN_ID = "safi-main"
 """``id`` of the ``<main>`` element of the map page (``maps.render_map_page``): the skip link's
@@ -438,7 +438,7 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
         for sid in a["stop_ids"]:
             by_stop[sid].append(i)
         code = a["insee_code"]
-        if code and re.match(r"^[0-9AB]{5}$", code):
+        if code and re.match(r"^[0-9AB]{5}\Z", code):
             by_commune[code].append(i)
             if code not in communes:
                 name = a["commune"] or code

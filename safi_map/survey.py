@@ -38,6 +38,7 @@ from .sheet_limits import (
     SheetLimits,
     check_file_size,
     check_rows,
+    check_sheet_end,
     check_spreadsheet,
     limited_records,
 )
@@ -816,9 +817,11 @@ def _open_workbook(path: Path) -> Any:
 
 def _sheet_rows(workbook: Any, name: str, where: str, limits: SheetLimits) -> list[list[str]]:
     try:
-        values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_name(name)
+        check_sheet_end(sheet.end, where, limits)  # XLS: not checked before calamine read it
+        values = sheet.to_python(skip_empty_area=False)
     except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
+        if isinstance(exc, KeyboardInterrupt | SystemExit | SurveyError):
             raise
         raise SurveyError(f"{where}: cannot read this sheet: {exc}") from exc
     rows = [[_cell_text(v) for v in row] for row in values]

@@ -42,9 +42,9 @@ log = logging.getLogger(__name__)
 OTHER = "autre"
 _OTHER_LABEL = "Autre"
 _OTHER_COLOUR = "#6b6b6b"
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_ICON = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+_ICON = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 # Fuzzy matching only for values long enough that a typo cannot turn one word into another.
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_CUTOFF = 88.0
@@ -290,7 +290,7 @@ def _check_entry(
     if "icon" in out and not _ICON.match(out["icon"]):
         raise ConfigError(f"{where}: key 'icon' must be made of [a-z0-9-], got {out['icon']!r}")
     for prefix in out.get("datainclusion", ()):
-        if not re.match(r"^[a-z0-9-]+$", prefix):
+        if not re.match(r"^[a-z0-9-]+\Z", prefix):
             raise ConfigError(
                 f"{where}: key 'datainclusion' holds {prefix!r}, not a data.inclusion thematique"
             )

@@ -24,8 +24,8 @@ __all__ = ["Stop", "Tour", "load_tour"]
 
 log = logging.getLogger(__name__)
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})\Z")
 _KEYS = {"id": True, "town": True, "date": True, "insee_code": False, "venue": False,
          "surveys": False}
 _DATE_IN_TEXT = re.compile(
@@ -197,7 +197,8 @@ def _parse_stop(path: Path, index: int, entry: Any) -> Stop:
     surveys = entry.get("surveys", [])
     if isinstance(surveys, str):
         surveys = [surveys]
-    if not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys):
+    if (not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys)
+            or any("\0" in s for s in surveys)):
         raise ConfigError(f"{where}: key 'surveys' must be a list of paths, got {surveys!r}")
     base = path.resolve().parent
     return Stop(

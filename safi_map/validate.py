@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .i18n import _
 from .normalize import (
     Note,
     normalize_email,
@@ -258,18 +259,23 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                        f"{raw['latitude'][i]}, {raw['longitude'][i]}")
 
     # --- contact details and identifiers ----------------------------------------------------
-    def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]]) -> list[T]:
+    def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]],
+               consents: list[bool] | None = None) -> list[T]:
         results = _by_unique(raw[field], fn)
-        issues.notes(field, raw[field], [notes for _, notes in results])
+        notes = [row_notes for _, row_notes in results]
+        if consents is None:
+            issues.notes(field, raw[field], notes)
+        else:  # contact details: the report never keeps what an actor did not let us publish
+            issues.notes(field, *_masked(raw[field], notes, consents))
         return [value for value, _ in results]
 
-    websites = simple("website", normalize_url)
-    emails = simple("email", normalize_email)
-    phones = simple("phone", normalize_phone)
-    sirets = simple("siret", normalize_siret)
-    survey_dates = simple("survey_date", parse_date)
     consents_raw = simple("contact_consent", parse_bool)
     consents = [bool(v) for v in consents_raw]
+    websites = simple("website", normalize_url)
+    emails = simple("email", normalize_email, consents)
+    phones = simple("phone", normalize_phone, consents)
+    sirets = simple("siret", normalize_siret)
+    survey_dates = simple("survey_date", parse_date)
 
     def resources_of(cell: str) -> list[str]:
         values, _ = split_list(cell, split_and=False)
@@ -323,6 +329,19 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     log.debug("%s: %d rows kept, %d rejected", getattr(table, "file", "") or "table",
               len(result), n - len(result))
     return result
+
+
+def _masked(raws: list[str], notes: list[list[Note]], consents: list[bool]
+            ) -> tuple[list[str], list[list[Note]]]:
+    """Contact values and notes (which quote the value) of rows without consent, masked."""
+    hidden = _("(hidden: no consent to publish contact details)")
+    shown_raws = [r if ok or not r else hidden for r, ok in zip(raws, consents, strict=True)]
+    shown_notes = [row if ok else [Note(n.code, _("{code}: the value is not shown, this actor "
+                                                  "did not consent to publishing contact "
+                                                  "details").format(code=n.code))
+                                   for n in row]
+                   for row, ok in zip(notes, consents, strict=True)]
+    return shown_raws, shown_notes
 
 
 def _bind_stops(
