@@ -488,8 +488,9 @@ def _empty_rows() -> pd.DataFrame:
 
 
 def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path]:
-    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json`` and
-    ``changes.json`` (what changed since the previous build in ``out_dir``).
+    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json``,
+    ``changes.json`` (what changed since the previous build in ``out_dir``) and ``rapport.html``
+    (the report for the coordinator, :mod:`safi_map.coordinator_report`), in this order.
 
     Actors that are no longer in any survey are kept from the previous build when
     ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
@@ -498,6 +499,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     included (the public site and exports go through :func:`safi_map.public.public_actors`).
     """
     from .changes import compare_builds, load_previous, rejection_codes, write_changes
+    from .coordinator_report import write_report
     from .io import write_actors
 
     out = Path(out_dir)
@@ -521,6 +523,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     )
     written.append(report_path)
     written.append(write_changes(changes, out))
+    written.append(write_report(result.report, out, changes=changes))
     return written
 
 
