@@ -18,6 +18,7 @@ import click
 
 from . import __version__
 from .errors import ConfigError, SafiMapError
+from .i18n import _
 from .settings import Settings, load_settings
 
 log = logging.getLogger("safi_map")
@@ -160,7 +161,8 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
             state.echo(f"  {ref}: {reason}")
         if len(rejected) > 20:
             state.echo(f"  … and {len(rejected) - 20} more")
-    state.echo(f"{s['warnings']} warning(s); details in {report_path}")
+    state.echo(_("{n} warning(s); read the report {report} (for machines: {json})").format(
+        n=s["warnings"], report=report_path.with_name("rapport.html"), json=report_path))
     if result.changes is not None:
         state.echo(result.changes.summary())
 

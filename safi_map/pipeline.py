@@ -491,15 +491,16 @@ def _empty_rows() -> pd.DataFrame:
 
 
 INGEST_OUTPUTS = ("actors.gpkg", "actors.csv", "ingest-report.json", "changes.json",
-                  "actors.geojson")
+                  "rapport.html", "actors.geojson")
 """What :func:`write_ingest_outputs` writes in the build folder, in the order they are put in
 place: ``actors.geojson``, the base of the next change report, last."""
 
 
 def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
                          commit: bool = True) -> list[Path]:
-    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json`` and
-    ``changes.json`` (what changed since the previous build in ``out_dir``).
+    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json``,
+    ``changes.json`` (what changed since the previous build in ``out_dir``) and ``rapport.html``
+    (the report for the coordinator, :mod:`safi_map.coordinator_report`).
 
     Actors that are no longer in any survey are kept from the previous build when
     ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
@@ -515,6 +516,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
     A previous output that cannot be read counts as no previous build (with a warning).
     """
     from .changes import changes_json, compare_builds, rejection_codes
+    from .coordinator_report import render_report
     from .io import write_actors
 
     out = Path(out_dir)
@@ -533,6 +535,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
         "ingest-report.json": json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2,
                                          sort_keys=True) + "\n",
         "changes.json": changes_json(changes),
+        "rapport.html": render_report(result.report, changes=changes),
     }
     try:
         for name in INGEST_OUTPUTS:
@@ -549,7 +552,7 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
     else:
         result.pending = staged
     return [out / name for name in ("actors.gpkg", "actors.geojson", "actors.csv",
-                                    "ingest-report.json", "changes.json")]
+                                    "ingest-report.json", "changes.json", "rapport.html")]
 
 
 GEOCODE_COLUMNS = ("latitude", "longitude", "insee_code", "commune", "geocode_precision",

@@ -12,7 +12,7 @@ from safi_map.errors import ConfigError
 from safi_map.settings import Settings, load_settings
 from safi_map.site import build_site
 
-TITLE = 'Le "Tour" & <les> acteurs'
+TITLE = 'Le "Tour" & <les> acteurs d\'Azur'
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,7 @@ def test_copied_snippet_is_valid_html_with_the_title(site: Path) -> None:
     assert frame["src"] == "https://www.example.org/carte/carte-integree.html"
     assert set(frame.attrs) == {"src", "title", "width", "height", "loading", "style"}
     assert '"Tour"' not in code  # the quotes of the title are escaped in the copied code
+    assert "acteurs d'Azur" in code  # and only what must be (readable code)
 
 
 @pytest.mark.parametrize("url", [
