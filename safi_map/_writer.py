@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
+from .i18n import _
+
 __all__ = ["DuplicatePathError", "PageCache", "Writer"]
 
 logger = logging.getLogger(__name__)
@@ -75,13 +77,13 @@ class Writer:
     def staging_dir(self) -> Path:
         """The temporary folder being written (only while the writer is open)."""
         if self._tmp is None:
-            raise RuntimeError("the writer is not open: use it as a context manager")
+            raise RuntimeError(_("the writer is not open: use it as a context manager"))
         return self._tmp
 
     def abort(self) -> None:
         """Drop everything written so far; the previous output stays as it was."""
         if self._detached:
-            raise RuntimeError("a detached writer cannot abort the build")
+            raise RuntimeError(_("a detached writer cannot abort the build"))
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             logger.info("build aborted; %s left unchanged", self.out_dir)
@@ -90,14 +92,15 @@ class Writer:
     def commit(self) -> None:
         """Swap the staged folder in place of ``out_dir`` (rename old -> backup, new -> out)."""
         if self._detached:
-            raise RuntimeError("a detached writer cannot commit the build")
+            raise RuntimeError(_("a detached writer cannot commit the build"))
         tmp = self.staging_dir
         out = self.out_dir.resolve()
         backup: Path | None = None
         if out.exists() or out.is_symlink():
             if not out.is_dir():
                 self.abort()
-                raise NotADirectoryError(f"output path exists and is not a folder: {str(out)!r}")
+                raise NotADirectoryError(_("output path exists and is not a folder: {out!r}").format(
+                                             out=str(out)))
             backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             backup.rmdir()  # only reserve the name; rename needs it free
             os.replace(out, backup)
@@ -129,7 +132,8 @@ class Writer:
             rel_path = PurePosixPath(rel)
             if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
                 raise ValueError(
-                    f"output path must be relative and stay inside the site: {str(rel)!r}")
+                    _("output path must be relative and stay inside the site: {rel!r}").format(
+                        rel=str(rel)))
             parts = list(rel_path.parts)
         norm = "/".join(parts)
         folded = norm.casefold()
@@ -221,7 +225,8 @@ class Writer:
         for rel in paths:
             folded = rel.casefold()
             if folded in self._written:
-                raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+                raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(
+                                             rel=rel))
             self._written[folded] = rel
         self.bytes_written += nbytes
 
@@ -232,7 +237,7 @@ class Writer:
         rel = Path(path).resolve().relative_to(self.staging_dir.resolve()).as_posix()
         folded = rel.casefold()
         if folded in self._written:
-            raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+            raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(rel=rel))
         self._written[folded] = rel
         self.bytes_written += Path(path).stat().st_size
         return rel

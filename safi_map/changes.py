@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ._columns import column_values
+from .i18n import _, ngettext
 
 __all__ = ["Changes", "compare_builds", "load_previous"]
 
@@ -55,14 +56,18 @@ class Changes:
 
     def summary(self) -> str:
         if self.first_build:
-            return f"First build: {len(self.new)} actors."
+            return ngettext("First build: {n} actor.", "First build: {n} actors.",
+                            len(self.new)).format(n=len(self.new))
         if self.empty:
-            return "No change since the previous build."
-        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed",
-                 f"{len(self.removed)} no longer in any survey",
-                 f"{len(self.geocoding)} moved on the map",
-                 f"{len(self.newly_rejected)} rows newly rejected"]
-        return "Changes since the previous build: " + ", ".join(parts) + "."
+            return _("No change since the previous build.")
+        parts = [ngettext("{n} new", "{n} new", len(self.new)).format(n=len(self.new)),
+                 ngettext("{n} changed", "{n} changed", len(self.changed)).format(
+                     n=len(self.changed)),
+                 _("{n} no longer in any survey").format(n=len(self.removed)),
+                 _("{n} moved on the map").format(n=len(self.geocoding)),
+                 ngettext("{n} row newly rejected", "{n} rows newly rejected",
+                          len(self.newly_rejected)).format(n=len(self.newly_rejected))]
+        return _("Changes since the previous build: {parts}.").format(parts=", ".join(parts))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,7 +153,7 @@ def _records(frame: pd.DataFrame, ids: list[str], fields: list[str]) -> dict[str
     values as ``to_dict`` gives them."""
     position = pd.Index(frame["actor_id"])
     if not position.is_unique:
-        raise ValueError("actor_id is not unique: cannot compare the builds")
+        raise ValueError(_("actor_id is not unique: cannot compare the builds"))
     rows = position.get_indexer(ids)
     return {f: column_values(frame[f].iloc[rows]) for f in fields}
 

@@ -40,6 +40,7 @@ import geopandas as gpd
 from shapely import Point
 
 from .errors import ConfigError
+from .i18n import _
 
 __all__ = ["Corrections", "apply_corrections", "load_corrections"]
 
@@ -88,20 +89,21 @@ def load_corrections(path: str | Path | None) -> Corrections:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(_("{path}: invalid TOML: {exc}").format(path=path, exc=exc)) from None
     out = Corrections(path=path)
     for kind, entries in data.items():
         if kind not in _KINDS:
             raise ConfigError(f"{path}: unknown correction [[{kind}]]; expected one of "
                               + ", ".join(f"[[{k}]]" for k in _KINDS))
         if not isinstance(entries, list):
-            raise ConfigError(f"{path}: write corrections as [[{kind}]] tables")
+            raise ConfigError(_("{path}: write corrections as [[{kind}]] tables").format(
+                                  path=path, kind=kind))
         for i, entry in enumerate(entries, start=1):
-            where = f"{path}: [[{kind}]] entry {i}"
+            where = _("{path}: [[{kind}]] entry {number}").format(path=path, kind=kind, number=i)
             unknown = set(entry) - _KINDS[kind]
             if unknown:
-                raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                                  f"allowed: {', '.join(sorted(_KINDS[kind]))}")
+                raise ConfigError(_("{where}: unknown key(s) {unknown}; allowed: {x1}").format(
+                                      where=where, unknown=', '.join(sorted(unknown)), x1=', '.join(sorted(_KINDS[kind]))))
             _check(kind, entry, where)
             getattr(out, kind).append(entry)
     return out
@@ -113,22 +115,26 @@ def _check(kind: str, entry: dict[str, Any], where: str) -> None:
                 "split": ("actor_id", "sources")}[kind]
     for key in required:
         if key not in entry:
-            raise ConfigError(f"{where}: {key!r} is required")
+            raise ConfigError(_("{where}: {key!r} is required").format(where=where, key=key))
     if kind == "move":
         lat, lon = entry["latitude"], entry["longitude"]
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in (lat, lon)) or not (
             -90 <= lat <= 90 and -180 <= lon <= 180
         ):
-            raise ConfigError(f"{where}: latitude/longitude must be numbers in range")
+            raise ConfigError(_("{where}: latitude/longitude must be numbers in range").format(
+                                  where=where))
     if kind == "set":
         for key, value in entry.items():
             expected = _SETTABLE.get(key)
             if expected and not isinstance(value, expected):
-                raise ConfigError(f"{where}: {key!r} must be a {expected.__name__}")
+                raise ConfigError(_("{where}: {key!r} must be a {type}").format(
+                                      where=where, key=key, type=expected.__name__))
     if kind == "merge" and (not isinstance(entry["absorb"], list) or not entry["absorb"]):
-        raise ConfigError(f"{where}: 'absorb' must be a non-empty list of actor ids")
+        raise ConfigError(_("{where}: 'absorb' must be a non-empty list of actor ids").format(
+                              where=where))
     if kind == "split" and (not isinstance(entry["sources"], list) or not entry["sources"]):
-        raise ConfigError(f"{where}: 'sources' must be a non-empty list like ['file.csv:12']")
+        raise ConfigError(_("{where}: 'sources' must be a non-empty list like ['file.csv:12']").format(
+                              where=where))
 
 
 def apply_corrections(actors: gpd.GeoDataFrame, corrections: Corrections,

@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .i18n import _
+
 __all__ = [
     "LIST_COLUMNS", "actors_from_features", "actors_to_geojson", "flatten_lists", "read_actors",
     "write_actors",
@@ -106,7 +108,8 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
     elif fmt == "gpkg":
         _write_gpkg(actors, path)
     else:
-        raise ValueError(f"unknown data format {fmt!r}; expected gpkg, geojson or csv")
+        raise ValueError(_("unknown data format {fmt!r}; expected gpkg, geojson or csv").format(
+                             fmt=fmt))
     return path
 
 
