@@ -118,7 +118,7 @@ def _suggest(value: str, choices: Iterable[str], limit: int = 3) -> str:
                             limit=limit, score_cutoff=60)
     if not found:
         return ""
-    return " Did you mean " + ", ".join(repr(f[2]) for f in found) + "?"
+    return " " + _("Did you mean {names}?").format(names=", ".join(repr(f[2]) for f in found))
 
 
 def resolve_commune(value: str) -> ResolvedCommune:
