@@ -115,15 +115,23 @@ def user_error(exc: BaseException) -> click.ClickException:
         return click.ClickException(str(exc))
     if isinstance(exc, OSError):
         return click.ClickException(os_message(exc))
+    if type(exc).__module__.split(".")[0] in ("pyogrio", "fiona", "sqlite3"):
+        text = str(exc)
+        if "disk is full" in text or "No space left" in text:
+            return click.ClickException(os_message(OSError(errno.ENOSPC, text)))
+        return click.ClickException(_("A geographic file could not be read or written: {exc}. "
+                                      "Check that the disk has free space and that the output "
+                                      "folder can be written, then run the command "
+                                      "again.").format(exc=text))
     if isinstance(exc, MemoryError):
         return click.ClickException(_("Not enough memory to finish: close other programs, or "
                                       "split the largest survey file, then run the command "
                                       "again."))
     log.debug("unexpected error", exc_info=exc)
     return click.ClickException(
-        _("Unexpected error ({kind}: {exc}). This is a bug in safi-map: run the same command "
-          "again with --debug (safi-map --debug …) and send what it prints to the project's "
-          "developers.").format(kind=type(exc).__name__, exc=exc))
+        _("unexpected failure ({kind}: {exc}). This is a bug in safi-map: run the same "
+          "command again with --debug (safi-map --debug …) and send what it prints to the "
+          "project's developers.").format(kind=type(exc).__name__, exc=exc))
 
 
 def os_message(exc: OSError) -> str:

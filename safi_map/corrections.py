@@ -31,6 +31,7 @@ silently dropped.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ _SETTABLE = {
     "website": str, "email": str, "phone": str, "siret": str, "themes": list, "needs": list,
     "offers": list, "contact_consent": bool,
 }
+_NEW_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # an actor id: a file name in the site
 _KINDS = {
     "move": {"actor_id", "latitude", "longitude", "note"},
     "set": {"actor_id", "note", *_SETTABLE},
@@ -93,8 +95,9 @@ def load_corrections(path: str | Path | None) -> Corrections:
     out = Corrections(path=path)
     for kind, entries in data.items():
         if kind not in _KINDS:
-            raise ConfigError(f"{path}: unknown correction [[{kind}]]; expected one of "
-                              + ", ".join(f"[[{k}]]" for k in _KINDS))
+            raise ConfigError(_("{path}: unknown correction [[{kind}]]; expected one of "
+                                "{kinds}").format(path=path, kind=kind,
+                                                  kinds=", ".join(f"[[{k}]]" for k in _KINDS)))
         if not isinstance(entries, list):
             raise ConfigError(_("{path}: write corrections as [[{kind}]] tables").format(
                                   path=path, kind=kind))
@@ -132,6 +135,11 @@ def _check(kind: str, entry: dict[str, Any], where: str) -> None:
     if kind == "merge" and (not isinstance(entry["absorb"], list) or not entry["absorb"]):
         raise ConfigError(_("{where}: 'absorb' must be a non-empty list of actor ids").format(
                               where=where))
+    if kind == "split" and not (isinstance(entry["actor_id"], str)
+                                and _NEW_ID.fullmatch(entry["actor_id"])):
+        raise ConfigError(_("{where}: the new actor id {id!r} must be made of lowercase letters "
+                            "a-z, digits and dashes, like les-amis-toulon-2").format(
+                                where=where, id=entry["actor_id"]))
     if kind == "split" and (not isinstance(entry["sources"], list) or not entry["sources"]):
         raise ConfigError(_("{where}: 'sources' must be a non-empty list like ['file.csv:12']").format(
                               where=where))
