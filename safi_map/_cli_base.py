@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -231,7 +232,10 @@ def progress_bars(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=_(_STAGES.get(stage, stage)),
                                      unit=" " + _(_UNITS.get(stage, "")), file=sys.stderr,
-                                     leave=False, dynamic_ncols=True, mininterval=0.2)
+                                     leave=False, mininterval=0.2,
+                                     # a terminal that reports a 0 size would get no bar
+                                     ncols=min(shutil.get_terminal_size().columns, 100),
+                                     nrows=max(shutil.get_terminal_size().lines, 5))
         bar.total = total
         bar.n = done
         bar.refresh()

@@ -258,7 +258,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
     try:
         tables = read_survey(path, aliases=settings.columns)
     except SurveyError as exc:
-        log.error("%s", exc)
+        log.info("%s", exc)  # the CLI prints it from the report (also when cached)
         report.files.append({"file": path.name, "error": str(exc)})
         return _FilePart(_empty_rows(), report)
     for table in tables:
