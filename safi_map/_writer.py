@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
+from .i18n import _
+
 __all__ = ["TMP_MARK", "DuplicatePathError", "PageCache", "StagedFiles", "Writer", "atomic_path",
            "copy_file_atomic", "write_file_atomic"]
 
@@ -201,13 +203,13 @@ class Writer:
     def staging_dir(self) -> Path:
         """The temporary folder being written (only while the writer is open)."""
         if self._tmp is None:
-            raise RuntimeError("the writer is not open: use it as a context manager")
+            raise RuntimeError(_("the writer is not open: use it as a context manager"))
         return self._tmp
 
     def abort(self) -> None:
         """Drop everything written so far; the previous output stays as it was."""
         if self._detached:
-            raise RuntimeError("a detached writer cannot abort the build")
+            raise RuntimeError(_("a detached writer cannot abort the build"))
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             logger.info("build aborted; %s left unchanged", self.out_dir)
@@ -216,7 +218,7 @@ class Writer:
     def commit(self) -> None:
         """Swap the staged folder in place of ``out_dir`` (rename old -> backup, new -> out)."""
         if self._detached:
-            raise RuntimeError("a detached writer cannot commit the build")
+            raise RuntimeError(_("a detached writer cannot commit the build"))
         from ._outdir import check_replaceable, read_manifest, record_folder_files
 
         tmp = self.staging_dir
@@ -264,7 +266,8 @@ class Writer:
             rel_path = PurePosixPath(rel)
             if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
                 raise ValueError(
-                    f"output path must be relative and stay inside the site: {str(rel)!r}")
+                    _("output path must be relative and stay inside the site: {rel!r}").format(
+                        rel=str(rel)))
             parts = list(rel_path.parts)
         norm = "/".join(parts)
         folded = norm.casefold()
@@ -356,7 +359,8 @@ class Writer:
         for rel in paths:
             folded = rel.casefold()
             if folded in self._written:
-                raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+                raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(
+                                             rel=rel))
             self._written[folded] = rel
         self.bytes_written += nbytes
 
@@ -367,7 +371,7 @@ class Writer:
         rel = Path(path).resolve().relative_to(self.staging_dir.resolve()).as_posix()
         folded = rel.casefold()
         if folded in self._written:
-            raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+            raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(rel=rel))
         self._written[folded] = rel
         self.bytes_written += Path(path).stat().st_size
         return rel

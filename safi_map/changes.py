@@ -67,8 +67,9 @@ class Changes:
                             len(self.new)).format(n=len(self.new))
         if self.empty:
             return _("No change since the previous build.")
-        parts = [_("{n} new").format(n=len(self.new)),
-                 _("{n} changed").format(n=len(self.changed)),
+        parts = [ngettext("{n} new", "{n} new", len(self.new)).format(n=len(self.new)),
+                 ngettext("{n} changed", "{n} changed", len(self.changed)).format(
+                     n=len(self.changed)),
                  _("{n} no longer in any survey").format(n=len(self.removed)),
                  _("{n} moved on the map").format(n=len(self.geocoding)),
                  ngettext("{n} row newly rejected", "{n} rows newly rejected",
@@ -173,7 +174,7 @@ def _records(frame: pd.DataFrame, ids: list[str], fields: list[str]) -> dict[str
     values as ``to_dict`` gives them."""
     position = pd.Index(frame["actor_id"])
     if not position.is_unique:
-        raise ValueError("actor_id is not unique: cannot compare the builds")
+        raise ValueError(_("actor_id is not unique: cannot compare the builds"))
     rows = position.get_indexer(ids)
     return {f: column_values(frame[f].iloc[rows]) for f in fields}
 

@@ -61,6 +61,7 @@ _SETTABLE = {
     "website": str, "email": str, "phone": str, "siret": str, "themes": list, "needs": list,
     "offers": list, "contact_consent": bool,
 }
+_NEW_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # an actor id: a file name in the site
 _KINDS = {
     "move": {"actor_id", "latitude", "longitude", "note"},
     "set": {"actor_id", "note", *_SETTABLE},
@@ -121,25 +122,28 @@ def load_corrections(path: str | Path | None, taxonomy: Taxonomy | None = None) 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(_("{path}: invalid TOML: {exc}").format(path=path, exc=exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(_("{path}: cannot read the corrections: {error}").format(
             path=path, error=exc)) from None
     out = Corrections(path=path)
     for kind, entries in data.items():
         if kind not in _KINDS:
-            raise ConfigError(f"{path}: unknown correction [[{kind}]]; expected one of "
-                              + ", ".join(f"[[{k}]]" for k in _KINDS))
+            raise ConfigError(_("{path}: unknown correction [[{kind}]]; expected one of "
+                                "{kinds}").format(path=path, kind=kind,
+                                                  kinds=", ".join(f"[[{k}]]" for k in _KINDS)))
         if not isinstance(entries, list):
-            raise ConfigError(f"{path}: write corrections as [[{kind}]] tables")
+            raise ConfigError(_("{path}: write corrections as [[{kind}]] tables").format(
+                                  path=path, kind=kind))
         for i, entry in enumerate(entries, start=1):
-            where = f"{path}: [[{kind}]] entry {i}"
+            where = _("{path}: [[{kind}]] entry {number}").format(path=path, kind=kind, number=i)
             if not isinstance(entry, dict):
-                raise ConfigError(f"{path}: write corrections as [[{kind}]] tables")
+                raise ConfigError(_("{path}: write corrections as [[{kind}]] tables").format(
+                    path=path, kind=kind))
             unknown = set(entry) - _KINDS[kind]
             if unknown:
-                raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                                  f"allowed: {', '.join(sorted(_KINDS[kind]))}")
+                raise ConfigError(_("{where}: unknown key(s) {unknown}; allowed: {x1}").format(
+                                      where=where, unknown=', '.join(sorted(unknown)), x1=', '.join(sorted(_KINDS[kind]))))
             _check(kind, entry, where)
             if kind == "set":
                 entry = _normalized_set(entry, where, taxonomy)
@@ -153,9 +157,9 @@ def _check(kind: str, entry: dict[str, Any], where: str) -> None:
                 "split": ("actor_id", "sources")}[kind]
     for key in required:
         if key not in entry:
-            raise ConfigError(f"{where}: {key!r} is required")
+            raise ConfigError(_("{where}: {key!r} is required").format(where=where, key=key))
     if "note" in entry and not isinstance(entry["note"], str):
-        raise ConfigError(f"{where}: 'note' must be a string")
+        raise ConfigError(_("{where}: 'note' must be a string").format(where=where))
     for key in ("actor_id", "keep"):
         if key in entry:
             _check_id(entry[key], key, where)
@@ -165,20 +169,24 @@ def _check(kind: str, entry: dict[str, Any], where: str) -> None:
                    for v in (lat, lon)) or not (
             -90 <= lat <= 90 and -180 <= lon <= 180
         ):
-            raise ConfigError(f"{where}: latitude/longitude must be numbers in range")
+            raise ConfigError(_("{where}: latitude/longitude must be numbers in range").format(
+                                  where=where))
     if kind == "set":
         for key, value in entry.items():
             expected = _SETTABLE.get(key)
             if expected and not isinstance(value, expected):
-                raise ConfigError(f"{where}: {key!r} must be a {expected.__name__}")
+                raise ConfigError(_("{where}: {key!r} must be a {type}").format(
+                    where=where, key=key, type=expected.__name__))
     if kind == "merge":
         if not isinstance(entry["absorb"], list) or not entry["absorb"]:
-            raise ConfigError(f"{where}: 'absorb' must be a non-empty list of actor ids")
+            raise ConfigError(_("{where}: 'absorb' must be a non-empty list of actor ids").format(
+                where=where))
         for aid in entry["absorb"]:
             _check_id(aid, "absorb", where)
     if kind == "split" and (not isinstance(entry["sources"], list) or not entry["sources"]
                             or not all(isinstance(s, str) for s in entry["sources"])):
-        raise ConfigError(f"{where}: 'sources' must be a non-empty list like ['file.csv:12']")
+        raise ConfigError(_("{where}: 'sources' must be a non-empty list like ['file.csv:12']").format(
+            where=where))
 
 
 def _check_id(value: Any, key: str, where: str) -> None:
@@ -196,7 +204,7 @@ def _normalized_set(entry: dict[str, Any], where: str, taxonomy: Taxonomy | None
     out = dict(entry)
     for key, value in entry.items():
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: {key!r} must be a list of strings")
+            raise ConfigError(_("{where}: {key!r} must be a list of strings").format(where=where, key=key))
         if key in _CHECKED:
             normalized, notes = _CHECKED[key](value)
             if value.strip() and not normalized:

@@ -37,6 +37,7 @@ import pandas as pd
 
 from .csvsafe import neutralise
 from .errors import SafiMapError
+from .i18n import _
 from .public import public_actors, safe_url
 
 __all__ = [
@@ -360,7 +361,7 @@ def write_datainclusion(
         bad = {p.split(" ", 1)[0] for p in problems}
         skipped = sorted(bad)
         for problem in problems:
-            log.warning("data·inclusion: left out %s", problem)
+            log.warning(_("data·inclusion: left out %s"), problem)
         structures = [s for s in structures if s["id"] not in bad]
     path = Path(path)
     if path.suffix.lower() == ".csv" and csv_path is None:  # asked for the CSV: JSON beside it

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .csvsafe import safe_row
+from .i18n import _
 from .public import public_actors
 from .synergies import _records, as_taxonomy
 from .taxonomy import OTHER, Taxonomy
@@ -99,7 +100,7 @@ def territories(level: Level) -> pd.DataFrame:
     """
     from . import gazetteer
 
-    com, _ = _gazetteer_paca()
+    com, _unused = _gazetteer_paca()
     if level == "commune":
         out = pd.DataFrame({"code": com["code_insee"], "name": com["nom"],
                             "department": com["departement"], "epci": com["epci_code"],
@@ -124,13 +125,14 @@ def territories(level: Level) -> pd.DataFrame:
                             "department": codes,
                             "population": [int(pops.get(c, 0)) for c in codes]})
     else:
-        raise ValueError(f"level must be one of {', '.join(map(repr, LEVELS))}, not {level!r}")
+        raise ValueError(_("level must be one of {x1}, not {level!r}").format(
+                             x1=', '.join(map(repr, LEVELS)), level=level))
     return out.reset_index(drop=True)
 
 
 def _actor_territories(actors: pd.DataFrame, level: Level) -> pd.Series:
     """The territory code of each actor at ``level`` ("" when unknown or outside PACA)."""
-    _, lookup = _gazetteer_paca()
+    _unused, lookup = _gazetteer_paca()
     position = {"commune": 0, "epci": 1, "department": 2}[level]
     insee = actors["insee_code"].map(_str) if "insee_code" in actors else pd.Series(
         [""] * len(actors), index=actors.index)
@@ -274,7 +276,7 @@ def _compute_shapes() -> dict[str, Any]:
 
     from . import gazetteer
 
-    com, _ = _gazetteer_paca()
+    com, _unused = _gazetteer_paca()
     bounds = gazetteer.commune_boundaries(marseille="city")
     bounds = bounds.set_index("code_insee").loc[com["code_insee"]].reset_index()
     geoms = shapely.coverage_simplify(bounds.geometry.to_numpy(), _SIMPLIFY)

@@ -20,6 +20,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from .i18n import _
 from .io import actors_to_geojson
 from .public import public_actors
 from .selection import Selection, describe, resolve_commune, select
@@ -77,8 +78,8 @@ def _infer_format(out: Path) -> str:
     aliases = {"json": "geojson", "htm": "html"}
     fmt = aliases.get(suffix, suffix)
     if fmt not in FORMATS:
-        raise ValueError(f"cannot tell the export format from {out.name!r}; give one of "
-                         f"{', '.join(FORMATS)}")
+        raise ValueError(_("cannot tell the export format from {name!r}; give one of {formats}").format(
+                             name=out.name, formats=', '.join(FORMATS)))
     return fmt
 
 
@@ -138,7 +139,8 @@ def export(
     if fmt == "json":
         fmt = "geojson"
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise ValueError(_("unknown export format {fmt!r}; expected one of {formats}").format(
+                             fmt=fmt, formats=', '.join(FORMATS)))
     # Rows in actor_id order whatever the input order (as the site's downloads): the same
     # actors give the same file.
     chosen = (select(actors, selection, taxonomy=taxonomy, tour=tour)
@@ -358,7 +360,7 @@ def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
     _POSTER_JOB = (actors, kwargs)
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]):
+            for _unused in pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]):
                 pass
     finally:
         _POSTER_JOB = None

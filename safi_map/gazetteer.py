@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ReferenceDataError
+from .i18n import _
 from .text import fold
 
 if TYPE_CHECKING:
@@ -95,8 +96,8 @@ def _resource_bytes(name: str) -> bytes:
         return folder.joinpath(name).read_bytes()
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         raise ReferenceDataError(
-            f"reference file {name!r} is missing from the package; reinstall safi-map or run "
-            "scripts/build_reference.py"
+            _("reference file {name!r} is missing from the package; reinstall safi-map or run "
+              "scripts/build_reference.py").format(name=name)
         ) from exc
 
 
@@ -105,7 +106,8 @@ def _read_resource(name: str) -> bytes:
     try:
         return gzip.decompress(data) if name.endswith(".gz") else data
     except (OSError, EOFError) as exc:
-        raise ReferenceDataError(f"reference file {name!r} is corrupt: {exc}") from exc
+        raise ReferenceDataError(_("reference file {name!r} is corrupt: {exc}").format(
+                                     name=name, exc=exc)) from exc
 
 
 @cache
@@ -120,7 +122,8 @@ def _communes() -> pd.DataFrame:
         engine="c",
     )
     if len(frame) < 30_000 or frame["code_insee"].duplicated().any():
-        raise ReferenceDataError(f"reference file {_COMMUNES_FILE!r} looks truncated or corrupt")
+        raise ReferenceDataError(_("reference file {communes_file!r} looks truncated or "
+                                   "corrupt").format(communes_file=_COMMUNES_FILE))
     log.debug("loaded %d communes from %s", len(frame), _COMMUNES_FILE)
     return frame
 
@@ -170,7 +173,8 @@ def _features_frame(name: str) -> gpd.GeoDataFrame:
         collection = json.loads(_read_resource(name))
         frame = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
     except (ValueError, KeyError, TypeError) as exc:
-        raise ReferenceDataError(f"reference file {name!r} is corrupt: {exc}") from exc
+        raise ReferenceDataError(_("reference file {name!r} is corrupt: {exc}").format(
+                                     name=name, exc=exc)) from exc
     return frame
 
 
@@ -209,7 +213,8 @@ def commune_boundaries(
         frame = frame[~frame["code_insee"].isin(list(ARRONDISSEMENT_CITIES))]
     elif marseille != "both":
         raise ValueError(
-            f"marseille must be 'both', 'city' or 'arrondissements', not {marseille!r}"
+            _("marseille must be 'both', 'city' or 'arrondissements', not {marseille!r}").format(
+                marseille=marseille)
         )
     return frame.reset_index(drop=True).copy()
 
@@ -244,7 +249,8 @@ def _as_float_arrays(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64
         pd.to_numeric(np.ravel(np.asarray(lon, dtype=object)), errors="coerce"), dtype="float64"
     )
     if lat_a.shape != lon_a.shape:
-        raise ValueError(f"lat and lon differ in length: {lat_a.size} != {lon_a.size}")
+        raise ValueError(_("lat and lon differ in length: {size} != {size1}").format(
+                             size=lat_a.size, size1=lon_a.size))
     return lat_a, lon_a
 
 
@@ -341,7 +347,7 @@ def commune_key(text: str) -> str:
 
 def strip_article(key: str) -> str:
     """``key`` without a leading article (``"la garde"`` -> ``"garde"``), for looser matching."""
-    head, _, rest = key.partition(" ")
+    head, _unused, rest = key.partition(" ")
     return rest if head in _ARTICLES and rest else key
 
 
@@ -440,7 +446,7 @@ def parse_arrondissement(text: str, postcode: str = "") -> str | None:
 
 
 def _city_of(arm_code: str) -> str | None:
-    by_number, _ = _arrondissements()
+    by_number, _unused = _arrondissements()
     for (city, _number), code in by_number.items():
         if code == arm_code:
             return city

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._writer import atomic_path
 from .csvsafe import neutralise_frame, neutralise_values
+from .i18n import _
 
 __all__ = [
     "LIST_COLUMNS", "actors_from_features", "actors_to_geojson", "flatten_lists", "read_actors",
@@ -100,7 +101,8 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in ("geojson", "csv", "gpkg"):
-        raise ValueError(f"unknown data format {fmt!r}; expected gpkg, geojson or csv")
+        raise ValueError(_("unknown data format {fmt!r}; expected gpkg, geojson or csv").format(
+            fmt=fmt))
     # Written beside, then renamed over ``path``: a run killed while writing leaves the
     # previous file whole (a half-written GeoPackage has no layer and breaks ``export``).
     with atomic_path(path) as tmp:

@@ -430,16 +430,17 @@ def merge_rows(
         if g in renamed:
             report.warning(
                 "merge.id_clash",
-                f"another actor has the id {renamed[g]!r}: this one is published as {aid!r} "
-                "(check the [[split]] corrections: a new id must not be an existing one)",
+                _("another actor has the id {x1!r}: this one is published as {aid!r} (check "
+                  "the [[split]] corrections: a new id must not be an existing one)").format(
+                    x1=renamed[g], aid=aid),
                 ref(head), "name", names[head],
             )
         if g in fuzzy_groups:
             merged_names = sorted({str(names[i]) for i in members})
             report.warning(
                 "merge.similar_names",
-                f"merged as one actor ({aid}): {' / '.join(map(repr, merged_names))}; add a "
-                "[[split]] correction if they are different structures",
+                _("merged as one actor ({aid}): {x1}; add a [[split]] correction if they are "
+                  "different structures").format(aid=aid, x1=' / '.join(map(repr, merged_names))),
                 ref(head), "name", names[head],
             )
         for w in withheld:  # the value itself stays out of the report: it is not public

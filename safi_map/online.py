@@ -56,6 +56,7 @@ from rapidfuzz import fuzz
 from ._geocache import GeoCache, normalize_query
 from ._usage_policy import PUBLIC_NOMINATIM_RATE, is_public_nominatim, user_agent
 from .errors import ConfigError
+from .i18n import _
 from .settings import Settings
 from .text import fold
 
@@ -140,9 +141,10 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.tries < 1 or self.unreachable_after < 1:
-            raise ValueError(f"tries and unreachable_after must be >= 1, got {self!r}")
+            raise ValueError(_("tries and unreachable_after must be >= 1, got {self!r}").format(
+                                 self=self))
         if self.backoff < 0 or self.max_wait < 0:
-            raise ValueError(f"backoff and max_wait must be >= 0, got {self!r}")
+            raise ValueError(_("backoff and max_wait must be >= 0, got {self!r}").format(self=self))
 
 
 @dataclass
@@ -434,8 +436,8 @@ class _CommuneCheck:
             }
         except Exception as exc:  # optional reference data: degrade and say so, never fail
             log.warning(
-                "gazetteer not available (%s): online results are checked against the survey's "
-                "commune name only",
+                _("gazetteer not available (%s): online results are checked against the survey's "
+                "commune name only"),
                 exc,
             )
 
@@ -462,8 +464,8 @@ class _CommuneCheck:
                 self._polygons = polygons
             except Exception as exc:  # optional reference data: degrade and say so
                 log.warning(
-                    "commune boundaries not available (%s): the commune of Nominatim results "
-                    "is checked by name only",
+                    _("commune boundaries not available (%s): the commune of Nominatim results "
+                    "is checked by name only"),
                     exc,
                 )
         # An arrondissement counts as its city, as for BAN.
@@ -524,7 +526,8 @@ def _split_url(url: str, setting: str) -> tuple[str, str]:
     self-hosted addok at ``http://host:7878/addok`` is queried at ``.../addok/search``."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{setting}: expected an http(s) URL, got {url!r}")
+        raise ConfigError(_("{setting}: expected an http(s) URL, got {url!r}").format(
+                              setting=setting, url=url))
     return parts.scheme, parts.netloc + parts.path.rstrip("/")
 
 
@@ -611,7 +614,8 @@ def _make_provider(settings: Settings) -> _Provider:
         max_query = None
         url = settings.nominatim_url
     else:
-        raise ConfigError(f"provider: expected 'ban' or 'nominatim', got {settings.provider!r}")
+        raise ConfigError(_("provider: expected 'ban' or 'nominatim', got {provider!r}").format(
+                              provider=settings.provider))
     limited = RateLimiter(
         call, min_delay_seconds=1.0 / rate, max_retries=0, swallow_exceptions=False
     )
@@ -918,9 +922,9 @@ def geocode_online(
                     if failures_in_a_row >= policy.unreachable_after:
                         stats.unreachable = True
                         log.warning(
-                            "online geocoding: %s at %s failed for %d rows in a row (last: %s); "
+                            _("online geocoding: %s at %s failed for %d rows in a row (last: %s); "
                             "not asking it again in this run: the %d remaining rows keep their "
-                            "offline result unless cached",
+                            "offline result unless cached"),
                             provider.name,
                             provider.url,
                             failures_in_a_row,

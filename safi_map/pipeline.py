@@ -29,7 +29,7 @@ from ._usage_policy import check_online_settings
 from ._writer import StagedFiles, atomic_path, write_file_atomic
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
-from .i18n import _
+from .i18n import _, current_language
 from .merge import merge_rows
 from .report import Report, RowRef
 from .settings import Settings, load_settings
@@ -141,7 +141,7 @@ def ingest(
                       "bound to a stop. If the file was emptied by mistake, restore it from your "
                       "backup.").format(tour=settings.tour, n=len(paths)))
     if not paths:
-        log.warning("no survey file (.csv, .xlsx, .ods) in %s",
+        log.warning(_("no survey file (.csv, .xlsx, .ods) in %s"),
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
     if use_online:  # a setting the provider's usage policy needs is missing: say so now
@@ -163,8 +163,8 @@ def ingest(
             online_report = part.report.extra.get("online", {})
             if online_report.get("unreachable") and not online_down:
                 online_down = True
-                log.warning("online geocoding unreachable: the remaining survey files are "
-                            "placed offline in this run")
+                log.warning(_("online geocoding unreachable: the remaining survey files are "
+                            "placed offline in this run"))
             # a file placed offline because of a network fault is redone on the next run
             if not (use_online and (online_down or online_report.get("failed_total"))):
                 cache.put(path, part)
@@ -192,7 +192,7 @@ def ingest(
                 "kind": "split", "actor_id": new_id,
                 "reason": f"no row {src} in the current surveys"})
     for entry in corrections_log["unknown"]:
-        log.warning("correction [[%s]] for %r not applied: %s", entry["kind"],
+        log.warning(_("correction [[%s]] for %r not applied: %s"), entry["kind"],
                     entry["actor_id"], entry["reason"])
     if len(corrections):
         report.extra["corrections"] = corrections_log
@@ -200,7 +200,7 @@ def ingest(
         str(k): int(v) for k, v in actors["geocode_precision"].value_counts().items()
     }
     if not report.accounted_for():  # a bug, not an input problem: say so loudly
-        raise AssertionError("ingest lost track of some rows; please report this bug")
+        raise AssertionError(_("ingest lost track of some rows; please report this bug"))
     log.info("ingest: %s", report.summary())
     withdrawn = {e["actor_id"] for e in corrections.hide} | {a for _, a in corrections.links}
     withdrawn -= set(actors["actor_id"])
@@ -217,8 +217,9 @@ def _check_file_names(paths: Sequence[Path]) -> None:
         other = first.setdefault(path.name, path)
         if other is not path:
             raise SurveyError(
-                f"two survey files are named {path.name!r}: {other} and {path}; rows are "
-                "identified by their file name, so rename one of them")
+                _("two survey files are named {name!r}: {other} and {path}; rows are "
+                  "identified by their file name, so rename one of them").format(
+                    name=path.name, other=other, path=path))
 
 
 @dataclass
@@ -266,7 +267,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
         tables = read_survey(path, aliases=settings.columns,
                              limits=SheetLimits.from_settings(settings))
     except SurveyError as exc:
-        log.error("%s", exc)
+        log.info("%s", exc)  # the CLI prints it from the report (also when cached)
         report.files.append({"file": path.name, "error": str(exc)})
         return _FilePart(_empty_rows(), report)
     for table in tables:
@@ -298,7 +299,8 @@ class _PartCache:
         for extra in (settings.taxonomy, settings.tour):
             h.update(extra.read_bytes() if extra.is_file() else b"-")
         context: list[Any] = [self.VERSION, _package_version(), sorted(settings.columns.items()),
-                              online, settings.provider if online else ""]
+                              online, settings.provider if online else "",
+                              current_language()]  # the report's messages are in that language
         if online:  # what decides which online answers are accepted (offline keys unchanged)
             context += [settings.min_score, settings.ban_url if settings.provider == "ban"
                         else settings.nominatim_url]
@@ -441,8 +443,8 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
         )
     if stats.failed_total:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats.failed.items()) if v)
-        log.warning("online geocoding (%s): %d of %d addresses could not be asked (%s)%s; "
-                    "they are placed offline, at their commune", stats.provider,
+        log.warning(_("online geocoding (%s): %d of %d addresses could not be asked (%s)%s; "
+                    "they are placed offline, at their commune"), stats.provider,
                     stats.failed_total + stats.not_asked, stats.rows, kinds,
                     ", service unreachable" if stats.unreachable else "")
     if report is not None:
@@ -459,10 +461,12 @@ def _report_geocoding(located: pd.DataFrame, report: Report) -> None:
                         "geocode_reason", "commune_input", "postcode"]].itertuples(index=False):
         ref = RowRef(rec._0, int(rec._2), rec._1)
         if rec.geocode_precision == "none":
-            report.warning("geocode.none", f"could not be placed: {rec.geocode_reason}", ref,
+            report.warning("geocode.none", _("could not be placed: {geocode_reason}").format(
+                                               geocode_reason=rec.geocode_reason), ref,
                            "commune", rec.commune_input or rec.postcode)
         elif rec.geocode_precision == "municipality" and float(rec.geocode_score) < 0.8:
-            report.warning("geocode.approximate", f"approximate commune: {rec.geocode_reason}",
+            report.warning("geocode.approximate", _("approximate commune: {geocode_reason}").format(
+                                                      geocode_reason=rec.geocode_reason),
                            ref, "commune", rec.commune_input or rec.postcode)
 
 

@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .i18n import _
 from .public import public_actors
 from .text import french_date, key
 
@@ -256,7 +257,7 @@ def _place_markers(px: np.ndarray, py: np.ndarray, diameter: float, width: float
     gap = diameter * 1.04
     # Densest first: count neighbours within a few diameters (grid-binned for speed).
     bins = np.floor(np.stack([px, py]) / (diameter * 3)).astype(np.int64)
-    _, inverse, counts = np.unique(bins, axis=1, return_inverse=True, return_counts=True)
+    _unused, inverse, counts = np.unique(bins, axis=1, return_inverse=True, return_counts=True)
     density = counts[np.ravel(inverse)]
     order = np.lexsort((np.arange(n), -density))
     golden = math.pi * (3.0 - math.sqrt(5.0))
@@ -764,12 +765,15 @@ def render_poster(
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in ("pdf", "png", "svg"):
-        raise ValueError(f"unknown poster format {fmt!r}; expected pdf, png or svg")
+        raise ValueError(_("unknown poster format {fmt!r}; expected pdf, png or svg").format(
+                             fmt=fmt))
     size = size.upper()
     if size not in PAPER_SIZES_MM:
-        raise ValueError(f"unknown paper size {size!r}; expected one of {', '.join(PAPER_SIZES_MM)}")
+        raise ValueError(_("unknown paper size {size!r}; expected one of {paper_sizes_mm}").format(
+                             size=size, paper_sizes_mm=', '.join(PAPER_SIZES_MM)))
     if orientation not in ("portrait", "landscape"):
-        raise ValueError(f"orientation must be 'portrait' or 'landscape', got {orientation!r}")
+        raise ValueError(_("orientation must be 'portrait' or 'landscape', got {orientation!r}").format(
+                             orientation=orientation))
     actors = public_actors(actors)
     entries = poster_entries(actors, taxonomy)
     lay = _layout(size, orientation)
@@ -827,7 +831,7 @@ def render_poster(
                             lay.header.y - (lay.footer.y + lay.footer.h + 4 * s) - 3 * s)
                 done = _draw_directory(page, lay, body, remaining, tail)
                 if done == 0:  # cannot happen with a sane layout; never loop forever
-                    raise RuntimeError("poster directory does not fit on a page")
+                    raise RuntimeError(_("poster directory does not fit on a page"))
                 remaining = remaining[done:]
                 listed += done
                 pages.append(page)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import _
 
 __all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
 
@@ -31,27 +32,27 @@ class Setting:
 
 def _str(v: Any) -> str:
     if not isinstance(v, str):
-        raise TypeError(f"expected a string, got {v!r}")
+        raise TypeError(_("expected a string, got {v!r}").format(v=v))
     return v
 
 
 def _bool(v: Any) -> bool:
     if not isinstance(v, bool):
-        raise TypeError(f"expected true or false, got {v!r}")
+        raise TypeError(_("expected true or false, got {v!r}").format(v=v))
     return v
 
 
 def _bool_or_auto(v: Any) -> bool | str:
     if v == "auto" or isinstance(v, bool):
         return v
-    raise TypeError(f"expected true, false or 'auto', got {v!r}")
+    raise TypeError(_("expected true, false or 'auto', got {v!r}").format(v=v))
 
 
 def _str_list(v: Any) -> list[str]:
     if isinstance(v, str):
         return [v]
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise TypeError(f"expected a list of strings, got {v!r}")
+        raise TypeError(_("expected a list of strings, got {v!r}").format(v=v))
     return list(v)
 
 
@@ -85,7 +86,8 @@ def _site_url(v: Any) -> str:
 def _choice(*choices: str) -> Callable[[Any], str]:
     def check(v: Any) -> str:
         if v not in choices:
-            raise TypeError(f"expected one of {', '.join(map(repr, choices))}, got {v!r}")
+            raise TypeError(_("expected one of {x1}, got {v!r}").format(
+                                x1=', '.join(map(repr, choices)), v=v))
         return str(v)
 
     return check
@@ -93,7 +95,7 @@ def _choice(*choices: str) -> Callable[[Any], str]:
 
 def _positive(v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < float("inf"):
-        raise TypeError(f"expected a positive number, got {v!r}")
+        raise TypeError(_("expected a positive number, got {v!r}").format(v=v))
     return float(v)
 
 
@@ -105,7 +107,7 @@ def _positive_int(v: Any) -> int:
 
 def _columns(v: Any) -> dict[str, str]:
     if not isinstance(v, dict) or not all(isinstance(x, str) for x in [*v, *v.values()]):
-        raise TypeError("expected a table of 'header' = 'field' strings")
+        raise TypeError(_("expected a table of 'header' = 'field' strings"))
     return dict(v)
 
 
@@ -233,11 +235,13 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"configuration file not found: {str(path)!r}") from None
+            raise ConfigError(_("configuration file not found: {path!r}").format(
+                path=str(path))) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read the settings: {exc}") from None
+            raise ConfigError(_("{path}: cannot read the settings: {error}").format(
+                path=path, error=exc)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+            raise ConfigError(_("{path}: invalid TOML: {exc}").format(path=path, exc=exc)) from None
         root = path.resolve().parent
 
     values: dict[str, Any] = {}
@@ -254,19 +258,22 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
             try:
                 values[section] = setting.validate(table)
             except TypeError as exc:
-                raise ConfigError(f"{path}: [{section}]: {exc}") from None
+                raise ConfigError(_("{path}: [{section}]: {exc}").format(
+                                      path=path, section=section, exc=exc)) from None
             continue
         for name, value in table.items():
             found = known.get((section, name))
             if found is None:
                 names = sorted(n for s, n in known if s == section)
                 raise ConfigError(
-                    f"{path}: unknown setting {name!r} in [{section}]; known: {', '.join(names)}"
+                    _("{path}: unknown setting {name!r} in [{section}]; known: {names}").format(
+                        path=path, name=name, section=section, names=', '.join(names))
                 )
             try:
                 values[name] = found.validate(value)
             except TypeError as exc:
-                raise ConfigError(f"{path}: [{section}] {name}: {exc}") from None
+                raise ConfigError(_("{path}: [{section}] {name}: {exc}").format(
+                                      path=path, section=section, name=name, exc=exc)) from None
 
     resolved: dict[str, Any] = {}
     for setting in SETTINGS:

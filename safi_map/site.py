@@ -46,6 +46,7 @@ from markupsafe import Markup, escape
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
 from .change_history import history_page
+from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
@@ -133,10 +134,10 @@ class SiteSummary:
     """Pages of every kind (actors, communes, themes, stops) reused that way."""
 
     def __str__(self) -> str:
-        return (
-            f"Built {self.pages} pages ({self.actors} actors, {self.communes} communes, "
-            f"{self.themes} themes, {self.stops} stops) in {self.out_dir}"
-        )
+        return _("Built {pages} pages ({actors} actors, {communes} communes, {themes} themes, "
+                 "{stops} stops) in {out_dir}").format(
+                     pages=self.pages, actors=self.actors, communes=self.communes,
+                     themes=self.themes, stops=self.stops, out_dir=self.out_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,9 +372,9 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
     for rec in records:
         aid = _str(rec.get("actor_id"))
         if not _SAFE_ID.match(aid):
-            raise ValueError(f"actor_id {aid!r} cannot be used in a file name")
+            raise ValueError(_("actor_id {aid!r} cannot be used in a file name").format(aid=aid))
         if aid in seen_ids:
-            raise ValueError(f"actor_id {aid!r} appears twice")
+            raise ValueError(_("actor_id {aid!r} appears twice").format(aid=aid))
         seen_ids.add(aid)
         theme_slugs = _list(rec.get("themes"))
         for slug in theme_slugs:
@@ -545,7 +546,7 @@ def _neighbours(actors: list[dict[str, Any]]) -> None:
     # shared themes (bit masks), then distance, then id.
     slugs = sorted({s for i in located for s in actors[i]["theme_slugs"]})
     if len(slugs) > 62:  # pragma: no cover - more themes than a 64-bit mask
-        raise ValueError("more than 62 themes")
+        raise ValueError(_("more than 62 themes"))
     bit = {s: 1 << b for b, s in enumerate(slugs)}
     masks = np.array([sum(bit[s] for s in set(actors[i]["theme_slugs"])) for i in located],
                      dtype=np.int64)
@@ -752,7 +753,7 @@ def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
 
     h = hashlib.blake2b(digest_size=20)
     for name in sorted(env.list_templates()):
-        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
         h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
     for module in (__file__, synergies.__file__):
         h.update(Path(module).read_bytes())
@@ -868,7 +869,7 @@ def _side_process(conn: Any, names: list[str]) -> None:
     """Body of a lone side worker (a forked process): runs the side outputs ``names`` in
     order and sends each result, or the error that stopped it, down the pipe ``conn``."""
     assert _WORK is not None
-    _, sides, writer = _WORK
+    _unused, sides, writer = _WORK
     try:
         for name in names:
             conn.send(("side", name, _run_side(sides[name], writer)))
@@ -952,12 +953,12 @@ class _PageRun:
         return self
 
     def _receive(self) -> Iterator[tuple[Any, ...]]:
-        for _ in self.sides:
+        for _unused in self.sides:
             try:
                 message = self._conn.recv()
             except EOFError:
-                raise RuntimeError("the worker writing the site's side outputs stopped "
-                                   "unexpectedly") from None
+                raise RuntimeError(_("the worker writing the site's side outputs stopped "
+                                   "unexpectedly")) from None
             if message[0] == "error":
                 logger.debug("side output failed in its worker:\n%s", message[2])
                 raise message[1]
@@ -974,7 +975,8 @@ class _PageRun:
             if item[0] == "side" and item[1] == name:
                 return item[2][0]
             self._early.append(item)
-        raise RuntimeError(f"side output {name!r} never came back from its worker")
+        raise RuntimeError(_("side output {name!r} never came back from its worker").format(
+                               name=name))
 
     def run_sides(self) -> None:
         """Without workers, run the side outputs now (with workers: they are running)."""
@@ -1454,8 +1456,8 @@ def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, t
     (``build/cache/posters`` for ``build/site``): a rebuild renders only the posters whose
     content changed."""
     if settings.posters == "auto" and len(actors) > POSTERS_AUTO_MAX_ACTORS:
-        logger.warning("posters skipped: %d actors (more than %d); set [site] posters = true "
-                       "in safi-map.toml to draw them anyway", len(actors),
+        logger.warning(_("posters skipped: %d actors (more than %d); set [site] posters = true "
+                       "in safi-map.toml to draw them anyway"), len(actors),
                        POSTERS_AUTO_MAX_ACTORS)
         return None
     if not settings.posters:

@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError, SurveyError
+from .i18n import _
 from .sheet_limits import (
     SheetLimits,
     check_file_size,
@@ -260,7 +261,7 @@ def _build_exact() -> dict[str, str]:
     for alias, fld in HEADER_ALIASES.items():
         k = key(alias)
         if exact.get(k, fld) != fld:  # pragma: no cover - guarded by a test
-            raise AssertionError(f"header alias {alias!r} maps to two fields")
+            raise AssertionError(_("header alias {alias!r} maps to two fields").format(alias=alias))
         exact[k] = fld
     return exact
 
@@ -301,15 +302,18 @@ def _compile_aliases(aliases: Mapping[str, str] | None) -> dict[str, str]:
     compiled: dict[str, str] = {}
     for header, fld in aliases.items():
         if not isinstance(header, str) or not isinstance(fld, str):
-            raise ConfigError(f"[columns]: expected 'header' = 'field' strings, got {header!r}")
+            raise ConfigError(_("[columns]: expected 'header' = 'field' strings, got "
+                                "{header!r}").format(header=header))
         if fld != _IGNORE and fld not in FIELDS:
             raise ConfigError(
-                f"[columns]: header {header!r} is mapped to unknown field {fld!r}; "
-                f"known fields: {', '.join(FIELDS)} (or \"\" to ignore the column)"
+                _("[columns]: header {header!r} is mapped to unknown field {fld!r}; known "
+                  'fields: {fields} (or "" to ignore the column)').format(
+                    header=header, fld=fld, fields=', '.join(FIELDS))
             )
         k = key(header)
         if not k:
-            raise ConfigError(f"[columns]: header {header!r} has no letters or digits")
+            raise ConfigError(_("[columns]: header {header!r} has no letters or digits").format(
+                                  header=header))
         compiled[k] = fld
     return compiled
 
@@ -540,7 +544,8 @@ def _table_from_rows(
     """
     h = _find_header(rows, user)
     if h is None:
-        raise SurveyError(f"{where}: the survey is empty (no header row, no data)")
+        raise SurveyError(_("{where}: the survey is empty (no header row, no data)").format(
+                              where=where))
     header_cells = [" ".join(c.split()) for c in rows[h]]
     warnings: list[str] = []
     above = sum(1 for r in rows[:h] if any(r))
@@ -613,9 +618,9 @@ def _table_from_rows(
     if not columns:
         shown = ", ".join(repr(c) for c in header_cells if c) or "(none)"
         raise SurveyError(
-            f"{where}: no recognized column header on row {h + 1} (found {shown}); expected "
-            f"headers such as 'Nom', 'Commune', 'Code postal', or map them in safi-map.toml "
-            f"[columns]"
+            _("{where}: no recognized column header on row {h} (found {shown}); expected "
+              "headers such as 'Nom', 'Commune', 'Code postal', or map them in safi-map.toml "
+              "[columns]").format(where=where, h=h + 1, shown=shown)
         )
     if long_rows:
         shown = ", ".join(map(str, long_rows[:10])) + (", ..." if len(long_rows) > 10 else "")
@@ -687,7 +692,8 @@ def _decode(data: bytes, where: str) -> tuple[str, str, list[str]]:
         try:
             return data.decode("utf-16"), "utf-16", warnings
         except UnicodeDecodeError as exc:
-            raise SurveyError(f"{where}: the file is not valid UTF-16 text ({exc})") from exc
+            raise SurveyError(_("{where}: the file is not valid UTF-16 text ({exc})").format(
+                                  where=where, exc=exc)) from exc
     sample = data[:4096]
     if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):
         # UTF-16 without a BOM: every other byte of French text is NUL.
@@ -757,17 +763,19 @@ def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> Surve
         check_file_size(path, limits)
         data = path.read_bytes()
     except OSError as exc:
-        raise SurveyError(f"{where}: cannot read the file ({exc.strerror or exc})") from exc
+        raise SurveyError(_("{where}: cannot read the file ({x1})").format(
+                              where=where, x1=exc.strerror or exc)) from exc
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         # A spreadsheet saved under a text extension: read it for what it is.
         log.info("%s: a spreadsheet with a text extension; reading it as a spreadsheet", where)
         tables = _read_spreadsheet(path, None, user, limits)
         if len(tables) != 1:
-            raise SurveyError(f"{where}: a spreadsheet with several sheets named like a CSV file; "
-                              f"rename it with its real extension (.xlsx, .ods)")
+            raise SurveyError(_("{where}: a spreadsheet with several sheets named like a CSV "
+                                "file; rename it with its real extension (.xlsx, .ods)").format(
+                                  where=where))
         return tables[0]
     if not data.strip():
-        raise SurveyError(f"{where}: the survey is empty")
+        raise SurveyError(_("{where}: the survey is empty").format(where=where))
     text, encoding, warnings = _decode(data, where)
     separator = _sniff_separator(text, user)
     old_limit = csv.field_size_limit()
@@ -775,7 +783,8 @@ def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> Surve
     try:
         records = limited_records(_records(text, separator), where, limits)
     except csv.Error as exc:
-        raise SurveyError(f"{where}: not a readable CSV file ({exc})") from exc
+        raise SurveyError(_("{where}: not a readable CSV file ({exc})").format(
+                              where=where, exc=exc)) from exc
     finally:
         csv.field_size_limit(old_limit)
     if records and len(records) > 1 and any("\n" in c or "\r" in c for c in records[-1]):
@@ -808,10 +817,11 @@ def _open_workbook(path: Path) -> Any:
     except BaseException as exc:  # calamine raises its own errors, pyo3 may raise a panic
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        what = "password-protected" if type(exc).__name__ == "PasswordError" else "corrupt"
+        what = _("password-protected") if type(exc).__name__ == "PasswordError" else _("corrupt")
         raise SurveyError(
-            f"{path.name}: cannot read this spreadsheet (is it {what}, or not really a "
-            f"{path.suffix or 'spreadsheet'} file?): {exc}"
+            _("{name}: cannot read this spreadsheet (is it {what}, or not really a {x1} "
+              "file?): {exc}").format(
+                name=path.name, what=what, x1=path.suffix or 'spreadsheet', exc=exc)
         ) from exc
 
 
@@ -823,7 +833,8 @@ def _sheet_rows(workbook: Any, name: str, where: str, limits: SheetLimits) -> li
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit | SurveyError):
             raise
-        raise SurveyError(f"{where}: cannot read this sheet: {exc}") from exc
+        raise SurveyError(_("{where}: cannot read this sheet: {exc}").format(
+            where=where, exc=exc)) from exc
     rows = [[_cell_text(v) for v in row] for row in values]
     check_rows(rows, where, limits)
     return rows
@@ -846,8 +857,8 @@ def _read_spreadsheet(
                 chosen = matches[0] if len(matches) == 1 else None
             if chosen is None:
                 raise SurveyError(
-                    f"{path.name}: no sheet named {sheet!r}; its sheets are "
-                    f"{', '.join(map(repr, names)) or '(none)'}"
+                    _("{name}: no sheet named {sheet!r}; its sheets are {x1}").format(
+                        name=path.name, sheet=sheet, x1=', '.join(map(repr, names)) or '(none)')
                 )
             rows = _sheet_rows(workbook, chosen, f"{path.name}[{chosen}]", limits)
             table = _table_from_rows(rows, where=f"{path.name}[{chosen}]", file=path.name,
@@ -887,9 +898,9 @@ def _read_spreadsheet(
         if failures:
             raise SurveyError(failures[0])
         if skipped:
-            raise SurveyError(f"{path.name}: only hidden sheets hold data; "
-                              f"ask for one by name")
-        raise SurveyError(f"{path.name}: every sheet is empty")
+            raise SurveyError(_("{name}: only hidden sheets hold data; ask for one by name").format(
+                                  name=path.name))
+        raise SurveyError(_("{name}: every sheet is empty").format(name=path.name))
     for message in skipped:
         log.warning("%s", message)
     tables[0].warnings.extend(skipped)
@@ -940,7 +951,7 @@ def read_survey(
     limits = limits or SheetLimits()
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise SurveyError(f"{path.name or path}: no such file")
+        raise SurveyError(_("{x1}: no such file").format(x1=path.name or path))
     if suffix in CSV_EXTENSIONS:
         if sheet is not None:
             log.debug("%s: --sheet ignored for a text file", path.name)
@@ -948,8 +959,8 @@ def read_survey(
     if suffix in SPREADSHEET_EXTENSIONS:
         return _read_spreadsheet(path, sheet, user, limits)
     raise SurveyError(
-        f"{path.name}: unsupported file type {path.suffix or '(no extension)'!r}; expected "
-        f"one of {', '.join(sorted(SURVEY_EXTENSIONS))}"
+        _("{name}: unsupported file type {x1!r}; expected one of {survey_extensions}").format(
+            name=path.name, x1=path.suffix or '(no extension)', survey_extensions=', '.join(sorted(SURVEY_EXTENSIONS)))
     )
 
 
@@ -989,7 +1000,7 @@ def iter_survey_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         elif p.is_file():
             candidates = [p]
         else:
-            raise SurveyError(f"{p}: no such survey file or folder")
+            raise SurveyError(_("{p}: no such survey file or folder").format(p=p))
         for f in candidates:
             resolved = f.resolve()
             if resolved not in seen:

@@ -176,15 +176,15 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
             _is_junk(v) for v in extras_records[i].values()
         )
         if empty:
-            reason = "row holds no usable data (only blanks or punctuation)"
-            report.error("row.empty", f"{reason}; row rejected", ref, column=None,
+            reason = _("row holds no usable data (only blanks or punctuation)")
+            report.error("row.empty", _("{reason}; row rejected").format(reason=reason), ref, column=None,
                          value=raw["name"][i])
         elif name_column is None:
-            reason = "no column holds the name of the structure"
-            report.error("name.missing", f"{reason}; row rejected", ref, column=None)
+            reason = _("no column holds the name of the structure")
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=None)
         else:
-            reason = f"name is empty (column {name_column!r})"
-            report.error("name.missing", f"{reason}; row rejected", ref, column=name_column,
+            reason = _("name is empty (column {column!r})").format(column=name_column)
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=name_column,
                          value=raw["name"][i])
         report.reject(ref, reason)
 
@@ -195,7 +195,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                  [[Note("legal_form.unknown", note)] if note else [] for _, note in legal])
 
     def themes_of(cell: str) -> tuple[list[str], list[str]]:
-        values, _ = split_list(cell, split_and=False)
+        values, _unused = split_list(cell, split_and=False)
         return taxonomy.map_themes(values)
 
     mapped_themes = _by_unique(raw["themes"], themes_of)
@@ -203,12 +203,14 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     themes: list[list[str]] = []
     theme_notes: list[list[Note]] = []
     for slugs, unknown in mapped_themes:
-        row_notes = [Note("themes.unknown", f"theme {u!r} not recognized; tagged {OTHER!r}")
+        row_notes = [Note("themes.unknown", _("theme {u!r} not recognized; tagged {other!r}").format(
+                                                u=u, other=OTHER))
                      for u in unknown]
         if not slugs:
             slugs = [OTHER]
             if has_themes:  # a file without a theme column is not warned about on every row
-                row_notes.append(Note("themes.missing", f"no theme given; tagged {OTHER!r}"))
+                row_notes.append(Note("themes.missing", _("no theme given; tagged {other!r}").format(
+                                                            other=OTHER)))
         themes.append(list(slugs))
         theme_notes.append(row_notes)
     issues.notes("themes", raw["themes"], theme_notes)
@@ -278,7 +280,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     survey_dates = simple("survey_date", parse_date)
 
     def resources_of(cell: str) -> list[str]:
-        values, _ = split_list(cell, split_and=False)
+        values, _unused = split_list(cell, split_and=False)
         tags, free = taxonomy.map_resources(values)
         return [*tags, *free]
 
@@ -388,12 +390,13 @@ def _bind_stops(
             others = [s for s in found if s != configured.id]
             if others:
                 issues.add(i, "stop.conflict",
-                           f"the file is bound to stop {configured.id!r} in the tour file; "
-                           f"ignored {', '.join(map(repr, others))}", column, cell)
+                           _("the file is bound to stop {id!r} in the tour file; ignored {x1}").format(
+                               id=configured.id, x1=', '.join(map(repr, others))), column, cell)
             out.append(stops)
             continue
         for value in unknown:
-            issues.add(i, "stop.unknown", f"{value!r} is not a stop of the tour", column, cell)
+            issues.add(i, "stop.unknown", _("{value!r} is not a stop of the tour").format(
+                                              value=value), column, cell)
         if found:
             out.append(list(found))
         elif named is not None:
