@@ -50,7 +50,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from . import gazetteer
+from . import gazetteer, geocode_former
 from .errors import ReferenceDataError
 from .gazetteer import ARRONDISSEMENT_CITIES, PACA_DEPARTMENTS, commune_key, strip_article
 
@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "insee_code",
     "commune",
+    "commune_former",
     "department",
     "epci",
     "epci_name",
@@ -100,6 +101,8 @@ class _Index:
     paca_choices: tuple[list[str], list[str]]
     national_choices: tuple[list[str], list[str]]
     known_postcodes: frozenset[str]
+    former: geocode_former.FormerIndex  # former names and INSEE codes of communes
+    current_keys: dict[str, str]  # code -> name key, communes (COM) only
 
 
 def _choices(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -126,7 +129,7 @@ def _text_column(values: list[str], like: pd.Series) -> pd.Series:
 
 _INDEX: _Index | None = None  # this process's lookup tables, once built or loaded
 _INDEX_FORMAT = 1  # bump when _Index changes shape without geocode.py changing (never, so far)
-_INDEX_SOURCES = ("geocode.py", "gazetteer.py", "text.py")  # the code the tables come from
+_INDEX_SOURCES = ("geocode.py", "geocode_former.py", "gazetteer.py", "text.py")  # the code the tables come from
 
 
 def _index() -> _Index:
@@ -192,6 +195,7 @@ def _index_digest() -> str | None:
     h = hashlib.sha256(f"{_INDEX_FORMAT}|{sys.version}|{pd.__version__}|{np.__version__}".encode())
     try:
         h.update(gazetteer._resource_bytes(gazetteer._COMMUNES_FILE))
+        h.update(gazetteer._resource_bytes(gazetteer._FORMER_FILE))
         package = resources.files(__package__)
         for name in _INDEX_SOURCES:
             h.update(package.joinpath(name).read_bytes())
@@ -248,6 +252,7 @@ def _build_index() -> _Index:
 
     postcode_choices = _group_choices(by_postcode, "postcode")
     group_choices = _group_choices(by_name, "group")
+    key_of = dict(zip(communes["code_insee"].tolist(), keys.tolist(), strict=True))
     return _Index(
         table=table,
         codes=pd.Index(table.index),
@@ -263,6 +268,10 @@ def _build_index() -> _Index:
         paca_choices=_choices(by_name[by_name["paca"]]),
         national_choices=_choices(by_name),
         known_postcodes=frozenset(by_postcode["postcode"].tolist()),
+        former=geocode_former.build_former_index(table, key_of),
+        current_keys={c: k for c, k, t in zip(communes["code_insee"].tolist(), keys.tolist(),
+                                              communes["type"].tolist(), strict=True)
+                      if t == "COM"},
     )
 
 
@@ -303,6 +312,9 @@ class _Pairs:
         self.code = np.full(n, "", dtype=object)
         self.score = np.zeros(n, dtype="float64")
         self.reason = np.full(n, "", dtype=object)
+        self.former = np.full(n, "", dtype=object)  # former commune name it was found by
+        # A former name that several communes of today had: no fuzzy match may place the pair.
+        self.blocked = np.zeros(n, dtype=bool)
 
     def todo(self) -> np.ndarray:
         return self.code == ""
@@ -409,8 +421,18 @@ def _resolve(pairs: _Pairs) -> None:
     ]
     pairs.set(found["pid"], found["code"], [0.85] * len(found), reasons)
 
-    # 4. Fuzzy name among the communes of the postcode, then of its department.
+    # 3b. A former name of a commune of the postcode's department, or one the postcode confirms
+    # (before any fuzzy match: a fuzzy candidate never beats an exact former name); then a
+    # 5-digit code that is no postcode but an INSEE code, current or former.
     todo = frame[has_pc & has_key & pairs.todo()]
+    geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=False)
+    todo = frame[has_pc & ~known_pc & pairs.todo()]
+    geocode_former.place_by_code(pairs, todo, idx.former, idx.names, idx.current_keys)
+
+    # 4. Fuzzy name among the communes of the postcode, then of its department; the department
+    # only when the postcode is unknown: a candidate whose postcode disagrees with a known one
+    # does not win over the placement by that postcode (step 6).
+    todo = frame[has_pc & has_key & pairs.todo() & ~pairs.blocked]
     for scope, cutoff, weight in (
         ("postcode", _CUTOFF_POSTCODE, 0.9),
         ("department", _CUTOFF_DEPARTMENT, 0.8),
@@ -419,7 +441,7 @@ def _resolve(pairs: _Pairs) -> None:
         for pid, pc, group, key in zip(
             todo["pid"], todo["pc"], todo["group"], todo["key"], strict=True
         ):
-            if pairs.code[pid]:
+            if pairs.code[pid] or (scope == "department" and pc in idx.known_postcodes):
                 continue
             choices = (
                 idx.postcode_choices.get(pc)
@@ -454,7 +476,7 @@ def _resolve(pairs: _Pairs) -> None:
 
     # 5. Name alone, nationwide: PACA first, then the most populated homonym.
     for column, base_score, note in (("key", 1.0, ""), ("key2", 0.9, " (article ignored)")):
-        todo = frame[has_key & pairs.todo()]
+        todo = frame[has_key & pairs.todo() & ~pairs.blocked]
         found = _merge_first(
             todo[["pid", "pc", column]], idx.by_name[[column, "code", "paca"]], [column], [column]
         )
@@ -497,7 +519,11 @@ def _resolve(pairs: _Pairs) -> None:
             reasons.append(reason)
         pairs.set(ids, codes, scores, reasons)
 
-    # 6. Postcode alone (also when the name was not recognised).
+    # 5b. A former name across France (no postcode, or one whose department had none).
+    todo = frame[has_key & pairs.todo() & ~pairs.blocked]
+    geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=True)
+
+    # 6. Postcode alone (also when the name was not recognised, or is an ambiguous former name).
     todo = frame[has_pc & known_pc & pairs.todo()]
     found = _merge_first(
         todo[["pid", "pc", "key", "text"]],
@@ -519,7 +545,10 @@ def _resolve(pairs: _Pairs) -> None:
                 f"{_names([code])[0]}"
             )
             score = 0.5
-        if key:
+        if pairs.blocked[pid]:
+            reason = f"{pairs.reason[pid]}; {reason}"
+            score -= 0.2
+        elif key:
             reason = f"commune name {text!r} not recognised; {reason}"
             score -= 0.2
         ids.append(pid)
@@ -529,7 +558,7 @@ def _resolve(pairs: _Pairs) -> None:
     pairs.set(ids, codes, scores, reasons)
 
     # 7. Fuzzy name nationwide (no usable postcode): PACA first, then all of France.
-    todo = frame[has_key & pairs.todo()]
+    todo = frame[has_key & pairs.todo() & ~pairs.blocked]
     ids, codes, scores, reasons = [], [], [], []
     for pid, key, text in zip(todo["pid"], todo["key"], todo["text"], strict=True):
         for choices, where, weight in (
@@ -565,8 +594,8 @@ def _resolve(pairs: _Pairs) -> None:
     # 8. Nothing usable.
     for pid in np.flatnonzero(pairs.todo()):
         text, pc = cols["text"][pid], cols["pc"][pid]
-        parts = []
-        if text:
+        parts = [pairs.reason[pid]] if pairs.blocked[pid] else []
+        if text and not pairs.blocked[pid]:
             parts.append(
                 f"commune {text!r} not found"
                 if cols["key"][pid]
@@ -671,6 +700,7 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     code = pairs.code[pair_id] if n else np.array([], dtype=object)
     score = pairs.score[pair_id] if n else np.array([], dtype="float64")
     reason = pairs.reason[pair_id] if n else np.array([], dtype=object)
+    former = pairs.former[pair_id] if n else np.array([], dtype=object)
 
     bad_pc = (raw_pc != "").to_numpy() & ~valid_pc.to_numpy()
     if bad_pc.any():
@@ -696,6 +726,7 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         if located.any():
             found, from_polygon = _commune_at(lat[located], lon[located])
             code[located] = found
+            former[located] = ""
             how = np.where(
                 from_polygon,
                 "commune from the polygon holding the point",
@@ -724,6 +755,8 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         values = np.full(n, "", dtype=object)
         values[known] = table[column].to_numpy()[position[known]]
         result[out_name] = values
+        if out_name == "commune":
+            result["commune_former"] = np.where(known, former, "").astype(object)
     ref_lat = np.full(n, np.nan)
     ref_lon = np.full(n, np.nan)
     ref_lat[known] = table["latitude"].to_numpy()[position[known]]
