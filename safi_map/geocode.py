@@ -8,12 +8,21 @@ The chain, per row (first success wins):
 2. an arrondissement of Marseille, Lyon or Paris named by the text (``Marseille 8e``) or by the
    postcode (``Marseille`` + ``13008``);
 3. postcode and name together: exact name key among the communes of the postcode, the same
-   without leading article, the name among the communes of the postcode's department (a wrong
-   postcode), fuzzy among the communes of the postcode, then of the department;
-4. the name alone, nationwide (PACA first, then the most populated homonym);
+   without leading article, a former name the postcode confirms (:mod:`.geocode_former`), the
+   name among the communes of the postcode's department (a wrong postcode), a former name of
+   that department, an INSEE code (current or former) typed as postcode, fuzzy among the
+   communes of the postcode, then of the department when the postcode is unknown (a candidate
+   whose postcode disagrees with a known one does not beat the placement by that postcode);
+4. the name alone, nationwide (PACA first, then the most populated homonym), then a former name
+   (one commune of today, or one in PACA);
 5. the postcode alone (the most populated of the communes sharing it);
 6. fuzzy name nationwide (PACA first) when there is no usable postcode;
 7. nothing: precision ``none``, NaN coordinates, and the reason.
+
+Exact names come before fuzzy ones, today's before former ones; a former name that several
+communes of today had is chosen by the postcode, else left ambiguous: no fuzzy match places the
+row (the postcode alone may, saying so). ``commune_former`` keeps the former name a row was
+placed by.
 
 Provided coordinates keep the named commune when it was found with a score of at least 0.8;
 a weaker match (a postcode shared by several communes, a guess) yields to the point.
@@ -402,6 +411,11 @@ def _resolve(pairs: _Pairs) -> None:
             [f"postcode and commune name match{note}"] * len(found),
         )
 
+    # 2b. A former name the postcode confirms (its old or today's postcode, its code).
+    todo = frame[has_pc & has_key & pairs.todo()]
+    geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=False,
+                                 confirmed=True)
+
     # 3. Name key in the postcode's department: the postcode is wrong, or a CEDEX code.
     todo = frame[has_pc & has_key & pairs.todo()]
     found = _merge_first(
@@ -421,9 +435,9 @@ def _resolve(pairs: _Pairs) -> None:
     ]
     pairs.set(found["pid"], found["code"], [0.85] * len(found), reasons)
 
-    # 3b. A former name of a commune of the postcode's department, or one the postcode confirms
-    # (before any fuzzy match: a fuzzy candidate never beats an exact former name); then a
-    # 5-digit code that is no postcode but an INSEE code, current or former.
+    # 3b. A former name of a commune of the postcode's department (before any fuzzy match: a
+    # fuzzy candidate never beats an exact former name); then a 5-digit code that is no postcode
+    # but an INSEE code, current or former.
     todo = frame[has_pc & has_key & pairs.todo()]
     geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=False)
     todo = frame[has_pc & ~known_pc & pairs.todo()]

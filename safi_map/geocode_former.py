@@ -85,8 +85,10 @@ def build_former_index(table: pd.DataFrame, keys: dict[str, str]) -> FormerIndex
     ``table`` is the gazetteer indexed by INSEE code, ``keys`` today's name key of each code.
     """
     frame = gazetteer._former_communes()
-    postcodes = dict(zip(table.index.tolist(), table["codes_postaux"].tolist(), strict=True))
-    population = dict(zip(table.index.tolist(), table["population"].tolist(), strict=True))
+    codes = table.index.tolist()
+    postcodes = dict(zip(codes, table["codes_postaux"].tolist(), strict=True))
+    population = dict(zip(codes, table["population"].tolist(), strict=True))
+    paca = dict(zip(codes, table["departement"].isin(PACA_DEPARTMENTS).tolist(), strict=True))
     rows: list[tuple[str, Former]] = []
     by_code: dict[str, Former] = {}
     for old_code, old_name, dep, old_pcs, code, link, since in zip(
@@ -103,8 +105,8 @@ def build_former_index(table: pd.DataFrame, keys: dict[str, str]) -> FormerIndex
             link=link,
             since=since,
             agree=frozenset(agree | {old_code, code}),
-            paca=table.at[code, "departement"] in PACA_DEPARTMENTS,
-            population=int(population[code]),
+            paca=paca[code],
+            population=population[code],
         )
         if old_code not in postcodes:
             kept = by_code.get(old_code)
@@ -133,8 +135,8 @@ def _grouped(rows: list[tuple[str, Former]], key_of: Callable[[str], str]
         ):
             per_code[slot] = former
     return {
-        key: tuple(sorted(per_code.values(),
-                          key=lambda f: (not f.paca, -f.population, f.code, f.group)))
+        key: tuple(per_code.values()) if len(per_code) == 1 else tuple(
+            sorted(per_code.values(), key=lambda f: (not f.paca, -f.population, f.code, f.group)))
         for key, per_code in best.items()
     }
 
@@ -162,12 +164,14 @@ class _Placements:
 
 
 def place_by_name(pairs: Any, todo: pd.DataFrame, index: FormerIndex, names: dict[str, str],
-                  *, nationwide: bool) -> None:
+                  *, nationwide: bool, confirmed: bool = False) -> None:
     """Place the pairs of ``todo`` (columns pid, pc, group, key, key2, text) by a former name.
 
     ``nationwide`` False: only candidates of the postcode's department, or confirmed by the
     postcode. True: candidates across France (rows without a postcode, or whose postcode's
-    department had none). Pairs whose former name leads to several communes of today that the
+    department had none). ``confirmed``: only candidates the postcode confirms (an old or
+    current postcode of theirs, or their code), which come before today's name with another
+    postcode of the department. Pairs whose former name leads to several communes of today that the
     postcode does not tell apart are blocked with their reason: never guessed.
     """
     found = _Placements()
@@ -183,6 +187,8 @@ def place_by_name(pairs: Any, todo: pd.DataFrame, index: FormerIndex, names: dic
         candidates = tuple(sorted(candidates, key=lambda f: (f.group != group,
                                                              _LINK_ORDER[f.link])))
         agreeing = _one_per_code(tuple(f for f in candidates if pc and pc in f.agree))
+        if confirmed and not agreeing:
+            continue
         pool = agreeing or _one_per_code(candidates)
         note = ""
         if len(pool) > 1 and nationwide and not agreeing:

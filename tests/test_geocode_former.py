@@ -326,3 +326,22 @@ def test_a_survey_naming_former_communes_end_to_end(tmp_path) -> None:
                         "05164-savines-le-lac.html"]
     assert "Atelier des Buëch" in (site / "communes" / "05053-garde-colombe.html").read_text(
         encoding="utf-8")
+
+
+def test_a_former_name_the_postcode_confirms_beats_todays_name_with_another_postcode() -> None:
+    # Courcelles (25138, 25190) merged into a commune of the Doubs whose name is not
+    # Courcelles; Courcelles (25171) is a commune of the Doubs today, with another postcode.
+    row = one("25190", "Courcelles")
+    assert row["insee_code"] == "25138" and row["commune_former"] == "Courcelles"
+    assert one("25440", "Courcelles")["insee_code"] == "25171"  # its own postcode
+
+
+def test_every_former_commune_of_france_with_its_postcode() -> None:
+    former = gazetteer.former_communes()
+    today = gazetteer.communes().set_index("code_insee")["codes_postaux"]
+    postcodes = [(old or today[code]).split("|")[0]
+                 for old, code in zip(former["codes_postaux"], former["code_insee"], strict=True)]
+    spelled = [fold(name).upper() for name in former["ancien_nom"]]
+    result = geocode(list(zip(postcodes, spelled, strict=True)))
+    wrong = result.index[result["insee_code"].to_numpy() != former["code_insee"].to_numpy()]
+    assert [(postcodes[i], spelled[i]) for i in wrong] == []
