@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -366,6 +366,18 @@ def _names(codes: Iterable[str]) -> list[str]:
     return [names[c] for c in codes]
 
 
+class _Stage(NamedTuple):
+    """What the resolution stages share: the pairs, their frame and masks."""
+
+    pairs: _Pairs
+    frame: pd.DataFrame
+    cols: dict[str, list[str]]
+    idx: _Index
+    has_pc: pd.Series
+    has_key: pd.Series
+    known_pc: pd.Series
+
+
 def _resolve(pairs: _Pairs) -> None:
     idx = _index()
     frame = pairs.frame.assign(pid=np.arange(len(pairs.frame)))
@@ -443,6 +455,16 @@ def _resolve(pairs: _Pairs) -> None:
     todo = frame[has_pc & ~known_pc & pairs.todo()]
     geocode_former.place_by_code(pairs, todo, idx.former, idx.names, idx.current_keys)
 
+    ctx = _Stage(pairs, frame, cols, idx, has_pc, has_key, known_pc)
+    _resolve_fuzzy_local(ctx)
+    _resolve_nationwide(ctx)
+    _resolve_fallbacks(ctx)
+
+
+def _resolve_fuzzy_local(ctx: _Stage) -> None:
+    """Fuzzy name within the postcode, or the department of an unknown postcode."""
+    pairs, frame, cols, idx, has_pc, has_key, _known_pc = ctx
+
     # 4. Fuzzy name among the communes of the postcode, then of its department; the department
     # only when the postcode is unknown: a candidate whose postcode disagrees with a known one
     # does not win over the placement by that postcode (step 6).
@@ -487,6 +509,12 @@ def _resolve(pairs: _Pairs) -> None:
                 f"{_names([code])[0]!r} ({similarity}) among the communes of {where}"
             )
         pairs.set(ids, codes, scores, reasons)
+
+
+
+def _resolve_nationwide(ctx: _Stage) -> None:
+    """Today's name, then a former name, across France."""
+    pairs, frame, cols, idx, _has_pc, has_key, _known_pc = ctx
 
     # 5. Name alone, nationwide: PACA first, then the most populated homonym.
     for column, base_score, note in (("key", 1.0, ""), ("key2", 0.9, " (article ignored)")):
@@ -536,6 +564,12 @@ def _resolve(pairs: _Pairs) -> None:
     # 5b. A former name across France (no postcode, or one whose department had none).
     todo = frame[has_key & pairs.todo() & ~pairs.blocked]
     geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=True)
+
+
+
+def _resolve_fallbacks(ctx: _Stage) -> None:
+    """Postcode alone, fuzzy name across France, else the reason of no result."""
+    pairs, frame, cols, idx, has_pc, has_key, known_pc = ctx
 
     # 6. Postcode alone (also when the name was not recognised, or is an ambiguous former name).
     todo = frame[has_pc & known_pc & pairs.todo()]
