@@ -345,3 +345,11 @@ def test_every_former_commune_of_france_with_its_postcode() -> None:
     result = geocode(list(zip(postcodes, spelled, strict=True)))
     wrong = result.index[result["insee_code"].to_numpy() != former["code_insee"].to_numpy()]
     assert [(postcodes[i], spelled[i]) for i in wrong] == []
+
+
+def test_old_postcodes() -> None:
+    # Urdès (64370) is today part of Lacq, whose postcode is 64170: its old postcode confirms it.
+    row = one("64370", "URDES")
+    assert row["insee_code"] == "64300" and row["commune_former"] == "Urdès"
+    assert row["geocode_score"] >= 0.9
+    assert "delegated commune of Lacq" in row["geocode_reason"]
