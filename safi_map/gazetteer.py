@@ -35,12 +35,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARRONDISSEMENT_CITIES",
+    "FORMER_LINKS",
     "PACA_DEPARTMENTS",
     "commune_boundaries",
     "commune_key",
     "communes",
     "department_boundaries",
     "department_group",
+    "former_communes",
     "in_france",
     "in_paca",
     "parse_arrondissement",
@@ -53,6 +55,7 @@ log = logging.getLogger(__name__)
 
 _PACKAGE = "safi_map"
 _COMMUNES_FILE = "communes.csv.gz"
+_FORMER_FILE = "communes_anciennes.csv.gz"
 _COMMUNE_BOUNDARIES_FILE = "communes_paca.geojson.gz"
 _DEPARTMENT_BOUNDARIES_FILE = "departements_paca.geojson.gz"
 
@@ -142,6 +145,46 @@ def communes() -> pd.DataFrame:
         Empty strings, never NaN, in text columns. A fresh copy: callers may modify it.
     """
     return _communes().copy()
+
+
+#: Kinds of link between a former commune and today's (``lien`` of :func:`former_communes`).
+FORMER_LINKS: tuple[str, ...] = (
+    "deleguee", "associee", "fusionnee", "absorbee", "renommee", "ancien-code",
+)
+
+
+@cache
+def _former_communes() -> pd.DataFrame:
+    raw = _read_resource(_FORMER_FILE)
+    frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False,
+                        engine="c")
+    current = _communes()["code_insee"]
+    if (
+        len(frame) < 5_000
+        or not frame["code_insee"].isin(current).all()
+        or not frame["lien"].isin(FORMER_LINKS).all()
+    ):
+        raise ReferenceDataError(f"reference file {_FORMER_FILE!r} looks truncated or corrupt")
+    return frame
+
+
+def former_communes() -> pd.DataFrame:
+    """Former names and codes of communes, with the commune (COG 2026) they lie in today.
+
+    Returns
+    -------
+    DataFrame
+        One row per old name of a commune that is not, under that name, a commune today:
+        ``ancien_code`` (its INSEE code then), ``ancien_nom``, ``departement`` (of the old code),
+        ``codes_postaux`` (its postcodes, ``|``-separated, known only for communes that still
+        existed in 2019 or later), ``code_insee`` (today's commune, always in :func:`communes`),
+        ``lien`` (one of :data:`FORMER_LINKS`: ``deleguee`` and ``associee`` a commune déléguée
+        or associée today, ``fusionnee`` merged, ``absorbee`` absorbed, ``renommee`` the same
+        commune renamed, ``ancien-code`` re-coded, as in Île-de-France in 1968 and Corsica in
+        1976), ``depuis`` (the first COG year without the old name, ``""`` when unknown).
+        Sorted by old code then name; a name may be shared by several former communes. A copy.
+    """
+    return _former_communes().copy()
 
 
 @cache

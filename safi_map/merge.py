@@ -49,7 +49,8 @@ _ARTICLE = re.compile(r"^(?:le|la|les|l)\s+")
 SIMILAR_NAME_SCORE = 92
 """Names of the same commune at least this similar (rapidfuzz ratio, 0-100) are one actor."""
 _LOCATION_COLUMNS = (
-    "address", "postcode", "commune", "insee_code", "department", "epci", "epci_name",
+    "address", "postcode", "commune", "commune_former", "insee_code", "department", "epci",
+    "epci_name",
     "latitude", "longitude", "geocode_precision", "geocode_source", "geocode_score",
 )
 _LATEST_COLUMNS = (

@@ -286,7 +286,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
 class _PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
 
-    VERSION = 2  # 2: JSON entries (1: pickles)
+    VERSION = 3  # 3: located rows carry commune_former (2: JSON entries; 1: pickles)
 
     def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
@@ -435,6 +435,8 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
         located.loc[known.index, "department"] = ref.loc[known, "departement"].to_numpy()
         located.loc[known.index, "epci"] = ref.loc[known, "epci_code"].to_numpy()
         located.loc[known.index, "epci_name"] = ref.loc[known, "epci_nom"].to_numpy()
+        if "commune_former" in located.columns:  # the former commune was in the offline one
+            located.loc[known.index, "commune_former"] = ""
     refused = result.index[~accepted]
     if len(refused):
         located.loc[refused, "geocode_reason"] = (
@@ -457,9 +459,21 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
 
 
 def _report_geocoding(located: pd.DataFrame, report: Report) -> None:
-    for rec in located[["_file", "_sheet", "_row", "geocode_precision", "geocode_score",
-                        "geocode_reason", "commune_input", "postcode"]].itertuples(index=False):
+    from .i18n import _
+
+    former = (located["commune_former"] if "commune_former" in located.columns
+              else pd.Series("", index=located.index)).fillna("").astype(str)
+    for rec, written in zip(located[["_file", "_sheet", "_row", "geocode_precision",
+                                     "geocode_score", "geocode_reason", "commune_input",
+                                     "postcode"]].itertuples(index=False), former.tolist(),
+                            strict=True):
         ref = RowRef(rec._0, int(rec._2), rec._1)
+        if written and rec.geocode_precision != "none":
+            # Said, not hidden: the row names a former commune, counted in today's.
+            report.warning("geocode.former_commune",
+                           _("former commune: {reason}").format(reason=rec.geocode_reason),
+                           ref, "commune", rec.commune_input or rec.postcode)
+            continue
         if rec.geocode_precision == "none":
             report.warning("geocode.none", _("could not be placed: {geocode_reason}").format(
                                                geocode_reason=rec.geocode_reason), ref,

@@ -24,7 +24,7 @@ __all__ = [
 
 ACTOR_COLUMNS: tuple[str, ...] = (
     "actor_id", "name", "legal_form", "themes", "description", "address", "postcode", "commune",
-    "insee_code", "department", "epci", "epci_name", "latitude", "longitude", "geocode_precision",
+    "commune_former", "insee_code", "department", "epci", "epci_name", "latitude", "longitude", "geocode_precision",
     "geocode_source", "geocode_score", "website", "email", "phone", "needs", "offers", "stops",
     "first_seen", "last_seen", "contact_consent", "siret", "sources", "geometry",
 )

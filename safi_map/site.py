@@ -402,6 +402,7 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
             "address": _str(rec.get("address")),
             "postcode": _str(rec.get("postcode")),
             "commune": _str(rec.get("commune")),
+            "commune_former": _str(rec.get("commune_former")),
             "insee_code": _str(rec.get("insee_code")),
             "department": dep,
             "department_name": DEPARTMENTS.get(dep, dep),
