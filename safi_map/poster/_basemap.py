@@ -211,7 +211,7 @@ def draw_scale_bar(ax: Any, view: tuple[float, float, float, float], s: float,
     label = f"{length / 1000:g} km".replace(".", ",") if length >= 1000 else f"{length:g} m"
     ax.add_patch(Rectangle((bx - (x1 - x0) * 0.012, by - (y1 - y0) * 0.015),
                            length + (x1 - x0) * 0.024, (y1 - y0) * 0.055, facecolor="white",
-                           alpha=0.8, edgecolor="none", zorder=7.5))
+                           alpha=0.8, edgecolor="none", zorder=4.5))
     ax.plot([bx, bx + length], [by, by], color=INK, linewidth=1.6 * s, zorder=8,
             solid_capstyle="butt")
     put(ax, bx + length / 2, by + (y1 - y0) * 0.008, label, ha="center", va="bottom",

@@ -59,6 +59,8 @@ def plan(lay: Layout, box: Box, n: int) -> Plan:
             if rows >= 1 and max_cols * rows >= n:
                 ncols = max(1, math.ceil(n / rows))
                 rows = max(1, math.ceil(n / ncols))  # balanced columns, no orphan
+                # the room left below goes to the leading (up to a third more), not to a gap
+                entry_h = min(entry_h * 1.33, box.h / rows)
                 return Plan(size, two, ncols, rows, (box.w - (ncols - 1) * gap) / ncols,
                             entry_h, gap)
     size = t.body_min
@@ -153,7 +155,7 @@ def _second_line(fig: Any, lay: Layout, e: PosterEntry, x: float, y: float, size
         if not text:
             break
         dots.append(_disc(lay, cursor + r, y + tag_size * 0.05 / MM, r, colour))
-        tx = cursor + 2 * r + tag_size * 0.25 / MM
+        tx = cursor + 2 * r + tag_size * 0.4 / MM
         put(fig, tx / lay.page_w, y / lay.page_h, text, fontsize=tag_size, color=GREY,
                  va="center_baseline")
         used = (tx - cursor) * MM + text_width(text + "   ", tag_size)

@@ -54,9 +54,12 @@ def _hline(fig: Any, lay: Layout, y_mm: float, width: float) -> Any:
 def _header(fig: Any, lay: Layout, title: str, subtitle: str) -> None:
     t, h = lay.type, lay.header
     x = h.x / lay.page_w
-    put(fig, x, (h.top - 0.5 * lay.scale) / lay.page_h,
-             fit(clean(title), t.title, h.w * MM, True), fontsize=t.title, fontweight="bold",
-             color=INK, va="top")
+    title = clean(title)
+    # a long title gets smaller (down to 70 %) before it is cut: portrait sheets are narrow
+    size = max(t.title * 0.7, min(t.title, t.title * h.w * MM / max(
+        text_width(title, t.title, True), 1.0)))
+    put(fig, x, (h.top - 0.5 * lay.scale) / lay.page_h, fit(title, size, h.w * MM, True),
+        fontsize=size, fontweight="bold", color=INK, va="top")
     if subtitle:
         put(fig, x, (h.top - 0.5 * lay.scale - t.title * 1.3 / MM) / lay.page_h,
                  fit(clean(subtitle), t.subtitle, h.w * MM), fontsize=t.subtitle, color=GREY,
