@@ -358,9 +358,11 @@ def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
                   kwargs: dict[str, Any]) -> None:
     """Draw each ``(path, selection)`` poster, one after the other.
 
-    A poster takes about 0.15 s of CPU since the fonts are cut once
-    (``bench/bench_posters.py``); a pool of forked workers beside the site's own workers
-    saved little on two cores and cost a fork per build.
+    A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
+    before the font was cut once), most of it matplotlib laying out and writing text. The pool
+    of forked workers that drew them (beside the site's page workers above 4,000 actors) is
+    gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
+    posters are drawn (the cache of :func:`poster_set`).
     """
     for path, sel in todo:
         export(actors, out=path, selection=sel, **kwargs)
