@@ -22,7 +22,7 @@ from ._fonts import put
 INK = "#222222"
 LAND = "#fbfaf6"
 FOCUS_LAND = "#f4ecd9"
-BACKGROUND = "#e6ecef"
+BACKGROUND = "#e9e9e6"  # outside the region (no other outlines are packaged) or sea: neutral
 COMMUNE_EDGE = "#c7c0b3"
 DEPARTMENT_EDGE = "#6f665a"
 LOCATOR_FRAME = "#c0392b"
