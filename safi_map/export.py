@@ -151,12 +151,7 @@ def export(
     site_url = str(_setting(settings, "site_url", ""))
     log.info("export %s: %d of %d actors selected (%s)", fmt, len(chosen), len(actors),
              subtitle or "tous")
-    if chosen.empty:  # an empty poster or file helps nobody and hides a typo in the selection
-        if subtitle:
-            raise EmptySelectionError(
-                _("No actor matches the selection ({selection}): nothing was written.")
-                .format(selection=subtitle))
-        raise EmptySelectionError(_("There is no actor to export: nothing was written."))
+    _check_not_empty(chosen, subtitle)
     out.parent.mkdir(parents=True, exist_ok=True)
 
     if fmt in DATA_FORMATS:
@@ -192,6 +187,17 @@ def export(
                   actor_url=actor_url, inline_assets=True)
     out.write_text(page, encoding="utf-8")
     return ExportResult(fmt, (out,), len(chosen), subtitle)
+
+
+def _check_not_empty(chosen: gpd.GeoDataFrame, subtitle: str) -> None:
+    """An empty poster or file helps nobody and hides a typo in the selection: refuse it."""
+    if not chosen.empty:
+        return
+    if subtitle:
+        raise EmptySelectionError(
+            _("No actor matches the selection ({selection}): nothing was written.")
+            .format(selection=subtitle))
+    raise EmptySelectionError(_("There is no actor to export: nothing was written."))
 
 
 def _poster_theme(selection: Selection | None, taxonomy: Any) -> str | None:
