@@ -20,11 +20,12 @@ from typing import Any
 
 import geopandas as gpd
 
+from .errors import EmptySelectionError
 from .i18n import _
 from .io import actors_to_geojson
 from .public import public_actors
 from .selection import Selection, describe, resolve_commune, select
-from .text import slugify
+from .text import key, slugify
 
 __all__ = [
     "DATA_FORMATS",
@@ -151,6 +152,7 @@ def export(
     site_url = str(_setting(settings, "site_url", ""))
     log.info("export %s: %d of %d actors selected (%s)", fmt, len(chosen), len(actors),
              subtitle or "tous")
+    _check_not_empty(chosen, subtitle)
     out.parent.mkdir(parents=True, exist_ok=True)
 
     if fmt in DATA_FORMATS:
@@ -170,7 +172,10 @@ def export(
 
         result = render_poster(
             chosen, path=out, fmt=fmt, size=size, orientation=orientation, title=title,
-            subtitle=subtitle, taxonomy=taxonomy, qr_url=qr_url or site_url or None, dpi=dpi,
+            subtitle=subtitle[:1].upper() + subtitle[1:], taxonomy=taxonomy,
+            qr_url=qr_url or site_url or None, dpi=dpi, theme=_poster_theme(selection, taxonomy),
+            communes=sorted(set(chosen["insee_code"].astype(str)) - {""})
+            if selection is not None and selection.communes else (),
         )
         return ExportResult(fmt, (result.path,), len(chosen), subtitle, result)
 
@@ -183,6 +188,31 @@ def export(
                   actor_url=actor_url, inline_assets=True)
     out.write_text(page, encoding="utf-8")
     return ExportResult(fmt, (out,), len(chosen), subtitle)
+
+
+def _check_not_empty(chosen: gpd.GeoDataFrame, subtitle: str) -> None:
+    """An empty poster or file helps nobody and hides a typo in the selection: refuse it."""
+    if not chosen.empty:
+        return
+    if subtitle:
+        raise EmptySelectionError(
+            _("No actor matches the selection ({selection}): nothing was written.")
+            .format(selection=subtitle))
+    raise EmptySelectionError(_("There is no actor to export: nothing was written."))
+
+
+def _poster_theme(selection: Selection | None, taxonomy: Any) -> str | None:
+    """The theme a poster is coloured by: the selection's theme when it names one (by slug or
+    label), else None (markers take each actor's first theme)."""
+    if selection is None or len(selection.themes) != 1:
+        return None
+    from .poster._entries import theme_index
+
+    wanted = key(selection.themes[0])
+    for slug, (label, _colour) in theme_index(taxonomy).items():
+        if wanted in (key(slug), key(label)):
+            return slug
+    return selection.themes[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,10 +334,10 @@ def poster_set(
         if fits(len(select(actors, sel, tour=tour))):
             planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
 
-    # Draw what the cache does not have (everything, without a cache), several at once.
+    # Draw what the cache does not have (everything, without a cache).
     todo: list[tuple[Path, Selection]] = []
     finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
-    for listing, key, rel, sel in planned:
+    for listing, name, rel, sel in planned:
         out = root / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         if cache is None:
@@ -317,7 +347,7 @@ def poster_set(
             if draw:
                 todo.append((cache.pending(cached), sel))
             finish.append((cached, out))
-        listing[key] = rel
+        listing[name] = rel
     _draw_posters(actors, todo, kwargs)
     result = found
     if cache is not None:
@@ -331,39 +361,18 @@ def poster_set(
     return result
 
 
-POSTER_WORKERS = 4
-"""At most this many processes draw posters (one per core, below that)."""
-
-_POSTER_JOB: tuple[gpd.GeoDataFrame, dict[str, Any]] | None = None
-"""The actors and options of the posters being drawn; set before forking the workers."""
-
-
-def _draw_one(task: tuple[str, Selection]) -> None:
-    assert _POSTER_JOB is not None
-    actors, kwargs = _POSTER_JOB
-    export(actors, out=Path(task[0]), selection=task[1], **kwargs)
-
-
 def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
                   kwargs: dict[str, Any]) -> None:
-    """Draw each ``(path, selection)`` poster: about half a second each, so several at once
-    when there are several and cores to spare (forked workers; the files are the same)."""
-    import multiprocessing as mp
-    import os
+    """Draw each ``(path, selection)`` poster, one after the other.
 
-    global _POSTER_JOB
-    workers = min(os.cpu_count() or 1, POSTER_WORKERS, len(todo))
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
-        for path, sel in todo:
-            export(actors, out=path, selection=sel, **kwargs)
-        return
-    _POSTER_JOB = (actors, kwargs)
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            for _unused in pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]):
-                pass
-    finally:
-        _POSTER_JOB = None
+    A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
+    before the font was cut once), most of it matplotlib laying out and writing text. The pool
+    of forked workers that drew them (beside the site's page workers above 4,000 actors) is
+    gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
+    posters are drawn (the cache of :func:`poster_set`).
+    """
+    for path, sel in todo:
+        export(actors, out=path, selection=sel, **kwargs)
 
 
 class _PosterCache:

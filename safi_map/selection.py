@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .i18n import _
-from .text import key
+from .text import de_commune, key
 
 __all__ = ["ResolvedCommune", "Selection", "describe", "resolve_commune", "select"]
 
@@ -352,11 +352,12 @@ def describe(selection: Selection | None, *, taxonomy: Any = None, tour: Any = N
     if selection.around is not None:
         centre = resolve_commune(selection.around)
         radius = f"{selection.radius_km:g}".replace(".", ",")
-        parts.append(f"à {radius} km autour de {centre.name}")
+        parts.append(f"à {radius} km autour {de_commune(centre.name)}")
     if selection.themes:
         labels = [_resolve_theme(v, taxonomy, {v})[1] for v in selection.themes]
         parts.append(("thèmes " if len(labels) > 1 else "thème ") + _join_fr(labels))
     if selection.stops:
         towns = [_resolve_stop(v, tour)[1] for v in selection.stops]
-        parts.append(("étapes de " if len(towns) > 1 else "étape de ") + _join_fr(towns))
+        parts.append(("étapes " if len(towns) > 1 else "étape ")
+                     + _join_fr([de_commune(t) for t in towns]))
     return " · ".join(parts)
