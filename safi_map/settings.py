@@ -101,7 +101,7 @@ def _positive(v: Any) -> float:
 
 def _positive_int(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-        raise TypeError(f"expected a positive whole number, got {v!r}")
+        raise TypeError(_("expected a positive whole number, got {value!r}").format(value=v))
     return v
 
 
@@ -283,9 +283,10 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
             for v in value if isinstance(value, list) else [value]:
                 if "\0" in v or any(len(part.encode("utf-8", "surrogatepass")) > 255
                                     for part in Path(v).parts):
-                    raise ConfigError(f"{path}: [{setting.section}] {name}: {v!r} is not a "
-                                      f"possible path (a NUL character, or a name longer "
-                                      f"than 255 bytes)")
+                    raise ConfigError(_("{path}: [{section}] {name}: {value!r} is not a possible "
+                                        "path (a NUL character, or a name longer than 255 "
+                                        "bytes)").format(path=path, section=setting.section,
+                                                         name=name, value=v))
         if setting.is_path:
             if isinstance(value, list):
                 value = [(root / v).resolve() for v in value]
