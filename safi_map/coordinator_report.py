@@ -286,12 +286,13 @@ def report_context(report: Report, *, changes: Any = None, json_name: str = "ing
                    ) -> dict[str, Any]:
     """Everything ``rapport.html`` shows, as plain values (the template only lays it out)."""
     actors = _actor_of(report)
-    unread_lines = sorted({u["toml"] for f in _files(report) for u in f["unread"] if u["toml"]})
+    files = _files(report)
+    unread_lines = sorted({u["toml"] for f in files for u in f["unread"] if u["toml"]})
     rejected, more_rejected = _limited(_rejected(report))
     merges, more_merges = _limited(_merges(report))
     places, more_places = _limited(_places(report, actors))
     return {
-        "summary": report.summary(), "files": _files(report), "unread_lines": unread_lines,
+        "summary": report.summary(), "files": files, "unread_lines": unread_lines,
         "rejected": rejected, "more_rejected": more_rejected,
         "warnings": _warning_groups(report, actors), "places": places,
         "more_places": more_places, "merges": merges, "more_merges": more_merges,
