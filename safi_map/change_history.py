@@ -149,7 +149,8 @@ def history_page(history: list[dict[str, Any]], published: Mapping[str, tuple[st
             "number": entry.get("number", 0),
             "first_build": bool(entry.get("first_build")),
             "actors": entry.get("actors", 0),
-            "stops": [stops[s] for s in entry.get("stops", []) if s in stops],
+            "stops": sorted((stops[s] for s in entry.get("stops", []) if s in stops),
+                            key=lambda s: (str(s.get("date") or ""), str(s.get("id", "")))),
             "new": [actor(a) for a in entry.get("new", []) if a in published],
             "changed": [(actor(a), f) for a, f in entry.get("changed", {}).items()
                         if a in published],

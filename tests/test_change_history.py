@@ -148,3 +148,11 @@ def test_a_build_folder_made_before_the_history_starts_it(project: Path) -> None
     assert changes["history"] == [{"number": 1, "first_build": True, "actors": 2,
                                    "stops": ["toulon"]}]
     assert sections(page) == ["Étape de Toulon (28 septembre 2015)"]
+
+
+def test_history_page_orders_an_entry_s_stops_by_date() -> None:
+    stops = {"nice": {"id": "nice", "town": "Nice", "date": "2015-10-15"},
+             "gap": {"id": "gap", "town": "Gap", "date": "2015-05-07"}}
+    history = [{"number": 1, "first_build": True, "actors": 3, "stops": ["gap", "nice", "x"]}]
+    page = history_page(history, {}, stops)
+    assert [s["town"] for s in page[0]["stops"]] == ["Gap", "Nice"]
