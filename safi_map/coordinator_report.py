@@ -282,9 +282,12 @@ def _limited(items: list[Any]) -> tuple[list[Any], int]:
     return items[:LIST_LIMIT], max(0, len(items) - LIST_LIMIT)
 
 
-def report_context(report: Report, *, changes: Any = None, json_name: str = "ingest-report.json"
-                   ) -> dict[str, Any]:
-    """Everything ``rapport.html`` shows, as plain values (the template only lays it out)."""
+def report_context(report: Report, *, changes: Any = None, names: Mapping[str, str] | None = None,
+                   json_name: str = "ingest-report.json") -> dict[str, Any]:
+    """Everything ``rapport.html`` shows, as plain values (the template only lays it out).
+
+    ``names``: actor id → name (the merges and examples then name the structures).
+    """
     actors = _actor_of(report)
     files = _files(report)
     unread_lines = sorted({u["toml"] for f in files for u in f["unread"] if u["toml"]})
@@ -298,7 +301,7 @@ def report_context(report: Report, *, changes: Any = None, json_name: str = "ing
         "more_places": more_places, "merges": merges, "more_merges": more_merges,
         "corrections": _corrections((report.extra or {}).get("corrections")),
         "changes": changes.to_dict() if changes is not None else None,
-        "json_name": json_name, "field_names": FIELD_NAMES,
+        "json_name": json_name, "field_names": FIELD_NAMES, "names": dict(names or {}),
     }
 
 
@@ -312,16 +315,18 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_report(report: Report, *, changes: Any = None) -> str:
-    """The HTML text of ``rapport.html``."""
+def render_report(report: Report, *, changes: Any = None,
+                  names: Mapping[str, str] | None = None) -> str:
+    """The HTML text of ``rapport.html`` (see :func:`report_context`)."""
     return _environment().get_template(REPORT_NAME).render(
-        **report_context(report, changes=changes))
+        **report_context(report, changes=changes, names=names))
 
 
-def write_report(report: Report, out_dir: str | Path, *, changes: Any = None) -> Path:
+def write_report(report: Report, out_dir: str | Path, *, changes: Any = None,
+                 names: Mapping[str, str] | None = None) -> Path:
     """Write ``out_dir/rapport.html`` atomically (a temporary file renamed over it)."""
     path = Path(out_dir) / REPORT_NAME
-    _write_atomic(path, render_report(report, changes=changes))
+    _write_atomic(path, render_report(report, changes=changes, names=names))
     return path
 
 

@@ -523,7 +523,9 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path
     )
     written.append(report_path)
     written.append(write_changes(changes, out))
-    written.append(write_report(result.report, out, changes=changes))
+    written.append(write_report(result.report, out, changes=changes, names=dict(zip(
+        result.actors["actor_id"].tolist(), map(str, result.actors["name"].tolist()),
+        strict=True))))
     return written
 
 
