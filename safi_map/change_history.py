@@ -20,7 +20,8 @@ from typing import Any
 
 import geopandas as gpd
 
-__all__ = ["PUBLIC_FIELDS", "history_page", "public_entry", "public_rejection_reason"]
+__all__ = ["PUBLIC_FIELDS", "first_entry", "history_page", "public_entry",
+           "public_rejection_reason"]
 
 PUBLIC_FIELDS = ("name", "legal_form", "themes", "description", "address", "postcode",
                  "commune", "insee_code", "website", "email", "phone", "needs", "offers",
@@ -88,6 +89,13 @@ def _stops(frame: gpd.GeoDataFrame | None) -> set[str]:
     return found
 
 
+def first_entry(actors: gpd.GeoDataFrame, number: int = 1) -> dict[str, Any]:
+    """The entry of a first publication of ``actors`` (also the start of the history of a
+    build folder made before the history was kept)."""
+    return {"number": number, "stops": sorted(_stops(actors)), "first_build": True,
+            "actors": len(actors)}
+
+
 def public_entry(changes: Any, previous: gpd.GeoDataFrame | None, actors: gpd.GeoDataFrame, *,
                  codes: Mapping[str, str], keep_removed: bool, number: int
                  ) -> dict[str, Any] | None:
@@ -98,11 +106,9 @@ def public_entry(changes: Any, previous: gpd.GeoDataFrame | None, actors: gpd.Ge
     found changed or moved can have changed publicly. ``codes``: issue code of each rejected
     row (``str(RowRef)`` → code).
     """
-    names = dict(zip(actors["actor_id"].tolist(), map(str, actors["name"].tolist()),
-                     strict=True))
-    entry: dict[str, Any] = {"number": number, "stops": sorted(_stops(actors) - _stops(previous))}
     if changes.first_build:
-        return entry | {"first_build": True, "actors": len(actors)}
+        return first_entry(actors, number)
+    entry: dict[str, Any] = {"number": number, "stops": sorted(_stops(actors) - _stops(previous))}
     assert previous is not None
     candidates = sorted(set(changes.changed) | set(changes.geocoding))
     changed, moved = _public_differences(previous, actors, candidates)
@@ -113,6 +119,8 @@ def public_entry(changes: Any, previous: gpd.GeoDataFrame | None, actors: gpd.Ge
               "rejected": dict(sorted(rejected.items()))}
     if not (entry["new"] or changed or moved or entry["removed"] or rejected):
         return None
+    names = dict(zip(actors["actor_id"].tolist(), map(str, actors["name"].tolist()),
+                     strict=True))
     old_names = dict(zip(previous["actor_id"].tolist(), map(str, previous["name"].tolist()),
                          strict=True))
     involved = set(entry["new"]) | set(changed) | set(moved) | set(entry["removed"])
@@ -141,7 +149,8 @@ def history_page(history: list[dict[str, Any]], published: Mapping[str, tuple[st
             "number": entry.get("number", 0),
             "first_build": bool(entry.get("first_build")),
             "actors": entry.get("actors", 0),
-            "stops": [stops[s] for s in entry.get("stops", []) if s in stops],
+            "stops": sorted((stops[s] for s in entry.get("stops", []) if s in stops),
+                            key=lambda s: (str(s.get("date") or ""), str(s.get("id", "")))),
             "new": [actor(a) for a in entry.get("new", []) if a in published],
             "changed": [(actor(a), f) for a, f in entry.get("changed", {}).items()
                         if a in published],

@@ -237,11 +237,14 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
     """
     changes, publish = _compare(previous, actors, rejected, keep_removed=keep_removed,
                                 withdrawn=withdrawn, rows=rows)
-    from .change_history import public_entry
+    from .change_history import first_entry, public_entry
 
+    history = list(previous.history)
+    if previous.actors is not None and not history:  # a build made before the history
+        history = [first_entry(previous.actors)]
     changes.entry = public_entry(changes, previous.actors, actors, codes=codes or {},
-                                 keep_removed=keep_removed, number=len(previous.history) + 1)
-    changes.history = [*previous.history, *([changes.entry] if changes.entry else [])]
+                                 keep_removed=keep_removed, number=len(history) + 1)
+    changes.history = [*history, *([changes.entry] if changes.entry else [])]
     return changes, publish
 
 

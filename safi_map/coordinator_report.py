@@ -280,22 +280,26 @@ def _limited(items: list[Any]) -> tuple[list[Any], int]:
     return items[:LIST_LIMIT], max(0, len(items) - LIST_LIMIT)
 
 
-def report_context(report: Report, *, changes: Any = None, json_name: str = "ingest-report.json"
-                   ) -> dict[str, Any]:
-    """Everything ``rapport.html`` shows, as plain values (the template only lays it out)."""
+def report_context(report: Report, *, changes: Any = None, names: Mapping[str, str] | None = None,
+                   json_name: str = "ingest-report.json") -> dict[str, Any]:
+    """Everything ``rapport.html`` shows, as plain values (the template only lays it out).
+
+    ``names``: actor id → name (the merges and examples then name the structures).
+    """
     actors = _actor_of(report)
-    unread_lines = sorted({u["toml"] for f in _files(report) for u in f["unread"] if u["toml"]})
+    files = _files(report)
+    unread_lines = sorted({u["toml"] for f in files for u in f["unread"] if u["toml"]})
     rejected, more_rejected = _limited(_rejected(report))
     merges, more_merges = _limited(_merges(report))
     places, more_places = _limited(_places(report, actors))
     return {
-        "summary": report.summary(), "files": _files(report), "unread_lines": unread_lines,
+        "summary": report.summary(), "files": files, "unread_lines": unread_lines,
         "rejected": rejected, "more_rejected": more_rejected,
         "warnings": _warning_groups(report, actors), "places": places,
         "more_places": more_places, "merges": merges, "more_merges": more_merges,
         "corrections": _corrections((report.extra or {}).get("corrections")),
         "changes": changes.to_dict() if changes is not None else None,
-        "json_name": json_name, "field_names": FIELD_NAMES,
+        "json_name": json_name, "field_names": FIELD_NAMES, "names": dict(names or {}),
     }
 
 
@@ -309,14 +313,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_report(report: Report, *, changes: Any = None) -> str:
-    """The HTML text of ``rapport.html``."""
+def render_report(report: Report, *, changes: Any = None,
+                  names: Mapping[str, str] | None = None) -> str:
+    """The HTML text of ``rapport.html`` (see :func:`report_context`)."""
     return _environment().get_template(REPORT_NAME).render(
-        **report_context(report, changes=changes))
+        **report_context(report, changes=changes, names=names))
 
 
-def write_report(report: Report, out_dir: str | Path, *, changes: Any = None) -> Path:
+def write_report(report: Report, out_dir: str | Path, *, changes: Any = None,
+                 names: Mapping[str, str] | None = None) -> Path:
     """Write ``out_dir/rapport.html`` atomically (a temporary file renamed over it)."""
     from ._writer import write_file_atomic
 
-    return write_file_atomic(Path(out_dir) / REPORT_NAME, render_report(report, changes=changes))
+    return write_file_atomic(Path(out_dir) / REPORT_NAME, render_report(report, changes=changes,
+                                                                          names=names))

@@ -553,7 +553,9 @@ def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
         "ingest-report.json": json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2,
                                          sort_keys=True) + "\n",
         "changes.json": changes_json(changes),
-        "rapport.html": render_report(result.report, changes=changes),
+        "rapport.html": render_report(result.report, changes=changes, names=dict(zip(
+            result.actors["actor_id"].tolist(), map(str, result.actors["name"].tolist()),
+            strict=True))),
     }
     try:
         for name in INGEST_OUTPUTS:

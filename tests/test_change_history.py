@@ -135,3 +135,24 @@ def test_history_page_leaves_out_actors_hidden_since() -> None:
     assert [e["number"] for e in page] == [1]  # newest first; entry 2 has nothing left
     assert page[0]["new"] == [{"id": "a", "name": "A now", "url": "acteurs/a.html"}]
     assert page[0]["changed"] == []
+
+
+def test_a_build_folder_made_before_the_history_starts_it(project: Path) -> None:
+    survey(project, "toulon.csv", TOULON)
+    build(project)
+    path = project / "build" / "changes.json"
+    legacy = json.loads(path.read_text(encoding="utf-8"))
+    del legacy["history"]
+    path.write_text(json.dumps(legacy), encoding="utf-8")
+    changes, page = build(project)  # nothing changed
+    assert changes["history"] == [{"number": 1, "first_build": True, "actors": 2,
+                                   "stops": ["toulon"]}]
+    assert sections(page) == ["Étape de Toulon (28 septembre 2015)"]
+
+
+def test_history_page_orders_an_entry_s_stops_by_date() -> None:
+    stops = {"nice": {"id": "nice", "town": "Nice", "date": "2015-10-15"},
+             "gap": {"id": "gap", "town": "Gap", "date": "2015-05-07"}}
+    history = [{"number": 1, "first_build": True, "actors": 3, "stops": ["gap", "nice", "x"]}]
+    page = history_page(history, {}, stops)
+    assert [s["town"] for s in page[0]["stops"]] == ["Gap", "Nice"]

@@ -59,7 +59,8 @@ def make_report() -> Report:
 
 @pytest.fixture(scope="module")
 def page() -> BeautifulSoup:
-    return BeautifulSoup(render_report(make_report()), "html.parser")
+    return BeautifulSoup(render_report(make_report(), names={"jardins-83137": "Les Jardins"}),
+                         "html.parser")
 
 
 def section(page: BeautifulSoup, sid: str) -> str:
@@ -116,7 +117,7 @@ def test_places_merges_and_corrections(page: BeautifulSoup) -> None:
     assert "Trifouilly : non placée sur la carte" in places
     assert "Le Castellet : ambiguë" in places and "[[move]]" in places
     merges = section(page, "fusions")
-    assert "jardins-83137 : etape.csv:2 ← etape.csv:3" in merges
+    assert "Les Jardins jardins-83137 : etape.csv:2 ← etape.csv:3" in merges
     assert "ancienne-04070" in section(page, "corrections")
 
 
@@ -158,3 +159,9 @@ def test_cli_writes_it_and_names_it(tmp_path: Path) -> None:
     assert "build/rapport.html" in result.output  # named relative to the current folder
     text = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert "s.csv:3" in text and "Remarques" in text
+
+
+def test_every_survey_field_has_a_french_name() -> None:
+    from safi_map.survey import FIELDS
+
+    assert set(coordinator_report.FIELD_NAMES) == set(FIELDS)
