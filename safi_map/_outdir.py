@@ -165,10 +165,11 @@ def _foreign_entries(folder: Path, owned: set[str], extra: set[str]) -> list[str
     return foreign
 
 
-def check_replaceable(folder: Path) -> None:
+def check_replaceable(folder: Path, *, files: bool = True) -> None:
     """Refuse to replace the output folder ``folder`` (a site) unless the tool can do it
     without losing anything: absent, or a plain folder (not a link, not a mount point) whose
-    files are all recorded as written by the tool."""
+    files are all recorded as written by the tool (``files=False``: not listed, for a check
+    repeated shortly after a full one)."""
     if folder.is_symlink():
         raise OutputFolderError(_(
             "{folder} is a symbolic link: safi-map replaces its output folder as a whole and "
@@ -185,6 +186,8 @@ def check_replaceable(folder: Path) -> None:
             "{folder} is a mount point: safi-map replaces its output folder as a whole, which "
             "is not possible there. Choose another --out and copy the site to where it is "
             "published.").format(folder=folder))
+    if not files:
+        return
     listed = read_manifest(folder.parent)["folders"].get(folder.name)
     known = set(listed) if isinstance(listed, list) else set()
     foreign: list[str] = []
@@ -227,7 +230,10 @@ def check_build_folder(settings: Any, *, contents: bool = True) -> None:
                 "The output folder {folder} is inside {data}, which safi-map reads: the next "
                 "build would read its own outputs. Choose an output folder outside it (for "
                 "example --out build).").format(folder=out, data=data))
-    if not contents or not os.path.lexists(out):
+    if not os.path.lexists(out):
+        return
+    if not contents:
+        check_replaceable(out / "site", files=False)
         return
     if not out.is_dir():
         raise OutputFolderError(_("{folder} exists and is not a folder: move it away or choose "
@@ -301,11 +307,11 @@ def build_folder(settings: Any, *, command: str = "build",
     # except while another run is at work there: its outputs may appear between the reading
     # of the manifest and the listing; then the contents are checked under the lock only.
     check_build_folder(settings, contents=not (out / LOCK_INFO_NAME).exists())
-    out.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out / LOCK_NAME))
     try:
+        out.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
-    except Timeout:
+    except Timeout:  # (a TimeoutError, so an OSError: caught first)
         log.warning(_("{holder} is working in {folder}; waiting up to {seconds:.0f} s…").format(
             holder=_holder(out), folder=out, seconds=wait))
         try:
@@ -314,6 +320,9 @@ def build_folder(settings: Any, *, command: str = "build",
             raise BuildFolderBusyError(_(
                 "{holder} is working in {folder}. Wait until it has finished, then run the "
                 "command again.").format(holder=_holder(out), folder=out)) from None
+    except OSError as exc:  # read-only, no permission, not a folder on the way
+        raise OutputFolderError(_("Cannot write in the output folder {folder}: {error}").format(
+            folder=out, error=exc.strerror or exc)) from None
     try:
         started = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
         write_file_atomic(out / LOCK_INFO_NAME, json.dumps({

@@ -222,7 +222,7 @@ class Writer:
         tmp = self.staging_dir
         out = self.out_dir.resolve()
         try:
-            check_replaceable(out)  # again: it may have changed during the build
+            check_replaceable(out, files=False)  # again (link, mount) after the build
         except BaseException:
             self.abort()
             raise

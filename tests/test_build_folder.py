@@ -231,3 +231,16 @@ def test_a_second_build_waits_for_a_short_one(project, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_build_folder_that_cannot_be_written_is_a_message(project, tmp_path):
+    if os.geteuid() == 0:  # root writes anywhere: make the folder's place a file instead
+        (tmp_path / "fichier").write_text("x", encoding="utf-8")
+        out = tmp_path / "fichier" / "build"
+    else:
+        locked = tmp_path / "ro"
+        locked.mkdir(mode=0o555)
+        out = locked / "build"
+    result = run(["build", "--out", str(out)], project)
+    assert result.exit_code == 2, result.output
+    assert str(out) in result.output and "Traceback" not in result.output
