@@ -191,13 +191,13 @@ def check_replaceable(folder: Path, *, files: bool = True) -> None:
     listed = read_manifest(folder.parent)["folders"].get(folder.name)
     known = set(listed) if isinstance(listed, list) else set()
     foreign: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, names in os.walk(folder):
         rel_root = Path(root).relative_to(folder)
-        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(root, d)))]:
+        for name in [*names, *(d for d in dirs if os.path.islink(os.path.join(root, d)))]:
             rel = (rel_root / name).as_posix()
             if rel not in known:
                 foreign.append(rel)
-        if not dirs and not files and root != str(folder):
+        if not dirs and not names and root != str(folder):
             foreign.append(rel_root.as_posix() + "/")
     if foreign:
         raise OutputFolderError(_(
