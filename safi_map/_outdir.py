@@ -139,11 +139,23 @@ def _listing(names: list[str]) -> str:
     return shown
 
 
+_KNOWN_OUTPUTS = frozenset({"actors.gpkg", "actors.geojson", "actors.csv", "ingest-report.json",
+                            "changes.json", "site", "cache", "geocode-cache.sqlite"})
+
+
 def _foreign_message(folder: Path, names: list[str]) -> str:
-    return _("The output folder {folder} holds things that safi-map did not write: {names}. "
-             "safi-map never replaces nor deletes what it did not write: choose a new or empty "
-             "folder with --out, or move these items away.").format(
-                 folder=folder, names=_listing(sorted(names)))
+    message = _("The output folder {folder} holds things that safi-map did not write: {names}. "
+                "safi-map never replaces nor deletes what it did not write: choose a new or "
+                "empty folder with --out, or move these items away.").format(
+                    folder=folder, names=_listing(sorted(names)))
+    if set(names) <= _KNOWN_OUTPUTS:
+        message += " " + _earlier_version_hint()
+    return message
+
+
+def _earlier_version_hint() -> str:
+    return _("(They look like the outputs of an earlier version of safi-map, which kept no "
+             "list of what it wrote: if so, delete them and build again.)")
 
 
 def is_leftover(name: str, owned: Iterable[str] = ()) -> bool:
@@ -200,10 +212,13 @@ def check_replaceable(folder: Path, *, files: bool = True) -> None:
         if not dirs and not names and root != str(folder):
             foreign.append(rel_root.as_posix() + "/")
     if foreign:
-        raise OutputFolderError(_(
+        message = _(
             "The site folder {folder} holds files that safi-map did not write: {names}. They "
             "would be lost when the site is replaced: move them away, or choose another "
-            "--out.").format(folder=folder, names=_listing(sorted(foreign))))
+            "--out.").format(folder=folder, names=_listing(sorted(foreign)))
+        if listed is None and (folder / "index.html").is_file():
+            message += " " + _earlier_version_hint()
+        raise OutputFolderError(message)
 
 
 def _data_folders(settings: Any) -> list[Path]:
