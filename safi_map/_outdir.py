@@ -288,8 +288,31 @@ def clean_leftovers(folder: Path | str) -> int:
                 removed += 1
             except OSError as exc:
                 log.debug("could not remove the leftover %s: %s", path, exc)
+    if "cache" in owned:
+        removed += _remove_retired_caches(folder / "cache")
     if removed:
         log.info("removed %d leftover(s) of interrupted runs in %s", removed, folder)
+    return removed
+
+
+_RETIRED_CACHES = {"geocode-index": re.compile(r"^index-[0-9a-f]{32}\.(pkl|tmp)$"),
+                   "templates": re.compile(r"^__jinja2_[0-9a-f]{40}\.cache$")}
+"""Caches of earlier versions that loaded code (pickles, Jinja2 bytecode): removed when they
+hold nothing else."""
+
+
+def _remove_retired_caches(cache: Path) -> int:
+    removed = 0
+    for name, pattern in _RETIRED_CACHES.items():
+        folder = cache / name
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        entries = list(folder.iterdir())
+        if all(pattern.match(e.name) and e.is_file() for e in entries):
+            for entry in entries:
+                entry.unlink(missing_ok=True)
+            folder.rmdir()
+            removed += 1
     return removed
 
 
