@@ -139,11 +139,23 @@ def _listing(names: list[str]) -> str:
     return shown
 
 
+_KNOWN_OUTPUTS = frozenset({"actors.gpkg", "actors.geojson", "actors.csv", "ingest-report.json",
+                            "changes.json", "site", "cache", "geocode-cache.sqlite"})
+
+
 def _foreign_message(folder: Path, names: list[str]) -> str:
-    return _("The output folder {folder} holds things that safi-map did not write: {names}. "
-             "safi-map never replaces nor deletes what it did not write: choose a new or empty "
-             "folder with --out, or move these items away.").format(
-                 folder=folder, names=_listing(sorted(names)))
+    message = _("The output folder {folder} holds things that safi-map did not write: {names}. "
+                "safi-map never replaces nor deletes what it did not write: choose a new or "
+                "empty folder with --out, or move these items away.").format(
+                    folder=folder, names=_listing(sorted(names)))
+    if set(names) <= _KNOWN_OUTPUTS:
+        message += " " + _earlier_version_hint()
+    return message
+
+
+def _earlier_version_hint() -> str:
+    return _("(They look like the outputs of an earlier version of safi-map, which kept no "
+             "list of what it wrote: if so, delete them and build again.)")
 
 
 def is_leftover(name: str, owned: Iterable[str] = ()) -> bool:
@@ -165,10 +177,11 @@ def _foreign_entries(folder: Path, owned: set[str], extra: set[str]) -> list[str
     return foreign
 
 
-def check_replaceable(folder: Path) -> None:
+def check_replaceable(folder: Path, *, files: bool = True) -> None:
     """Refuse to replace the output folder ``folder`` (a site) unless the tool can do it
     without losing anything: absent, or a plain folder (not a link, not a mount point) whose
-    files are all recorded as written by the tool."""
+    files are all recorded as written by the tool (``files=False``: not listed, for a check
+    repeated shortly after a full one)."""
     if folder.is_symlink():
         raise OutputFolderError(_(
             "{folder} is a symbolic link: safi-map replaces its output folder as a whole and "
@@ -185,22 +198,27 @@ def check_replaceable(folder: Path) -> None:
             "{folder} is a mount point: safi-map replaces its output folder as a whole, which "
             "is not possible there. Choose another --out and copy the site to where it is "
             "published.").format(folder=folder))
+    if not files:
+        return
     listed = read_manifest(folder.parent)["folders"].get(folder.name)
     known = set(listed) if isinstance(listed, list) else set()
     foreign: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, names in os.walk(folder):
         rel_root = Path(root).relative_to(folder)
-        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(root, d)))]:
+        for name in [*names, *(d for d in dirs if os.path.islink(os.path.join(root, d)))]:
             rel = (rel_root / name).as_posix()
             if rel not in known:
                 foreign.append(rel)
-        if not dirs and not files and root != str(folder):
+        if not dirs and not names and root != str(folder):
             foreign.append(rel_root.as_posix() + "/")
     if foreign:
-        raise OutputFolderError(_(
+        message = _(
             "The site folder {folder} holds files that safi-map did not write: {names}. They "
             "would be lost when the site is replaced: move them away, or choose another "
-            "--out.").format(folder=folder, names=_listing(sorted(foreign))))
+            "--out.").format(folder=folder, names=_listing(sorted(foreign)))
+        if listed is None and (folder / "index.html").is_file():
+            message += " " + _earlier_version_hint()
+        raise OutputFolderError(message)
 
 
 def _data_folders(settings: Any) -> list[Path]:
@@ -227,7 +245,10 @@ def check_build_folder(settings: Any, *, contents: bool = True) -> None:
                 "The output folder {folder} is inside {data}, which safi-map reads: the next "
                 "build would read its own outputs. Choose an output folder outside it (for "
                 "example --out build).").format(folder=out, data=data))
-    if not contents or not os.path.lexists(out):
+    if not os.path.lexists(out):
+        return
+    if not contents:
+        check_replaceable(out / "site", files=False)
         return
     if not out.is_dir():
         raise OutputFolderError(_("{folder} exists and is not a folder: move it away or choose "
@@ -267,8 +288,31 @@ def clean_leftovers(folder: Path | str) -> int:
                 removed += 1
             except OSError as exc:
                 log.debug("could not remove the leftover %s: %s", path, exc)
+    if "cache" in owned:
+        removed += _remove_retired_caches(folder / "cache")
     if removed:
         log.info("removed %d leftover(s) of interrupted runs in %s", removed, folder)
+    return removed
+
+
+_RETIRED_CACHES = {"geocode-index": re.compile(r"^index-[0-9a-f]{32}\.(pkl|tmp)$"),
+                   "templates": re.compile(r"^__jinja2_[0-9a-f]{40}\.cache$")}
+"""Caches of earlier versions that loaded code (pickles, Jinja2 bytecode): removed when they
+hold nothing else."""
+
+
+def _remove_retired_caches(cache: Path) -> int:
+    removed = 0
+    for name, pattern in _RETIRED_CACHES.items():
+        folder = cache / name
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        entries = list(folder.iterdir())
+        if all(pattern.match(e.name) and e.is_file() for e in entries):
+            for entry in entries:
+                entry.unlink(missing_ok=True)
+            folder.rmdir()
+            removed += 1
     return removed
 
 
@@ -301,11 +345,11 @@ def build_folder(settings: Any, *, command: str = "build",
     # except while another run is at work there: its outputs may appear between the reading
     # of the manifest and the listing; then the contents are checked under the lock only.
     check_build_folder(settings, contents=not (out / LOCK_INFO_NAME).exists())
-    out.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out / LOCK_NAME))
     try:
+        out.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
-    except Timeout:
+    except Timeout:  # (a TimeoutError, so an OSError: caught first)
         log.warning(_("{holder} is working in {folder}; waiting up to {seconds:.0f} s…").format(
             holder=_holder(out), folder=out, seconds=wait))
         try:
@@ -314,6 +358,9 @@ def build_folder(settings: Any, *, command: str = "build",
             raise BuildFolderBusyError(_(
                 "{holder} is working in {folder}. Wait until it has finished, then run the "
                 "command again.").format(holder=_holder(out), folder=out)) from None
+    except OSError as exc:  # read-only, no permission, not a folder on the way
+        raise OutputFolderError(_("Cannot write in the output folder {folder}: {error}").format(
+            folder=out, error=exc.strerror or exc)) from None
     try:
         started = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
         write_file_atomic(out / LOCK_INFO_NAME, json.dumps({

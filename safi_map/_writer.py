@@ -224,7 +224,7 @@ class Writer:
         tmp = self.staging_dir
         out = self.out_dir.resolve()
         try:
-            check_replaceable(out)  # again: it may have changed during the build
+            check_replaceable(out, files=False)  # again (link, mount) after the build
         except BaseException:
             self.abort()
             raise
@@ -380,13 +380,23 @@ class Writer:
 _DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}$")
 
 
+def _copy_with_mtime(source: Path, target: Path) -> None:
+    """Copy the bytes and the modification time: a page reused from the cache keeps the time
+    it was first rendered, so a sync to the web host (``rsync -a``, most upload tools) sends
+    only the pages that changed."""
+    shutil.copyfile(source, target)
+    st = os.stat(source)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 class PageCache:
     """Rendered pages kept by the digest of everything that went into them, between builds.
 
     Why: after a new tour stop most of the tens of thousands of actor pages come out
     byte-identical; rendering them again is most of a rebuild. The builder computes a digest of
     a page's inputs (data, templates, code); when the previous build left a page under that
-    digest, the page is copied into the staging folder instead of rendered.
+    digest, the page is copied into the staging folder instead of rendered (with its
+    modification time: unchanged pages keep theirs).
 
     The cache is a folder beside the site, with the ingest's cache
     (``build/cache/site-pages/<digest>`` for ``build/site``), holding a copy of each page of the
@@ -418,7 +428,7 @@ class PageCache:
         if not self.enabled or not self.reusing:
             return None
         try:
-            shutil.copyfile(self.root / digest, target)
+            _copy_with_mtime(self.root / digest, target)
         except FileNotFoundError:
             return None
         except OSError as exc:  # unreadable cache: stop trying
@@ -434,7 +444,7 @@ class PageCache:
             return
         tmp = self.root / f".{digest}{TMP_MARK}{os.getpid()}"
         try:
-            shutil.copyfile(path, tmp)
+            _copy_with_mtime(path, tmp)
             os.replace(tmp, self.root / digest)
         except OSError as exc:
             logger.debug("page cache off: %s", exc)

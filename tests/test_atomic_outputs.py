@@ -239,7 +239,9 @@ def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
     assert not marker.exists()
 
 
-def test_a_published_page_edited_in_place_does_not_change_the_next_build(project):
+def test_a_published_page_edited_in_place_does_not_change_the_next_build(tmp_path):
+    project = make_project(tmp_path / "p")  # built here: a copied folder has no hard links
+    assert run(["build"], project).exit_code == 0
     out = project / "build"
     pages = sorted((out / "site" / "acteurs").glob("*.html"))
     page = pages[0]
@@ -249,3 +251,11 @@ def test_a_published_page_edited_in_place_does_not_change_the_next_build(project
     result = run(["build"], project)
     assert result.exit_code == 0, result.output
     assert page.read_bytes() == original
+
+
+def test_nothing_in_the_cache_is_code(built):
+    """No cache file in a format that runs code when loaded: pickles, Jinja2 bytecode."""
+    cache = built / "build" / "cache"
+    kinds = sorted({p.suffix or p.name for p in cache.rglob("*") if p.is_file()})
+    assert not [p for p in cache.rglob("*") if p.suffix in (".pkl", ".pickle", ".cache")], kinds
+    assert not (cache / "templates").exists()

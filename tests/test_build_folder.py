@@ -177,9 +177,18 @@ def test_leftovers_of_killed_runs_are_cleaned_and_nothing_else(built, tmp_path):
             (path / "index.html").write_text("half", encoding="utf-8")
     readme = out / "README.md"
     readme.write_text("notes\n", encoding="utf-8")
+    # caches of earlier versions that loaded code: removed, unless something else is there
+    retired = out / "cache" / "geocode-index" / f"index-{'a' * 32}.pkl"
+    retired.parent.mkdir()
+    retired.write_bytes(b"pickle")
+    (out / "cache" / "templates").mkdir()
+    (out / "cache" / "templates" / f"__jinja2_{'b' * 40}.cache").write_bytes(b"code")
+    kept = out / "cache" / "templates" / "notes.txt"
+    kept.write_text("à moi", encoding="utf-8")
     result = run(["build"], root)
     assert result.exit_code == 0, result.output
     assert [p for p in leftovers if os.path.lexists(p)] == []
+    assert not retired.parent.exists() and kept.read_text(encoding="utf-8") == "à moi"
     assert readme.read_text(encoding="utf-8") == "notes\n"
     assert not any(TMP_MARK in p.name or ".tmp-" in p.name for p in out.iterdir())
 
@@ -231,3 +240,16 @@ def test_a_second_build_waits_for_a_short_one(project, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_build_folder_that_cannot_be_written_is_a_message(project, tmp_path):
+    if os.geteuid() == 0:  # root writes anywhere: make the folder's place a file instead
+        (tmp_path / "fichier").write_text("x", encoding="utf-8")
+        out = tmp_path / "fichier" / "build"
+    else:
+        locked = tmp_path / "ro"
+        locked.mkdir(mode=0o555)
+        out = locked / "build"
+    result = run(["build", "--out", str(out)], project)
+    assert result.exit_code == 2, result.output
+    assert str(out) in result.output and "Traceback" not in result.output
