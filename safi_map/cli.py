@@ -180,6 +180,7 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 @click.pass_obj
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
+    from .export import POSTER_PROGRESS
     from .pipeline import write_ingest_outputs
     from .site import build_site
 
@@ -189,12 +190,17 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
     written = write_ingest_outputs(result, settings.out)
     _print_ingest_summary(state, result, written[3])
     with progress_bars(state.quiet) as progress:
-        summary = build_site(
-            result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
-            report=result.report, out_dir=settings.out / "site",
-            progress=lambda done, total: progress("site", done, total),
-            changes=result.changes, force=force,
-        )
+        progress.start("site")
+        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
+        try:
+            summary = build_site(
+                result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
+                report=result.report, out_dir=settings.out / "site",
+                progress=lambda done, total: progress("site", done, total),
+                changes=result.changes, force=force,
+            )
+        finally:
+            POSTER_PROGRESS.reset(token)
     if summary.pages_reused:
         state.echo(ngettext(
             "{n} unchanged page reused from the previous build (--force to render it again).",

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -338,6 +339,11 @@ _POSTER_JOB: tuple[gpd.GeoDataFrame, dict[str, Any]] | None = None
 """The actors and options of the posters being drawn; set before forking the workers."""
 
 
+POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "POSTER_PROGRESS", default=None)
+"""Who hears ``(done, total)`` while posters are drawn (the CLI's progress bar), if anyone."""
+
+
 def _draw_one(task: tuple[str, Selection]) -> None:
     assert _POSTER_JOB is not None
     actors, kwargs = _POSTER_JOB
@@ -347,21 +353,29 @@ def _draw_one(task: tuple[str, Selection]) -> None:
 def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
                   kwargs: dict[str, Any]) -> None:
     """Draw each ``(path, selection)`` poster: about half a second each, so several at once
-    when there are several and cores to spare (forked workers; the files are the same)."""
+    when there are several and cores to spare (forked workers; the files are the same).
+    :data:`POSTER_PROGRESS`, when set, hears ``(done, total)`` as they are drawn."""
     import multiprocessing as mp
     import os
 
     global _POSTER_JOB
+    tell = POSTER_PROGRESS.get()
+    if tell is not None and todo:
+        tell(0, len(todo))
     workers = min(os.cpu_count() or 1, POSTER_WORKERS, len(todo))
     if workers < 2 or "fork" not in mp.get_all_start_methods():
-        for path, sel in todo:
+        for done, (path, sel) in enumerate(todo, start=1):
             export(actors, out=path, selection=sel, **kwargs)
+            if tell is not None:
+                tell(done, len(todo))
         return
     _POSTER_JOB = (actors, kwargs)
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            for _unused in pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]):
-                pass
+            for done, _unused in enumerate(
+                    pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]), start=1):
+                if tell is not None:
+                    tell(done, len(todo))
     finally:
         _POSTER_JOB = None
 
