@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -183,6 +184,10 @@ lang_option = click.option(
 
 
 def setup_logging(quiet: bool, verbose: bool) -> None:
+    """Our log records on stderr, labelled in the reader's language; the libraries' Python
+    warnings (GDAL, pandas: English, for developers) only with --verbose."""
+    if not verbose:
+        warnings.filterwarnings("ignore")
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
