@@ -14,7 +14,9 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+import threading
+import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -182,6 +184,10 @@ lang_option = click.option(
 
 
 def setup_logging(quiet: bool, verbose: bool) -> None:
+    """Our log records on stderr, labelled in the reader's language; the libraries' Python
+    warnings (GDAL, pandas: English, for developers) only with --verbose."""
+    if not verbose:
+        warnings.filterwarnings("ignore")
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
@@ -202,7 +208,7 @@ class _Formatter(logging.Formatter):
 
 
 _STAGES = {"read": N_("Reading the surveys"), "geocode": N_("Geocoding online"),
-           "site": N_("Writing the pages"), "posters": N_("Drawing the posters"),
+           "site": N_("Building the site"), "posters": N_("Drawing the posters"),
            "export": N_("Exporting")}
 _UNITS = {"read": N_("file"), "geocode": N_("address"), "site": N_("page"),
           "posters": N_("poster"), "export": N_("actor")}
@@ -217,34 +223,74 @@ def progress_enabled(quiet: bool, stream: Any = None) -> bool:
     return bool(isatty and isatty())
 
 
-@contextmanager
-def progress_bars(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A ``progress(stage, done, total)`` callback drawing one tqdm bar per stage on stderr."""
-    bars: dict[str, Any] = {}
-    enabled = progress_enabled(quiet)
+class Progress:
+    """``progress(stage, done, total)``: one tqdm bar per stage on stderr, in French.
 
-    def update(stage: str, done: int, total: int) -> None:
-        if not enabled or total <= 0:
-            return
+    :meth:`start` opens a stage's bar before its first count, and a ticker refreshes every open
+    bar each second, so a long step whose first count comes late (the site's model, side pages
+    and posters before the pages) still shows it is alive, with the time spent.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def _bar(self, stage: str, total: int | None) -> Any:
         from tqdm import tqdm
 
-        bar = bars.get(stage)
+        bar = self.bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=_(_STAGES.get(stage, stage)),
-                                     unit=" " + _(_UNITS.get(stage, "")), file=sys.stderr,
-                                     leave=False, mininterval=0.2,
-                                     # a terminal that reports a 0 size would get no bar
-                                     ncols=min(shutil.get_terminal_size().columns, 100),
-                                     nrows=max(shutil.get_terminal_size().lines, 5))
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+            size = shutil.get_terminal_size()  # (80, 24) when the terminal reports 0
+            bar = self.bars[stage] = tqdm(
+                total=total, desc=_(_STAGES.get(stage, stage)),
+                unit=" " + _(_UNITS.get(stage, "")), file=sys.stderr, leave=False,
+                mininterval=0.2, ncols=min(size.columns, 100), nrows=max(size.lines, 5))
+            if self._ticker is None:
+                self._ticker = threading.Thread(target=self._tick, daemon=True)
+                self._ticker.start()
+        return bar
 
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                for bar in self.bars.values():
+                    bar.refresh()
+
+    def start(self, stage: str) -> None:
+        if self.enabled:
+            with self._lock:
+                self._bar(stage, None)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        with self._lock:
+            bar = self._bar(stage, total)
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        with self._lock:
+            for bar in self.bars.values():
+                bar.close()
+            self.bars.clear()
+
+
+@contextmanager
+def progress_bars(quiet: bool) -> Iterator[Progress]:
+    """A :class:`Progress` for a block of work (drawing nothing unless :func:`progress_enabled`)."""
+    progress = Progress(progress_enabled(quiet))
     try:
-        yield update
+        yield progress
     finally:
-        for bar in bars.values():
-            bar.close()
+        progress.close()
 
 
 def display(path: Path) -> str:

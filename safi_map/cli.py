@@ -120,7 +120,7 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
         merged=s["merged_rows"], rejected=s["rejected_rows"]))
     if s["precision"]:
         state.echo(_("Placed on the map: {counts}").format(
-            counts=", ".join(f"{_(_PRECISION.get(k, k))} {v}" for k, v in s["precision"].items())))
+            counts=_precision_counts(s["precision"].items())))
     for entry in report.files:
         if entry.get("error"):
             click.echo(_("error: {message}").format(message=entry["error"]), err=True)
@@ -141,9 +141,14 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
         state.echo(result.changes.summary())
 
 
-_PRECISION = {"provided": N_("given coordinates"), "housenumber": N_("at the address"),
+_PRECISION = {"provided": N_("at the given coordinates"), "housenumber": N_("at the address"),
               "street": N_("at the street"), "locality": N_("at the place name"),
               "municipality": N_("at the commune"), "none": N_("not placed")}
+
+
+def _precision_counts(counts: Any) -> str:
+    """``202 at the commune, 8 at the given coordinates``: how actors were placed."""
+    return ", ".join(f"{v} {_(_PRECISION.get(str(k), str(k)))}" for k, v in counts)
 
 
 def _exit_code(result: Any, strict: bool) -> int:
@@ -196,6 +201,7 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 @click.pass_obj
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
+    from .export import POSTER_PROGRESS
     from .pipeline import write_ingest_outputs
     from .site import build_site
 
@@ -206,12 +212,17 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
     written = write_ingest_outputs(result, settings.out, commit=False)  # in place with the site
     _print_ingest_summary(state, result, written[3])
     with progress_bars(state.quiet) as progress:
-        summary = build_site(
-            result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
-            report=result.report, out_dir=settings.out / "site",
-            progress=lambda done, total: progress("site", done, total),
-            changes=result.changes, force=force,
-        )
+        progress.start("site")
+        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
+        try:
+            summary = build_site(
+                result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
+                report=result.report, out_dir=settings.out / "site",
+                progress=lambda done, total: progress("site", done, total),
+                changes=result.changes, force=force,
+            )
+        finally:
+            POSTER_PROGRESS.reset(token)
     result.commit_outputs()
     if summary.pages_reused:
         state.echo(ngettext(
@@ -249,7 +260,7 @@ def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
     counts = table["geocode_precision"].value_counts()
     state.echo(_("Geocoded {n} rows into {output}: {counts}").format(
         n=len(table), output=display(output),
-        counts=", ".join(f"{_(_PRECISION.get(k, k))} {v}" for k, v in sorted(counts.items()))))
+        counts=_precision_counts(sorted(counts.items()))))
 
 
 @cli.command(help=N_("Export a selection of actors for an event: a poster (pdf, png, svg), a "

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -361,9 +362,15 @@ def poster_set(
     return result
 
 
+POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "POSTER_PROGRESS", default=None)
+"""Who hears ``(done, total)`` while posters are drawn (the CLI's progress bar), if anyone."""
+
+
 def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
                   kwargs: dict[str, Any]) -> None:
-    """Draw each ``(path, selection)`` poster, one after the other.
+    """Draw each ``(path, selection)`` poster, one after the other; :data:`POSTER_PROGRESS`,
+    when set, hears ``(done, total)`` as they are drawn.
 
     A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
     before the font was cut once), most of it matplotlib laying out and writing text. The pool
@@ -371,8 +378,13 @@ def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
     gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
     posters are drawn (the cache of :func:`poster_set`).
     """
-    for path, sel in todo:
+    tell = POSTER_PROGRESS.get()
+    if tell is not None and todo:
+        tell(0, len(todo))
+    for done, (path, sel) in enumerate(todo, start=1):
         export(actors, out=path, selection=sel, **kwargs)
+        if tell is not None:
+            tell(done, len(todo))
 
 
 class _PosterCache:

@@ -60,6 +60,14 @@ def parse_stop_date(text: str) -> _dt.date:
                         "year) or 2026-11-28").format(value=text))
 
 
+def _shown(path: Path) -> str:
+    """``path`` as the coordinator knows it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def _check_text(name: str, value: str) -> None:
     """Refuse text that cannot be written to a UTF-8 TOML file as a one-line string."""
     try:
@@ -172,7 +180,7 @@ def add_stop(
             and venue is None and insee_code is None:
         raise ConfigError(_("stop {id!r} is already in {tour}: give a SURVEY file to add to "
                             "it, or a new --date, --town, --venue or --insee").format(
-                                id=stop_id, tour=tour_path))
+                                id=stop_id, tour=_shown(tour_path)))
 
     folder = next((p for p in settings.surveys if p.suffix == ""), tour_path.parent / "surveys")
     source = Path(survey) if survey is not None else None
@@ -183,8 +191,8 @@ def add_stop(
         bound = tour.configured_stop(source) if tour is not None else None
         if bound is not None:
             raise ConfigError(_("{survey} is already the survey of stop {id!r} in {tour}: "
-                                "nothing to add").format(survey=source, id=bound.id,
-                                                           tour=tour_path))
+                                "nothing to add").format(survey=_shown(source), id=bound.id,
+                                                           tour=_shown(tour_path)))
 
     text = tour_path.read_text(encoding="utf-8") if tour_path.is_file() else ""
     updated: list[str] = []
@@ -204,14 +212,15 @@ def add_stop(
 def _survey_target(source: Path, folder: Path, stop_id: str, when: _dt.date | None) -> Path:
     """Where ``source`` goes in the surveys folder (itself when it is already there)."""
     if not source.is_file():
-        raise ConfigError(_("survey file not found: {path}").format(path=source))
+        raise ConfigError(_("survey file not found: {path}").format(path=_shown(source)))
     if source.resolve().is_relative_to(folder.resolve()):
         return source
     twin = _same_content(source, folder)
     if twin is not None:
         raise ConfigError(_("{survey} is already in the surveys: {existing} has the same "
                             "content. Nothing was copied (a survey read twice would count its "
-                            "actors twice).").format(survey=source, existing=twin))
+                            "actors twice).").format(survey=_shown(source),
+                                                     existing=_shown(twin)))
     assert when is not None
     suffix = source.suffix.lower()
     target = folder / f"{when.isoformat()}-{stop_id}{suffix}"

@@ -137,3 +137,25 @@ def test_a_geographic_library_failure_on_a_full_disk(project, monkeypatch):
 
     monkeypatch.setattr(safi_map.pipeline, "write_ingest_outputs", write)
     assert_one_message(run("ingest"), "Le disque est plein")
+
+
+def test_library_warnings_stay_off_the_coordinator_terminal(project):
+    """GDAL warns in English (RuntimeWarning: GPKG: bad application_id) on a damaged file; a
+    real process shows Python warnings on stderr unless the CLI silences them (--verbose keeps
+    them)."""
+    import subprocess
+    import sys
+
+    (project / "build").mkdir()
+    (project / "build" / "actors.gpkg").write_bytes(b"SQLite format 3\x00" + b"\0" * 90)
+    env = {**os.environ, "LANG": "fr_FR.UTF-8",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("LC_ALL", None)
+    quiet = subprocess.run([sys.executable, "-m", "safi_map", "export", "-o", "x.csv"],
+                           cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 1
+    assert "Warning" not in quiet.stderr and "Traceback" not in quiet.stderr, quiet.stderr
+    assert quiet.stderr.count("Erreur :") == 1
+    verbose = subprocess.run([sys.executable, "-m", "safi_map", "-v", "export", "-o", "x.csv"],
+                             cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert "RuntimeWarning" in verbose.stderr
