@@ -18,6 +18,7 @@ import click
 
 from . import __version__
 from .errors import ConfigError, SafiMapError
+from .i18n import _
 from .settings import Settings, load_settings
 
 log = logging.getLogger("safi_map")
@@ -108,7 +109,9 @@ _force_option = click.option("--force", is_flag=True,
                                   "of reusing unchanged ones' rows (and, for build, render "
                                   "every page again).")
 _strict_option = click.option("--strict", is_flag=True,
-                              help="Exit with code 1 when any row is rejected.")
+                              help="Exit with code 1 when any row is rejected, or when a "
+                                   "survey has no column for themes, needs, offers, consent "
+                                   "or commune.")
 
 
 def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
@@ -148,15 +151,78 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
             state.echo(f"  {ref}: {reason}")
         if len(rejected) > 20:
             state.echo(f"  … and {len(rejected) - 20} more")
+    _print_column_checks(state, report)
     state.echo(f"{s['warnings']} warning(s); details in {report_path}")
     if result.changes is not None:
         state.echo(result.changes.summary())
+
+
+# --- columns read and not read (issue 11) ---------------------------------------------------
+
+_SHOWN_HEADERS = 8
+
+
+def _field_label(name: str) -> str:
+    labels = {"themes": _("themes"), "needs": _("needs"), "offers": _("offers"),
+              "contact_consent": _("consent to publish contacts"),
+              "commune": _("commune or postcode")}
+    return labels.get(name, name)
+
+
+def _headers_list(headers: list[str]) -> str:
+    shown = ", ".join(f"« {h} »" for h in headers[:_SHOWN_HEADERS])
+    more = len(headers) - _SHOWN_HEADERS
+    return shown + (_(" and {n} more").format(n=more) if more > 0 else "")
+
+
+def _print_column_checks(state: _State, report: Any) -> None:
+    """Per survey table: the fields without a column, the unread columns that look like one
+    (with the safi-map.toml lines that map them), the other unread and form-tool columns."""
+    for check in report.column_checks():
+        missing = [m for m in check.missing
+                   if m not in {u["looks_like"] for u in check.suspicious}]
+        ignored = [u["header"] for u in check.unread if not u["looks_like"]]
+        tool_columns = [m["header"] for m in check.metadata if m["kind"] == "meta"]
+        private = [m["header"] for m in check.metadata if m["kind"] != "meta"]
+        if not (check.missing or ignored or private or tool_columns):
+            continue
+        tool = check.to_dict()["tool_name"]
+        state.echo(_("{file}:").format(file=check.where)
+                   + (" " + _("export of {tool}").format(tool=tool) if tool else ""))
+        for item in check.suspicious:
+            state.echo("  " + _("column {header} was not read; it looks like the {field}").format(
+                header=f"« {item['header']} »", field=_field_label(item["looks_like"])))
+        if missing:
+            state.echo("  " + _("no column found for: {fields}").format(
+                fields=", ".join(_field_label(m) for m in missing)))
+        if check.toml:
+            state.echo("  " + _("to read it, add these lines to safi-map.toml, under "
+                                "[columns]:"))
+            for line in check.toml:
+                state.echo(f"      {line}")
+        if missing:
+            state.echo("  " + _("if the file has such a column, name it in safi-map.toml, "
+                                "under [columns]:"))
+            for name in missing:
+                state.echo('      "{header}" = "{field}"'.format(
+                    header=_("header of the column"), field=name))
+        if ignored:
+            state.echo("  " + _("columns not read (kept aside, not published): {headers}")
+                       .format(headers=_headers_list(ignored)))
+        if tool_columns:
+            state.echo("  " + _("columns added by the form tool, not read: {headers}")
+                       .format(headers=_headers_list(tool_columns)))
+        if private:
+            state.echo("  " + _("columns about the person who answered, not read (private): "
+                                "{headers}").format(headers=_headers_list(private)))
 
 
 def _exit_code(result: Any, strict: bool) -> int:
     if not result.ok:
         return 1
     if strict and result.report.rejected:
+        return 1
+    if strict and any(c.has_problems for c in result.report.column_checks()):
         return 1
     return 0
 

@@ -258,7 +258,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
     for table in tables:
         report.rows_read += len(table.frame)
         report.blank_rows += table.blank_rows
-        report.files.append(_file_entry(path, table))
+        report.files.append(_file_entry(path, table, taxonomy))
         records = validate_table(table, taxonomy=taxonomy, tour=tour, report=report)
         if len(records):
             frames.append(records)
@@ -271,7 +271,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
 class _PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
@@ -463,7 +463,9 @@ def _report_geocoding(located: pd.DataFrame, report: Report) -> None:
                            ref, "commune", rec.commune_input or rec.postcode)
 
 
-def _file_entry(path: Path, table: Any) -> dict[str, Any]:
+def _file_entry(path: Path, table: Any, taxonomy: Any = None) -> dict[str, Any]:
+    from .columncheck import check_columns
+
     entry: dict[str, Any] = {
         "file": path.name,
         "sheet": getattr(table, "sheet", "") or "",
@@ -479,6 +481,7 @@ def _file_entry(path: Path, table: Any) -> dict[str, Any]:
     warnings = list(getattr(table, "warnings", []) or [])
     if warnings:
         entry["warnings"] = warnings
+    entry["column_check"] = check_columns(table, taxonomy).to_dict()
     return entry
 
 

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from safi_map.errors import ConfigError, SurveyError
+from safi_map.headers import HEADER_RULES
 from safi_map.survey import (
     FIELDS,
     HEADER_ALIASES,
-    QUESTION_PREFIXES,
     SurveyTable,
     clean_cell,
     iter_survey_files,
@@ -291,9 +291,8 @@ def test_every_alias_and_prefix_targets_a_field_without_collision() -> None:
         assert fld in FIELDS
         assert seen.setdefault(key(alias), fld) == fld, alias
         assert match_header(alias) == fld, alias
-    for prefix, fld in QUESTION_PREFIXES.items():
-        assert fld in FIELDS
-        assert match_header(prefix + " de la structure") == fld, prefix
+    for rule in HEADER_RULES:
+        assert rule.field in FIELDS
     for fld in FIELDS:
         assert match_header(fld) == fld
 
