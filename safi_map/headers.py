@@ -195,9 +195,7 @@ _META_BY_TOOL: dict[str, frozenset[str]] = {
     "framaforms": frozenset(map(key, ("Heure", "Time"))),
 }
 _RESPONDENT_BY_TOOL: dict[str, frozenset[str]] = {
-    "google-forms": frozenset(map(key, (
-        "Adresse e-mail", "Adresse email", "Adresse mail", "Email address", "E-mail address",
-        "Email", "Nom d'utilisateur", "Username"))),
+    "google-forms": frozenset(map(key, ("Nom d'utilisateur", "Username"))),
     "microsoft-forms": frozenset(map(key, (
         "Nom", "Name", "Adresse de messagerie", "Adresse e-mail", "Email", "E-mail"))),
     "kobotoolbox": frozenset(map(key, ("username", "phonenumber", "_submitted_by"))),
@@ -205,6 +203,10 @@ _RESPONDENT_BY_TOOL: dict[str, frozenset[str]] = {
         "Soumis par", "Submitted by", "Nom d'utilisateur", "Username", "Utilisateur"))),
     "limesurvey": frozenset(map(key, ("Adresse IP", "IP address"))),
 }
+# Google Forms puts the address it collects right after the timestamp; further on, the same
+# header is a question of the form (the structure's address).
+_GOOGLE_EMAIL = frozenset(map(key, ("Adresse e-mail", "Adresse email", "Adresse mail",
+                                    "Email address", "E-mail address", "Email")))
 _RESPONDENT_ALWAYS = frozenset(map(key, ("Soumis par", "Submitted by", "Adresse de messagerie")))
 # The submission time is the survey date.
 _DATE_BY_TOOL: dict[str, frozenset[str]] = {
@@ -578,6 +580,9 @@ def plan_columns(headers: Sequence[str], user: Mapping[str, str]) -> ColumnPlan:
             if "/" in header and not header.startswith(("meta/", "formhub/")):
                 slashed.setdefault(header.rsplit("/", 1)[0].strip(), []).append(i)
         roles[i] = match_key(header, user, tool)
+        if (i == 1 and tool == "google-forms" and key(header) in _GOOGLE_EMAIL
+                and key(header) not in user):
+            roles[i] = RESPONDENT
     # KoboToolbox: "Question/Option" = 1/0, beside "Question" (the joined answer).
     by_header = {key(h): i for i, h in enumerate(headers) if h}
     for question, cols in slashed.items():

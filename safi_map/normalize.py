@@ -516,7 +516,18 @@ _ACCEPTANCES = frozenset({"j accepte", "accepte", "j accepte la publication", "j
                           "bien sur", "tout a fait", "volontiers", "avec plaisir"})
 _REFUSALS = frozenset({"je refuse", "refuse", "je ne suis pas d accord", "pas de publication"})
 _RESERVATIONS = frozenset({"sauf", "mais", "pas", "uniquement", "seulement", "except", "but",
-                           "only", "ne", "hors", "sans"})
+                           "only", "ne", "hors", "sans", "pour", "not", "partiellement"})
+# Whole sentences of form options: "Oui, j'accepte que mes coordonnées apparaissent sur la
+# carte", "Je n'accepte pas", "I agree to ...".
+_ACCEPT_OPENINGS = ("oui", "yes", "j accepte", "i agree", "i accept", "j autorise",
+                    "je suis d accord", "d accord", "accepte", "bien sur", "tout a fait")
+_REFUSE_OPENINGS = ("je refuse", "je n accepte pas", "je ne souhaite pas", "je ne veux pas",
+                    "je ne suis pas d accord", "pas d accord", "i do not", "i don t",
+                    "i disagree", "i refuse", "refuse", "pas de publication", "je n autorise pas")
+
+
+def _opens(value: str, openings: tuple[str, ...]) -> bool:
+    return any(value == o or value.startswith(o + " ") for o in openings)
 
 
 def parse_bool(text: str) -> Normalized[bool | None]:
@@ -524,6 +535,9 @@ def parse_bool(text: str) -> Normalized[bool | None]:
 
     Returns True, False, or None for an empty or unreadable cell. None means "unknown", which
     callers treat as no consent; an unreadable value also gets a note so someone can ask again.
+    A sentence counts when it opens with a yes ("Oui, j'accepte que mes coordonnées
+    apparaissent sur la carte") and holds no reservation ("sauf", "mais", "pour", "only"...),
+    or opens with a no ("Je n'accepte pas").
     """
     value = key(str(text))
     if not value:
@@ -533,14 +547,13 @@ def parse_bool(text: str) -> Normalized[bool | None]:
     if value in _FALSE:
         return False, []
     words = value.split()
-    # "Oui, j'accepte" is a yes; "Oui sauf le téléphone" is a partial answer, so unknown.
-    # "Non, ..." is always a no: refusing is the safe reading.
-    if words[0] in _FALSE or value in _REFUSALS:
+    # "Oui sauf le téléphone" is a partial answer, so unknown. "Non, ..." is always a no:
+    # refusing is the safe reading.
+    if words[0] in _FALSE or value in _REFUSALS or _opens(value, _REFUSE_OPENINGS):
         return False, []
-    if (words[0] in _TRUE or value in _ACCEPTANCES) and not _RESERVATIONS & set(words):
-        rest = " ".join(words[1:])
-        if not rest or rest in _ACCEPTANCES or value in _ACCEPTANCES:
-            return True, []
+    if (words[0] in _TRUE or value in _ACCEPTANCES or _opens(value, _ACCEPT_OPENINGS)) \
+            and not _RESERVATIONS & set(words) and not _FALSE & set(words[1:]):
+        return True, []
     return None, [Note("consent.unknown", f"{text!r} is not a yes/no answer; read as unknown")]
 
 

@@ -10,6 +10,7 @@ from safi_map.headers import (
     HEADER_ALIASES,
     META,
     RESPONDENT,
+    compile_aliases,
     detect_tool,
     match_header,
     match_key,
@@ -25,8 +26,7 @@ HEADERS: list[tuple[str, str, str | None]] = [
     # Google Forms, French and English
     ("Horodateur", GF, "survey_date"),
     ("Timestamp", GF, "survey_date"),
-    ("Adresse e-mail", GF, RESPONDENT),
-    ("Email Address", GF, RESPONDENT),
+    ("Adresse e-mail", GF, "email"),  # a question; the collected address: see below
     ("Nom d'utilisateur", GF, RESPONDENT),
     ("Score", GF, META),
     ("Nom de votre structure", GF, "name"),
@@ -206,7 +206,7 @@ def test_header_role(header: str, tool: str, expected: str | None) -> None:
 
 def test_match_header_never_returns_metadata() -> None:
     assert match_header("Nom", tool=MS) is None
-    assert match_header("Adresse e-mail", tool=GF) is None
+    assert match_header("Adresse de messagerie") is None
     assert match_header("Adresse e-mail") == "email"
     assert match_header("_submission_time", tool=KOBO) == "survey_date"
 
@@ -239,6 +239,18 @@ def test_every_alias_still_matches() -> None:
 )
 def test_detect_tool(headers: list[str], tool: str) -> None:
     assert detect_tool(headers) == tool
+
+
+@pytest.mark.parametrize("email", ["Adresse e-mail", "Email Address", "Adresse email"])
+def test_google_forms_collected_address_is_private(email: str) -> None:
+    # Google Forms writes the address it collects right after the timestamp: the
+    # respondent's, private. The same header further on is a question of the form.
+    plan = plan_columns(["Horodateur", email, "Nom de la structure", email], {})
+    assert plan.tool == GF
+    assert plan.roles == ["survey_date", RESPONDENT, "name", "email"]
+    assert plan_columns(["Nom", email], {}).roles == ["name", "email"]
+    user = compile_aliases({email: "email"})
+    assert plan_columns(["Horodateur", email], user).roles[1] == "email"
 
 
 def test_option_columns_bracketed_and_kobo() -> None:
