@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from .i18n import _
 from .text import key
@@ -44,21 +43,53 @@ def _candidate(name_key: str, name_header_key: str) -> bool:
             or name_key == name_header_key)
 
 
-def _row_reason(cells: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
-    """``(code, reason)`` when a row's ``(cell, header)`` pairs make it a non-actor."""
-    filled = [(key(c), key(h)) for c, h in cells if key(c)]
-    if not filled:
+_HEADER, _TOTAL_CELL, _COUNT_CELL, _OTHER = 1, 2, 3, 0
+
+
+def _row_reason(kinds: Sequence[int]) -> tuple[str, str] | None:
+    """``(code, reason)`` when a row's filled cells (their kinds) make it a non-actor."""
+    if not kinds:
         return None
-    headers = sum(1 for c, h in filled if c == h)
-    if headers >= 2 or headers == len(filled):
+    headers = kinds.count(_HEADER)
+    if headers >= 2 or headers == len(kinds):
         return "row.header", _("the header row repeated inside the table, not an actor")
-    totals = sum(1 for c, _h in filled if _is_total(c))
-    counts = sum(1 for c, _h in filled if _is_count(c))
-    if totals and totals + counts == len(filled):
+    totals, counts = kinds.count(_TOTAL_CELL), kinds.count(_COUNT_CELL)
+    if totals and totals + counts == len(kinds):
         return "row.total", _("a total or subtotal line, not an actor")
-    if counts == len(filled):
+    if counts == len(kinds):
         return "row.count", _("the row holds only numbers (a count or a sum), not an actor")
     return None
+
+
+class _Kinds:
+    """Kind of a cell under a header (memoized: survey cells repeat)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, str], int] = {}
+        self.keys: dict[str, str] = {}
+
+    def key(self, text: str) -> str:
+        k = self.keys.get(text)
+        if k is None:
+            k = self.keys[text] = key(text)
+        return k
+
+    def __call__(self, cell: str, header: str) -> int | None:
+        found = self.memo.get((cell, header))
+        if found is None:
+            k = self.key(cell)
+            if not k:
+                found = -1
+            elif k == self.key(header):
+                found = _HEADER
+            elif _is_total(k):
+                found = _TOTAL_CELL
+            elif _is_count(k):
+                found = _COUNT_CELL
+            else:
+                found = _OTHER
+            self.memo[(cell, header)] = found
+        return None if found < 0 else found
 
 
 def non_actor_rows(
@@ -90,22 +121,27 @@ def non_actor_rows(
                 found[i] = ("row.truncated", _(
                     "the last line stops inside a quoted cell (the file was saved while "
                     "still being written); not read"))
-    names = raw.get("name", ())
+    names = list(raw.get("name", ())) or [""] * len(row_numbers)
     name_header = key(columns.get("name", ""))
-    memo: dict[str, bool] = {}
-    fields = [f for f in raw if any(raw[f])]
-    for i in range(len(row_numbers)):
-        if i in found:
+    fields = [f for f in raw if f != "name" and any(raw[f])]
+    headers = {f: columns.get(f, f) for f in fields}
+    kind = _Kinds()
+    suspects = {n: _candidate(key(n), name_header) for n in set(names)}
+    for i, name in enumerate(names):
+        if i in found or not suspects[name]:
             continue
-        name = names[i] if i < len(names) else ""
-        suspect = memo.get(name)
-        if suspect is None:
-            suspect = memo[name] = _candidate(key(name), name_header)
-        if not suspect:
-            continue
-        cells: list[tuple[str, Any]] = [(raw[f][i], columns.get(f, f)) for f in fields]
+        cells = [(raw[f][i], headers[f]) for f in fields if raw[f][i]]
         cells.extend((v, h) for h, v in extras[i].items())
-        reason = _row_reason(cells)
+        # A repeated header row repeats the name's header too; otherwise only a total or a
+        # count is left, and the first other cell (usually the first one) rules them out.
+        name_kind = kind(name, columns.get("name", "name"))
+        if name_header and name_kind != _HEADER and any(
+                kind(c, h) in (_OTHER, _HEADER) for c, h in cells):
+            continue
+        kinds = [k for k in (kind(c, h) for c, h in cells) if k is not None]
+        if name_kind is not None:
+            kinds.append(name_kind)
+        reason = _row_reason(kinds)
         if reason is not None:
             found[i] = reason
     return found
