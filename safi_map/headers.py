@@ -15,20 +15,18 @@ Matching works on folded words (:func:`safi_map.text.key`, plurals reduced), in 
    (all groups; one phrase of each group), phrases that veto it ("Nom du contact" is not the
    name of the structure), and a priority; the highest priority wins, then the longest phrase.
 
-Multiple-choice questions come as one column per option: ``Question [Option]`` (LimeSurvey,
-Google Forms grids), ``Question/Option`` (KoboToolbox, beside the joined answer) or an option
-row under the question row (Framaforms, LimeSurvey): :func:`plan_columns` and
-:func:`merge_option_row` recognise them, and :func:`option_value` reads their cells.
+Multiple-choice questions given one column per option are planned in
+:mod:`safi_map.columnplan`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import ConfigError
+from .formtools import META, RESPONDENT, TOOL_NAMES, detect_tool, tool_role
 from .text import key
 
 __all__ = [
@@ -38,15 +36,12 @@ __all__ = [
     "LIST_FIELDS",
     "META",
     "RESPONDENT",
-    "ColumnPlan",
+    "TOOL_NAMES",
     "HeaderRule",
     "compile_aliases",
     "detect_tool",
     "match_header",
     "match_key",
-    "merge_option_row",
-    "option_value",
-    "plan_columns",
 ]
 
 #: Canonical input fields, in the order of the data model.
@@ -57,17 +52,7 @@ FIELDS: tuple[str, ...] = (
 )
 #: Fields a multiple-choice question can fill, one option per column.
 LIST_FIELDS: tuple[str, ...] = ("themes", "needs", "offers")
-#: Role of a column the form tool adds (ids, start and end times, IP address): not read.
-META = "_meta"
-#: Role of a column about the person who answered (their name, e-mail address, account):
-#: private, never read into the actor nor kept among the extra columns.
-RESPONDENT = "_respondent"
 _IGNORE = ""
-
-TOOL_NAMES: dict[str, str] = {
-    "google-forms": "Google Forms", "microsoft-forms": "Microsoft Forms",
-    "limesurvey": "LimeSurvey", "kobotoolbox": "KoboToolbox", "framaforms": "Framaforms",
-}
 
 # --------------------------------------------------------------------------------------------
 # Exact aliases
@@ -163,107 +148,6 @@ _ALIASES_BY_FIELD: dict[str, tuple[str, ...]] = {
 HEADER_ALIASES: dict[str, str] = {
     alias: fld for fld, aliases in _ALIASES_BY_FIELD.items() for alias in aliases
 } | {fld: fld for fld in FIELDS}
-
-# --------------------------------------------------------------------------------------------
-# Form-tool metadata
-# --------------------------------------------------------------------------------------------
-
-# Always metadata, whatever the tool: no survey question is worded like these.
-_META_ALWAYS = frozenset(map(key, (
-    # LimeSurvey
-    "ID de la réponse", "Response ID", "Dernière page", "Last page", "Langue de départ",
-    "Start language", "Tête de série", "Seed", "Date de lancement", "Date started",
-    "Date de la dernière action", "Date last action", "URL référente", "Referrer URL", "Jeton",
-    "Token", "Temps total", "Total time", "Interview time", "Durée totale",
-    # Microsoft Forms
-    "Heure de début", "Start time", "Heure de la dernière modification", "Last modified time",
-    "Total points", "Points totaux", "Commentaires de l'enquête", "Quiz feedback",
-    # KoboToolbox (written without their leading "_" once folded)
-    "__version__", "meta/instanceID", "meta/rootUuid", "meta/deprecatedID", "formhub/uuid",
-    "deviceid", "simserial", "subscriberid", "audit",
-    # Framaforms / Drupal webform
-    "Numéro de soumission", "Serial", "SID", "Brouillon", "Draft", "Adresse IP", "IP Address",
-    "UID", "Date de modification", "Dernière modification",
-    # any tool
-    "Score", "Note totale",
-)))
-_META_BY_TOOL: dict[str, frozenset[str]] = {
-    "google-forms": frozenset(map(key, ("Note", "Points"))),
-    "microsoft-forms": frozenset(map(key, ("ID",))),
-    "kobotoolbox": frozenset(map(key, ("start", "end", "today", "start-geopoint",
-                                       "instanceID"))),
-    "framaforms": frozenset(map(key, ("Heure", "Time"))),
-}
-_RESPONDENT_BY_TOOL: dict[str, frozenset[str]] = {
-    "google-forms": frozenset(map(key, ("Nom d'utilisateur", "Username"))),
-    "microsoft-forms": frozenset(map(key, (
-        "Nom", "Name", "Adresse de messagerie", "Adresse e-mail", "Email", "E-mail"))),
-    "kobotoolbox": frozenset(map(key, ("username", "phonenumber", "_submitted_by"))),
-    "framaforms": frozenset(map(key, (
-        "Soumis par", "Submitted by", "Nom d'utilisateur", "Username", "Utilisateur"))),
-    "limesurvey": frozenset(map(key, ("Adresse IP", "IP address"))),
-}
-# Google Forms puts the address it collects right after the timestamp; further on, the same
-# header is a question of the form (the structure's address).
-_GOOGLE_EMAIL = frozenset(map(key, ("Adresse e-mail", "Adresse email", "Adresse mail",
-                                    "Email address", "E-mail address", "Email")))
-_RESPONDENT_ALWAYS = frozenset(map(key, ("Soumis par", "Submitted by", "Adresse de messagerie")))
-# The submission time is the survey date.
-_DATE_BY_TOOL: dict[str, frozenset[str]] = {
-    "microsoft-forms": frozenset(map(key, ("Heure de fin", "Completion time"))),
-    "kobotoolbox": frozenset(map(key, ("_submission_time",))),
-    "framaforms": frozenset(map(key, ("Soumis le", "Submitted", "Time"))),
-}
-_KOBO_META = re.compile(r"^_[A-Za-z_]+$|^__version__$|^(?:meta|formhub)/")
-# Headers only one tool writes: two of them (or one very distinctive) name the tool.
-_SIGNATURES: dict[str, frozenset[str]] = {
-    "microsoft-forms": frozenset(map(key, (
-        "Heure de début", "Start time", "Heure de fin", "Completion time",
-        "Heure de la dernière modification", "Last modified time", "Adresse de messagerie"))),
-    "limesurvey": frozenset(map(key, (
-        "ID de la réponse", "Response ID", "Dernière page", "Last page", "Langue de départ",
-        "Start language", "Tête de série", "Seed", "Date de lancement", "Date started",
-        "Date de la dernière action", "Date last action"))),
-    "framaforms": frozenset(map(key, (
-        "Numéro de soumission", "Serial", "SID", "Soumis le", "Soumis par", "Submitted by",
-        "Brouillon", "Draft"))),
-    "kobotoolbox": frozenset(map(key, ("_uuid", "_submission_time", "_validation_status",
-                                       "_index", "formhub/uuid", "meta/instanceID"))),
-}
-
-
-def detect_tool(headers: Sequence[str]) -> str:
-    """The form tool that exported a table with these headers (``""`` when none is known).
-
-    Google Forms puts its ``Horodateur``/``Timestamp`` first; KoboToolbox writes ``_uuid``,
-    ``_submission_time``...; the others are known by two of their own column names.
-    """
-    keys = [key(h) for h in headers if h]
-    raw = {h.strip() for h in headers}
-    if sum(1 for h in raw if h.startswith("_") and key(h) in _SIGNATURES["kobotoolbox"]) >= 1 \
-            or {"meta/instanceID", "formhub/uuid"} & raw:
-        return "kobotoolbox"
-    present = set(keys)
-    for tool in ("microsoft-forms", "limesurvey", "framaforms"):
-        if len(_SIGNATURES[tool] & present) >= 2:
-            return tool
-    if keys and keys[0] in {"horodateur", "timestamp", "horodatage", "marca temporal"}:
-        return "google-forms"
-    return ""
-
-
-def _tool_role(header: str, k: str, tool: str) -> str | None:
-    """The role a form tool gives this column by itself, or None for a question."""
-    if tool in _DATE_BY_TOOL and k in _DATE_BY_TOOL[tool]:
-        return "survey_date"
-    if k in _RESPONDENT_ALWAYS or k in _RESPONDENT_BY_TOOL.get(tool, ()):
-        return RESPONDENT
-    if k in _META_ALWAYS or k in _META_BY_TOOL.get(tool, ()):
-        return META
-    if header.startswith("_") and _KOBO_META.match(header.strip()):
-        return META
-    return None
-
 
 # --------------------------------------------------------------------------------------------
 # Keyword rules
@@ -450,7 +334,7 @@ def _builtin_match(header: str, tool: str) -> str | None:
     k = key(header)
     if not k or len(k) > _MAX_HEADER:
         return None
-    role = _tool_role(header, k, tool)
+    role = tool_role(header, k, tool)
     if role is not None:
         return role
     if k in _EXACT:
@@ -512,123 +396,3 @@ def match_header(header: str, aliases: Mapping[str, str] | None = None,
     """
     role = match_key(header, compile_aliases(aliases), tool)
     return role if role in FIELDS else None
-
-
-# --------------------------------------------------------------------------------------------
-# Multiple choices
-# --------------------------------------------------------------------------------------------
-
-_BRACKET = re.compile(r"^(?P<q>.*\S)\s*\[(?P<o>[^\[\]]+)\]\s*$")
-_TRUE = frozenset({"oui", "yes", "y", "x", "1", "vrai", "true", "coche", "checked", "selected",
-                   "selectionne", "selectionnee", "ok", "o"})
-_FALSE = frozenset({"non", "no", "n", "0", "faux", "false", "non selectionne",
-                    "non selectionnee", "not selected", "non coche", "unchecked", "aucun"})
-
-
-def option_value(cell: str, option: str) -> str:
-    """What an option column's cell says: the option's label when ticked, ``""`` when not,
-    and the cell's own text for anything else (an "Autre" option holds what was typed)."""
-    k = key(cell)
-    if not k or k in _FALSE:
-        return ""
-    if k in _TRUE or k == key(option):
-        return option
-    return cell
-
-
-@dataclass
-class ColumnPlan:
-    """How the columns of one table are read.
-
-    ``roles[i]`` is column i's field, :data:`META`, :data:`RESPONDENT` or None (unknown);
-    ``options[i]`` the option label of a multiple-choice option column (its role is then the
-    question's list field); ``covered[i]`` is True for a KoboToolbox joined answer whose
-    options have their own columns (read through them).
-    """
-
-    tool: str
-    roles: list[str | None]
-    options: list[str | None]
-    covered: list[bool]
-
-
-def _option_split(header: str, user: Mapping[str, str], tool: str) -> tuple[str, str] | None:
-    m = _BRACKET.match(header)
-    if m:
-        role = match_key(m["q"], user, tool)
-        if role in LIST_FIELDS:
-            return role, m["o"].strip()
-    return None
-
-
-def plan_columns(headers: Sequence[str], user: Mapping[str, str]) -> ColumnPlan:
-    """Roles of a table's columns, with multiple-choice options recognised."""
-    tool = detect_tool(headers)
-    n = len(headers)
-    roles: list[str | None] = [None] * n
-    options: list[str | None] = [None] * n
-    covered = [False] * n
-    slashed: dict[str, list[int]] = {}
-    for i, header in enumerate(headers):
-        if not header:
-            continue
-        if key(header) not in user:
-            split = _option_split(header, user, tool)
-            if split is not None:
-                roles[i], options[i] = split
-                continue
-            if "/" in header and not header.startswith(("meta/", "formhub/")):
-                slashed.setdefault(header.rsplit("/", 1)[0].strip(), []).append(i)
-        roles[i] = match_key(header, user, tool)
-        if (i == 1 and tool == "google-forms" and key(header) in _GOOGLE_EMAIL
-                and key(header) not in user):
-            roles[i] = RESPONDENT
-    # KoboToolbox: "Question/Option" = 1/0, beside "Question" (the joined answer).
-    by_header = {key(h): i for i, h in enumerate(headers) if h}
-    for question, cols in slashed.items():
-        joined = by_header.get(key(question))
-        if len(cols) < 2 and joined is None:
-            continue
-        role = match_key(question, user, tool)
-        if role not in LIST_FIELDS:
-            continue
-        for i in cols:
-            roles[i], options[i] = role, headers[i].rsplit("/", 1)[1].strip()
-        if joined is not None:
-            covered[joined] = True
-            roles[joined] = role
-    return ColumnPlan(tool, roles, options, covered)
-
-
-def merge_option_row(header: Sequence[str], below: Sequence[str],
-                     user: Mapping[str, str]) -> list[str] | None:
-    """Headers ``Question [Option]`` when ``below`` is a row of options under the questions.
-
-    Framaforms and LimeSurvey can put a multiple-choice question over several columns (the
-    question on its first column, the following ones blank or repeating it) and the options
-    on the row below. Returns None when ``below`` is not such a row (then it is data).
-    """
-    tool = detect_tool(header)
-    width = max(len(header), len(below))
-    cells = [below[i] if i < len(below) else "" for i in range(width)]
-    heads = [header[i] if i < len(header) else "" for i in range(width)]
-    filled = [i for i, c in enumerate(cells) if c]
-    if len(filled) < 2:
-        return None
-    spans: dict[int, str] = {}
-    question = ""
-    for i, head in enumerate(heads):
-        if head and head != question:
-            question = head if match_key(head, user, tool) in LIST_FIELDS else ""
-            if not question:
-                continue
-        if question:
-            spans[i] = question
-    if not all(i in spans for i in filled):
-        return None
-    if any(key(cells[i]) in _TRUE or key(cells[i]) in _FALSE for i in filled):
-        return None
-    merged = list(heads)
-    for i in filled:
-        merged[i] = f"{spans[i]} [{cells[i]}]"
-    return merged

@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from .columnplan import merge_option_row, option_value, plan_columns
 from .errors import SurveyError
 from .headers import (
     FIELDS,
@@ -42,9 +43,6 @@ from .headers import (
     compile_aliases,
     match_header,
     match_key,
-    merge_option_row,
-    option_value,
-    plan_columns,
 )
 from .text import key
 

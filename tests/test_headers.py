@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from safi_map.columnplan import merge_option_row, option_value, plan_columns
 from safi_map.headers import (
     HEADER_ALIASES,
     META,
@@ -14,9 +15,6 @@ from safi_map.headers import (
     detect_tool,
     match_header,
     match_key,
-    merge_option_row,
-    option_value,
-    plan_columns,
 )
 
 GF, MS, LS, KOBO, FRAMA = "google-forms", "microsoft-forms", "limesurvey", "kobotoolbox", "framaforms"
