@@ -54,15 +54,6 @@ class ColumnPlan:
     covered: list[bool]
 
 
-def _option_split(header: str, user: Mapping[str, str], tool: str) -> tuple[str, str] | None:
-    m = _BRACKET.match(header)
-    if m:
-        role = match_key(m["q"], user, tool)
-        if role in LIST_FIELDS:
-            return role, m["o"].strip()
-    return None
-
-
 def plan_columns(headers: Sequence[str], user: Mapping[str, str]) -> ColumnPlan:
     """Roles of a table's columns, with multiple-choice options recognised."""
     tool = detect_tool(headers)
@@ -71,14 +62,19 @@ def plan_columns(headers: Sequence[str], user: Mapping[str, str]) -> ColumnPlan:
     options: list[str | None] = [None] * n
     covered = [False] * n
     slashed: dict[str, list[int]] = {}
+    # A multiple choice has several options: a lone "Vos besoins [facultatif]" is a question.
+    bracketed = [m["q"].strip() for h in headers if h and (m := _BRACKET.match(h))]
+    several = {q for q in bracketed if bracketed.count(q) >= 2}
     for i, header in enumerate(headers):
         if not header:
             continue
         if key(header) not in user:
-            split = _option_split(header, user, tool)
-            if split is not None:
-                roles[i], options[i] = split
-                continue
+            m = _BRACKET.match(header)
+            if m and m["q"].strip() in several:
+                role = match_key(m["q"], user, tool)
+                if role in LIST_FIELDS:
+                    roles[i], options[i] = role, m["o"].strip()
+                    continue
             if "/" in header and not header.startswith(("meta/", "formhub/")):
                 slashed.setdefault(header.rsplit("/", 1)[0].strip(), []).append(i)
         roles[i] = match_key(header, user, tool)
@@ -127,6 +123,10 @@ def merge_option_row(header: Sequence[str], below: Sequence[str],
         if question:
             spans[i] = question
     if not all(i in spans for i in filled):
+        return None
+    # Options sit under a question spread over several columns, not each under its own header
+    # (that would be a data row without a name).
+    if not any(not heads[i] or (i and heads[i] == heads[i - 1]) for i in filled):
         return None
     if any(key(cells[i]) in _TRUE or key(cells[i]) in _FALSE for i in filled):
         return None

@@ -253,14 +253,20 @@ def test_google_forms_collected_address_is_private(email: str) -> None:
 
 def test_option_columns_bracketed_and_kobo() -> None:
     headers = ["Nom", "Domaines [Culture]", "Domaines [Sport et loisirs]", "Besoins [Des locaux]",
-               "Domaines d'action", "Domaines d'action/Santé", "Domaines d'action/Culture",
-               "CP / Ville", "SIREN / SIRET"]
+               "Besoins [Du financement]", "Domaines d'action", "Domaines d'action/Santé",
+               "Domaines d'action/Culture", "CP / Ville", "SIREN / SIRET"]
     plan = plan_columns(headers, {})
-    assert plan.roles == ["name", "themes", "themes", "needs", "themes", "themes", "themes",
-                          "commune", "siret"]
-    assert plan.options == [None, "Culture", "Sport et loisirs", "Des locaux", None, "Santé",
-                            "Culture", None, None]
-    assert plan.covered == [False, False, False, False, True, False, False, False, False]
+    assert plan.roles == ["name", "themes", "themes", "needs", "needs", "themes", "themes",
+                          "themes", "commune", "siret"]
+    assert plan.options == [None, "Culture", "Sport et loisirs", "Des locaux", "Du financement",
+                            None, "Santé", "Culture", None, None]
+    assert plan.covered == [False] * 5 + [True] + [False] * 4
+
+
+def test_a_lone_bracket_is_part_of_the_question() -> None:
+    plan = plan_columns(["Nom", "Vos besoins [facultatif]", "Site web [optionnel]"], {})
+    assert plan.roles == ["name", "needs", "website"]
+    assert plan.options == [None, None, None]
 
 
 def test_option_row_under_the_questions() -> None:
@@ -275,6 +281,9 @@ def test_option_row_under_the_questions() -> None:
     assert merge_option_row(header, ["1", "Asso", "X", "", "", "X", "", "Oui"], {}) is None
     assert merge_option_row(header, ["", "", "X", "X", "", "", "", ""], {}) is None
     assert merge_option_row(header, ["", "", "Culture", "", "", "", "", ""], {}) is None
+    # a data row without a name: each value under its own question
+    assert merge_option_row(["Nom", "Thèmes", "Besoins"], ["", "Culture", "Des locaux"],
+                            {}) is None
 
 
 @pytest.mark.parametrize(
