@@ -188,6 +188,22 @@ HEADERS: list[tuple[str, str, str | None]] = [
     ("Lat", "", "latitude"),
     ("Long", "", "longitude"),
     ("Observations", "", None),
+    ("Organisation type", "", "legal_form"),
+    ("Statut (association, SCOP…)", "", "legal_form"),
+    ("Dans quels champs intervenez-vous ?", GF, "themes"),
+    ("Publication sur la carte (oui/non)", "", "contact_consent"),
+    ("Areas of work", GF, "themes"),
+    ("What kind of support are you looking for?", GF, "needs"),
+    ("What resources can you share?", GF, "offers"),
+    ("Can we publish your contact details?", GF, "contact_consent"),
+    ("Ce que la structure peut mettre à disposition", "", "offers"),
+    ("Votre structure a-t-elle des besoins en :", GF, "needs"),
+    ("Ville du siège social", "", "commune"),
+    ("Adresse du siège social", "", "address"),
+    ("Nom du responsable", "", None),
+    ("E-mail du responsable", "", "email"),
+    ("Sigle", "", None),
+    ("Département", "", None),
 ]
 
 
