@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import ConfigError, SafiMapError
-from .i18n import _
+from .i18n import _, ngettext
 from .settings import Settings, load_settings
 
 log = logging.getLogger("safi_map")
@@ -190,14 +190,16 @@ def _print_column_checks(state: _State, report: Any) -> None:
         state.echo(_("{file}:").format(file=check.where)
                    + (" " + _("export of {tool}").format(tool=tool) if tool else ""))
         for item in check.suspicious:
-            state.echo("  " + _("column {header} was not read; it looks like the {field}").format(
+            state.echo("  " + _("column {header} was not read; it seems to hold: {field}").format(
                 header=f"« {item['header']} »", field=_field_label(item["looks_like"])))
         if missing:
             state.echo("  " + _("no column found for: {fields}").format(
                 fields=", ".join(_field_label(m) for m in missing)))
         if check.toml:
-            state.echo("  " + _("to read it, add these lines to safi-map.toml, under "
-                                "[columns]:"))
+            state.echo("  " + ngettext(
+                "to read it, add this line to safi-map.toml, under [columns]:",
+                "to read them, add these lines to safi-map.toml, under [columns]:",
+                len(check.toml)))
             for line in check.toml:
                 state.echo(f"      {line}")
         if missing:
