@@ -165,7 +165,12 @@ _SHOWN_HEADERS = 8
 def _field_label(name: str) -> str:
     labels = {"themes": _("themes"), "needs": _("needs"), "offers": _("offers"),
               "contact_consent": _("consent to publish contacts"),
-              "commune": _("commune or postcode")}
+              "commune": _("commune or postcode"), "name": _("name of the structure"),
+              "legal_form": _("legal form"), "description": _("description"),
+              "address": _("address"), "postcode": _("postcode"), "latitude": _("latitude"),
+              "longitude": _("longitude"), "website": _("website"), "email": _("e-mail address"),
+              "phone": _("phone"), "stop": _("tour stop"), "siret": _("SIRET"),
+              "survey_date": _("survey date")}
     return labels.get(name, name)
 
 
@@ -181,10 +186,12 @@ def _print_column_checks(state: _State, report: Any) -> None:
     for check in report.column_checks():
         missing = [m for m in check.missing
                    if m not in {u["looks_like"] for u in check.suspicious}]
-        ignored = [u["header"] for u in check.unread if not u["looks_like"]]
+        ignored = [u["header"] for u in check.unread
+                   if not u["looks_like"] and not u.get("same_as")]
+        seconds = [u for u in check.unread if u.get("same_as")]
         tool_columns = [m["header"] for m in check.metadata if m["kind"] == "meta"]
         private = [m["header"] for m in check.metadata if m["kind"] != "meta"]
-        if not (check.missing or ignored or private or tool_columns):
+        if not (check.missing or ignored or private or tool_columns or seconds):
             continue
         tool = check.to_dict()["tool_name"]
         state.echo(_("{file}:").format(file=check.where)
@@ -208,6 +215,10 @@ def _print_column_checks(state: _State, report: Any) -> None:
             for name in missing:
                 state.echo('      "{header}" = "{field}"'.format(
                     header=_("header of the column"), field=name))
+        for item in seconds:
+            state.echo("  " + _("column {header} not read: the {field} come from another "
+                                "column").format(header=f"« {item['header']} »",
+                                                 field=_field_label(item["same_as"])))
         if ignored:
             state.echo("  " + _("columns not read (kept aside, not published): {headers}")
                        .format(headers=_headers_list(ignored)))

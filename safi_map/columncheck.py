@@ -150,6 +150,8 @@ def check_columns(table: Any, taxonomy: Any = None) -> ColumnCheck:
                                for h, o in options[fld].items())
         if fld in columns and (fld not in options or columns[fld] in plain):
             check.found.append({"header": columns[fld], "field": fld})
+        check.found.extend({"header": h, "field": fld}
+                           for h in (getattr(table, "also", {}) or {}).get(fld, ()))
     check.metadata = [{"header": h, "kind": k}
                       for h, k in (getattr(table, "metadata", {}) or {}).items()]
     check.covered = list(getattr(table, "covered", []) or [])
@@ -162,6 +164,8 @@ def check_columns(table: Any, taxonomy: Any = None) -> ColumnCheck:
         if not looks and extras is not None and header in extras.columns:
             looks = _by_values(_sample(extras[header].tolist()), check.missing, taxonomy)
         check.unread.append({"header": header, "looks_like": looks})
+    for header, fld in (getattr(table, "duplicates", {}) or {}).items():
+        check.unread.append({"header": header, "looks_like": "", "same_as": fld})
     taken: set[str] = set()
     for item in check.suspicious:
         if item["looks_like"] not in taken:  # one column per field: the first candidate

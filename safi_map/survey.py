@@ -38,6 +38,7 @@ from .errors import SurveyError
 from .headers import (
     FIELDS,
     HEADER_ALIASES,
+    LIST_FIELDS,
     META,
     RESPONDENT,
     compile_aliases,
@@ -180,6 +181,10 @@ class SurveyTable:
         option; the field's cell in ``frame`` joins the ticked options with ``"; "``.
     covered
         Headers of joined answers read through their option columns instead (KoboToolbox).
+    also
+        List field -> further headers read into it ("Autres besoins" beside "Besoins").
+    duplicates
+        Header -> field, for a second column of a single-valued field: kept in ``extras``.
     headers
         The header row as read (an option row merged in: ``"Question [Option]"``).
     truncated_row
@@ -203,6 +208,8 @@ class SurveyTable:
     metadata: dict[str, str] = field(default_factory=dict)
     options: dict[str, dict[str, str]] = field(default_factory=dict)
     covered: list[str] = field(default_factory=list)
+    also: dict[str, list[str]] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
     truncated_row: int | None = None
 
@@ -333,6 +340,8 @@ def _table_from_rows(
     metadata: dict[str, str] = {}
     option_cols: dict[str, list[tuple[int, str, str]]] = {}
     covered: list[str] = []
+    also: dict[str, list[tuple[int, str]]] = {}
+    duplicates: dict[str, str] = {}
     for i, header in enumerate(headers):
         has_data = any(i < len(r) and r[i] for r in data)
         if not header:
@@ -359,7 +368,10 @@ def _table_from_rows(
             label = _dedupe(header, taken)
             extras_cols.append((i, label))
             unknown.append(label)
+        elif fld in used and fld in LIST_FIELDS:
+            also.setdefault(fld, []).append((i, header))  # "Autres besoins": read as well
         elif fld in used:
+            duplicates[header] = fld
             label = _dedupe(header, taken)
             extras_cols.append((i, label))
             warnings.append(
@@ -372,6 +384,9 @@ def _table_from_rows(
             columns[fld] = header
             canon_cols.append((i, fld))
     frame_data: dict[str, Any] = {fld: column(i) for i, fld in canon_cols}
+    for fld, more in also.items():
+        frame_data[fld] = ["; ".join(v for v in values if v) for values in
+                           zip(frame_data[fld], *(column(i) for i, _ in more), strict=True)]
     options: dict[str, dict[str, str]] = {}
     for fld, cols in option_cols.items():
         options[fld] = {header: option for _, header, option in cols}
@@ -418,6 +433,8 @@ def _table_from_rows(
         metadata=metadata,
         options=options,
         covered=covered,
+        also={fld: [h for _, h in more] for fld, more in also.items()},
+        duplicates=duplicates,
         headers=[h for h in header_cells if h],
     )
 

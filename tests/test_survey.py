@@ -353,6 +353,17 @@ def test_duplicate_columns_first_wins(tmp_path: Path) -> None:
     assert "'Ville'" in table.warnings[0] and "'commune'" in table.warnings[0]
 
 
+def test_second_column_of_a_list_field_is_read_too(tmp_path: Path) -> None:
+    # "Autres besoins (précisez)" beside the ticked needs: both are needs, nothing left aside.
+    rows = [["Nom", "Besoins", "Autres besoins (précisez)", "Courriel", "E-mail"],
+            ["A", "Des locaux", "un camion", "a@a.fr", "b@b.fr"], ["B", "", "du temps", "", ""]]
+    table = only(read_survey(write_csv(tmp_path / "s.csv", rows)))
+    assert table.frame["needs"].tolist() == ["Des locaux; un camion", "du temps"]
+    assert table.also == {"needs": ["Autres besoins (précisez)"]}
+    assert table.duplicates == {"E-mail": "email"}
+    assert table.extras.columns.tolist() == ["E-mail"]
+
+
 def test_header_only_file_gives_empty_table(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", [["Nom", "Ville"]])
     table = only(read_survey(path))
