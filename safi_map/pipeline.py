@@ -546,7 +546,9 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
     frame = table.frame
     original = frame[[c for c in frame.columns if not c.startswith("_")]].rename(
         columns=table.columns)
-    original = pd.concat([original, table.extras], axis=1)
+    tool_columns = getattr(table, "tool_columns", None)
+    original = pd.concat([original, table.extras,
+                          *([tool_columns] if tool_columns is not None else [])], axis=1)
     n = len(frame)
 
     def col(name: str) -> pd.Series:

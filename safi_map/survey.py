@@ -181,6 +181,9 @@ class SurveyTable:
         option; the field's cell in ``frame`` joins the ticked options with ``"; "``.
     covered
         Headers of joined answers read through their option columns instead (KoboToolbox).
+    tool_columns
+        Same index as ``frame``: the ``metadata`` columns' cells, for the tabular geocoder only
+        (``safi-map geocode`` keeps every input column); ingest never reads them.
     also
         List field -> further headers read into it ("Autres besoins" beside "Besoins").
     duplicates
@@ -209,6 +212,7 @@ class SurveyTable:
     options: dict[str, dict[str, str]] = field(default_factory=dict)
     covered: list[str] = field(default_factory=list)
     also: dict[str, list[str]] = field(default_factory=dict)
+    tool_columns: pd.DataFrame | None = None
     duplicates: dict[str, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
     truncated_row: int | None = None
@@ -342,6 +346,7 @@ def _table_from_rows(
     covered: list[str] = []
     also: dict[str, list[tuple[int, str]]] = {}
     duplicates: dict[str, str] = {}
+    meta_cols: list[tuple[int, str]] = []
     for i, header in enumerate(headers):
         has_data = any(i < len(r) and r[i] for r in data)
         if not header:
@@ -360,6 +365,7 @@ def _table_from_rows(
         option = plan.options[i]
         if fld in (META, RESPONDENT):
             metadata[header] = "meta" if fld == META else "respondent"
+            meta_cols.append((i, _dedupe(header, taken)))
         elif option is not None and fld is not None:
             option_cols.setdefault(fld, []).append((i, header, option))
         elif plan.covered[i]:
@@ -434,6 +440,8 @@ def _table_from_rows(
         options=options,
         covered=covered,
         also={fld: [h for _, h in more] for fld, more in also.items()},
+        tool_columns=pd.DataFrame({label: column(i) for i, label in meta_cols},
+                                  index=frame.index, dtype=object),
         duplicates=duplicates,
         headers=[h for h in header_cells if h],
     )

@@ -223,3 +223,15 @@ def test_cli_tells_what_was_not_read_and_strict_fails(tmp_path: Path) -> None:
     assert strict.exit_code == 1
     assert _run(["ingest", "--strict", "google-forms.csv"], tmp_path).exit_code == 0
 
+
+
+def test_tabular_geocoder_keeps_the_tool_columns(tmp_path: Path) -> None:
+    from safi_map.pipeline import geocode_file
+    from safi_map.settings import load_settings
+
+    settings = load_settings(None).with_(out=tmp_path / "build")
+    table, _ = geocode_file(DATA / "google-forms.csv", tmp_path / "out.csv", settings=settings,
+                            online=False)
+    assert table["Adresse e-mail"].tolist()[0] == "marie.dupont@gmail.com"
+    assert table["Nom de votre structure"].tolist()[0] == "Les Jardins du Faron"
+    assert set(table["geocode_precision"]) == {"municipality"}
