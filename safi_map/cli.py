@@ -82,7 +82,9 @@ _force_option = click.option(
     help=N_("Redo everything: read and geocode every file again instead of reusing unchanged "
             "ones' rows (and, for build, render every page again)."))
 _strict_option = click.option("--strict", is_flag=True, cls=Option,
-                              help=N_("Exit with code 1 when any row is rejected."))
+                              help=N_("Exit with code 1 when any row is rejected, or when a "
+                                      "survey has no column for themes, needs, offers, consent "
+                                      "or commune."))
 
 
 def _hold_build_folder(settings: Settings, command: str) -> None:
@@ -132,6 +134,7 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
         if len(rejected) > 20:
             state.echo(_("  … and {n} more (all in {report})").format(
                 n=len(rejected) - 20, report=display(report_path.with_name("rapport.html"))))
+    _print_column_checks(state, report)
     state.echo(ngettext("{n} warning; read the report {report} (for machines: {json})",
                         "{n} warnings; read the report {report} (for machines: {json})",
                         s["warnings"]).format(
@@ -151,10 +154,85 @@ def _precision_counts(counts: Any) -> str:
     return ", ".join(f"{v} {_(_PRECISION.get(str(k), str(k)))}" for k, v in counts)
 
 
+# --- columns read and not read (issue 11) ---------------------------------------------------
+
+_SHOWN_HEADERS = 8
+
+
+def _field_label(name: str) -> str:
+    labels = {"themes": _("themes"), "needs": _("needs"), "offers": _("offers"),
+              "contact_consent": _("consent to publish contacts"),
+              "commune": _("commune or postcode"), "name": _("name of the structure"),
+              "legal_form": _("legal form"), "description": _("description"),
+              "address": _("address"), "postcode": _("postcode"), "latitude": _("latitude"),
+              "longitude": _("longitude"), "website": _("website"), "email": _("e-mail address"),
+              "phone": _("phone"), "stop": _("tour stop"), "siret": _("SIRET"),
+              "survey_date": _("survey date")}
+    return labels.get(name, name)
+
+
+def _headers_list(headers: list[str]) -> str:
+    shown = ", ".join(f"« {h} »" for h in headers[:_SHOWN_HEADERS])
+    more = len(headers) - _SHOWN_HEADERS
+    return shown + (_(" and {n} more").format(n=more) if more > 0 else "")
+
+
+def _print_column_checks(state: _State, report: Any) -> None:
+    """Per survey table: the fields without a column, the unread columns that look like one
+    (with the safi-map.toml lines that map them), the other unread and form-tool columns."""
+    for check in report.column_checks():
+        missing = [m for m in check.missing
+                   if m not in {u["looks_like"] for u in check.suspicious}]
+        ignored = [u["header"] for u in check.unread
+                   if not u["looks_like"] and not u.get("same_as")]
+        seconds = [u for u in check.unread if u.get("same_as")]
+        tool_columns = [m["header"] for m in check.metadata if m["kind"] == "meta"]
+        private = [m["header"] for m in check.metadata if m["kind"] != "meta"]
+        if not (check.missing or ignored or private or tool_columns or seconds):
+            continue
+        tool = check.to_dict()["tool_name"]
+        state.echo(_("{file}:").format(file=check.where)
+                   + (" " + _("export of {tool}").format(tool=tool) if tool else ""))
+        for item in check.suspicious:
+            state.echo("  " + _("column {header} was not read; it seems to hold: {field}").format(
+                header=f"« {item['header']} »", field=_field_label(item["looks_like"])))
+        if missing:
+            state.echo("  " + _("no column found for: {fields}").format(
+                fields=", ".join(_field_label(m) for m in missing)))
+        if check.toml:
+            state.echo("  " + ngettext(
+                "to read it, add this line to safi-map.toml, under [columns]:",
+                "to read them, add these lines to safi-map.toml, under [columns]:",
+                len(check.toml)))
+            for line in check.toml:
+                state.echo(f"      {line}")
+        if missing:
+            state.echo("  " + _("if the file has such a column, name it in safi-map.toml, "
+                                "under [columns]:"))
+            for name in missing:
+                state.echo('      "{header}" = "{field}"'.format(
+                    header=_("header of the column"), field=name))
+        for item in seconds:
+            state.echo("  " + _("column {header} not read: the {field} come from another "
+                                "column").format(header=f"« {item['header']} »",
+                                                 field=_field_label(item["same_as"])))
+        if ignored:
+            state.echo("  " + _("columns not read (kept aside, not published): {headers}")
+                       .format(headers=_headers_list(ignored)))
+        if tool_columns:
+            state.echo("  " + _("columns added by the form tool, not read: {headers}")
+                       .format(headers=_headers_list(tool_columns)))
+        if private:
+            state.echo("  " + _("columns about the person who answered, not read (private): "
+                                "{headers}").format(headers=_headers_list(private)))
+
+
 def _exit_code(result: Any, strict: bool) -> int:
     if not result.ok:
         return 1
     if strict and result.report.rejected:
+        return 1
+    if strict and any(c.has_problems for c in result.report.column_checks()):
         return 1
     return 0
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -535,7 +535,18 @@ _ACCEPTANCES = frozenset({"j accepte", "accepte", "j accepte la publication", "j
                           "bien sur", "tout a fait", "volontiers", "avec plaisir"})
 _REFUSALS = frozenset({"je refuse", "refuse", "je ne suis pas d accord", "pas de publication"})
 _RESERVATIONS = frozenset({"sauf", "mais", "pas", "uniquement", "seulement", "except", "but",
-                           "only", "ne", "hors", "sans"})
+                           "only", "ne", "hors", "sans", "pour", "not", "partiellement"})
+# Whole sentences of form options: "Oui, j'accepte que mes coordonnées apparaissent sur la
+# carte", "Je n'accepte pas", "I agree to ...".
+_ACCEPT_OPENINGS = ("oui", "yes", "j accepte", "i agree", "i accept", "j autorise",
+                    "je suis d accord", "d accord", "accepte", "bien sur", "tout a fait")
+_REFUSE_OPENINGS = ("je refuse", "je n accepte pas", "je ne souhaite pas", "je ne veux pas",
+                    "je ne suis pas d accord", "pas d accord", "i do not", "i don t",
+                    "i disagree", "i refuse", "refuse", "pas de publication", "je n autorise pas")
+
+
+def _opens(value: str, openings: tuple[str, ...]) -> bool:
+    return any(value == o or value.startswith(o + " ") for o in openings)
 
 
 def parse_bool(text: str) -> Normalized[bool | None]:
@@ -543,6 +554,9 @@ def parse_bool(text: str) -> Normalized[bool | None]:
 
     Returns True, False, or None for an empty or unreadable cell. None means "unknown", which
     callers treat as no consent; an unreadable value also gets a note so someone can ask again.
+    A sentence counts when it opens with a yes ("Oui, j'accepte que mes coordonnées
+    apparaissent sur la carte") and holds no reservation ("sauf", "mais", "pour", "only"...),
+    or opens with a no ("Je n'accepte pas").
     """
     value = key(str(text))
     if not value:
@@ -552,29 +566,67 @@ def parse_bool(text: str) -> Normalized[bool | None]:
     if value in _FALSE:
         return False, []
     words = value.split()
-    # "Oui, j'accepte" is a yes; "Oui sauf le téléphone" is a partial answer, so unknown.
-    # "Non, ..." is always a no: refusing is the safe reading.
-    if words[0] in _FALSE or value in _REFUSALS:
+    # "Oui sauf le téléphone" is a partial answer, so unknown. "Non, ..." is always a no:
+    # refusing is the safe reading.
+    if words[0] in _FALSE or value in _REFUSALS or _opens(value, _REFUSE_OPENINGS):
         return False, []
-    if (words[0] in _TRUE or value in _ACCEPTANCES) and not _RESERVATIONS & set(words):
-        rest = " ".join(words[1:])
-        if not rest or rest in _ACCEPTANCES or value in _ACCEPTANCES:
-            return True, []
+    if (words[0] in _TRUE or value in _ACCEPTANCES or _opens(value, _ACCEPT_OPENINGS)) \
+            and not _RESERVATIONS & set(words) and not _FALSE & set(words[1:]):
+        return True, []
     return None, [Note("consent.unknown", _("{text!r} is not a yes/no answer; read as unknown").format(
-                                              text=text))]
+        text=text))]
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:[;,/|\n\r\t•·]|\s-\s)\s*")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _AND = re.compile(r"\s+(?:et|&)\s+", re.IGNORECASE)
+_MAX_JOINED = 4  # pieces a known label may span
 _ITEM_EDGES = re.compile(r"^[\s\-*–—•·.:()\"'«»“”]+|[\s\-*–—•·.:;(\"'«»“”]+$")
 
 
-def split_list(text: str, *, split_and: bool = True) -> Normalized[list[str]]:
+def _spans(raw: str) -> list[tuple[int, int]]:
+    """Spans of the items of ``raw``: separators inside parentheses do not count, so
+    "Économie circulaire (réemploi, recyclage)" stays whole."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    nested = "(" in raw
+    for m in _LIST_SEPARATORS.finditer(raw):
+        if nested and raw.count("(", 0, m.start()) > raw.count(")", 0, m.start()):
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(raw)))
+    return spans
+
+
+def _join_known(raw: str, spans: list[tuple[int, int]],
+                known: Collection[str]) -> list[tuple[str, bool]]:
+    """Items of ``raw``, adjacent pieces joined again when together they are a known label
+    ("Citoyenneté, droits et égalité"); each with whether it is a known label."""
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(spans):
+        j = i
+        if known:
+            for end in range(min(len(spans), i + _MAX_JOINED) - 1, i - 1, -1):
+                if key(raw[spans[i][0]:spans[end][1]]) in known:
+                    j = end
+                    break
+        text = raw[spans[i][0]:spans[j][1]]
+        out.append((text, j > i or (bool(known) and key(text) in known)))
+        i = j + 1
+    return out
+
+
+def split_list(text: str, *, split_and: bool = True,
+               known: Collection[str] = ()) -> Normalized[list[str]]:
     """Split a multi-valued cell into trimmed, de-duplicated items (first spelling kept).
 
     Separators: ``;`` ``,`` ``/`` ``|`` bullets, new lines, `` - `` and, when ``split_and``, the
     word ``et`` (or ``&``) between spaces, never inside a word (``Lettres`` stays whole).
+    Separators inside parentheses are not separators, and pieces that together make one of the
+    ``known`` labels (folded with :func:`~safi_map.text.key`: a form's options, the taxonomy's
+    labels and synonyms) stay one item: "Citoyenneté, droits et égalité".
     Theme cells are split with ``split_and=False`` first because labels such as "Sport et
     loisirs" contain "et"; the taxonomy splits unknown items on "et" itself.
     Items that differ only by case or accents are duplicates.
@@ -582,10 +634,12 @@ def split_list(text: str, *, split_and: bool = True) -> Normalized[list[str]]:
     raw = _TAG.sub(" ", str(text))  # "<b>Culture</b>": markup is noise, and "/" a separator
     items: list[str] = []
     seen: set[str] = set()
-    for part in _LIST_SEPARATORS.split(raw):
-        pieces = _AND.split(part) if split_and else [part]
+    for part, whole in _join_known(raw, _spans(raw), known):
+        pieces = _AND.split(part) if split_and and not whole else [part]
         for piece in pieces:
             item = _squash(_ITEM_EDGES.sub("", piece))
+            if item.count("(") > item.count(")"):
+                item += ")"  # the edge trimming took the closing parenthesis
             k = key(item)
             if k and k not in seen:
                 seen.add(k)
@@ -678,9 +732,13 @@ def normalize_name(text: str) -> Normalized[str]:
     return value, []
 
 
+# The time form tools add after the date: "10:02:11", "- 10:01" (Framaforms), "10:02:11 AM
+# UTC+1" (Google Forms), "T09:10:00.000+01:00" (KoboToolbox).
+_TIME = (r"(?:(?:T|\s*(?:-|à|,)?\s*)\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?"
+         r"\s*(?:(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|Z|UTC|GMT)?)?")
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\Z"), "ymd"),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}[:h]\d{2}(?::\d{2})?)?\Z"), "dmy"),
+    (re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME + r"\Z"), "ymd"),
+    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + r"\Z"), "dmy"),
     (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})\Z"), "dmy2"),
 )
 _MONTHS = {
@@ -693,9 +751,10 @@ _FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})\Z")
 def parse_date(text: str) -> Normalized[str]:
     """Return an ISO date (``2015-09-28``) from the ways people write dates, or ``""``.
 
-    Accepts ISO dates (with a time, as spreadsheets export them), French day-first dates
-    (``28/09/2015``, ``28.09.15``) and written dates (``lundi 28 septembre 2015``). Day-first is
-    assumed: the surveys are French.
+    Accepts ISO dates (with a time, as spreadsheets and form tools export them), French
+    day-first dates (``28/09/2015``, ``28.09.15``, ``01/12/2026 - 10:01``) and written dates
+    (``lundi 28 septembre 2015``). Day-first is assumed (the surveys are French) unless the
+    second number cannot be a month (Google Forms in English: ``11/28/2026 10:02:11``).
     """
     raw = _squash(str(text))
     if not raw:
@@ -708,7 +767,7 @@ def parse_date(text: str) -> Normalized[str]:
         if order == "ymd":
             year, month, day = a, b, c
         elif order == "dmy":
-            day, month, year = a, b, c
+            day, month, year = (b, a, c) if b > 12 >= a else (a, b, c)  # US "11/28/2026"
         else:
             day, month, year = a, b, 2000 + c
         return _iso(year, month, day, raw)

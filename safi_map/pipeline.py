@@ -273,7 +273,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
     for table in tables:
         report.rows_read += len(table.frame)
         report.blank_rows += table.blank_rows
-        report.files.append(_file_entry(path, table))
+        report.files.append(_file_entry(path, table, taxonomy))
         records = validate_table(table, taxonomy=taxonomy, tour=tour, report=report)
         if len(records):
             frames.append(records)
@@ -286,7 +286,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
 class _PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
 
-    VERSION = 3  # 3: located rows carry commune_former (2: JSON entries; 1: pickles)
+    VERSION = 4  # 4: form-tool columns (3: rows carry commune_former; 2: JSON entries; 1: pickles)
 
     def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
@@ -484,7 +484,9 @@ def _report_geocoding(located: pd.DataFrame, report: Report) -> None:
                            ref, "commune", rec.commune_input or rec.postcode)
 
 
-def _file_entry(path: Path, table: Any) -> dict[str, Any]:
+def _file_entry(path: Path, table: Any, taxonomy: Any = None) -> dict[str, Any]:
+    from .columncheck import check_columns
+
     entry: dict[str, Any] = {
         "file": path.name,
         "sheet": getattr(table, "sheet", "") or "",
@@ -500,6 +502,7 @@ def _file_entry(path: Path, table: Any) -> dict[str, Any]:
     warnings = list(getattr(table, "warnings", []) or [])
     if warnings:
         entry["warnings"] = warnings
+    entry["column_check"] = check_columns(table, taxonomy).to_dict()
     return entry
 
 
@@ -595,7 +598,9 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
     frame = table.frame
     original = frame[[c for c in frame.columns if not c.startswith("_")]].rename(
         columns=table.columns)
-    original = pd.concat([original, table.extras], axis=1)
+    tool_columns = getattr(table, "tool_columns", None)
+    original = pd.concat([original, table.extras,
+                          *([tool_columns] if tool_columns is not None else [])], axis=1)
     n = len(frame)
 
     def col(name: str) -> pd.Series:

@@ -126,6 +126,15 @@ class Report:
     def warnings(self) -> list[RowIssue]:
         return [i for i in self.issues if i.level == "warning"]
 
+    def column_checks(self) -> list[Any]:
+        """The :class:`~safi_map.columncheck.ColumnCheck` of every table read, in file order:
+        columns found, form-tool columns, unread columns, missing fields, ``[columns]`` lines."""
+        from .columncheck import ColumnCheck
+
+        return [ColumnCheck.from_dict(f.get("file", ""), f.get("sheet", "") or "",
+                                      f["column_check"])
+                for f in self.files if isinstance(f.get("column_check"), dict)]
+
     def counts_by_code(self) -> dict[str, int]:
         return dict(sorted(Counter(i.code for i in self.issues).items()))
 

@@ -33,7 +33,18 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ConfigError, SurveyError
+from .columnplan import merge_option_row, option_value, plan_columns
+from .errors import SurveyError
+from .headers import (
+    FIELDS,
+    HEADER_ALIASES,
+    LIST_FIELDS,
+    META,
+    RESPONDENT,
+    compile_aliases,
+    match_header,
+    match_key,
+)
 from .i18n import _
 from .sheet_limits import (
     SheetLimits,
@@ -49,7 +60,6 @@ __all__ = [
     "CSV_EXTENSIONS",
     "FIELDS",
     "HEADER_ALIASES",
-    "QUESTION_PREFIXES",
     "SPREADSHEET_EXTENSIONS",
     "SURVEY_EXTENSIONS",
     "SurveyTable",
@@ -61,28 +71,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Canonical input fields, in the order of the data model.
-FIELDS: tuple[str, ...] = (
-    "name",
-    "legal_form",
-    "themes",
-    "description",
-    "address",
-    "postcode",
-    "commune",
-    "latitude",
-    "longitude",
-    "website",
-    "email",
-    "phone",
-    "needs",
-    "offers",
-    "stop",
-    "contact_consent",
-    "siret",
-    "survey_date",
-)
-
 #: Extensions read as delimited text.
 CSV_EXTENSIONS: frozenset[str] = frozenset({".csv", ".tsv", ".txt"})
 #: Extensions read as spreadsheets (through python-calamine).
@@ -91,268 +79,6 @@ SPREADSHEET_EXTENSIONS: frozenset[str] = frozenset({".xlsx", ".xlsm", ".xls", ".
 SURVEY_EXTENSIONS: frozenset[str] = CSV_EXTENSIONS | SPREADSHEET_EXTENSIONS
 # Folder expansion leaves out .txt: a folder of surveys often holds a README.txt or notes.
 _FOLDER_EXTENSIONS = SURVEY_EXTENSIONS - {".txt"}
-
-# --------------------------------------------------------------------------------------------
-# Header aliases
-# --------------------------------------------------------------------------------------------
-
-_ALIASES_BY_FIELD: dict[str, tuple[str, ...]] = {
-    "name": (
-        "Nom", "Nom de la structure", "Nom de votre structure", "Nom structure", "Nom / Structure",
-        "Structure", "Organisation", "Organisme", "Nom de l'organisme", "Nom de l'organisation",
-        "Nom de l'association", "Nom de votre association", "Association", "Raison sociale",
-        "Dénomination", "Name", "Organisation name", "Organization", "Organization name",
-        "Structure name",
-    ),
-    "legal_form": (
-        "Statut", "Statut juridique", "Forme juridique", "Type de structure", "Type",
-        "Type d'organisation", "Legal form", "Legal status",
-    ),
-    "themes": (
-        "Secteur", "Secteurs", "Secteur d'activité", "Secteurs d'activité", "Thématique",
-        "Thématiques", "Thématique(s)", "Thème", "Thèmes", "Thème(s)", "Domaine", "Domaines",
-        "Domaine d'activité", "Domaines d'activité", "Domaine(s) d'activité",
-        "Domaine(s) d'intervention", "Champ d'action", "Champs d'action",
-        "Champ d'intervention", "Champs d'intervention", "Themes", "Theme", "Sector", "Sectors",
-    ),
-    "description": (
-        "Description", "Présentation", "Activités", "Activité", "Objet", "Objet social",
-        "Missions", "Description de la structure", "Présentation de la structure",
-        "Présentation de votre structure", "Activities", "About",
-    ),
-    "address": (
-        "Adresse", "Adresse postale", "Rue", "Voie", "N° et rue", "Numéro et rue",
-        "Adresse (rue)", "Adresse de la structure", "Address", "Street", "Street address",
-    ),
-    "postcode": (
-        "Code postal", "CP", "C.P.", "Code Postal", "Postcode", "Post code", "Postal code", "Zip",
-        "Zip code", "Code postal de la structure",
-    ),
-    "commune": (
-        "Commune", "Ville", "Localité", "City", "Town", "Municipality",
-        # a combined cell: validation splits the postcode out of the commune text
-        "CP / Ville", "CP Ville", "CP - Ville", "CP et ville", "CP Commune", "CP / Commune",
-        "Code postal et ville", "Code postal / Ville", "Code postal ville",
-        "Code postal et commune", "Code postal / Commune", "Code postal commune",
-        "Ville (CP)", "Ville CP", "Commune (CP)", "Commune CP", "Ville et code postal",
-        "Commune et code postal", "Ville / Code postal", "Commune / Code postal",
-    ),
-    "latitude": ("Latitude", "Lat"),
-    "longitude": ("Longitude", "Lon", "Long", "Lng"),
-    "website": (
-        "Site web", "Site internet", "Site", "Web", "Website", "URL", "Site Web de la structure",
-        "Adresse du site", "Adresse du site web", "Adresse du site internet", "Adresse web",
-        "Adresse internet", "Page web", "Web site",
-    ),
-    "email": (
-        "Courriel", "E-mail", "Email", "Mail", "Adresse mail", "Adresse e-mail", "Adresse email",
-        "Adresse électronique", "Adresse courriel", "Mél", "Mel", "E-mail address",
-        "Email address",
-    ),
-    "phone": (
-        "Téléphone", "Tél", "Tel", "Tél.", "Phone", "Portable", "Mobile", "Numéro de téléphone",
-        "N° de téléphone", "N° téléphone", "Phone number", "Telephone",
-    ),
-    "needs": ("Besoins", "Besoin", "Vos besoins", "Nos besoins", "Needs"),
-    "offers": (
-        "Ressources", "Offres", "Offre", "Ce que nous pouvons apporter",
-        "Ce que vous pouvez apporter", "Ce que je peux apporter", "Nos ressources",
-        "Vos ressources", "Ce que nous proposons", "Offers", "Resources",
-    ),
-    "stop": (
-        "Étape", "Etape du tour", "Étape du SAFI Tour", "Ville étape", "Ville de l'étape",
-        "Stop", "Tour stop",
-    ),
-    "contact_consent": (
-        "Accord de publication", "Consentement", "J'accepte la publication de mes coordonnées",
-        "Autorisation de publication", "Publication des coordonnées", "Accord RGPD", "RGPD",
-        "Consent", "Publication consent",
-    ),
-    "siret": (
-        "SIRET", "N° SIRET", "Siret", "Numéro SIRET", "N° de SIRET", "Numéro de SIRET",
-        "SIREN / SIRET", "SIRET / SIREN",
-    ),
-    "survey_date": (
-        "Date", "Date de l'enquête", "Date d'enquête", "Horodateur", "Horodatage", "Timestamp",
-        "Date de saisie", "Date de réponse", "Date de soumission", "Heure de soumission",
-        "Soumis le", "Submitted", "Submitted on", "Submission date", "Survey date",
-    ),
-}
-
-# Prefixes of long questions from online forms (Google Forms, Framaforms): a header *starting*
-# with one of these words (whole words, after folding) maps to the field. Kept conservative:
-# words that also begin unrelated questions ("Nom du contact", "Date de création", "Type de
-# public", "Secteur géographique", "Statut du répondant") are deliberately absent.
-_PREFIXES_BY_FIELD: dict[str, tuple[str, ...]] = {
-    "name": (
-        "nom de la structure", "nom de votre structure", "nom de l organisme",
-        "nom de votre organisme", "nom de l organisation", "nom de votre organisation",
-        "nom de l association", "nom de votre association", "quel est le nom de",
-        "raison sociale", "denomination",
-    ),
-    "legal_form": (
-        "statut juridique", "forme juridique", "type de structure", "quel est le statut",
-        "quelle est la forme juridique", "legal form", "legal status",
-    ),
-    "themes": (
-        "secteur d activite", "secteurs d activite", "domaine d activite",
-        "domaines d activite", "domaine s d activite", "domaine d intervention",
-        "domaines d intervention", "domaine s d intervention", "thematique", "thematiques",
-        "thematique s", "theme", "themes", "champ d action", "champs d action",
-        "champ d intervention", "champs d intervention", "dans quel domaine",
-        "dans quels domaines", "dans quel s domaine", "quel secteur", "quels secteurs",
-    ),
-    "description": (
-        "description", "presentation", "activites", "activite", "objet social",
-        "decrivez", "presentez", "quelles sont vos activites", "quelles sont les activites",
-    ),
-    "address": ("adresse", "adresse postale", "numero et rue", "n et rue"),
-    "postcode": ("code postal",),
-    "commune": (
-        "commune", "ville", "localite", "dans quelle commune", "dans quelle ville",
-        "cp ville", "cp et ville", "cp commune", "code postal et ville", "code postal ville",
-        "code postal et commune", "code postal commune",
-    ),
-    "latitude": ("latitude",),
-    "longitude": ("longitude",),
-    "website": (
-        "site web", "site internet", "adresse du site", "adresse web", "adresse internet",
-        "page web", "website",
-    ),
-    "email": (
-        "courriel", "e mail", "email", "adresse mail", "adresse e mail", "adresse email",
-        "adresse electronique", "adresse courriel",
-    ),
-    "phone": ("telephone", "numero de telephone", "n de telephone", "phone"),
-    "needs": (
-        "besoins", "vos besoins", "nos besoins", "quels sont vos besoins",
-        "de quoi avez vous besoin", "avez vous des besoins", "ce dont nous avons besoin",
-        "ce dont vous avez besoin",
-    ),
-    "offers": (
-        "ressources", "vos ressources", "nos ressources", "ce que nous pouvons apporter",
-        "ce que vous pouvez apporter", "que pouvez vous apporter", "que pouvez vous offrir",
-        "que pouvez vous proposer", "quelles ressources", "offres",
-    ),
-    "stop": ("etape du tour", "etape du safi", "ville etape"),
-    "contact_consent": (
-        "accord de publication", "consentement", "j accepte", "acceptez vous", "j autorise",
-        "autorisez vous", "autorisation de publication", "publication des coordonnees",
-    ),
-    "siret": ("siret", "numero siret", "n siret", "numero de siret", "n de siret"),
-    "survey_date": ("horodateur", "date de l enquete", "date d enquete", "timestamp"),
-}
-
-#: Header as commonly written -> canonical field. Matching ignores case, accents, punctuation
-#: and spacing (:func:`safi_map.text.key`); every field name itself is also an alias, so the
-#: CSV files safi-map writes can be read back.
-HEADER_ALIASES: dict[str, str] = {
-    alias: fld for fld, aliases in _ALIASES_BY_FIELD.items() for alias in aliases
-} | {fld: fld for fld in FIELDS}
-
-#: Folded question prefix -> canonical field (see :func:`match_header`).
-QUESTION_PREFIXES: dict[str, str] = {
-    prefix: fld for fld, prefixes in _PREFIXES_BY_FIELD.items() for prefix in prefixes
-}
-
-
-def _build_exact() -> dict[str, str]:
-    exact: dict[str, str] = {}
-    for alias, fld in HEADER_ALIASES.items():
-        k = key(alias)
-        if exact.get(k, fld) != fld:  # pragma: no cover - guarded by a test
-            raise AssertionError(_("header alias {alias!r} maps to two fields").format(alias=alias))
-        exact[k] = fld
-    return exact
-
-
-_EXACT: dict[str, str] = _build_exact()
-# Longest prefix first, so "adresse e mail" (email) wins over "adresse" (address).
-_PREFIXES: tuple[tuple[str, str], ...] = tuple(
-    sorted(((key(p), f) for p, f in QUESTION_PREFIXES.items()), key=lambda t: (-len(t[0]), t[0]))
-)
-# Politeness and question words that forms put before the subject of a question.
-_FILLER = frozenset(
-    {
-        "votre", "vos", "ton", "tes", "quel", "quelle", "quels", "quelles", "est", "sont",
-        "le", "la", "les", "l", "de", "du", "des", "d", "merci", "bien", "vouloir",
-        "indiquer", "indiquez", "precisez", "preciser", "svp", "your", "the", "what", "is",
-    }
-)
-# Token that maps a header to "keep it as an unknown column" in the [columns] config table.
-_IGNORE = ""
-
-
-def _strip_filler(k: str) -> str:
-    words = k.split()
-    i = 0
-    while i < len(words) - 1 and words[i] in _FILLER:
-        i += 1
-    return " ".join(words[i:])
-
-
-def _compile_aliases(aliases: Mapping[str, str] | None) -> dict[str, str]:
-    """Check user aliases (safi-map.toml ``[columns]``) and index them by header key.
-
-    A value of ``""`` forces a header to stay an unknown column, for when a prefix rule maps a
-    question to the wrong field.
-    """
-    if not aliases:
-        return {}
-    compiled: dict[str, str] = {}
-    for header, fld in aliases.items():
-        if not isinstance(header, str) or not isinstance(fld, str):
-            raise ConfigError(_("[columns]: expected 'header' = 'field' strings, got "
-                                "{header!r}").format(header=header))
-        if fld != _IGNORE and fld not in FIELDS:
-            raise ConfigError(
-                _("[columns]: header {header!r} is mapped to unknown field {fld!r}; known "
-                  'fields: {fields} (or "" to ignore the column)').format(
-                    header=header, fld=fld, fields=', '.join(FIELDS))
-            )
-        k = key(header)
-        if not k:
-            raise ConfigError(_("[columns]: header {header!r} has no letters or digits").format(
-                                  header=header))
-        compiled[k] = fld
-    return compiled
-
-
-def _match_key(k: str, user: Mapping[str, str]) -> str | None:
-    if not k:
-        return None
-    if k in user:
-        return user[k] or None
-    if k in _EXACT:
-        return _EXACT[k]
-    stripped = _strip_filler(k)
-    if stripped in user:
-        return user[stripped] or None
-    if stripped in _EXACT:
-        return _EXACT[stripped]
-    for candidate in (k, stripped):
-        for prefix, fld in _PREFIXES:
-            if candidate == prefix or candidate.startswith(prefix + " "):
-                return fld
-    return None
-
-
-def match_header(header: str, aliases: Mapping[str, str] | None = None) -> str | None:
-    """The canonical field a column header stands for, or None if it is not recognized.
-
-    Matching is insensitive to case, accents, punctuation and spacing. In order: the user's
-    ``aliases`` (safi-map.toml ``[columns]``, header -> field, ``""`` = ignore), the built-in
-    :data:`HEADER_ALIASES`, the same two after dropping leading question words ("Quel est le
-    nom de votre structure ?" -> "nom de votre structure"), then the longest matching
-    :data:`QUESTION_PREFIXES` entry (whole words only).
-
-    Raises
-    ------
-    ConfigError
-        If ``aliases`` maps a header to a field that does not exist.
-    """
-    return _match_key(key(header), _compile_aliases(aliases))
-
 
 # --------------------------------------------------------------------------------------------
 # Cells
@@ -453,6 +179,29 @@ class SurveyTable:
     warnings
         File-level messages (duplicate columns, over-long rows, skipped sheets), each naming
         the file.
+    tool
+        The form tool that exported the table (``"google-forms"``, ``"microsoft-forms"``,
+        ``"limesurvey"``, ``"kobotoolbox"``, ``"framaforms"``) or ``""``.
+    metadata
+        Header -> ``"meta"`` (a column the form tool adds: ids, start time, IP address) or
+        ``"respondent"`` (the person who answered: private). Neither is read nor kept.
+    options
+        List field -> {header: option label} for multiple choices given one column per
+        option; the field's cell in ``frame`` joins the ticked options with ``"; "``.
+    covered
+        Headers of joined answers read through their option columns instead (KoboToolbox).
+    tool_columns
+        Same index as ``frame``: the ``metadata`` columns' cells, for the tabular geocoder only
+        (``safi-map geocode`` keeps every input column); ingest never reads them.
+    also
+        List field -> further headers read into it ("Autres besoins" beside "Besoins").
+    duplicates
+        Header -> field, for a second column of a single-valued field: kept in ``extras``.
+    headers
+        The header row as read (an option row merged in: ``"Question [Option]"``).
+    truncated_row
+        Row number of a last CSV record cut inside a quoted cell (a file saved while still
+        being written), or None.
     """
 
     frame: pd.DataFrame
@@ -467,6 +216,15 @@ class SurveyTable:
     separator: str | None = None
     header_row: int = 1
     warnings: list[str] = field(default_factory=list)
+    tool: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    options: dict[str, dict[str, str]] = field(default_factory=dict)
+    covered: list[str] = field(default_factory=list)
+    also: dict[str, list[str]] = field(default_factory=dict)
+    tool_columns: pd.DataFrame | None = None
+    duplicates: dict[str, str] = field(default_factory=dict)
+    headers: list[str] = field(default_factory=list)
+    truncated_row: int | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -483,7 +241,7 @@ _HEADER_SCAN_ROWS = 50
 def _header_fields(row: Sequence[str], user: Mapping[str, str]) -> set[str]:
     found: set[str] = set()
     for cell in row:
-        fld = _match_key(key(cell), user) if cell else None
+        fld = match_key(cell, user) if cell else None
         if fld:
             found.add(fld)
     return found
@@ -554,9 +312,14 @@ def _table_from_rows(
             f"{where}: the header is on row {h + 1}; {above} non-empty row(s) above it "
             f"(titles, notes) were not read as data"
         )
+    first = h + 1  # index of the first data row
+    if first < len(rows):  # a row of options under the questions (Framaforms, LimeSurvey)
+        merged = merge_option_row(header_cells, [" ".join(c.split()) for c in rows[first]], user)
+        if merged is not None:
+            header_cells, first = merged, first + 1
 
     # Data rows: drop blank ones (counting those before the last data row), pad short ones.
-    body = rows[h + 1 :]
+    body = rows[first:]
     while body and not any(body[-1]):
         body.pop()
     data: list[list[str]] = []
@@ -568,7 +331,7 @@ def _table_from_rows(
         if not any(row):
             blank_rows += 1
             continue
-        number = h + 2 + offset
+        number = first + 1 + offset
         last = max(i for i, c in enumerate(row) if c)
         if last >= len(header_cells):
             long_rows.append(number)
@@ -576,14 +339,24 @@ def _table_from_rows(
         data.append(row)
         row_numbers.append(number)
 
+    def column(i: int) -> list[str]:
+        return [r[i] if i < len(r) else "" for r in data]
+
     # Columns: canonical when recognized (first one wins), else extras under their header.
     headers = header_cells + [""] * (width - len(header_cells))
+    plan = plan_columns(headers, user)
     used: dict[str, int] = {}
     columns: dict[str, str] = {}
     extras_cols: list[tuple[int, str]] = []
     unknown: list[str] = []
     taken: set[str] = set()
     canon_cols: list[tuple[int, str]] = []
+    metadata: dict[str, str] = {}
+    option_cols: dict[str, list[tuple[int, str, str]]] = {}
+    covered: list[str] = []
+    also: dict[str, list[tuple[int, str]]] = {}
+    duplicates: dict[str, str] = {}
+    meta_cols: list[tuple[int, str]] = []
     for i, header in enumerate(headers):
         has_data = any(i < len(r) and r[i] for r in data)
         if not header:
@@ -598,12 +371,23 @@ def _table_from_rows(
                     f"kept as {label!r}"
                 )
             continue
-        fld = _match_key(key(header), user)
-        if fld is None:
+        fld = plan.roles[i]
+        option = plan.options[i]
+        if fld in (META, RESPONDENT):
+            metadata[header] = "meta" if fld == META else "respondent"
+            meta_cols.append((i, _dedupe(header, taken)))
+        elif option is not None and fld is not None:
+            option_cols.setdefault(fld, []).append((i, header, option))
+        elif plan.covered[i]:
+            covered.append(header)
+        elif fld is None:
             label = _dedupe(header, taken)
             extras_cols.append((i, label))
             unknown.append(label)
+        elif fld in used and fld in LIST_FIELDS:
+            also.setdefault(fld, []).append((i, header))  # "Autres besoins": read as well
         elif fld in used:
+            duplicates[header] = fld
             label = _dedupe(header, taken)
             extras_cols.append((i, label))
             warnings.append(
@@ -615,6 +399,22 @@ def _table_from_rows(
             used[fld] = i
             columns[fld] = header
             canon_cols.append((i, fld))
+    frame_data: dict[str, Any] = {fld: column(i) for i, fld in canon_cols}
+    for fld, more in also.items():
+        frame_data[fld] = ["; ".join(v for v in values if v) for values in
+                           zip(frame_data[fld], *(column(i) for i, _ in more), strict=True)]
+    options: dict[str, dict[str, str]] = {}
+    for fld, cols in option_cols.items():
+        options[fld] = {header: option for _, header, option in cols}
+        ticked = zip(*([option_value(c, option) for c in column(i)] for i, _, option in cols),
+                     strict=True)
+        joined = ["; ".join(dict.fromkeys(v for v in values if v)) for values in ticked]
+        if fld in frame_data:  # a plain column of the same field: both are read
+            joined = ["; ".join(v for v in pair if v)
+                      for pair in zip(frame_data[fld], joined, strict=True)]
+        else:
+            columns[fld] = _question_of(cols[0][1])
+        frame_data[fld] = joined
     if not columns:
         shown = ", ".join(repr(c) for c in header_cells if c) or "(none)"
         raise SurveyError(
@@ -629,10 +429,6 @@ def _table_from_rows(
             f"the extra cells are kept as extra columns"
         )
 
-    def column(i: int) -> list[str]:
-        return [r[i] if i < len(r) else "" for r in data]
-
-    frame_data: dict[str, Any] = {fld: column(i) for i, fld in canon_cols}
     frame_data["_file"] = [file] * len(data)
     frame_data["_sheet"] = [sheet] * len(data)
     frame = pd.DataFrame(frame_data, dtype=object)
@@ -649,7 +445,23 @@ def _table_from_rows(
         sheet=sheet,
         header_row=h + 1,
         warnings=warnings,
+        tool=plan.tool,
+        metadata=metadata,
+        options=options,
+        covered=covered,
+        also={fld: [h for _, h in more] for fld, more in also.items()},
+        tool_columns=pd.DataFrame({label: column(i) for i, label in meta_cols},
+                                  index=frame.index, dtype=object),
+        duplicates=duplicates,
+        headers=[h for h in header_cells if h],
     )
+
+
+def _question_of(option_header: str) -> str:
+    """``"Domaines [Culture]"`` or ``"Domaines/Culture"`` -> ``"Domaines"``."""
+    if option_header.endswith("]") and "[" in option_header:
+        return option_header[: option_header.rindex("[")].strip()
+    return option_header.rsplit("/", 1)[0].strip()
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,6 +569,27 @@ def _sniff_separator(text: str, user: Mapping[str, str]) -> str:
     return best
 
 
+def _ends_inside_quotes(text: str, separator: str, records: list[list[str]]) -> bool:
+    """True when the last record stops inside a quoted cell (``A,"Marseille,13 005,sol``):
+    a file saved while someone was still typing. Checked only on a last record narrower than
+    the first one or spanning lines, by parsing that record again strictly."""
+    if len(records) < 2:
+        return False
+    last = records[-1]
+    if len(last) >= len(records[0]) and not any("\n" in c or "\r" in c for c in last):
+        return False
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
+    start = 0
+    for _record in islice(reader, len(records) - 1):
+        start = reader.line_num
+    tail = "".join(io.StringIO(text, newline="").readlines()[start:])
+    try:
+        list(csv.reader(io.StringIO(tail, newline=""), delimiter=separator, strict=True))
+    except csv.Error as exc:
+        return "end of data" in str(exc)
+    return False
+
+
 def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> SurveyTable:
     where = path.name
     try:
@@ -796,6 +629,8 @@ def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> Surve
             )
     rows = [[clean_cell(c) for c in record] for record in records]
     table = _table_from_rows(rows, where=where, file=path.name, sheet="", user=user)
+    if len(table.frame) and _ends_inside_quotes(text, separator, records):
+        table.truncated_row = int(table.frame["_row"].iloc[-1])
     table.path = path
     table.encoding = encoding
     table.separator = separator
@@ -947,7 +782,7 @@ def read_survey(
         If ``aliases`` maps a header to an unknown field.
     """
     path = Path(path)
-    user = _compile_aliases(aliases)
+    user = compile_aliases(aliases)
     limits = limits or SheetLimits()
     suffix = path.suffix.lower()
     if not path.is_file():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,7 @@ class _Matcher:
                 k = key(term)
                 if k:
                     self.exact.setdefault(k, entry.slug)
+        self.multiword = frozenset(t for t in self.exact if " " in t)
         # Longest terms first, so "finance solidaire" wins over "solidaire" inside it.
         self.terms = sorted(self.exact, key=lambda t: (-len(t), t))
         self._patterns = [(t, re.compile(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])"))
@@ -214,13 +215,16 @@ class Taxonomy:
                 slugs.append(OTHER)
         return _dedupe(slugs), unknown
 
-    def map_resources(self, values: Iterable[str]) -> tuple[list[str], list[str]]:
+    def map_resources(self, values: Iterable[str],
+                      choices: Collection[str] = ()) -> tuple[list[str], list[str]]:
         """Tag needs or offers with the resource vocabulary: ``(tags, free text)``.
 
         A value that is exactly a resource label or synonym becomes its tag only. A longer
         answer ("un local pour stocker du matériel") gets every resource it mentions and is also
         kept as free text, since the words matter to whoever reads the need. A value with no
-        recognized resource is kept as free text.
+        recognized resource is kept as free text. ``choices`` are the folded labels of a
+        form's options: a ticked option ("Prêt de matériel") is a choice, not words someone
+        wrote, so it becomes its tags only when it has some.
         """
         tags: list[str] = []
         free: list[str] = []
@@ -239,8 +243,15 @@ class Taxonomy:
                     tags.append(typo)
                     continue
             tags.extend(found)
-            free.append(value)
+            if not (found and k in choices):
+                free.append(value)
         return _dedupe(tags), _dedupe(free)
+
+    def list_terms(self, field: str) -> frozenset[str]:
+        """Folded labels and synonyms of several words, for ``field`` "themes" or "needs"/
+        "offers": list splitting keeps them whole ("Citoyenneté, droits et égalité")."""
+        matcher = self._themes if field == "themes" else self._resources
+        return matcher.multiword
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .i18n import _
+from .nonactors import non_actor_rows
 from .normalize import (
     Note,
     normalize_email,
@@ -170,7 +171,15 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                 if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip()
             }
     name_column = issues.column("name") if "name" in frame.columns else None
+    not_actors = non_actor_rows(raw, extras_records, issues.columns, row_numbers,
+                                getattr(table, "truncated_row", None))
+    for i, (code, reason) in sorted(not_actors.items()):
+        kept[i] = False
+        report.error(code, reason, refs[i], column=None, value=raw["name"][i])
+        report.reject(refs[i], reason)
     for i in map(int, np.flatnonzero(~kept)):
+        if i in not_actors:
+            continue
         ref = refs[i]
         empty = all(_is_junk(raw[f][i]) for f in _INPUT_FIELDS) and all(
             _is_junk(v) for v in extras_records[i].values()
@@ -194,8 +203,12 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     issues.notes("legal_form", raw["legal_form"],
                  [[Note("legal_form.unknown", note)] if note else [] for _, note in legal])
 
+    options: dict[str, dict[str, str]] = dict(getattr(table, "options", {}) or {})
+    known = {fld: taxonomy.list_terms(fld) | {key(o) for o in options.get(fld, {}).values()}
+             for fld in ("themes", "needs", "offers")}
+
     def themes_of(cell: str) -> tuple[list[str], list[str]]:
-        values, _unused = split_list(cell, split_and=False)
+        values, _unused = split_list(cell, split_and=False, known=known["themes"])
         return taxonomy.map_themes(values)
 
     mapped_themes = _by_unique(raw["themes"], themes_of)
@@ -279,13 +292,17 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     sirets = simple("siret", normalize_siret)
     survey_dates = simple("survey_date", parse_date)
 
-    def resources_of(cell: str) -> list[str]:
-        values, _unused = split_list(cell, split_and=False)
-        tags, free = taxonomy.map_resources(values)
-        return [*tags, *free]
+    def resources_of(fld: str) -> Callable[[str], list[str]]:
+        labels = {key(o) for o in options.get(fld, {}).values()}
 
-    needs = [list(v) for v in _by_unique(raw["needs"], resources_of)]
-    offers = [list(v) for v in _by_unique(raw["offers"], resources_of)]
+        def read(cell: str) -> list[str]:
+            values, _unused = split_list(cell, split_and=False, known=known[fld])
+            tags, free = taxonomy.map_resources(values, choices=labels)
+            return [*tags, *free]
+        return read
+
+    needs = [list(v) for v in _by_unique(raw["needs"], resources_of("needs"))]
+    offers = [list(v) for v in _by_unique(raw["offers"], resources_of("offers"))]
 
     # --- stops ------------------------------------------------------------------------------
     stops = _bind_stops(table, tour, raw["stop"], files, issues)

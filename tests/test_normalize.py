@@ -384,3 +384,49 @@ def test_parse_date(text, expected, note_codes):
 )
 def test_is_placeholder(text, expected):
     assert is_placeholder(text) is expected
+
+
+# ------------------------------------------------------------------ form-tool answers (issue 11)
+
+
+@pytest.mark.parametrize(
+    ("cell", "known", "items"),
+    [
+        ("Citoyenneté, droits et égalité, Culture", {"citoyennete droits et egalite"},
+         ["Citoyenneté, droits et égalité", "Culture"]),
+        ("Culture, Citoyenneté, droits et égalité", {"citoyennete droits et egalite"},
+         ["Culture", "Citoyenneté, droits et égalité"]),
+        ("Citoyenneté, droits et égalité", set(), ["Citoyenneté", "droits et égalité"]),
+        ("Économie circulaire (réemploi, recyclage), Sport", set(),
+         ["Économie circulaire (réemploi, recyclage)", "Sport"]),
+        ("Culture;Sport et loisirs;Économie circulaire (réemploi, recyclage);", set(),
+         ["Culture", "Sport et loisirs", "Économie circulaire (réemploi, recyclage)"]),
+        ("Insertion / emploi, Culture", {"insertion emploi"}, ["Insertion / emploi", "Culture"]),
+    ],
+)
+def test_split_list_keeps_known_labels_whole(cell: str, known: set[str],
+                                             items: list[str]) -> None:
+    assert split_list(cell, split_and=False, known=known)[0] == items
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("28/11/2026 10:02:11", "2026-11-28"), ("11/28/2026 10:02:11", "2026-11-28"),
+     ("2026/11/28 10:02:11 AM UTC+1", "2026-11-28"), ("01/12/2026 - 10:01", "2026-12-01"),
+     ("2026-11-30T09:10:00.000+01:00", "2026-11-30"), ("2026-11-29 14:01:00", "2026-11-29"),
+     ("2015-09-28T10:00:00Z", "2015-09-28"), ("13/13/2015", "")],
+)
+def test_parse_date_form_timestamps(text: str, iso: str) -> None:
+    assert parse_date(text)[0] == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Oui, j'accepte que mes coordonnées apparaissent sur la carte", True),
+     ("J'accepte que mes coordonnées soient publiées", True), ("I agree", True),
+     ("Je n'accepte pas", False), ("I do not agree", False), ("Non merci", False),
+     ("Oui pour le mail seulement", None), ("Oui mais sans le téléphone", None),
+     ("oui et non", None), ("peut-être", None)],
+)
+def test_parse_bool_form_sentences(text: str, expected: bool | None) -> None:
+    assert parse_bool(text)[0] is expected

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from safi_map.errors import ConfigError, SurveyError
+from safi_map.headers import HEADER_RULES
 from safi_map.survey import (
     FIELDS,
     HEADER_ALIASES,
-    QUESTION_PREFIXES,
     SurveyTable,
     clean_cell,
     iter_survey_files,
@@ -291,9 +291,8 @@ def test_every_alias_and_prefix_targets_a_field_without_collision() -> None:
         assert fld in FIELDS
         assert seen.setdefault(key(alias), fld) == fld, alias
         assert match_header(alias) == fld, alias
-    for prefix, fld in QUESTION_PREFIXES.items():
-        assert fld in FIELDS
-        assert match_header(prefix + " de la structure") == fld, prefix
+    for rule in HEADER_RULES:
+        assert rule.field in FIELDS
     for fld in FIELDS:
         assert match_header(fld) == fld
 
@@ -352,6 +351,17 @@ def test_duplicate_columns_first_wins(tmp_path: Path) -> None:
     assert len(table.warnings) == 2
     assert all("dup.csv" in w for w in table.warnings)
     assert "'Ville'" in table.warnings[0] and "'commune'" in table.warnings[0]
+
+
+def test_second_column_of_a_list_field_is_read_too(tmp_path: Path) -> None:
+    # "Autres besoins (précisez)" beside the ticked needs: both are needs, nothing left aside.
+    rows = [["Nom", "Besoins", "Autres besoins (précisez)", "Courriel", "E-mail"],
+            ["A", "Des locaux", "un camion", "a@a.fr", "b@b.fr"], ["B", "", "du temps", "", ""]]
+    table = only(read_survey(write_csv(tmp_path / "s.csv", rows)))
+    assert table.frame["needs"].tolist() == ["Des locaux; un camion", "du temps"]
+    assert table.also == {"needs": ["Autres besoins (précisez)"]}
+    assert table.duplicates == {"E-mail": "email"}
+    assert table.extras.columns.tolist() == ["E-mail"]
 
 
 def test_header_only_file_gives_empty_table(tmp_path: Path) -> None:

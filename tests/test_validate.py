@@ -342,3 +342,69 @@ def test_real_reader_output(taxonomy, tour, tmp_path):
     assert list(report.rejected) == ["etape-nice.csv:4"]
     assert [(i.code, i.row, i.column) for i in report.issues] == [
         ("name.missing", 4, "Nom"), ("postcode.leading_zero", 2, "Code postal")]
+
+
+# ------------------------------------------------------------ rows that are not actors (issue 11)
+
+
+def test_totals_counts_and_repeated_headers_rejected(taxonomy) -> None:
+    rows = [
+        {"name": "Asso A", "commune": "Gap", "themes": "Culture"},
+        {"name": HEADERS["name"], "commune": HEADERS["commune"], "themes": HEADERS["themes"]},
+        {"name": "TOTAL : 6 structures"},
+        {"name": "Sous-total", "commune": "3"},
+        {"name": "Nb de structures : 4"},
+        {"name": "", "commune": "12"},
+        {"name": "6 structures"},
+        # actors whose name starts like a total, or is a number, are kept
+        {"name": "Total Énergie Solidaire", "commune": "Gap"},
+        {"name": "Nombre d'Or", "commune": "Gap"},
+        {"name": "1901", "commune": "Gap", "themes": "Culture"},
+    ]
+    report = Report()
+    out = validate_table(make_table(rows), taxonomy=taxonomy, tour=Tour(()), report=report)
+    assert out["name"].tolist() == ["Asso A", "Total Énergie Solidaire", "Nombre d'Or", "1901"]
+    assert {i.row: i.code for i in report.errors} == {
+        3: "row.header", 4: "row.total", 5: "row.total", 6: "row.total", 7: "row.count",
+        8: "row.count"}
+    assert len(report.rejected) == 6
+    assert all(i.level == "error" for i in report.issues if i.row in range(3, 9))
+
+
+def test_total_label_in_an_extra_column(taxonomy) -> None:
+    rows = [{"name": "Asso A", "commune": "Gap"}, {"name": "", "commune": ""}]
+    extras = [{"N°": "1"}, {"N°": "Total"}]
+    report = Report()
+    out = validate_table(make_table(rows, extras=extras), taxonomy=taxonomy, tour=Tour(()),
+                         report=report)
+    assert out["name"].tolist() == ["Asso A"]
+    assert [i.code for i in report.errors] == ["row.total"]
+
+
+def test_truncated_last_row_rejected(taxonomy) -> None:
+    table = make_table([{"name": "Asso A", "commune": "Gap"}, {"name": "Asso B",
+                                                              "commune": "Marseille,13 005,sol"}])
+    table.truncated_row = 3  # type: ignore[attr-defined]
+    report = Report()
+    out = validate_table(table, taxonomy=taxonomy, tour=Tour(()), report=report)
+    assert out["name"].tolist() == ["Asso A"]
+    assert report.rejected.keys() == {"etape.csv:3"}
+    assert [i.code for i in report.errors] == ["row.truncated"]
+
+
+def test_option_labels_stay_whole_and_are_tags_only(taxonomy) -> None:
+    # Options ticked in a form: a label with commas is one choice ("etc" alone is no theme),
+    # and a choice that names a resource is that resource, not free text.
+    table = make_table([{"name": "Asso A", "themes": "Arts, spectacles, etc.; Sport",
+                         "needs": "Un local pour stocker, ranger; Des bénévoles"}])
+    table.options = {  # type: ignore[attr-defined]
+        "themes": {"Domaines [Arts, spectacles, etc.]": "Arts, spectacles, etc.",
+                   "Domaines [Sport]": "Sport"},
+        "needs": {"Besoins [Un local pour stocker, ranger]": "Un local pour stocker, ranger",
+                  "Besoins [Des bénévoles]": "Des bénévoles"}}
+    report = Report()
+    out = validate_table(table, taxonomy=taxonomy, tour=Tour(()), report=report)
+    rec = out.iloc[0]
+    assert rec["themes"] == ["culture", "sport"]
+    assert rec["needs"] == ["locaux", "benevoles"]
+    assert not report.issues
