@@ -133,7 +133,8 @@ def history_page(history: list[dict[str, Any]], published: Mapping[str, tuple[st
     """The entries of ``history`` as ``changes.html`` shows them, newest first.
 
     ``published``: actor id → (name, page URL) of the actors on the site now. Actors of an older
-    entry that are no longer published (hidden by a correction since) are left out, and an entry
+    entry that are no longer published (hidden by a correction since, or dropped from the
+    surveys with ``keep_removed = false``) are not named (removed ones are counted), and an entry
     left with nothing is not shown; names are today's. ``stops``: stop id → stop (``town``,
     ``date``, ``url``), to title each entry by the stops it brought.
     """
@@ -155,12 +156,14 @@ def history_page(history: list[dict[str, Any]], published: Mapping[str, tuple[st
             "changed": [(actor(a), f) for a, f in entry.get("changed", {}).items()
                         if a in published],
             "moved": [(actor(a), m) for a, m in entry.get("moved", {}).items() if a in published],
-            "removed": [actor(a) for a in entry.get("removed", [])],
+            "removed": [actor(a) for a in entry.get("removed", []) if a in published],
+            # not published any more (dropped, or hidden since): counted, never named
+            "removed_unnamed": sum(1 for a in entry.get("removed", []) if a not in published),
             "kept": bool(entry.get("kept", True)),
             "rejected": dict(entry.get("rejected", {})),
         }
         view["rejected_total"] = sum(view["rejected"].values())
         if view["first_build"] or any(view[k] for k in ("new", "changed", "moved", "removed",
-                                                        "rejected")):
+                                                        "removed_unnamed", "rejected")):
             page.append(view)
     return page

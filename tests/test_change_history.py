@@ -127,7 +127,7 @@ def test_public_reasons_are_french() -> None:
 
 def test_history_page_leaves_out_actors_hidden_since() -> None:
     history = [{"number": 1, "first_build": False, "stops": [], "new": ["a", "b"],
-                "changed": {"b": ["name"]}, "moved": {}, "removed": [], "kept": True,
+                "changed": {"b": ["name"]}, "moved": {}, "removed": ["gone"], "kept": False,
                 "rejected": {}, "names": {"a": "A", "b": "B"}},
                {"number": 2, "first_build": False, "stops": [], "new": ["c"], "changed": {},
                 "moved": {}, "removed": [], "kept": True, "rejected": {}, "names": {"c": "C"}}]
@@ -135,6 +135,7 @@ def test_history_page_leaves_out_actors_hidden_since() -> None:
     assert [e["number"] for e in page] == [1]  # newest first; entry 2 has nothing left
     assert page[0]["new"] == [{"id": "a", "name": "A now", "url": "acteurs/a.html"}]
     assert page[0]["changed"] == []
+    assert page[0]["removed"] == [] and page[0]["removed_unnamed"] == 1  # not named
 
 
 def test_a_build_folder_made_before_the_history_starts_it(project: Path) -> None:

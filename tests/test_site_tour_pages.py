@@ -59,7 +59,9 @@ def test_change_report_page(site):
     assert newest.select_one("li a")["href"] == f"acteurs/{first}.html"
     text = newest.get_text()
     assert "thématiques, site web" in text
-    assert "Structure partie" in text and "restent publiées" in text
+    # not on the site (dropped or hidden): counted, never named
+    assert "Structure partie" not in text
+    assert "1 structure absente des enquêtes n'est plus publiée" in text
     assert "ligne vide : 1 ligne" in text
     assert "etape.csv" not in doc.get_text() and "name is empty" not in doc.get_text()
     assert oldest.select_one("h2").get_text() == "Première publication"
