@@ -231,7 +231,10 @@ def _columns(entry: Mapping[str, Any]) -> tuple[list[dict[str, str]], list[dict[
             for field, header in sorted(dict(entry.get("columns") or {}).items(),
                                         key=lambda kv: (order.get(kv[0], len(order)),
                                                         str(kv[0])))]
-    suggested = _suggestions(entry.get("suggestions"))
+    check = entry.get("column_check") if isinstance(entry.get("column_check"), Mapping) else {}
+    suggested = _suggestions(entry.get("suggestions")) or {
+        str(u["header"]): str(u["looks_like"]) for u in check.get("unread") or []
+        if isinstance(u, Mapping) and u.get("header") and u.get("looks_like")}
     unread = []
     for header in [*(entry.get("unknown_columns") or []),
                    *(h for h in suggested if h not in (entry.get("unknown_columns") or []))]:
@@ -264,8 +267,24 @@ def _files(report: Report) -> list[dict[str, Any]]:
                       "blank_rows": entry.get("blank_rows", 0), "error": entry.get("error", ""),
                       "encoding": entry.get("encoding", ""),
                       "separator": entry.get("separator", ""), "read": read, "unread": unread,
-                      "notes": [str(w) for w in entry.get("warnings", []) or []]})
+                      "notes": [str(w) for w in entry.get("warnings", []) or []],
+                      **_column_check(entry.get("column_check"))})
     return files
+
+
+def _column_check(check: Any) -> dict[str, Any]:
+    """From a file entry's column check (:mod:`safi_map.columncheck`): the form tool that made
+    the file, the watched fields with no column, the form-tool and respondent columns."""
+    if not isinstance(check, Mapping):
+        return {"tool": "", "missing": [], "tool_columns": [], "private_columns": []}
+    metadata = [m for m in check.get("metadata") or [] if isinstance(m, Mapping)]
+    suggested = {u.get("looks_like") for u in check.get("unread") or [] if isinstance(u, Mapping)}
+    return {"tool": str(check.get("tool_name") or ""),
+            "missing": [FIELD_NAMES.get(str(m), str(m)) for m in check.get("missing") or []
+                        if m not in suggested],
+            "tool_columns": [str(m.get("header")) for m in metadata if m.get("kind") == "meta"],
+            "private_columns": [str(m.get("header")) for m in metadata
+                                if m.get("kind") != "meta"]}
 
 
 def _corrections(log: Any) -> dict[str, list[Any]] | None:

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from safi_map import _writer
+from safi_map import _writer, coordinator_report
 from safi_map.cli import cli
 from safi_map.coordinator_report import correction_lines, render_report, write_report
 from safi_map.report import Report, RowRef
@@ -165,3 +165,26 @@ def test_every_survey_field_has_a_french_name() -> None:
     from safi_map.survey import FIELDS
 
     assert set(coordinator_report.FIELD_NAMES) == set(FIELDS)
+
+
+def test_column_check_of_form_exports_is_shown(tmp_path: Path) -> None:
+    """The column check of the survey readers reaches the report: the form tool, its private
+    columns, the unread columns with the [columns] line that reads them, the missing fields."""
+    forms = Path(__file__).parent / "data" / "forms"
+    surveys = tmp_path / "data" / "surveys"
+    surveys.mkdir(parents=True)
+    for name in ("google-forms.csv", "unread.csv"):
+        (surveys / name).write_bytes((forms / name).read_bytes())
+    (tmp_path / "data" / "tour.toml").write_text("", encoding="utf-8")
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        CliRunner().invoke(cli, ["ingest"], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    text = " ".join(BeautifulSoup((tmp_path / "build" / "rapport.html").read_text(
+        encoding="utf-8"), "html.parser").get_text(" ").split())
+    assert "Export de Google Forms" in text
+    assert "non lues (privées) : Adresse e-mail" in text
+    assert '"Lieu" = "commune"' in text and '"Publication" = "contact_consent"' in text
+    assert "Aucune colonne trouvée pour : besoins, ressources proposées." in text
