@@ -56,6 +56,8 @@ from rapidfuzz.distance import Levenshtein
 
 from . import gazetteer, geocode_former
 from .gazetteer import ARRONDISSEMENT_CITIES, PACA_DEPARTMENTS, commune_key, strip_article
+from .geocode_former import sep
+from .i18n import _
 
 __all__ = ["OUTPUT_COLUMNS", "geocode_offline"]
 
@@ -87,6 +89,11 @@ _CUTOFF_NATIONAL = 88.0
 _FAR_KM = 25.0
 # Provided coordinates keep the named commune only when it was found with this confidence.
 _TRUST_NAMED = 0.8
+
+
+def _article_note(loose: bool) -> str:
+    """`` (article ignored)`` after a reason when the name matched without its article."""
+    return " " + _("(article ignored)") if loose else ""
 
 
 @dataclass(frozen=True)
@@ -329,16 +336,17 @@ def _resolve(pairs: _Pairs) -> None:
         for pid, _code in arm_found:
             text, pc = cols["text"][pid], cols["pc"][pid]
             if cols["key"][pid] == "":
-                reasons.append(f"arrondissement given by postcode {pc} alone")
+                reasons.append(_("arrondissement given by postcode {pc} alone").format(pc=pc))
             elif gazetteer.parse_arrondissement(text) is None:
-                reasons.append(f"arrondissement given by postcode {pc}, commune {text!r}")
+                reasons.append(_("arrondissement given by postcode {pc}, commune {text!r}").format(
+                    pc=pc, text=text))
             else:
-                reasons.append(f"arrondissement read from {text!r}")
-        scores = [0.9 if cols["key"][pid] == "" else 1.0 for pid, _ in arm_found]
-        pairs.set((p for p, _ in arm_found), (c for _, c in arm_found), scores, reasons)
+                reasons.append(_("arrondissement read from {text!r}").format(text=text))
+        scores = [0.9 if cols["key"][pid] == "" else 1.0 for pid, _code in arm_found]
+        pairs.set((p for p, _code in arm_found), (c for _pid, c in arm_found), scores, reasons)
 
     # 2. Postcode and name key together, then without leading article.
-    for column, score, note in (("key", 1.0, ""), ("key2", 0.95, " (article ignored)")):
+    for column, score, loose in (("key", 1.0, False), ("key2", 0.95, True)):
         todo = frame[has_pc & has_key & pairs.todo()]
         found = _merge_first(
             todo[["pid", "pc", column]],
@@ -350,7 +358,7 @@ def _resolve(pairs: _Pairs) -> None:
             found["pid"],
             found["code"],
             [score] * len(found),
-            [f"postcode and commune name match{note}"] * len(found),
+            [_("postcode and commune name match") + _article_note(loose)] * len(found),
         )
 
     # 2b. A former name the postcode confirms (its old or today's postcode, its code).
@@ -368,11 +376,11 @@ def _resolve(pairs: _Pairs) -> None:
     )
     reasons = [
         (
-            f"postcode {pc} is not one of {name}'s"
+            _("postcode {pc} is not one of {name}'s").format(pc=pc, name=name)
             if pc in idx.known_postcodes
-            else f"unknown postcode {pc}"
+            else _("unknown postcode {pc}").format(pc=pc)
         )
-        + "; matched the commune name in its department"
+        + sep() + _("matched the commune name in its department")
         for pc, name in zip(found["pc"], _names(found["code"]), strict=True)
     ]
     pairs.set(found["pid"], found["code"], [0.85] * len(found), reasons)
@@ -418,7 +426,7 @@ def _resolve_fuzzy_local(ctx: _Stage) -> None:
                 continue
             best = process.extractOne(key, choices[0], scorer=fuzz.ratio, score_cutoff=cutoff)
             if best is not None:
-                similarity = f"{best[1]:.0f}% similar"
+                similarity = _("{percent:.0f}% similar").format(percent=best[1])
                 score = weight * best[1] / 100
             elif scope == "postcode" and len(key) >= 3:
                 # Among the few communes of one postcode, one edit is telling even in a short
@@ -426,18 +434,20 @@ def _resolve_fuzzy_local(ctx: _Stage) -> None:
                 best = process.extractOne(
                     key, choices[0], scorer=Levenshtein.distance, score_cutoff=1
                 )
-                similarity, score = "one letter apart", 0.7
+                similarity, score = _("one letter apart"), 0.7
             if best is None:
                 continue
             code = choices[1][best[2]]
-            where = f"postcode {pc}" if scope == "postcode" else f"department {group}"
+            close = (_("commune name {text!r} is close to {name!r} ({similarity}) among the "
+                       "communes of postcode {where}") if scope == "postcode" else
+                     _("commune name {text!r} is close to {name!r} ({similarity}) among the "
+                       "communes of department {where}"))
             ids.append(pid)
             codes.append(code)
             scores.append(round(score, 3))
-            reasons.append(
-                f"commune name {cols['text'][pid]!r} is close to "
-                f"{_names([code])[0]!r} ({similarity}) among the communes of {where}"
-            )
+            reasons.append(close.format(text=cols["text"][pid], name=_names([code])[0],
+                                        similarity=similarity,
+                                        where=pc if scope == "postcode" else group))
         pairs.set(ids, codes, scores, reasons)
 
 
@@ -447,7 +457,7 @@ def _resolve_nationwide(ctx: _Stage) -> None:
     pairs, frame, cols, idx, _has_pc, has_key, _known_pc = ctx
 
     # 5. Name alone, nationwide: PACA first, then the most populated homonym.
-    for column, base_score, note in (("key", 1.0, ""), ("key2", 0.9, " (article ignored)")):
+    for column, base_score, loose in (("key", 1.0, False), ("key2", 0.9, True)):
         todo = frame[has_key & pairs.todo() & ~pairs.blocked]
         found = _merge_first(
             todo[["pid", "pc", column]], idx.by_name[[column, "code", "paca"]], [column], [column]
@@ -459,31 +469,32 @@ def _resolve_nationwide(ctx: _Stage) -> None:
             name = _names([code])[0]
             score = base_score
             if matches == 1:
-                reason = f"commune name matches{note}"
+                reason = _("commune name matches") + _article_note(loose)
             else:
                 n_paca = idx.paca_counts[column].get(cols[column][pid], 0)
                 if paca and n_paca == 1:
-                    reason = f"{matches} communes are named like {name}; chose the one in PACA"
+                    reason = _("{n} communes are named like {name}; chose the one in "
+                               "PACA").format(n=matches, name=name)
                     score *= 0.85
                 else:
-                    reason = (
-                        f"{matches} communes are named like {name}; chose the most "
-                        "populated" + (" in PACA" if paca else "")
-                    )
+                    reason = (_("{n} communes are named like {name}; chose the most populated "
+                                "in PACA") if paca else
+                              _("{n} communes are named like {name}; chose the most "
+                                "populated")).format(n=matches, name=name)
                     score *= 0.6
             if pc:
                 reason = (
                     (
-                        f"postcode {pc} does not match the commune name"
+                        _("postcode {pc} does not match the commune name").format(pc=pc)
                         if pc in idx.known_postcodes
-                        else f"unknown postcode {pc}"
+                        else _("unknown postcode {pc}").format(pc=pc)
                     )
-                    + "; "
+                    + sep()
                     + reason
                 )
                 score = min(score, 0.7)
             if code in ARRONDISSEMENT_CITIES:
-                reason += "; no arrondissement given: placed at the city's town hall"
+                reason += sep() + _("no arrondissement given: placed at the city's town hall")
                 score = min(score, 0.8)
             ids.append(pid)
             codes.append(code)
@@ -516,18 +527,17 @@ def _resolve_fallbacks(ctx: _Stage) -> None:
     ):
         n = len(set(idx.postcode_choices[pc][1]))
         if n == 1:
-            reason, score = f"located by postcode {pc} alone", 0.9
+            reason, score = _("located by postcode {pc} alone").format(pc=pc), 0.9
         else:
-            reason = (
-                f"postcode {pc} is shared by {n} communes; chose the most populated, "
-                f"{_names([code])[0]}"
-            )
+            reason = _("postcode {pc} is shared by {n} communes; chose the most populated, "
+                       "{name}").format(pc=pc, n=n, name=_names([code])[0])
             score = 0.5
         if pairs.blocked[pid]:
-            reason = f"{pairs.reason[pid]}; {reason}"
+            reason = pairs.reason[pid] + sep() + reason
             score -= 0.2
         elif key:
-            reason = f"commune name {text!r} not recognised; {reason}"
+            reason = _("commune name {text!r} not recognised; {reason}").format(
+                text=text, reason=reason)
             score -= 0.2
         ids.append(pid)
         codes.append(code)
@@ -540,32 +550,33 @@ def _resolve_fallbacks(ctx: _Stage) -> None:
     ids, codes, scores, reasons = [], [], [], []
     for pid, key, text in zip(todo["pid"], todo["key"], todo["text"], strict=True):
         for choices, where, weight in (
-            (idx.paca_choices, "in PACA", 0.75),
-            (idx.national_choices, "in France", 0.6),
+            (idx.paca_choices, "PACA", 0.75),
+            (idx.national_choices, "France", 0.6),
         ):
             best = process.extractOne(
                 key, choices[0], scorer=fuzz.ratio, score_cutoff=_CUTOFF_NATIONAL
             )
             if best is not None:
-                similarity = f"{best[1]:.0f}% similar"
+                similarity = _("{percent:.0f}% similar").format(percent=best[1])
                 score = weight * best[1] / 100
-            elif where == "in PACA" and len(key) >= 4:
+            elif where == "PACA" and len(key) >= 4:
                 # Short names lose too much ratio to one typo ("Teulon"); one edit in PACA is
                 # still a good guess, the most populated first when several are one edit away.
                 best = process.extractOne(
                     key, choices[0], scorer=Levenshtein.distance, score_cutoff=1
                 )
-                similarity = "one letter apart"
+                similarity = _("one letter apart")
                 score = 0.6
             if best is not None:
                 code = choices[1][best[2]]
                 ids.append(pid)
                 codes.append(code)
                 scores.append(round(score, 3))
-                reasons.append(
-                    f"commune name {text!r} is close to {_names([code])[0]!r} "
-                    f"({similarity}) {where}"
-                )
+                close = (_("commune name {text!r} is close to {name!r} ({similarity}) in PACA")
+                         if where == "PACA" else
+                         _("commune name {text!r} is close to {name!r} ({similarity}) in France"))
+                reasons.append(close.format(text=text, name=_names([code])[0],
+                                            similarity=similarity))
                 break
     pairs.set(ids, codes, scores, reasons)
 
@@ -575,13 +586,12 @@ def _resolve_fallbacks(ctx: _Stage) -> None:
         parts = [pairs.reason[pid]] if pairs.blocked[pid] else []
         if text and not pairs.blocked[pid]:
             parts.append(
-                f"commune {text!r} not found"
-                if cols["key"][pid]
-                else f"no commune name in {text!r}"
+                (_("commune {text!r} not found") if cols["key"][pid]
+                 else _("no commune name in {text!r}")).format(text=text)
             )
         if pc:
-            parts.append(f"unknown postcode {pc}")
-        pairs.reason[pid] = "; ".join(parts) or "no postcode or commune given"
+            parts.append(_("unknown postcode {pc}").format(pc=pc))
+        pairs.reason[pid] = sep().join(parts) or _("no postcode or commune given")
 
 
 # --------------------------------------------------------------------------------------------
@@ -683,7 +693,8 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     bad_pc = (raw_pc != "").to_numpy() & ~valid_pc.to_numpy()
     if bad_pc.any():
         note = np.array(
-            [f"invalid postcode {p!r} ignored; " for p in raw_pc.to_numpy()[bad_pc]], dtype=object
+            [_("invalid postcode {value!r} ignored").format(value=p) + sep()
+             for p in raw_pc.to_numpy()[bad_pc]], dtype=object
         )
         reason[bad_pc] = note + reason[bad_pc]
 
@@ -695,7 +706,8 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     provided = has_coords & gazetteer.in_france(lat, lon)
     rejected = has_coords & ~provided
     if rejected.any():
-        reason[rejected] = "coordinates outside France ignored; " + reason[rejected].astype(str)
+        reason[rejected] = (_("coordinates outside France ignored") + sep()
+                            + reason[rejected].astype(str))
     out_lat = np.full(n, np.nan)
     out_lon = np.full(n, np.nan)
     if provided.any():
@@ -707,12 +719,14 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
             former[located] = ""
             how = np.where(
                 from_polygon,
-                "commune from the polygon holding the point",
-                "commune from the nearest commune point",
+                _("commune from the polygon holding the point"),
+                _("commune from the nearest commune point"),
             )
-            reason[located] = "coordinates provided; " + how.astype(object)
+            reason[located] = _("coordinates provided") + sep() + how.astype(object)
         if trusted.any():
-            reason[trusted] = "coordinates provided; commune: " + reason[trusted].astype(str)
+            trusted_how = _("coordinates provided; commune: {reason}")
+            reason[trusted] = np.array([trusted_how.format(reason=r) for r in reason[trusted]],
+                                       dtype=object)
         precision[provided] = "provided"
         source[provided] = "survey"
         score[provided] = 1.0
@@ -746,7 +760,8 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         far &= dist > _FAR_KM
         if far.any():
             reason[far] = reason[far].astype(str) + np.array(
-                [f"; the coordinates are {d:.0f} km from its town hall" for d in dist[far]],
+                [sep() + _("the coordinates are {km:.0f} km from its town hall").format(km=d)
+                 for d in dist[far]],
                 dtype=object,
             )
     gazetteer_rows = ~provided

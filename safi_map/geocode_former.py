@@ -36,7 +36,8 @@ from .i18n import _
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Former", "FormerIndex", "build_former_index", "place_by_code", "place_by_name"]
+__all__ = ["Former", "FormerIndex", "build_former_index", "place_by_code", "place_by_name",
+           "sep"]
 
 # Preferred row when one former name leads to the same commune by several links: what it is
 # today first.
@@ -211,13 +212,13 @@ def place_by_name(pairs: Any, todo: pd.DataFrame, index: FormerIndex, names: dic
                 note = _("the postcode chose it among {n} communes with that former name").format(
                     n=len(_one_per_code(candidates)))
         elif pc:
-            note = "; ".join(filter(None, (_("postcode {pc} is not one of its").format(pc=pc),
+            note = sep().join(filter(None, (_("postcode {pc} is not one of its").format(pc=pc),
                                            note)))
             score = 0.85 if not nationwide else 0.7
         else:
             score = 0.75 if note else 0.9
         if note:
-            reason += "; " + note
+            reason += sep() + note
         found.add(pid, former, score * (0.95 if loose else 1.0), reason)
     found.apply(pairs)
 
@@ -246,7 +247,7 @@ def place_by_code(pairs: Any, todo: pd.DataFrame, index: FormerIndex, names: dic
             if commune_key(former.old_name) == current[former.code]:
                 former = former._replace(old_name="")  # a re-coded commune: no former name
             else:
-                reason += "; " + describe(former, names[former.code])
+                reason += sep() + describe(former, names[former.code])
         else:
             continue
         score = 0.8
@@ -256,6 +257,12 @@ def place_by_code(pairs: Any, todo: pd.DataFrame, index: FormerIndex, names: dic
             score = 0.5
         found.add(pid, former, score, reason)
     found.apply(pairs)
+
+
+def sep() -> str:
+    """The separator between two parts of a geocoding reason (``; `` in English)."""
+    # TRANSLATORS: between two parts of a reason; French typography puts a space before ";".
+    return _("; ")
 
 
 def _one_per_code(candidates: tuple[Former, ...]) -> tuple[Former, ...]:

@@ -56,7 +56,8 @@ from rapidfuzz import fuzz
 from ._geocache import GeoCache, normalize_query
 from ._usage_policy import PUBLIC_NOMINATIM_RATE, is_public_nominatim, user_agent
 from .errors import ConfigError
-from .i18n import _
+from .geocode_former import sep
+from .i18n import N_, _, ngettext
 from .settings import Settings
 from .text import fold
 
@@ -480,7 +481,8 @@ class _CommuneCheck:
         if cand.citycode and expected_insee:
             if _city_of(cand.citycode) == _city_of(expected_insee):
                 return False, ""
-            return True, f"result in {cand.citycode} not in {expected_insee} named by the survey"
+            return True, _("result in {code} not in {expected} named by the survey").format(
+                code=cand.citycode, expected=expected_insee)
         self._load_names()
         if expected_insee and not cand.citycode:
             polygon = self._polygon(expected_insee)
@@ -490,21 +492,22 @@ class _CommuneCheck:
                 point = shapely.Point(cand.longitude, cand.latitude)
                 if shapely.dwithin(polygon, point, _POLYGON_TOLERANCE):
                     return False, ""
-                return True, (
-                    f"result at ({cand.latitude:.5f}, {cand.longitude:.5f}) lies outside "
-                    f"{expected_insee} named by the survey"
-                )
+                return True, _("result at ({lat:.5f}, {lon:.5f}) lies outside {expected} named "
+                               "by the survey").format(lat=cand.latitude, lon=cand.longitude,
+                                                       expected=expected_insee)
         expected = [n for n in (self._names.get(expected_insee, ""), commune) if n]
         if cand.cities and expected:
             if any(self._same_name(a, b) for a in expected for b in cand.cities):
                 return False, ""
-            return True, f"result in {cand.cities[0]!r} not in {expected[0]!r} named by the survey"
+            return True, _("result in {found!r} not in {expected!r} named by the survey").format(
+                found=cand.cities[0], expected=expected[0])
         result_postcode = cand.postcode or (cand.citycode[:2] + "000" if cand.citycode else "")
         if postcode and result_postcode:
             if postcode[:2] != result_postcode[:2]:
-                return True, f"result in department {result_postcode[:2]} not in {postcode[:2]}"
-            return False, "commune checked by department only"
-        return False, "commune not checked: the survey names none"
+                return True, _("result in department {found} not in {expected}").format(
+                    found=result_postcode[:2], expected=postcode[:2])
+            return False, _("commune checked by department only")
+        return False, _("commune not checked: the survey names none")
 
     def _same_name(self, a: str, b: str) -> bool:
         ka, kb = self._key(a), self._key(b)
@@ -649,13 +652,21 @@ def _failure_kind(exc: BaseException) -> str:
 
 
 _FAILURE_TEXT = {
-    "timeout": "timeout",
-    "connection": "connection failed",
-    "http_429": "HTTP 429 (rate limited)",
-    "http_5xx": "server error (HTTP 5xx)",
-    "http_4xx": "request refused (HTTP 4xx)",
-    "malformed": "malformed answer",
+    "timeout": N_("timeout"),
+    "connection": N_("connection failed"),
+    "http_429": N_("HTTP 429 (rate limited)"),
+    "http_5xx": N_("server error (HTTP 5xx)"),
+    "http_4xx": N_("request refused (HTTP 4xx)"),
+    "malformed": N_("malformed answer"),
 }
+
+
+def _online(detail: str, *, commune_only: bool = False) -> str:
+    """The ``geocode_reason`` of an online result: ``online: {detail}``."""
+    if commune_only:
+        return _("online (commune only: no consent to publish the address): {detail}").format(
+            detail=detail)
+    return _("online: {detail}").format(detail=detail)
 
 
 class _Asker:
@@ -704,7 +715,7 @@ class _Asker:
 @dataclass(frozen=True)
 class _Verdict:
     status: str  # accepted | refused_low_score | refused_outside | refused_coarse | no_result
-    reason: str
+    reason: str  # without the "online: " prefix (see :func:`_online`)
     candidate: _Candidate | None = None
 
 
@@ -724,7 +735,7 @@ def _judge(
     commune-only query, only a commune counts (a street that happens to share its name would
     put the actor in a street it never gave)."""
     if not found:
-        return _Verdict("no_result", f"online: {provider} found no result")
+        return _Verdict("no_result", _("{provider} found no result").format(provider=provider))
     refusals: list[_Verdict] = []
     for cand in found:
         if commune_only and cand.precision not in ("municipality", None):
@@ -733,25 +744,28 @@ def _judge(
             refusals.append(
                 _Verdict(
                     "refused_low_score",
-                    f"online: score {cand.score:.2f} < {min_score:g} for {cand.label!r}",
+                    _("score {score:.2f} < {min_score:g} for {label!r}").format(
+                        score=cand.score, min_score=min_score, label=cand.label),
                 )
             )
             continue
         if cand.precision is None:
             refusals.append(
                 _Verdict(
-                    "refused_coarse", f"online: result {cand.label!r} is coarser than a commune"
+                    "refused_coarse",
+                    _("result {label!r} is coarser than a commune").format(label=cand.label),
                 )
             )
             continue
         outside, note = check.outside(cand, expected_insee, commune, postcode)
         if outside:
-            refusals.append(_Verdict("refused_outside", f"online: {note} ({cand.label!r})"))
+            refusals.append(_Verdict("refused_outside", f"{note} ({cand.label!r})"))
             continue
         return _Verdict(
             "accepted",
-            f"online: {provider} {cand.precision} {cand.label!r} (score {cand.score:.2f})"
-            + (f"; {note}" if note else ""),
+            _("{provider} {precision} {label!r} (score {score:.2f})").format(
+                provider=provider, precision=cand.precision, label=cand.label, score=cand.score)
+            + (sep() + note if note else ""),
             cand,
         )
     # Report the most telling refusal: a good match in the wrong place beats a poor match.
@@ -759,7 +773,8 @@ def _judge(
         for verdict in refusals:
             if verdict.status == status:
                 return verdict
-    return _Verdict("no_result", f"online: {provider} found no usable result")  # pragma: no cover
+    return _Verdict("no_result",  # pragma: no cover
+                    _("{provider} found no usable result").format(provider=provider))
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -864,8 +879,8 @@ def geocode_online(
     source = ["none"] * n
     score = [math.nan] * n
     insee = [""] * n
-    reason = ["online: not asked, no consent to send the address and no commune"
-              if private and not q and a.strip() else "online: no address"
+    reason = [_online(_("not asked, no consent to send the address and no commune"))
+              if private and not q and a.strip() else _online(_("no address"))
               for private, q, a in zip(commune_only, queries, _column(frame, "address"),
                                        strict=True)]
 
@@ -900,13 +915,13 @@ def geocode_online(
                 stats.cache_hits += 1
             elif provider.max_query and len(query) > provider.max_query:
                 stats.failed["http_4xx"] += 1
-                reason[i] = (
-                    f"online: address too long for {provider.name} "
-                    f"(> {provider.max_query} characters), not asked"
-                )
+                reason[i] = _online(_("address too long for {provider} (> {n} characters), not "
+                                      "asked").format(provider=provider.name,
+                                                      n=provider.max_query))
             elif stats.unreachable:
                 stats.not_asked += 1
-                reason[i] = f"online: not asked, {provider.name} unreachable"
+                reason[i] = _online(_("not asked, {provider} unreachable").format(
+                    provider=provider.name))
             else:
                 stats.queried += 1
                 # Retries are for blips: while rows keep failing, one request per row is
@@ -917,8 +932,9 @@ def geocode_online(
                 if payload is None:
                     stats.failed[kind] += 1
                     failures_in_a_row += 1
-                    plural = "tries" if tries > 1 else "try"
-                    reason[i] = f"online: {_FAILURE_TEXT[kind]} after {tries} {plural}"
+                    reason[i] = _online(ngettext("{failure} after {n} try",
+                                                 "{failure} after {n} tries", tries).format(
+                        failure=_(_FAILURE_TEXT[kind]), n=tries))
                     if failures_in_a_row >= policy.unreachable_after:
                         stats.unreachable = True
                         log.warning(
@@ -947,10 +963,7 @@ def geocode_online(
                     commune_only=commune_only[i],
                 )
                 setattr(stats, verdict.status, getattr(stats, verdict.status) + 1)
-                reason[i] = verdict.reason
-                if commune_only[i]:
-                    reason[i] = reason[i].replace(
-                        "online:", "online (commune only: no consent to publish the address):", 1)
+                reason[i] = _online(verdict.reason, commune_only=commune_only[i])
                 cand = verdict.candidate
                 if cand is not None:
                     latitude[i], longitude[i] = cand.latitude, cand.longitude

@@ -439,8 +439,10 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
             located.loc[known.index, "commune_former"] = ""
     refused = result.index[~accepted]
     if len(refused):
+        from .geocode_former import sep
+
         located.loc[refused, "geocode_reason"] = (
-            result.loc[refused, "geocode_reason"].astype(str) + "; "
+            result.loc[refused, "geocode_reason"].astype(str) + sep()
             + located.loc[refused, "geocode_reason"].astype(str)
         )
     if stats.failed_total:
