@@ -269,7 +269,7 @@ def apply_corrections(actors: gpd.GeoDataFrame, corrections: Corrections,
         if aid in ids:
             return False
         unknown.append({"kind": kind, "actor_id": aid,
-                        "reason": "no actor with this id in the current data"})
+                        "reason": _("no actor with this id in the current data")})
         return True
 
     before = ids if ids_before_links is None else ids_before_links
@@ -280,10 +280,12 @@ def apply_corrections(actors: gpd.GeoDataFrame, corrections: Corrections,
         for aid in entry["absorb"]:
             if aid not in before:
                 unknown.append({"kind": "merge", "actor_id": aid,
-                                "reason": f"no actor with this id to merge into {keep!r}"})
+                                "reason": _("no actor with this id to merge into {keep!r}")
+                                .format(keep=keep)})
             elif aid in ids:
                 unknown.append({"kind": "merge", "actor_id": aid,
-                                "reason": f"could not be merged into {keep!r}"})
+                                "reason": _("could not be merged into {keep!r}").format(
+                                    keep=keep)})
             else:
                 applied.append({"kind": "merge", "actor_id": f"{aid} -> {keep}"})
     for entry in corrections.split:

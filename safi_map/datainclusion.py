@@ -37,7 +37,7 @@ import pandas as pd
 
 from .csvsafe import neutralise
 from .errors import SafiMapError
-from .i18n import _
+from .i18n import _, ngettext
 from .public import public_actors, safe_url
 
 __all__ = [
@@ -80,7 +80,9 @@ class DataInclusionError(SafiMapError, ValueError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
-        head = f"{len(self.problems)} data·inclusion record problem(s):"
+        head = ngettext("{n} data·inclusion record problem:",
+                        "{n} data·inclusion record problems:", len(self.problems)).format(
+            n=len(self.problems))
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems[:50])]))
 
 
@@ -286,7 +288,7 @@ def validate_structures(structures: Iterable[dict[str, Any]]) -> list[str]:
             problems.append(f"{who}: field {field!r}: {error.message}")
         nom = structure.get("nom")
         if isinstance(nom, str) and nom.endswith("."):
-            problems.append(f"{who}: field 'nom': must not end with a dot")
+            problems.append(_("{who}: field 'nom': must not end with a dot").format(who=who))
     return problems
 
 

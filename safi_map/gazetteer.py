@@ -164,7 +164,9 @@ def _former_communes() -> pd.DataFrame:
         or not frame["code_insee"].isin(current).all()
         or not frame["lien"].isin(FORMER_LINKS).all()
     ):
-        raise ReferenceDataError(f"reference file {_FORMER_FILE!r} looks truncated or corrupt")
+        raise ReferenceDataError(
+            _("reference file {name!r} looks truncated or corrupt; reinstall safi-map or run "
+              "scripts/build_reference.py").format(name=_FORMER_FILE))
     return frame
 
 

@@ -190,7 +190,7 @@ def ingest(
         if src not in known_sources:
             corrections_log["unknown"].append({
                 "kind": "split", "actor_id": new_id,
-                "reason": f"no row {src} in the current surveys"})
+                "reason": _("no row {source} in the current surveys").format(source=src)})
     for entry in corrections_log["unknown"]:
         log.warning(_("correction [[%s]] for %r not applied: %s"), entry["kind"],
                     entry["actor_id"], entry["reason"])

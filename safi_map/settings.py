@@ -210,7 +210,7 @@ class Settings:
         try:  # (also when built in code, not from a file: the URL reaches pages and posters)
             _site_url(self.site_url)
         except TypeError as exc:
-            raise ConfigError(f"site_url: {exc}") from None
+            raise ConfigError(_("site_url: {error}").format(error=exc)) from None
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (None values are ignored: "not given")."""
@@ -250,8 +250,9 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = N
     for section, table in data.items():
         if section not in sections or not isinstance(table, dict):
             raise ConfigError(
-                f"{path}: unknown section [{section}]; expected one of "
-                + ", ".join(f"[{s}]" for s in sorted(sections))
+                _("{path}: unknown section [{section}]; expected one of {sections}").format(
+                    path=path, section=section,
+                    sections=", ".join(f"[{s}]" for s in sorted(sections)))
             )
         if (section, "*") in known:
             setting = known[(section, "*")]

@@ -45,7 +45,7 @@ from .headers import (
     match_header,
     match_key,
 )
-from .i18n import _
+from .i18n import _, ngettext
 from .sheet_limits import (
     SheetLimits,
     check_file_size,
@@ -309,8 +309,10 @@ def _table_from_rows(
     above = sum(1 for r in rows[:h] if any(r))
     if above:
         warnings.append(
-            f"{where}: the header is on row {h + 1}; {above} non-empty row(s) above it "
-            f"(titles, notes) were not read as data"
+            ngettext("{where}: the header is on row {h}; {n} non-empty row above it (titles, "
+                     "notes) was not read as data",
+                     "{where}: the header is on row {h}; {n} non-empty rows above it (titles, "
+                     "notes) were not read as data", above).format(where=where, h=h + 1, n=above)
         )
     first = h + 1  # index of the first data row
     if first < len(rows):  # a row of options under the questions (Framaforms, LimeSurvey)
@@ -367,8 +369,8 @@ def _table_from_rows(
             unknown.append(label)
             if i < len(header_cells):
                 warnings.append(
-                    f"{where}: column {_column_letter(i)} has data but no header; "
-                    f"kept as {label!r}"
+                    _("{where}: column {letter} has data but no header; kept as {label!r}")
+                    .format(where=where, letter=_column_letter(i), label=label)
                 )
             continue
         fld = plan.roles[i]
@@ -416,7 +418,7 @@ def _table_from_rows(
             columns[fld] = _question_of(cols[0][1])
         frame_data[fld] = joined
     if not columns:
-        shown = ", ".join(repr(c) for c in header_cells if c) or "(none)"
+        shown = ", ".join(repr(c) for c in header_cells if c) or _("(none)")
         raise SurveyError(
             _("{where}: no recognized column header on row {h} (found {shown}); expected "
               "headers such as 'Nom', 'Commune', 'Code postal', or map them in safi-map.toml "
@@ -425,8 +427,11 @@ def _table_from_rows(
     if long_rows:
         shown = ", ".join(map(str, long_rows[:10])) + (", ..." if len(long_rows) > 10 else "")
         warnings.append(
-            f"{where}: {len(long_rows)} row(s) have more cells than the header (rows {shown}); "
-            f"the extra cells are kept as extra columns"
+            ngettext("{where}: {n} row has more cells than the header (row {shown}); the extra "
+                     "cells are kept as extra columns",
+                     "{where}: {n} rows have more cells than the header (rows {shown}); the extra "
+                     "cells are kept as extra columns", len(long_rows)).format(
+                where=where, n=len(long_rows), shown=shown)
         )
 
     frame_data["_file"] = [file] * len(data)
@@ -495,8 +500,9 @@ def _decode(data: bytes, where: str) -> tuple[str, str, list[str]]:
             return data[3:].decode("utf-8"), "utf-8-sig", warnings
         except UnicodeDecodeError as exc:
             warnings.append(
-                f"{where}: the file says it is UTF-8 but byte {exc.start + 3} is not; "
-                f"unreadable characters were replaced by '\ufffd'"
+                _("{where}: the file says it is UTF-8 but byte {byte} is not; unreadable "
+                  "characters were replaced by {replacement!r}").format(
+                    where=where, byte=exc.start + 3, replacement="\ufffd")
             )
             return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", warnings
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -624,8 +630,8 @@ def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> Surve
         tail = text.rstrip("\r\n \t")
         if not tail.endswith('"'):
             warnings.append(
-                f"{where}: a quote opened on row {len(records)} is never closed; the rest of "
-                f"the file was read as one cell"
+                _("{where}: a quote opened on row {row} is never closed; the rest of the file "
+                  "was read as one cell").format(where=where, row=len(records))
             )
     rows = [[clean_cell(c) for c in record] for record in records]
     table = _table_from_rows(rows, where=where, file=path.name, sheet="", user=user)
@@ -656,7 +662,7 @@ def _open_workbook(path: Path) -> Any:
         raise SurveyError(
             _("{name}: cannot read this spreadsheet (is it {what}, or not really a {x1} "
               "file?): {exc}").format(
-                name=path.name, what=what, x1=path.suffix or 'spreadsheet', exc=exc)
+                name=path.name, what=what, x1=path.suffix or _('spreadsheet'), exc=exc)
         ) from exc
 
 
@@ -693,7 +699,7 @@ def _read_spreadsheet(
             if chosen is None:
                 raise SurveyError(
                     _("{name}: no sheet named {sheet!r}; its sheets are {x1}").format(
-                        name=path.name, sheet=sheet, x1=', '.join(map(repr, names)) or '(none)')
+                        name=path.name, sheet=sheet, x1=', '.join(map(repr, names)) or _('(none)'))
                 )
             rows = _sheet_rows(workbook, chosen, f"{path.name}[{chosen}]", limits)
             table = _table_from_rows(rows, where=f"{path.name}[{chosen}]", file=path.name,
@@ -717,11 +723,12 @@ def _read_spreadsheet(
                                          user=user)
             except SurveyError as exc:
                 failures.append(str(exc))
-                skipped.append(f"{path.name}: sheet {meta.name!r} skipped: no recognized header")
+                skipped.append(_("{name}: sheet {sheet!r} skipped: no recognized header").format(
+                    name=path.name, sheet=meta.name))
                 continue
             if hidden:
-                skipped.append(f"{path.name}: hidden sheet {meta.name!r} skipped "
-                               f"(ask for it by name to read it)")
+                skipped.append(_("{name}: hidden sheet {sheet!r} skipped (ask for it by name "
+                                 "to read it)").format(name=path.name, sheet=meta.name))
                 continue
             table.path = path
             tables.append(table)
@@ -795,7 +802,7 @@ def read_survey(
         return _read_spreadsheet(path, sheet, user, limits)
     raise SurveyError(
         _("{name}: unsupported file type {x1!r}; expected one of {survey_extensions}").format(
-            name=path.name, x1=path.suffix or '(no extension)', survey_extensions=', '.join(sorted(SURVEY_EXTENSIONS)))
+            name=path.name, x1=path.suffix or _('(no extension)'), survey_extensions=', '.join(sorted(SURVEY_EXTENSIONS)))
     )
 
 

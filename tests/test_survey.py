@@ -169,7 +169,7 @@ def test_header_with_one_known_column_after_title(tmp_path: Path) -> None:
     assert table.frame["name"].tolist() == ["A"]
     assert table.unknown_columns == ["Contact"]
     assert table.warnings == [
-        "s.csv: the header is on row 2; 1 non-empty row(s) above it (titles, notes) were not "
+        "s.csv: the header is on row 2; 1 non-empty row above it (titles, notes) was not "
         "read as data"]
 
 
@@ -202,7 +202,7 @@ def test_ragged_rows(tmp_path: Path) -> None:
     assert table.extras["column D"].tolist() == ["", "surplus", ""]
     assert table.unknown_columns == ["column D"]
     assert len(table.warnings) == 1
-    assert "s.csv" in table.warnings[0] and "rows 3" in table.warnings[0]
+    assert "s.csv" in table.warnings[0] and "1 row has more cells than the header (row 3)" in table.warnings[0]
 
 
 def test_cells_stripped_and_nbsp_normalized(tmp_path: Path) -> None:
