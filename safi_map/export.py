@@ -187,7 +187,9 @@ def export(
     actor_url = f"{site_url.rstrip('/')}/acteurs/{{actor_id}}.html" if site_url else ""
     page = render_map_page(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
                   actor_url=actor_url, inline_assets=True)
-    out.write_text(page, encoding="utf-8")
+    from ._writer import write_file_atomic
+
+    write_file_atomic(out, page)
     return ExportResult(fmt, (out,), len(chosen), subtitle)
 
 
