@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -441,6 +442,12 @@ class _PosterCache:
             tmp.replace(cached)
 
     def prune(self) -> None:
+        """Remove the entries this run did not use: only entries (a digest, then the format or
+        ``.tmp.`` and the format), never another file that someone put in the folder."""
         for entry in self.folder.glob("*"):
-            if entry.is_file() and entry.name.split(".")[0] not in self.used:
+            if (entry.is_file() and _POSTER_ENTRY.match(entry.name)
+                    and entry.name.split(".")[0] not in self.used):
                 entry.unlink(missing_ok=True)
+
+
+_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)$")
