@@ -450,4 +450,4 @@ class _PosterCache:
                 entry.unlink(missing_ok=True)
 
 
-_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)$")
+_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)\Z")
