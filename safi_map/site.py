@@ -46,6 +46,7 @@ from markupsafe import Markup, escape
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
 from .change_history import history_page
+from .feeds import write_news_feeds
 from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
@@ -1301,11 +1302,12 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                     for s in stops_sorted]
         render(env.get_template("calendrier.html"), "calendrier.html", "calendar",
                stops=calendar, done=sum(1 for s in calendar if s["done"]), nav="calendrier")
+        history = history_page(changes.history, {a["id"]: (a["name"], a["url"]) for a in acts},
+                               {s["id"]: s for s in stops_sorted}) if changes else None
+        news = write_news_feeds(writer, history, acts, site_title=title, site_url=site_url,
+                                field_labels=FIELD_LABELS, department_names=DEPARTMENTS)
         render(env.get_template("changes.html"), "changes.html", "changes", changes=changes,
-               history=history_page(changes.history, {a["id"]: (a["name"], a["url"])
-                                                      for a in acts},
-                                    {s["id"]: s for s in stops_sorted}) if changes else None,
-               nav="changes")
+               history=history, feeds=news, nav="changes")
         lap("calendar and changes")
 
         lap("index pages")
