@@ -45,6 +45,7 @@ from markupsafe import Markup, escape
 
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
+from .calendars import write_tour_calendars
 from .change_history import history_page
 from .feeds import write_news_feeds
 from .i18n import _
@@ -1137,6 +1138,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         syn_by_actor = synergies.SynergyIndex(pairs, taxonomy=taxonomy)
         lap("synergies")
         _fragments(model)
+        agendas = write_tour_calendars(writer, model, sorted(model.stops.values(), key=lambda s: (
+            s["date"], s["id"])), site_title=title, site_url=site_url)
         summary = SiteSummary(out_dir=out_dir, actors=len(model.actors),
                               communes=len(model.by_commune), themes=len(model.by_theme),
                               stops=len(model.stops))
@@ -1301,7 +1304,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                      "done": stop_counts.get(s["id"], 0) > 0 or s["id"] in surveyed_stops}
                     for s in stops_sorted]
         render(env.get_template("calendrier.html"), "calendrier.html", "calendar",
-               stops=calendar, done=sum(1 for s in calendar if s["done"]), nav="calendrier")
+               stops=calendar, done=sum(1 for s in calendar if s["done"]), agendas=agendas,
+               nav="calendrier")
         history = history_page(changes.history, {a["id"]: (a["name"], a["url"]) for a in acts},
                                {s["id"]: s for s in stops_sorted}) if changes else None
         news = write_news_feeds(writer, history, acts, site_title=title, site_url=site_url,
