@@ -52,6 +52,7 @@ from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
+from .sharing import map_page_with_share_tags, share_tags, write_crawler_files
 from .synergies import _records
 from .taxonomy import LEGAL_FORMS
 from .text import french_date, key, slugify
@@ -235,6 +236,7 @@ def make_environment(user_templates: Path | None = None, *,
     env.filters["precision_label"] = lambda p: PRECISIONS.get(p, p)
     env.globals["plural"] = plural
     env.globals["csp"] = CSP
+    env.globals["share_tags"] = share_tags
     return env
 
 
@@ -1394,6 +1396,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # After the downloads: it gives their sizes.
         render(env.get_template("a-propos.html"), "a-propos.html", "about",
                downloads=downloads, total=len(acts), nav="apropos")
+        write_crawler_files(writer, site_url)
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:
@@ -1521,9 +1524,10 @@ def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
                                          actor_url=common["actor_url"], new_ids=new_ids)
     html = maps.render_map_page(public, header_html=header_html, footer_html=footer_html,
                                 **common)
-    writer.write_text("index.html", html)
+    writer.write_text("index.html", map_page_with_share_tags(html, base_ctx, "index.html"))
     pages["map"] += 1
     html = maps.render_map_page(public, embed=True, **common)
-    writer.write_text("carte-integree.html", html)
+    writer.write_text("carte-integree.html",
+                      map_page_with_share_tags(html, base_ctx, "carte-integree.html"))
     pages["map"] += 1
     return pages
