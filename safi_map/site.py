@@ -51,6 +51,7 @@ from .feeds import write_news_feeds
 from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
+from .report_change import report_link
 from .settings import Settings
 from .sharing import map_page_with_share_tags, share_tags, write_crawler_files
 from .synergies import _records
@@ -237,6 +238,7 @@ def make_environment(user_templates: Path | None = None, *,
     env.globals["plural"] = plural
     env.globals["csp"] = CSP
     env.globals["share_tags"] = share_tags
+    env.globals["report_link"] = report_link
     return env
 
 
@@ -1113,6 +1115,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         base_ctx: dict[str, Any] = {
             "site_title": title,
             "site_url": site_url,
+            "report_url": settings.report_url,
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
