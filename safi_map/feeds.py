@@ -91,10 +91,13 @@ def _entry_html(entry: Mapping[str, Any], ids: set[str] | None,
 
 
 def _entry_title(entry: Mapping[str, Any]) -> str:
-    if entry.get("stops"):
-        return ", ".join(f"Étape de {s['town']}" for s in entry["stops"])
     if entry.get("first_build"):
         return "Première publication de la carte"
+    towns = [str(s["town"]) for s in entry.get("stops", [])]
+    if len(towns) == 1:
+        return f"Étape de {towns[0]}"
+    if towns:
+        return f"Étapes de {', '.join(towns[:-1])} et {towns[-1]}"
     return f"Mise à jour n° {entry.get('number', 0)}"
 
 

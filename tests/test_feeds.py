@@ -75,7 +75,7 @@ def test_feeds_follow_the_history(project: Path) -> None:
     region = site / "flux" / "actualites.xml"
     found = entries(region)
     assert [e.findtext(f"{A}title") for e in found] == ["Étape de Nice",
-                                                         "Étape de Toulon"]
+                                                         "Première publication de la carte"]
     assert [e.findtext(f"{A}updated") for e in found] == ["2015-10-15T00:00:00+00:00",
                                                            "2015-09-28T00:00:00+00:00"]
     root = ET.parse(region).getroot()
@@ -103,7 +103,7 @@ def test_feeds_follow_the_history(project: Path) -> None:
     assert HOSTILE not in "".join(e.findtext(f"{A}content") for e in var)
     assert "Jardins" not in "".join(e.findtext(f"{A}content") for e in alpes)
     assert [e.findtext(f"{A}title") for e in alpes] == ["Étape de Nice",
-                                                         "Étape de Toulon"]
+                                                         "Première publication de la carte"]
 
     # Linked from the changes page (head and visible), and byte-identical on a rebuild
     page = BeautifulSoup((site / "changes.html").read_text(encoding="utf-8"), "html.parser")
@@ -156,3 +156,17 @@ def test_no_feed_without_history() -> None:
     (_info, data), _dep = news_feeds([], actors, **kwargs)
     root = ET.fromstring(data)
     assert root.findall(f"{A}entry") == [] and root.findtext(f"{A}updated")[:10] == "2024-03-02"
+
+
+def test_entry_titles_name_the_stops() -> None:
+    entry = {"number": 4, "first_build": False, "moved": [], "changed": [],
+             "stops": [{"town": "Gap", "date": "2016-01-10"}, {"town": "Nice", "date": ""},
+                       {"town": "Digne", "date": "2016-01-12"}],
+             "new": [{"id": "b", "name": "B", "url": "acteurs/b.html"}]}
+    actors = [{"id": "b", "url": "acteurs/b.html", "name": "B", "commune": "Gap",
+               "department": "05", "last_seen": ""}]
+    (_info, data), _dep = news_feeds([entry], actors, site_title="Carte", site_url="",
+                                     field_labels={}, department_names={})
+    (found,) = ET.fromstring(data).findall(f"{A}entry")
+    assert found.findtext(f"{A}title") == "Étapes de Gap, Nice et Digne"
+    assert found.findtext(f"{A}updated")[:10] == "2016-01-12"
