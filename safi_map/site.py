@@ -753,16 +753,17 @@ def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
     """Digest of what every page shares: templates, the code that renders, versions, context.
 
     Part of each cached page's digest (:class:`~._writer.PageCache`): a change to any template,
-    to this module or to synergies (filters, fragments, items), to Jinja2/MarkupSafe or to the
+    to this module, to synergies (filters, fragments, items), to the sharing tags or the
+    report link (Jinja globals), to Jinja2/MarkupSafe or to the
     site settings gives every page a new digest, so nothing stale is ever reused.
     """
-    from . import synergies
+    from . import report_change, sharing, synergies
 
     h = hashlib.blake2b(digest_size=20)
     for name in sorted(env.list_templates()):
         source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
         h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
-    for module in (__file__, synergies.__file__):
+    for module in (__file__, synergies.__file__, sharing.__file__, report_change.__file__):
         h.update(Path(module).read_bytes())
     h.update(" ".join(_version(d) for d in ("jinja2", "markupsafe", "safi-map")).encode())
     h.update(json.dumps([BASE_MAP, CSP, NEARBY, SIMILAR, *parts], sort_keys=True,
