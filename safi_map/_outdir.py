@@ -57,7 +57,7 @@ _NOTES = frozenset({"readme", "readme.md", "readme.txt", ".gitignore", ".gitkeep
 """Files that describe a folder (the repository's ``build/README.md``): tolerated, never touched."""
 _OLD_MARK = ".safi-old-"
 # Staging and backup folders of the site writer before TMP_MARK existed: ".site.tmp-k3j9x2a1".
-_LEGACY = re.compile(r"^\.(?P<base>.+)\.(?:tmp|old)-[a-z0-9_]{8}$")
+_LEGACY = re.compile(r"^\.(?P<base>.+)\.(?:tmp|old)-[a-z0-9_]{8}\Z")
 _LISTED_MAX = 8
 
 
@@ -295,8 +295,8 @@ def clean_leftovers(folder: Path | str) -> int:
     return removed
 
 
-_RETIRED_CACHES = {"geocode-index": re.compile(r"^index-[0-9a-f]{32}\.(pkl|tmp)$"),
-                   "templates": re.compile(r"^__jinja2_[0-9a-f]{40}\.cache$")}
+_RETIRED_CACHES = {"geocode-index": re.compile(r"^index-[0-9a-f]{32}\.(pkl|tmp)\Z"),
+                   "templates": re.compile(r"^__jinja2_[0-9a-f]{40}\.cache\Z")}
 """Caches of earlier versions that loaded code (pickles, Jinja2 bytecode): removed when they
 hold nothing else."""
 

@@ -377,7 +377,7 @@ class Writer:
         return rel
 
 
-_DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}$")
+_DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}\Z")
 
 
 def _copy_with_mtime(source: Path, target: Path) -> None:

@@ -369,11 +369,11 @@ def write_datainclusion(
     if path.suffix.lower() == ".csv" and csv_path is None:  # asked for the CSV: JSON beside it
         path, csv_path = path.with_suffix(".json"), path
     csv_file = Path(csv_path) if csv_path is not None else path.with_suffix(".csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(structures, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
-                    encoding="utf-8")
-    csv_file.parent.mkdir(parents=True, exist_ok=True)
-    csv_file.write_text(_csv_text(structures), encoding="utf-8")
+    from ._writer import write_file_atomic
+
+    write_file_atomic(path, json.dumps(structures, ensure_ascii=False, sort_keys=True,
+                                       indent=1) + "\n")
+    write_file_atomic(csv_file, _csv_text(structures))
     log.info("data·inclusion: %d structures written to %s and %s", len(structures), path,
              csv_file)
     return DataInclusionResult(paths=(path, csv_file), written=len(structures),

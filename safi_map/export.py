@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -187,7 +188,9 @@ def export(
     actor_url = f"{site_url.rstrip('/')}/acteurs/{{actor_id}}.html" if site_url else ""
     page = render_map_page(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
                   actor_url=actor_url, inline_assets=True)
-    out.write_text(page, encoding="utf-8")
+    from ._writer import write_file_atomic
+
+    write_file_atomic(out, page)
     return ExportResult(fmt, (out,), len(chosen), subtitle)
 
 
@@ -439,6 +442,12 @@ class _PosterCache:
             tmp.replace(cached)
 
     def prune(self) -> None:
+        """Remove the entries this run did not use: only entries (a digest, then the format or
+        ``.tmp.`` and the format), never another file that someone put in the folder."""
         for entry in self.folder.glob("*"):
-            if entry.is_file() and entry.name.split(".")[0] not in self.used:
+            if (entry.is_file() and _POSTER_ENTRY.match(entry.name)
+                    and entry.name.split(".")[0] not in self.used):
                 entry.unlink(missing_ok=True)
+
+
+_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)\Z")

@@ -638,7 +638,7 @@ def split_list(text: str, *, split_and: bool = True,
         pieces = _AND.split(part) if split_and and not whole else [part]
         for piece in pieces:
             item = _squash(_ITEM_EDGES.sub("", piece))
-            if item.count("(") > item.count(")"):
+            if item.count("(") > item.count(")") and piece.rstrip().endswith(")"):
                 item += ")"  # the edge trimming took the closing parenthesis
             k = key(item)
             if k and k not in seen:

@@ -354,7 +354,7 @@ class _PartCache:
                     entry.unlink(missing_ok=True)
 
 
-_ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)$")
+_ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)\Z")
 
 
 def _package_version() -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .i18n import _
+from .report_change import check_report_url
 
 __all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
 
@@ -136,6 +137,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site", "posters_max_actors", 300.0,
             "Largest selection that gets a poster (more would not be legible on A3).",
             _positive),
+    Setting("site", "report_url", "",
+            "Where visitors send a change for an actor ('Signaler une modification' on its "
+            "page, prefilled with its id and public fields): mailto:address or a form's "
+            "http(s) address, where {id}, {name} and {message} are replaced. Empty: no link.",
+            check_report_url),
     Setting("columns", "*", {}, "Extra header aliases: 'header as written' = 'field'.", _columns),
     Setting("geocode", "online", False, "Geocode addresses online (BAN or Nominatim).", _bool),
     Setting("geocode", "provider", "ban", "Online provider: 'ban' or 'nominatim'.",
@@ -187,6 +193,7 @@ class Settings:
     posters: bool | str = "auto"
     posters_min_actors: float = 3.0
     posters_max_actors: float = 300.0
+    report_url: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     online: bool = False
     provider: str = "ban"
@@ -210,7 +217,13 @@ class Settings:
         try:  # (also when built in code, not from a file: the URL reaches pages and posters)
             _site_url(self.site_url)
         except TypeError as exc:
-            raise ConfigError(_("site_url: {error}").format(error=exc)) from None
+            raise ConfigError(_("{setting}: {error}").format(setting="site_url", error=exc)
+                              ) from None
+        try:
+            check_report_url(self.report_url)
+        except TypeError as exc:
+            raise ConfigError(_("{setting}: {error}").format(setting="report_url", error=exc)
+                              ) from None
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (None values are ignored: "not given")."""

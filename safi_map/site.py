@@ -45,11 +45,15 @@ from markupsafe import Markup, escape
 
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
+from .calendars import write_tour_calendars
 from .change_history import history_page
+from .feeds import write_news_feeds
 from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
+from .report_change import report_link
 from .settings import Settings
+from .sharing import map_page_with_share_tags, share_tags, write_crawler_files
 from .synergies import _records
 from .taxonomy import LEGAL_FORMS
 from .text import french_date, key, slugify
@@ -223,6 +227,8 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     env.filters["precision_label"] = lambda p: PRECISIONS.get(p, p)
     env.globals["plural"] = plural
     env.globals["csp"] = CSP
+    env.globals["share_tags"] = share_tags
+    env.globals["report_link"] = report_link
     return env
 
 
@@ -737,16 +743,17 @@ def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
     """Digest of what every page shares: templates, the code that renders, versions, context.
 
     Part of each cached page's digest (:class:`~._writer.PageCache`): a change to any template,
-    to this module or to synergies (filters, fragments, items), to Jinja2/MarkupSafe or to the
+    to this module, to synergies (filters, fragments, items), to the sharing tags or the
+    report link (Jinja globals), to Jinja2/MarkupSafe or to the
     site settings gives every page a new digest, so nothing stale is ever reused.
     """
-    from . import synergies
+    from . import report_change, sharing, synergies
 
     h = hashlib.blake2b(digest_size=20)
     for name in sorted(env.list_templates()):
         source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
         h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
-    for module in (__file__, synergies.__file__):
+    for module in (__file__, synergies.__file__, sharing.__file__, report_change.__file__):
         h.update(Path(module).read_bytes())
     h.update(" ".join(_version(d) for d in ("jinja2", "markupsafe", "safi-map")).encode())
     h.update(json.dumps([BASE_MAP, CSP, NEARBY, SIMILAR, *parts], sort_keys=True,
@@ -1099,6 +1106,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         base_ctx: dict[str, Any] = {
             "site_title": title,
             "site_url": site_url,
+            "report_url": settings.report_url,
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
@@ -1126,6 +1134,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         syn_by_actor = synergies.SynergyIndex(pairs, taxonomy=taxonomy)
         lap("synergies")
         _fragments(model)
+        agendas = write_tour_calendars(writer, model, sorted(model.stops.values(), key=lambda s: (
+            s["date"], s["id"])), site_title=title, site_url=site_url)
         summary = SiteSummary(out_dir=out_dir, actors=len(model.actors),
                               communes=len(model.by_commune), themes=len(model.by_theme),
                               stops=len(model.stops))
@@ -1290,12 +1300,14 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                      "done": stop_counts.get(s["id"], 0) > 0 or s["id"] in surveyed_stops}
                     for s in stops_sorted]
         render(env.get_template("calendrier.html"), "calendrier.html", "calendar",
-               stops=calendar, done=sum(1 for s in calendar if s["done"]), nav="calendrier")
+               stops=calendar, done=sum(1 for s in calendar if s["done"]), agendas=agendas,
+               nav="calendrier")
+        history = history_page(changes.history, {a["id"]: (a["name"], a["url"]) for a in acts},
+                               {s["id"]: s for s in stops_sorted}) if changes else None
+        news = write_news_feeds(writer, history, acts, site_title=title, site_url=site_url,
+                                field_labels=FIELD_LABELS, department_names=DEPARTMENTS)
         render(env.get_template("changes.html"), "changes.html", "changes", changes=changes,
-               history=history_page(changes.history, {a["id"]: (a["name"], a["url"])
-                                                      for a in acts},
-                                    {s["id"]: s for s in stops_sorted}) if changes else None,
-               nav="changes")
+               history=history, feeds=news, nav="changes")
         lap("calendar and changes")
 
         lap("index pages")
@@ -1378,6 +1390,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # After the downloads: it gives their sizes.
         render(env.get_template("a-propos.html"), "a-propos.html", "about",
                downloads=downloads, total=len(acts), nav="apropos")
+        write_crawler_files(writer, site_url)
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:
@@ -1505,9 +1518,10 @@ def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
                                          actor_url=common["actor_url"], new_ids=new_ids)
     html = maps.render_map_page(public, header_html=header_html, footer_html=footer_html,
                                 **common)
-    writer.write_text("index.html", html)
+    writer.write_text("index.html", map_page_with_share_tags(html, base_ctx, "index.html"))
     pages["map"] += 1
     html = maps.render_map_page(public, embed=True, **common)
-    writer.write_text("carte-integree.html", html)
+    writer.write_text("carte-integree.html",
+                      map_page_with_share_tags(html, base_ctx, "carte-integree.html"))
     pages["map"] += 1
     return pages

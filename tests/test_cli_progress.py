@@ -82,7 +82,6 @@ def test_posters_report_their_progress(monkeypatch, tmp_path):
 
     drawn = []
     monkeypatch.setattr(export, "export", lambda actors, out, selection, **kw: drawn.append(out))
-    monkeypatch.setattr(export, "POSTER_WORKERS", 1)
     heard = []
     token = export.POSTER_PROGRESS.set(lambda done, total: heard.append((done, total)))
     try:

@@ -171,8 +171,12 @@ def test_poster_set_cache_renders_only_changed_posters(tmp_path):
     for p, q in zip(first.paths, again.paths, strict=True):
         assert p.read_bytes() == q.read_bytes()
     actors.loc[2, "name"] = "Nouveau nom à Hyères"  # touches Hyères and the sante theme
+    notes = tmp_path / "c" / "notes.svg"  # not an entry: never deleted
+    notes.write_text("à garder", encoding="utf-8")
     changed = poster_set(actors, tmp_path / "c2", **kw)
     assert changed.reused == 2
+    assert notes.read_text(encoding="utf-8") == "à garder"
+    notes.unlink()
     assert len(list((tmp_path / "c").iterdir())) == 4  # stale entries pruned
 
 
