@@ -47,12 +47,13 @@ from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
 from .change_history import history_page
 from .i18n import _
+from . import places as _places
 from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
 from .synergies import _records
 from .taxonomy import LEGAL_FORMS
-from .text import french_date, key, slugify
+from .text import a_commune, de_commune, french_date, key, slugify
 
 __all__ = ["CSP", "SiteSummary", "build_site", "json_for_script", "make_environment"]
 
@@ -72,14 +73,7 @@ CSP = (
 )
 """The Content-Security-Policy every page declares: scripts and styles from the site only."""
 
-DEPARTMENTS: dict[str, str] = {
-    "04": "Alpes-de-Haute-Provence",
-    "05": "Hautes-Alpes",
-    "06": "Alpes-Maritimes",
-    "13": "Bouches-du-Rhône",
-    "83": "Var",
-    "84": "Vaucluse",
-}
+DEPARTMENTS = _places.DEPARTMENTS  # every French department: "69" reads "Rhône"
 
 
 FIELD_LABELS: dict[str, str] = {
@@ -227,6 +221,8 @@ def make_environment(user_templates: Path | None = None, *,
         bytecode_cache=bytecode_cache,
     )
     env.filters["french_date"] = french_date
+    env.filters["de_commune"] = de_commune
+    env.filters["a_commune"] = a_commune
     env.filters["number"] = french_number
     env.filters["json_script"] = json_for_script
     env.filters["field_label"] = lambda f: FIELD_LABELS.get(f, f)

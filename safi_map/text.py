@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "french_date", "key", "slugify"]
+__all__ = ["a_commune", "de_commune", "fold", "french_date", "key", "slugify"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Characters that NFKD does not decompose but people type for plain letters.
@@ -63,3 +63,43 @@ def french_date(value: object) -> str:
     if not 1 <= month <= 12:
         return text
     return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
+
+
+# French elision and contraction before a place name ("d'Arles", "du Luc", "aux Mées").
+_VOWELS = "aeiouyàâäéèêëîïôöùûüÿœæ"
+_ARTICLES = (("Le ", "du ", "au "), ("Les ", "des ", "aux "))
+
+
+def _elides(name: str) -> bool:
+    """Does "de" lose its vowel before ``name``? Before a vowel, and before "Hy" (Hyères).
+
+    Other names in H keep "de" (most are aspirated: "de Hautes-Alpes"-like names).
+    """
+    low = name[:2].lower()
+    return bool(low) and (low[0] in _VOWELS or low == "hy")
+
+
+def de_commune(name: str) -> str:
+    """ "de" + a commune's name with French elision and contraction.
+
+    >>> [de_commune(n) for n in ("Arles", "Le Luc", "Les Mées", "La Seyne-sur-Mer", "Gap")]
+    ["d'Arles", 'du Luc', 'des Mées', 'de La Seyne-sur-Mer', 'de Gap']
+    """
+    name = (name or "").strip()
+    for article, contracted, _ in _ARTICLES:
+        if name.startswith(article):
+            return contracted + name[len(article):]
+    return ("d'" if _elides(name) else "de ") + name
+
+
+def a_commune(name: str) -> str:
+    """ "à" + a commune's name with French contraction ("au Luc", "aux Mées", "à Arles").
+
+    >>> [a_commune(n) for n in ("Arles", "Le Castellet", "Les Mées", "La Ciotat")]
+    ['à Arles', 'au Castellet', 'aux Mées', 'à La Ciotat']
+    """
+    name = (name or "").strip()
+    for article, _, contracted in _ARTICLES:
+        if name.startswith(article):
+            return contracted + name[len(article):]
+    return "à " + name
