@@ -1384,6 +1384,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # After the downloads: it gives their sizes.
         render(env.get_template("a-propos.html"), "a-propos.html", "about",
                downloads=downloads, total=len(acts), nav="apropos")
+        render(env.get_template("accessibilite.html"), "accessibilite.html", "about")
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:

@@ -215,3 +215,41 @@ def test_map_with_popup_and_panels_open(browser, site, shots, width):
         _check(page)
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility: axe-core (bundled in axe-playwright-python, no network) on every page type.
+# ---------------------------------------------------------------------------------------------
+_WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            "resultTypes": ["violations"]}
+
+
+def _axe_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=_WCAG_AA)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+                    for n in v["nodes"][:3])
+        for v in results.response["violations"] if v["impact"] in ("critical", "serious")
+    ]
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_page_has_no_serious_accessibility_violation(browser, site, kind, width):
+    context, page = _open(browser, site, PAGES[kind](site), WIDTHS[width])
+    try:
+        assert _axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_map_popup_has_no_serious_accessibility_violation(browser, site):
+    context, page = _open(browser, site, "index.html", WIDTHS["desktop"])
+    try:
+        _open_popup(page)
+        assert _axe_violations(page) == []
+    finally:
+        context.close()
