@@ -253,3 +253,30 @@ def test_map_popup_has_no_serious_accessibility_violation(browser, site):
         assert _axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_choosing_a_commune_moves_the_map_to_it(browser, site):
+    context, page = _open(browser, site, "index.html", WIDTHS["desktop"])
+    try:
+        before = page.evaluate("() => SafiMap.apps[0].map.getZoom()")
+        # The commune with the most located actors, typed as the list offers it.
+        text, code = page.evaluate("""() => {
+          const app = SafiMap.apps[0], n = new Map();
+          for (let i = 0; i < app.n; i++) if (app.hasLoc[i] && app.commune[i] >= 0)
+            n.set(app.commune[i], (n.get(app.commune[i]) || 0) + 1);
+          const k = [...n.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
+          return [document.querySelectorAll('#safi-communes option')[k].value, app.data.communes[k].code];
+        }""")
+        page.fill("#safi-commune", text)
+        page.dispatch_event("#safi-commune", "change")
+        page.wait_for_timeout(300)
+        inside, zoom = page.evaluate("""(code) => {
+          const app = SafiMap.apps[0], k = app.communeIndex[code], b = app.map.getBounds();
+          let all = true;
+          for (let i = 0; i < app.n; i++) if (app.commune[i] === k && app.hasLoc[i])
+            all = all && b.contains([app.lat[i], app.lon[i]]);
+          return [all, app.map.getZoom()];
+        }""", code)
+        assert inside and zoom > before
+    finally:
+        context.close()
