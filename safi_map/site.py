@@ -43,11 +43,11 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
+from . import places as _places
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
 from .change_history import history_page
 from .i18n import _
-from . import places as _places
 from .public import public_actors, safe_url
 from .report import Report
 from .settings import Settings
