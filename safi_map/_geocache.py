@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .i18n import _
+
 __all__ = ["GeoCache", "normalize_query"]
 
 _SCHEMA_VERSION = 1
@@ -89,7 +91,7 @@ class GeoCache:
         ``payload`` must be JSON-serializable and not None (None means "absent" in ``get``).
         """
         if payload is None:
-            raise ValueError("cannot cache None: store the provider's empty answer instead")
+            raise ValueError(_("cannot cache None: store the provider's empty answer instead"))
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         with self._conn:
             self._conn.execute(

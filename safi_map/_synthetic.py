@@ -275,6 +275,7 @@ def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
                 "address": f"{house[i]} {_STREETS[street[i]]}",
                 "postcode": c["postcode"],
                 "commune": c["commune"],
+                "commune_former": "",
                 "insee_code": c["insee_code"],
                 "department": c["department"],
                 "epci": c["epci"],

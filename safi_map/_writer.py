@@ -10,15 +10,140 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
-__all__ = ["DuplicatePathError", "PageCache", "Writer"]
+from .i18n import _
+
+__all__ = ["TMP_MARK", "DuplicatePathError", "PageCache", "StagedFiles", "Writer", "atomic_path",
+           "copy_file_atomic", "write_file_atomic"]
 
 logger = logging.getLogger(__name__)
+
+TMP_MARK = ".safi-tmp-"
+"""In the name of every temporary file the tool makes (``.actors.gpkg.safi-tmp-k3j9x2a1.gpkg``):
+how :func:`safi_map._outdir.clean_leftovers` knows a killed run's leftovers for its own."""
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _default_mode()
+
+
+class StagedFiles:
+    """Files written beside their final paths under temporary names, renamed into place
+    together by :meth:`commit` (in the order they were staged) or dropped by :meth:`discard`.
+
+    Why: a run killed while writing must leave every previous file whole; and some files belong
+    together (the ingest outputs are the base the next build compares itself with: they are
+    put in place only once the site showing that comparison is). A temporary name carries
+    :data:`TMP_MARK`, so what a killed run leaves is recognised and removed by the next run.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []  # (temporary, final)
+
+    def __len__(self) -> int:
+        return len(self._staged)
+
+    @property
+    def finals(self) -> list[Path]:
+        return [final for _, final in self._staged]
+
+    def path(self, final: Path | str) -> Path:
+        """A new empty temporary file beside ``final`` (same suffix), to write in any way.
+
+        A ``final`` that is a symbolic link is written through: the file it points to is
+        replaced, the link kept.
+        """
+        final = Path(final)
+        if final.is_symlink():
+            final = final.resolve()
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{final.name}{TMP_MARK}", suffix=final.suffix,
+                                    dir=final.parent)
+        os.close(fd)
+        self._staged.append((Path(name), final))
+        return Path(name)
+
+    def commit(self) -> list[Path]:
+        """Flush every file to disk, then rename each over its final path; the final paths.
+
+        Each new file gets the mode of the file it replaces, or the usual mode of new files.
+        """
+        try:
+            for tmp, final in self._staged:
+                try:
+                    mode = final.stat().st_mode & 0o7777
+                except FileNotFoundError:
+                    mode = _FILE_MODE
+                os.chmod(tmp, mode)
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+            for tmp, final in self._staged:
+                os.replace(tmp, final)
+        except BaseException:
+            self.discard()
+            raise
+        finals = self.finals
+        self._staged = []
+        return finals
+
+    def discard(self) -> None:
+        """Remove the temporary files; the final paths stay as they were."""
+        for tmp, _final in self._staged:
+            tmp.unlink(missing_ok=True)
+        self._staged = []
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces ``path`` in one ``rename`` on success.
+
+    Why: a file written in place and interrupted (Ctrl-C, a killed process, a full disk) is
+    left truncated, and every later run that reads it fails. Write to the yielded path (with
+    any library: GDAL, pandas, ``open``); when the block ends without an exception the file is
+    flushed to disk and renamed over ``path``, so readers see the old file or the new one,
+    never a part. On an exception the temporary file is removed and ``path`` is untouched.
+    See :class:`StagedFiles` (the temporary file exists, empty, and keeps ``path``'s suffix;
+    a symbolic link is written through; the mode of the replaced file is kept).
+    """
+    staged = StagedFiles()
+    tmp = staged.path(path)
+    try:
+        yield tmp
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()
+
+
+def write_file_atomic(path: Path | str, data: bytes | str, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` (text is encoded with ``encoding``, line ends kept as given) to ``path``
+    atomically (see :func:`atomic_path`): the one way the tool writes a single file."""
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(payload)
+    return path
+
+
+def copy_file_atomic(source: Path | str, path: Path | str) -> Path:
+    """Copy ``source`` to ``path`` atomically (contents and modification time)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        shutil.copyfile(source, tmp)
+        shutil.copystat(source, tmp)
+    return path
 
 
 class DuplicatePathError(ValueError):
@@ -54,9 +179,12 @@ class Writer:
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Writer:
+        from ._outdir import check_replaceable
+
+        check_replaceable(self.out_dir)  # before any work: a folder we may not replace
         parent = self.out_dir.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-", dir=parent))
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}{TMP_MARK}", dir=parent))
         logger.debug("staging build in %s", self._tmp)
         return self
 
@@ -75,13 +203,13 @@ class Writer:
     def staging_dir(self) -> Path:
         """The temporary folder being written (only while the writer is open)."""
         if self._tmp is None:
-            raise RuntimeError("the writer is not open: use it as a context manager")
+            raise RuntimeError(_("the writer is not open: use it as a context manager"))
         return self._tmp
 
     def abort(self) -> None:
         """Drop everything written so far; the previous output stays as it was."""
         if self._detached:
-            raise RuntimeError("a detached writer cannot abort the build")
+            raise RuntimeError(_("a detached writer cannot abort the build"))
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             logger.info("build aborted; %s left unchanged", self.out_dir)
@@ -90,15 +218,23 @@ class Writer:
     def commit(self) -> None:
         """Swap the staged folder in place of ``out_dir`` (rename old -> backup, new -> out)."""
         if self._detached:
-            raise RuntimeError("a detached writer cannot commit the build")
+            raise RuntimeError(_("a detached writer cannot commit the build"))
+        from ._outdir import check_replaceable, read_manifest, record_folder_files
+
         tmp = self.staging_dir
         out = self.out_dir.resolve()
+        try:
+            check_replaceable(out, files=False)  # again (link, mount) after the build
+        except BaseException:
+            self.abort()
+            raise
+        # The manifest lists the files of both sites while they swap (a run killed between the
+        # two renames leaves only recorded files), then those of the new one.
+        before = read_manifest(out.parent)["folders"].get(out.name) or []
+        record_folder_files(out, [*before, *self._written.values()])
         backup: Path | None = None
-        if out.exists() or out.is_symlink():
-            if not out.is_dir():
-                self.abort()
-                raise NotADirectoryError(f"output path exists and is not a folder: {str(out)!r}")
-            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        if out.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.safi-old-", dir=out.parent))
             backup.rmdir()  # only reserve the name; rename needs it free
             os.replace(out, backup)
         try:
@@ -111,6 +247,7 @@ class Writer:
         self._tmp = None
         # The staging folder was made by mkdtemp (mode 0700): give the site usual permissions.
         out.chmod(0o755)
+        record_folder_files(out, self._written.values())
         if backup is not None:
             shutil.rmtree(backup, ignore_errors=True)
         logger.info("wrote %d files to %s", len(self._written), out)
@@ -129,7 +266,8 @@ class Writer:
             rel_path = PurePosixPath(rel)
             if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
                 raise ValueError(
-                    f"output path must be relative and stay inside the site: {str(rel)!r}")
+                    _("output path must be relative and stay inside the site: {rel!r}").format(
+                        rel=str(rel)))
             parts = list(rel_path.parts)
         norm = "/".join(parts)
         folded = norm.casefold()
@@ -221,7 +359,8 @@ class Writer:
         for rel in paths:
             folded = rel.casefold()
             if folded in self._written:
-                raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+                raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(
+                                             rel=rel))
             self._written[folded] = rel
         self.bytes_written += nbytes
 
@@ -232,10 +371,22 @@ class Writer:
         rel = Path(path).resolve().relative_to(self.staging_dir.resolve()).as_posix()
         folded = rel.casefold()
         if folded in self._written:
-            raise DuplicatePathError(f"two outputs claim the same path {rel!r}")
+            raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(rel=rel))
         self._written[folded] = rel
         self.bytes_written += Path(path).stat().st_size
         return rel
+
+
+_DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}\Z")
+
+
+def _copy_with_mtime(source: Path, target: Path) -> None:
+    """Copy the bytes and the modification time: a page reused from the cache keeps the time
+    it was first rendered, so a sync to the web host (``rsync -a``, most upload tools) sends
+    only the pages that changed."""
+    shutil.copyfile(source, target)
+    st = os.stat(source)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 class PageCache:
@@ -244,17 +395,20 @@ class PageCache:
     Why: after a new tour stop most of the tens of thousands of actor pages come out
     byte-identical; rendering them again is most of a rebuild. The builder computes a digest of
     a page's inputs (data, templates, code); when the previous build left a page under that
-    digest, the page is hard-linked into the staging folder instead of rendered and written.
+    digest, the page is copied into the staging folder instead of rendered (with its
+    modification time: unchanged pages keep theirs).
 
     The cache is a folder beside the site, with the ingest's cache
-    (``build/cache/site-pages/<digest>`` for ``build/site``), holding hard links to the pages of
-    the last build: no extra disk space, and the site folder itself gets no extra file. Entries are only ever added by linking a complete, closed file, so a
-    build that fails or is interrupted cannot leave a wrong entry; the atomic swap of
-    :class:`Writer` is unchanged. After a successful build, :meth:`prune` drops the entries the
-    build did not use. Editing a published page in place would edit its cache entry too (same
-    file): post-process a copy of the site, not the site folder.
+    (``build/cache/site-pages/<digest>`` for ``build/site``), holding a copy of each page of the
+    last build. Copies, not hard links: a published page edited in place (a web host's tool, a
+    hand fix) must not change what the next build reuses. An entry is written under a
+    temporary name and renamed, so a build that fails or is interrupted cannot leave a partial
+    entry; the atomic swap of :class:`Writer` is unchanged. After a successful build,
+    :meth:`prune` drops the entries the build did not use (and only entries: names that are
+    digests).
 
-    Where hard links are not possible, the cache turns itself off and every page is rendered.
+    Where the folder cannot be made or written, the cache turns itself off and every page is
+    rendered.
     """
 
     def __init__(self, out_dir: Path | str, *, reuse: bool = True) -> None:
@@ -270,41 +424,32 @@ class PageCache:
             self.enabled = False
 
     def reuse(self, digest: str, target: Path) -> int | None:
-        """Link the cached page ``digest`` to ``target``; its size, or None if not cached."""
+        """Copy the cached page ``digest`` to ``target``; its size, or None if not cached."""
         if not self.enabled or not self.reusing:
             return None
-        source = self.root / digest
         try:
-            os.link(source, target)
+            _copy_with_mtime(self.root / digest, target)
         except FileNotFoundError:
             return None
-        except OSError as exc:  # no hard links here (or across devices): stop trying
-            if source.exists():
-                logger.debug("page cache off: %s", exc)
-                self.enabled = False
+        except OSError as exc:  # unreadable cache: stop trying
+            logger.debug("page cache off: %s", exc)
+            self.enabled = False
+            target.unlink(missing_ok=True)
             return None
         return target.stat().st_size
 
     def add(self, digest: str, path: Path) -> None:
-        """Keep the complete file ``path`` under ``digest`` (a hard link). When reusing, the
-        first one wins; when not (``--force``), the new file replaces the entry, so a damaged
-        entry (a published page edited in place) is repaired."""
+        """Keep a copy of the complete file ``path`` under ``digest`` (replacing an entry)."""
         if not self.enabled:
             return
-        entry = self.root / digest
+        tmp = self.root / f".{digest}{TMP_MARK}{os.getpid()}"
         try:
-            if self.reusing:
-                os.link(path, entry)
-            else:
-                fresh = entry.with_name(f"{digest}.new")
-                fresh.unlink(missing_ok=True)
-                os.link(path, fresh)
-                os.replace(fresh, entry)
-        except FileExistsError:
-            pass
+            _copy_with_mtime(path, tmp)
+            os.replace(tmp, self.root / digest)
         except OSError as exc:
             logger.debug("page cache off: %s", exc)
             self.enabled = False
+            tmp.unlink(missing_ok=True)
 
     def prune(self, used: set[str]) -> int:
         """Remove every entry not in ``used`` (call after a successful build); how many."""
@@ -313,7 +458,7 @@ class PageCache:
             return 0
         with os.scandir(self.root) as entries:
             for entry in entries:
-                if entry.name not in used:
+                if entry.name not in used and _DIGEST_NAME.match(entry.name):
                     try:
                         os.unlink(entry.path)
                         removed += 1

@@ -8,13 +8,16 @@ Actors that are no longer in any survey are kept (with their last known record) 
 them as removed again. An actor whose id is gone but whose rows are still read (hidden or merged
 by a correction, or joined to another actor by the merge) is not "no longer in any survey": it is
 neither reported as removed nor retained.
+
+``changes.json`` also keeps the public history of changes shown on ``changes.html``: one entry per
+build that changed something visible (see :mod:`safi_map.change_history`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +26,9 @@ import geopandas as gpd
 import pandas as pd
 
 from ._columns import column_values
+from .i18n import _, ngettext
 
-__all__ = ["Changes", "compare_builds", "load_previous"]
+__all__ = ["Changes", "compare_builds", "load_previous", "rejection_codes"]
 
 COMPARED_FIELDS = (
     "name", "legal_form", "themes", "description", "address", "postcode", "commune",
@@ -47,6 +51,10 @@ class Changes:
     newly_rejected: dict[str, str] = field(default_factory=dict)
     no_longer_rejected: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    entry: dict[str, Any] | None = None
+    """This build's entry of the public history (None: nothing visible changed)."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """The public history, oldest first, this build's entry included."""
 
     @property
     def empty(self) -> bool:
@@ -55,14 +63,18 @@ class Changes:
 
     def summary(self) -> str:
         if self.first_build:
-            return f"First build: {len(self.new)} actors."
+            return ngettext("First build: {n} actor.", "First build: {n} actors.",
+                            len(self.new)).format(n=len(self.new))
         if self.empty:
-            return "No change since the previous build."
-        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed",
-                 f"{len(self.removed)} no longer in any survey",
-                 f"{len(self.geocoding)} moved on the map",
-                 f"{len(self.newly_rejected)} rows newly rejected"]
-        return "Changes since the previous build: " + ", ".join(parts) + "."
+            return _("No change since the previous build.")
+        parts = [ngettext("{n} new", "{n} new", len(self.new)).format(n=len(self.new)),
+                 ngettext("{n} changed", "{n} changed", len(self.changed)).format(
+                     n=len(self.changed)),
+                 _("{n} no longer in any survey").format(n=len(self.removed)),
+                 _("{n} moved on the map").format(n=len(self.geocoding)),
+                 ngettext("{n} row newly rejected", "{n} rows newly rejected",
+                          len(self.newly_rejected)).format(n=len(self.newly_rejected))]
+        return _("Changes since the previous build: {parts}.").format(parts=", ".join(parts))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +93,7 @@ class Changes:
             "newly_rejected": self.newly_rejected,
             "no_longer_rejected": self.no_longer_rejected,
             "names": self.names,
+            "history": self.history,
         }
 
 
@@ -89,6 +102,7 @@ class Previous:
     actors: gpd.GeoDataFrame | None
     rejected: dict[str, str]
     retained: list[str]
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_previous(out_dir: str | Path, *, features: list[dict[str, Any]] | None = None
@@ -112,10 +126,22 @@ def load_previous(out_dir: str | Path, *, features: list[dict[str, Any]] | None 
         rejected = json.loads((out / "ingest-report.json").read_text(encoding="utf-8")).get(
             "rejected", {})
     retained: list[str] = []
+    history: list[dict[str, Any]] = []
     if (out / "changes.json").is_file():
-        retained = json.loads((out / "changes.json").read_text(encoding="utf-8")).get(
-            "retained", [])
-    return Previous(actors, rejected, retained)
+        previous_changes = json.loads((out / "changes.json").read_text(encoding="utf-8"))
+        retained = previous_changes.get("retained", [])
+        history = [e for e in previous_changes.get("history", []) if isinstance(e, dict)]
+    return Previous(actors, rejected, retained, history)
+
+
+def rejection_codes(report: Any) -> dict[str, str]:
+    """The issue code that rejected each rejected row of ``report`` (``str(RowRef)`` → code),
+    for the public reasons of :mod:`safi_map.change_history`."""
+    codes: dict[str, str] = {}
+    for issue in report.issues:
+        if issue.level == "error":
+            codes.setdefault(str(issue.ref), issue.code)
+    return codes
 
 
 def _norm(value: Any) -> Any:
@@ -148,7 +174,7 @@ def _records(frame: pd.DataFrame, ids: list[str], fields: list[str]) -> dict[str
     values as ``to_dict`` gives them."""
     position = pd.Index(frame["actor_id"])
     if not position.is_unique:
-        raise ValueError("actor_id is not unique: cannot compare the builds")
+        raise ValueError(_("actor_id is not unique: cannot compare the builds"))
     rows = position.get_indexer(ids)
     return {f: column_values(frame[f].iloc[rows]) for f in fields}
 
@@ -190,7 +216,8 @@ def _text_list(series: pd.Series) -> list[str]:
 
 def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[str, str], *,
                    keep_removed: bool = True, withdrawn: Iterable[str] = (),
-                   rows: pd.DataFrame | None = None) -> tuple[Changes, gpd.GeoDataFrame]:
+                   rows: pd.DataFrame | None = None, codes: Mapping[str, str] | None = None
+                   ) -> tuple[Changes, gpd.GeoDataFrame]:
     """Compare the new ``actors`` with the previous build.
 
     Returns the changes and the actors to publish: ``actors`` plus, when ``keep_removed``, the
@@ -203,7 +230,28 @@ def compare_builds(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[
 
     Fields are compared column by column over plain lists: a rebuild compares every actor, and
     record by record pandas access cost most of the time of a rebuild that changed little.
+
+    ``codes``: the issue code of each rejected row (:func:`rejection_codes`), for the public
+    reasons of the history entry. The entry (``changes.entry``) is added to the previous
+    history (``changes.history``) when this build changed something visible.
     """
+    changes, publish = _compare(previous, actors, rejected, keep_removed=keep_removed,
+                                withdrawn=withdrawn, rows=rows)
+    from .change_history import first_entry, public_entry
+
+    history = list(previous.history)
+    if previous.actors is not None and not history:  # a build made before the history
+        history = [first_entry(previous.actors)]
+    changes.entry = public_entry(changes, previous.actors, actors, codes=codes or {},
+                                 keep_removed=keep_removed, number=len(history) + 1)
+    changes.history = [*history, *([changes.entry] if changes.entry else [])]
+    return changes, publish
+
+
+def _compare(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[str, str], *,
+             keep_removed: bool, withdrawn: Iterable[str], rows: pd.DataFrame | None
+             ) -> tuple[Changes, gpd.GeoDataFrame]:
+    """:func:`compare_builds` without the public history."""
     changes = Changes()
     current_list = actors["actor_id"].tolist()
     current_ids = set(current_list)
@@ -293,8 +341,12 @@ def _place(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def changes_json(changes: Changes) -> str:
+    """The text of ``changes.json``."""
+    return json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def write_changes(changes: Changes, out_dir: str | Path) -> Path:
-    path = Path(out_dir) / "changes.json"
-    path.write_text(json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
-                    + "\n", encoding="utf-8")
-    return path
+    from ._writer import write_file_atomic
+
+    return write_file_atomic(Path(out_dir) / "changes.json", changes_json(changes))

@@ -1,27 +1,33 @@
 """The ``safi-map`` command line: a thin layer over the library.
 
-Only this module prints. Library errors become clean messages here; exit codes are 0 (success),
-1 (input errors, with the report) and 2 (usage errors).
+Only this module (with ``_cli_base``) prints. Every message is French by default (``--lang en``
+or ``LANG=en_…`` for English); library errors become one clean message here; exit codes are 0
+(success), 1 (input errors, with the report, or a system failure such as a full disk) and 2
+(usage errors). ``safi-map --debug …`` shows the traceback of an unexpected failure.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
+from ._cli_base import (
+    Group,
+    Option,
+    display,
+    lang_option,
+    progress_bars,
+    setup_logging,
+    user_error,
+)
 from .errors import ConfigError, SafiMapError
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .settings import Settings, load_settings
-
-log = logging.getLogger("safi_map")
 
 
 class _State:
@@ -34,44 +40,7 @@ class _State:
             click.echo(message, err=err)
 
 
-def _setup_logging(quiet: bool, verbose: bool) -> None:
-    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    root = logging.getLogger("safi_map")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
-@contextmanager
-def _progress(state: _State) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress callback drawing one tqdm bar per stage on stderr (nothing when quiet)."""
-    bars: dict[str, Any] = {}
-    labels = {"read": "Reading surveys", "geocode": "Geocoding online", "site": "Writing site",
-              "export": "Exporting"}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if state.quiet or total <= 0:
-            return
-        from tqdm import tqdm
-
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="",
-                                     file=sys.stderr, leave=False, dynamic_ncols=True,
-                                     disable=not sys.stderr.isatty())
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        for bar in bars.values():
-            bar.close()
-
-
-def _settings(ctx: click.Context, config: Path | None, **overrides: Any) -> Settings:
+def _settings(config: Path | None, **overrides: Any) -> Settings:
     try:
         settings = load_settings(config)
     except ConfigError as exc:
@@ -79,82 +48,110 @@ def _settings(ctx: click.Context, config: Path | None, **overrides: Any) -> Sett
     return settings.with_(**overrides)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="safi-map")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print debug messages.")
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("Turn SAFI Tour surveys into a filterable map of social-economy actors.\n\n"
+                     "Settings come from ./safi-map.toml when it exists (see the README), else "
+                     "defaults: surveys in data/surveys, output in build/."))
+@click.version_option(__version__, prog_name="safi-map", cls=Option,
+                      help=N_("Show the version and exit."))
+@lang_option
+@click.option("-q", "--quiet", is_flag=True, cls=Option,
+              help=N_("Print only errors (no summary, no progress bars)."))
+@click.option("-v", "--verbose", is_flag=True, cls=Option, help=N_("Print debug messages."))
+@click.option("--debug", is_flag=True, cls=Option,
+              help=N_("Show the full traceback of an unexpected error (to report a bug)."))
 @click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """Turn SAFI Tour surveys into a filterable map of social-economy actors.
-
-    Settings come from ./safi-map.toml when it exists (see the README), else defaults:
-    surveys in data/surveys, output in build/.
-    """
-    _setup_logging(quiet, verbose)
+def cli(ctx: click.Context, quiet: bool, verbose: bool, debug: bool) -> None:
+    setup_logging(quiet, verbose or debug)
     ctx.obj = _State(quiet, verbose)
 
 
 _config_option = click.option(
-    "--config", "config", type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file (default: ./safi-map.toml if present).",
+    "--config", "config", type=click.Path(dir_okay=False, path_type=Path), cls=Option,
+    help=N_("Settings file (default: ./safi-map.toml if present)."),
 )
 _online_option = click.option(
-    "--online/--offline", default=None,
-    help="Geocode street addresses online (BAN/Nominatim, cached). Default: offline.",
+    "--online/--offline", default=None, cls=Option,
+    help=N_("Geocode street addresses online (BAN/Nominatim, cached). Default: offline."),
 )
-_refresh_option = click.option("--refresh", is_flag=True,
-                               help="With --online, ask the provider again instead of the cache.")
-_force_option = click.option("--force", is_flag=True,
-                             help="Redo everything: read and geocode every file again instead "
-                                  "of reusing unchanged ones' rows (and, for build, render "
-                                  "every page again).")
-_strict_option = click.option("--strict", is_flag=True,
-                              help="Exit with code 1 when any row is rejected, or when a "
-                                   "survey has no column for themes, needs, offers, consent "
-                                   "or commune.")
+_refresh_option = click.option(
+    "--refresh", is_flag=True, cls=Option,
+    help=N_("With --online, ask the provider again instead of the cache."))
+_force_option = click.option(
+    "--force", is_flag=True, cls=Option,
+    help=N_("Redo everything: read and geocode every file again instead of reusing unchanged "
+            "ones' rows (and, for build, render every page again)."))
+_strict_option = click.option("--strict", is_flag=True, cls=Option,
+                              help=N_("Exit with code 1 when any row is rejected, or when a "
+                                      "survey has no column for themes, needs, offers, consent "
+                                      "or commune."))
+
+
+def _hold_build_folder(settings: Settings, command: str) -> None:
+    """Check and lock the build folder until the command ends (see ``_outdir.build_folder``)."""
+    from ._outdir import OutputFolderError, build_folder
+
+    try:
+        click.get_current_context().with_resource(build_folder(settings, command=command))
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    except SafiMapError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
                 online: bool | None, refresh: bool, force: bool = False) -> Any:
     from .pipeline import ingest
 
-    with _progress(state) as progress:
-        try:
-            return ingest(list(surveys) or None, settings=settings, online=online,
-                          refresh=refresh, force=force, progress=progress)
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-        except SafiMapError as exc:
-            raise click.ClickException(str(exc)) from None
+    with progress_bars(state.quiet) as progress:
+        return ingest(list(surveys) or None, settings=settings, online=online,
+                      refresh=refresh, force=force, progress=progress)
 
 
 def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None:
     report = result.report
     s = report.summary()
     if result.files_reused:
-        state.echo(f"{result.files_reused} unchanged survey file(s) reused from the cache "
-                   "(--force to redo them).")
-    state.echo(
-        f"Read {s['rows_read']} rows from {len(report.files)} table(s): "
-        f"{s['actors']} actors published, {s['merged_rows']} rows merged into them, "
-        f"{s['rejected_rows']} rejected."
-    )
+        state.echo(ngettext(
+            "{n} unchanged survey file reused from the cache (--force to read it again).",
+            "{n} unchanged survey files reused from the cache (--force to read them again).",
+            result.files_reused).format(n=result.files_reused))
+    state.echo(_("Read {rows} rows from {tables} table(s): {actors} actors published, {merged} "
+                 "rows merged into them, {rejected} rejected.").format(
+        rows=s["rows_read"], tables=len(report.files), actors=s["actors"],
+        merged=s["merged_rows"], rejected=s["rejected_rows"]))
     if s["precision"]:
-        state.echo("Geocoding: " + ", ".join(f"{k} {v}" for k, v in s["precision"].items()))
+        state.echo(_("Placed on the map: {counts}").format(
+            counts=_precision_counts(s["precision"].items())))
     for entry in report.files:
         if entry.get("error"):
-            click.echo(f"error: {entry['error']}", err=True)
+            click.echo(_("error: {message}").format(message=entry["error"]), err=True)
     rejected = report.rejected
     if rejected:
-        state.echo(f"Rejected rows ({len(rejected)}):")
+        state.echo(_("Rows not published ({n}):").format(n=len(rejected)))
         for ref, reason in list(sorted(rejected.items()))[:20]:
-            state.echo(f"  {ref}: {reason}")
+            state.echo(_("  {ref}: {reason}").format(ref=ref, reason=reason))
         if len(rejected) > 20:
-            state.echo(f"  … and {len(rejected) - 20} more")
+            state.echo(_("  … and {n} more (all in {report})").format(
+                n=len(rejected) - 20, report=display(report_path.with_name("rapport.html"))))
     _print_column_checks(state, report)
-    state.echo(f"{s['warnings']} warning(s); details in {report_path}")
+    state.echo(ngettext("{n} warning; read the report {report} (for machines: {json})",
+                        "{n} warnings; read the report {report} (for machines: {json})",
+                        s["warnings"]).format(
+        n=s["warnings"], report=display(report_path.with_name("rapport.html")),
+        json=display(report_path)))
     if result.changes is not None:
         state.echo(result.changes.summary())
+
+
+_PRECISION = {"provided": N_("at the given coordinates"), "housenumber": N_("at the address"),
+              "street": N_("at the street"), "locality": N_("at the place name"),
+              "municipality": N_("at the commune"), "none": N_("not placed")}
+
+
+def _precision_counts(counts: Any) -> str:
+    """``202 at the commune, 8 at the given coordinates``: how actors were placed."""
+    return ", ".join(f"{v} {_(_PRECISION.get(str(k), str(k)))}" for k, v in counts)
 
 
 # --- columns read and not read (issue 11) ---------------------------------------------------
@@ -240,11 +237,19 @@ def _exit_code(result: Any, strict: bool) -> int:
     return 0
 
 
-@cli.command()
-@click.argument("surveys", nargs=-1, type=click.Path(exists=True, path_type=Path))
+_out_option = click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), cls=Option,
+    help=N_("Output folder (default: build); build puts the site in OUT/site."))
+_surveys_argument = click.argument("surveys", nargs=-1,
+                                   type=click.Path(exists=True, path_type=Path))
+
+
+@cli.command(help=N_("Read, validate, geocode and merge SURVEYS into build/actors.gpkg "
+                     "(+ .geojson, .csv) and build/ingest-report.json. SURVEYS are files or "
+                     "folders (default: data/surveys)."))
+@_surveys_argument
 @_config_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: build).")
+@_out_option
 @_online_option
 @_refresh_option
 @_force_option
@@ -252,23 +257,21 @@ def _exit_code(result: Any, strict: bool) -> int:
 @click.pass_obj
 def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
            online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
-    """Read, validate, geocode and merge SURVEYS into build/actors.gpkg (+ .geojson, .csv)
-    and build/ingest-report.json. SURVEYS are files or folders (default: data/surveys)."""
     from .pipeline import write_ingest_outputs
 
-    settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
+    settings = _settings(config, out=out.resolve() if out else None)
+    _hold_build_folder(settings, "ingest")
     result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out)
     _print_ingest_summary(state, result, written[3])
-    state.echo(f"Wrote {', '.join(str(p) for p in written[:3])}")
+    state.echo(_("Wrote {files}").format(files=", ".join(display(p) for p in written[:3])))
     sys.exit(_exit_code(result, strict))
 
 
-@cli.command()
-@click.argument("surveys", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@cli.command(help=N_("Ingest SURVEYS and build the static site in build/site (the main job)."))
+@_surveys_argument
 @_config_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: build); the site goes to OUT/site.")
+@_out_option
 @_online_option
 @_refresh_option
 @_force_option
@@ -276,16 +279,19 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 @click.pass_obj
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
-    """Ingest SURVEYS and build the static site in build/site (the main job)."""
+    from .export import POSTER_PROGRESS
     from .pipeline import write_ingest_outputs
     from .site import build_site
 
     started = time.perf_counter()
-    settings = _settings(click.get_current_context(), config, out=out.resolve() if out else None)
+    settings = _settings(config, out=out.resolve() if out else None)
+    _hold_build_folder(settings, "build")
     result = _run_ingest(state, settings, surveys, online, refresh, force)
-    written = write_ingest_outputs(result, settings.out)
+    written = write_ingest_outputs(result, settings.out, commit=False)  # in place with the site
     _print_ingest_summary(state, result, written[3])
-    with _progress(state) as progress:
+    with progress_bars(state.quiet) as progress:
+        progress.start("site")
+        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
         try:
             summary = build_site(
                 result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
@@ -293,75 +299,86 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
                 progress=lambda done, total: progress("site", done, total),
                 changes=result.changes, force=force,
             )
-        except SafiMapError as exc:
-            raise click.ClickException(str(exc)) from None
+        finally:
+            POSTER_PROGRESS.reset(token)
+    result.commit_outputs()
     if summary.pages_reused:
-        state.echo(f"{summary.pages_reused} unchanged page(s) reused from the previous build "
-                   "(--force to render them again).")
-    state.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
+        state.echo(ngettext(
+            "{n} unchanged page reused from the previous build (--force to render it again).",
+            "{n} unchanged pages reused from the previous build (--force to render them again).",
+            summary.pages_reused).format(n=summary.pages_reused))
+    state.echo(_("{summary} ({seconds:.1f} s)").format(
+        summary=summary, seconds=time.perf_counter() - started))
     index = settings.out / "site" / "index.html"
-    state.echo(f"Open {index} in a browser.")
+    state.echo(_("Open {index} in a browser.").format(index=display(index)))
     sys.exit(_exit_code(result, strict))
 
 
-@cli.command()
+@cli.command(help=N_("Geocode any table: one output row per input row, same order, input "
+                     "columns kept, plus latitude, longitude, insee_code, commune, "
+                     "geocode_precision, geocode_source, geocode_score."))
 @click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
                                                                  path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output CSV file.")
-@click.option("--sheet", help="Sheet to read from a spreadsheet (default: the first non-empty).")
+              cls=Option, help=N_("Output CSV file."))
+@click.option("--sheet", cls=Option,
+              help=N_("Sheet to read from a spreadsheet (default: the first non-empty)."))
 @_config_option
 @_online_option
 @_refresh_option
 @click.pass_obj
 def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
             config: Path | None, online: bool | None, refresh: bool) -> None:
-    """Geocode any table: one output row per input row, same order, input columns kept, plus
-    latitude, longitude, insee_code, commune, geocode_precision, geocode_source, geocode_score."""
     from .pipeline import geocode_file
 
-    settings = _settings(click.get_current_context(), config)
-    with _progress(state) as progress:
-        try:
-            table, _ = geocode_file(input_file, output, sheet=sheet, settings=settings,
-                                        online=online, refresh=refresh, progress=progress)
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-        except SafiMapError as exc:
-            raise click.ClickException(str(exc)) from None
+    settings = _settings(config)
+    with progress_bars(state.quiet) as progress:
+        table, _unused = geocode_file(input_file, output, sheet=sheet, settings=settings,
+                                      online=online, refresh=refresh, progress=progress)
     counts = table["geocode_precision"].value_counts()
-    state.echo(f"Geocoded {len(table)} rows into {output}: "
-               + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    state.echo(_("Geocoded {n} rows into {output}: {counts}").format(
+        n=len(table), output=display(output),
+        counts=_precision_counts(sorted(counts.items()))))
 
 
-@cli.command()
+@cli.command(help=N_("Export a selection of actors for an event: a poster (pdf, png, svg), a "
+                     "single-file offline map (html), data files (geojson, csv, gpkg) or "
+                     "data.inclusion structures (datainclusion).\n\n"
+                     "Reads build/actors.gpkg (run `safi-map build` or `ingest` first; if it is "
+                     "missing, the surveys are ingested now). Only public information is "
+                     "exported."))
 @click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "html", "geojson", "csv",
-                                                    "gpkg", "datainclusion"]),
-              help="Output format (default: from the suffix of -o).")
+                                                    "gpkg", "datainclusion"]), cls=Option,
+              help=N_("Output format (default: from the suffix of -o)."))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write.")
-@click.option("--commune", "communes", multiple=True, help="Only this commune (name or INSEE "
-              "code); repeatable.")
-@click.option("--department", "departments", multiple=True, help="Only this department "
-              "(e.g. 83); repeatable.")
-@click.option("--epci", "epcis", multiple=True, help="Only this EPCI (SIREN code or name); "
-              "repeatable.")
-@click.option("--theme", "themes", multiple=True, help="Only this theme (slug or label); "
-              "repeatable.")
-@click.option("--stop", "stops", multiple=True, help="Only actors met at this tour stop; "
-              "repeatable.")
-@click.option("--around", help="Only actors around this commune (with --radius-km).")
-@click.option("--radius-km", type=click.FloatRange(min=0, min_open=True),
-              help="Radius for --around, in km.")
+              cls=Option, help=N_("File to write."))
+@click.option("--commune", "communes", multiple=True, cls=Option,
+              help=N_("Only this commune (name or INSEE code); repeatable."))
+@click.option("--department", "departments", multiple=True, cls=Option,
+              help=N_("Only this department (e.g. 83); repeatable."))
+@click.option("--epci", "epcis", multiple=True, cls=Option,
+              help=N_("Only this EPCI (SIREN code or name); repeatable."))
+@click.option("--theme", "themes", multiple=True, cls=Option,
+              help=N_("Only this theme (slug or label); repeatable."))
+@click.option("--stop", "stops", multiple=True, cls=Option,
+              help=N_("Only actors met at this tour stop; repeatable."))
+@click.option("--around", cls=Option,
+              help=N_("Only actors around this commune (with --radius-km)."))
+@click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), cls=Option,
+              help=N_("Radius for --around, in km."))
 @click.option("--size", type=click.Choice(["A4", "A3", "A2", "A1", "A0"]), default="A3",
-              show_default=True, help="Poster paper size.")
+              show_default=True, cls=Option, help=N_("Poster paper size."))
 @click.option("--orientation", type=click.Choice(["portrait", "landscape"]),
-              default="landscape", show_default=True, help="Poster orientation.")
-@click.option("--title", help="Poster or page title (default: the project title).")
-@click.option("--subtitle", help="Poster subtitle (default: describes the selection).")
-@click.option("--excel", is_flag=True, help="CSV for French Excel: UTF-8 with BOM, ';'.")
-@click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True,
-              help="Resolution of PNG posters.")
+              default="landscape", show_default=True, cls=Option,
+              help=N_("Poster orientation."))
+@click.option("--title", cls=Option, help=N_("Poster or page title (default: the project "
+                                              "title)."))
+@click.option("--subtitle", cls=Option,
+              help=N_("Poster subtitle (default: describes the selection)."))
+@click.option("--excel", is_flag=True, cls=Option,
+              help=N_("CSV for French Excel: UTF-8 with BOM, ';'."))
+@click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True, cls=Option,
+              help=N_("Resolution of PNG posters."))
 @_config_option
 @click.pass_obj
 def export(state: _State, fmt: str | None, output: Path, communes: tuple[str, ...],
@@ -369,15 +386,10 @@ def export(state: _State, fmt: str | None, output: Path, communes: tuple[str, ..
            stops: tuple[str, ...], around: str | None, radius_km: float | None, size: str,
            orientation: str, title: str | None, subtitle: str | None, excel: bool, dpi: int,
            config: Path | None) -> None:
-    """Export a selection of actors for an event: a poster (pdf, png, svg), a single-file offline
-    map (html), data files (geojson, csv, gpkg) or data.inclusion structures (datainclusion).
-
-    Reads build/actors.gpkg (run `safi-map build` or `ingest` first; if it is missing, the
-    surveys are ingested now). Only public information is exported."""
     from .export import export as run_export
     from .selection import Selection
 
-    settings = _settings(click.get_current_context(), config)
+    settings = _settings(config)
     try:
         selection = Selection(communes=communes, departments=departments, epcis=epcis,
                               themes=themes, stops=stops, around=around, radius_km=radius_km)
@@ -388,13 +400,15 @@ def export(state: _State, fmt: str | None, output: Path, communes: tuple[str, ..
         result = run_export(actors, fmt=fmt, out=output, selection=selection, taxonomy=taxonomy,
                             tour=tour, settings=settings, excel=excel, size=size,
                             orientation=orientation, title=title, subtitle=subtitle, dpi=dpi)
+    except (SafiMapError, OSError):
+        raise
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    except SafiMapError as exc:
-        raise click.ClickException(str(exc)) from None
     what = f" ({result.subtitle})" if result.subtitle else ""
-    state.echo(f"Exported {result.actors} actor(s){what} as {result.fmt}: "
-               + ", ".join(str(p) for p in result.paths))
+    state.echo(ngettext("Exported {n} actor{what} as {fmt}: {paths}",
+                        "Exported {n} actors{what} as {fmt}: {paths}", result.actors).format(
+        n=result.actors, what=what, fmt=result.fmt,
+        paths=", ".join(display(p) for p in result.paths)))
 
 
 def _current_actors(state: _State, settings: Settings) -> tuple[Any, Any, Any]:
@@ -405,47 +419,67 @@ def _current_actors(state: _State, settings: Settings) -> tuple[Any, Any, Any]:
     path = settings.out / "actors.gpkg"
     if path.is_file():
         taxonomy, tour = load_project(settings)
-        return read_actors(path), taxonomy, tour
-    state.echo(f"{path} does not exist yet: ingesting the surveys first.")
+        try:
+            return read_actors(path), taxonomy, tour
+        except (SafiMapError, OSError):
+            raise
+        except Exception as exc:  # pyogrio / fiona errors on a damaged file
+            raise click.ClickException(
+                _("{path} cannot be read ({exc}): it is damaged or incomplete. Run "
+                  "`safi-map build` again to rewrite it.").format(path=display(path), exc=exc)
+            ) from None
+    state.echo(_("{path} does not exist yet: ingesting the surveys first.").format(
+        path=display(path)))
+    _hold_build_folder(settings, "export")
     result = _run_ingest(state, settings, (), None, False)
     write_ingest_outputs(result, settings.out)
     return result.actors, result.taxonomy, result.tour
 
 
-@cli.command("add-stop")
+@cli.command("add-stop", help=N_(
+    "Register tour stop STOP_ID in data/tour.toml and copy its SURVEY into data/surveys/.\n\n"
+    "For a stop already in the tour, a SURVEY is added and --date, --town, --venue, --insee "
+    "update the stop. Then run `safi-map build`."))
 @click.argument("stop_id", metavar="STOP_ID")
 @click.argument("survey", required=False, type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path))
-@click.option("--town", help="Town of the stop (required for a new stop).")
-@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date of the stop, YYYY-MM-DD (required for a new stop).")
-@click.option("--venue", default="", help="Where the stop takes place.")
-@click.option("--insee", default="", help="INSEE code of the town (optional).")
+@click.option("--town", cls=Option, help=N_("Town of the stop (required for a new stop)."))
+@click.option("--date", "date_", cls=Option,
+              help=N_("Date of the stop: 28/11/2026, 28-11-2026 or 2026-11-28 (required for a "
+                      "new stop)."))
+@click.option("--venue", cls=Option, help=N_("Where the stop takes place."))
+@click.option("--insee", cls=Option, help=N_("INSEE code of the town (optional)."))
 @_config_option
 @click.pass_obj
 def add_stop_command(state: _State, stop_id: str, survey: Path | None, town: str | None,
-                     date_: Any, venue: str, insee: str, config: Path | None) -> None:
-    """Register tour stop STOP_ID in data/tour.toml and copy its SURVEY into data/surveys/.
+                     date_: str | None, venue: str | None, insee: str | None,
+                     config: Path | None) -> None:
+    from .project import add_stop, parse_stop_date
 
-    For a stop already in the tour, only the survey is added. Then run `safi-map build`."""
-    from .project import add_stop
-
-    settings = _settings(click.get_current_context(), config)
+    settings = _settings(config)
     try:
-        added = add_stop(settings, stop_id, town=town, date=date_.date() if date_ else None,
-                         venue=venue, insee_code=insee, survey=survey)
+        when = parse_stop_date(date_) if date_ is not None else None
+        added = add_stop(settings, stop_id, town=town, date=when, venue=venue,
+                         insee_code=insee, survey=survey)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    what = "Added stop" if added.created else "Stop"
-    state.echo(f"{what} {added.stop_id!r} in {settings.tour}"
-               + (f"; survey copied to {added.survey}" if added.survey else ""))
-    state.echo("Now run: safi-map build")
+    tour = display(settings.tour)
+    if added.created:
+        state.echo(_("Added stop {id!r} to {tour}.").format(id=added.stop_id, tour=tour))
+    for change in added.updated:
+        state.echo(_("Stop {id!r} updated in {tour}: {change}.").format(
+            id=added.stop_id, tour=tour, change=change))
+    if added.survey is not None:
+        state.echo(_("Survey copied to {path}.").format(path=display(added.survey)))
+    state.echo(_("Now run: safi-map build"))
 
 
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="safi-map")
 
+
+__all__ = ["cli", "main", "user_error"]
 
 if __name__ == "__main__":
     main()

@@ -39,7 +39,7 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "commune": ("commune", "ville", "localit", "lieu", "localisation", "city", "town", "siege",
                 "implant", "code", "cp", "postal", "zip", "situe", "adresse"),
 }
-_POSTCODE = re.compile(r"^\d{2}\s?\d{3}$|^\d{4}$")
+_POSTCODE = re.compile(r"^\d{2}\s?\d{3}\Z|^\d{4}\Z")
 _SAMPLE = 200
 
 

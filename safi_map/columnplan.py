@@ -20,7 +20,7 @@ from .text import key
 
 __all__ = ["ColumnPlan", "merge_option_row", "option_value", "plan_columns"]
 
-_BRACKET = re.compile(r"^(?P<q>.*\S)\s*\[(?P<o>[^\[\]]+)\]\s*$")
+_BRACKET = re.compile(r"^(?P<q>.*\S)\s*\[(?P<o>[^\[\]]+)\]\s*\Z")
 _TRUE = frozenset({"oui", "yes", "y", "x", "1", "vrai", "true", "coche", "checked", "selected",
                    "selectionne", "selectionnee", "ok", "o"})
 _FALSE = frozenset({"non", "no", "n", "0", "faux", "false", "non selectionne",

@@ -35,7 +35,9 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import pandas as pd
 
+from .csvsafe import neutralise
 from .errors import SafiMapError
+from .i18n import _
 from .public import public_actors, safe_url
 
 __all__ = [
@@ -69,8 +71,8 @@ SCHEMA_FIELDS: tuple[str, ...] = (
 
 _NAME_MIN, _NAME_MAX = 3, 150
 _DESCRIPTION_MIN, _DESCRIPTION_MAX = 5, 10000
-_PHONE_FR = re.compile(r"^0[1-9]\d{8}$")
-_PHONE_INTL = re.compile(r"^\+\d{6,15}$")
+_PHONE_FR = re.compile(r"^0[1-9]\d{8}\Z")
+_PHONE_INTL = re.compile(r"^\+\d{6,15}\Z")
 
 
 class DataInclusionError(SafiMapError, ValueError):
@@ -300,11 +302,13 @@ def _csv_text(structures: Sequence[dict[str, Any]]) -> str:
             if value is None:
                 row.append("")
             elif isinstance(value, list):
-                row.append(",".join(value))
+                row.append(neutralise(",".join(value)))
             elif isinstance(value, float):
-                row.append(f"{value:.6f}")
-            else:
+                row.append(f"{value:.6f}")  # numbers stay numbers (latitude, longitude)
+            elif isinstance(value, int | bool):
                 row.append(str(value))
+            else:  # text: no formula (see safi_map.csvsafe)
+                row.append(neutralise(str(value)))
         writer.writerow(row)
     return buffer.getvalue()
 
@@ -357,17 +361,17 @@ def write_datainclusion(
         bad = {p.split(" ", 1)[0] for p in problems}
         skipped = sorted(bad)
         for problem in problems:
-            log.warning("data·inclusion: left out %s", problem)
+            log.warning(_("data·inclusion: left out %s"), problem)
         structures = [s for s in structures if s["id"] not in bad]
     path = Path(path)
     if path.suffix.lower() == ".csv" and csv_path is None:  # asked for the CSV: JSON beside it
         path, csv_path = path.with_suffix(".json"), path
     csv_file = Path(csv_path) if csv_path is not None else path.with_suffix(".csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(structures, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
-                    encoding="utf-8")
-    csv_file.parent.mkdir(parents=True, exist_ok=True)
-    csv_file.write_text(_csv_text(structures), encoding="utf-8")
+    from ._writer import write_file_atomic
+
+    write_file_atomic(path, json.dumps(structures, ensure_ascii=False, sort_keys=True,
+                                       indent=1) + "\n")
+    write_file_atomic(csv_file, _csv_text(structures))
     log.info("data·inclusion: %d structures written to %s and %s", len(structures), path,
              csv_file)
     return DataInclusionResult(paths=(path, csv_file), written=len(structures),

@@ -28,6 +28,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .csvsafe import safe_row
+from .i18n import _
 from .public import public_actors
 from .synergies import _records, as_taxonomy
 from .taxonomy import OTHER, Taxonomy
@@ -98,7 +100,7 @@ def territories(level: Level) -> pd.DataFrame:
     """
     from . import gazetteer
 
-    com, _ = _gazetteer_paca()
+    com, _unused = _gazetteer_paca()
     if level == "commune":
         out = pd.DataFrame({"code": com["code_insee"], "name": com["nom"],
                             "department": com["departement"], "epci": com["epci_code"],
@@ -123,13 +125,14 @@ def territories(level: Level) -> pd.DataFrame:
                             "department": codes,
                             "population": [int(pops.get(c, 0)) for c in codes]})
     else:
-        raise ValueError(f"level must be one of {', '.join(map(repr, LEVELS))}, not {level!r}")
+        raise ValueError(_("level must be one of {x1}, not {level!r}").format(
+                             x1=', '.join(map(repr, LEVELS)), level=level))
     return out.reset_index(drop=True)
 
 
 def _actor_territories(actors: pd.DataFrame, level: Level) -> pd.Series:
     """The territory code of each actor at ``level`` ("" when unknown or outside PACA)."""
-    _, lookup = _gazetteer_paca()
+    _unused, lookup = _gazetteer_paca()
     position = {"commune": 0, "epci": 1, "department": 2}[level]
     insee = actors["insee_code"].map(_str) if "insee_code" in actors else pd.Series(
         [""] * len(actors), index=actors.index)
@@ -221,7 +224,8 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
     """A coverage table as CSV for spreadsheets: ``;``, decimal comma, UTF-8 with BOM.
 
     Same dialect as :func:`safi_map.synergies.synergies_csv` (French Excel opens it by
-    double-click). Headers are French; theme columns are headed by their labels.
+    double-click). Headers are French; theme columns are headed by their labels. Text cells
+    that a spreadsheet would run as formulas are neutralised (:mod:`safi_map.csvsafe`).
     """
     taxonomy = as_taxonomy(taxonomy)
     labels = {t.slug: t.label for t in taxonomy.themes}
@@ -231,14 +235,15 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
                *[labels.get(s, s) for s in slugs], "Zones blanches (thématiques sans structure)"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow(safe_row(headers))  # theme labels come from the taxonomy file
+    numeric = range(3, 6 + len(slugs))  # population ... theme counts: numbers
     for rec in _records(frame):
-        writer.writerow([
+        writer.writerow(safe_row([
             rec["code"], rec["name"], rec["department"], int(rec["population"]),
             int(rec["actors"]), _french(rec["per_10k"], 2),
             *[int(rec[f"n_{s}"]) for s in slugs],
             ", ".join(labels.get(s, s) for s in rec["zones_blanches"]),
-        ])
+        ], numeric))
     return "\ufeff" + buffer.getvalue()
 
 
@@ -271,7 +276,7 @@ def _compute_shapes() -> dict[str, Any]:
 
     from . import gazetteer
 
-    com, _ = _gazetteer_paca()
+    com, _unused = _gazetteer_paca()
     bounds = gazetteer.commune_boundaries(marseille="city")
     bounds = bounds.set_index("code_insee").loc[com["code_insee"]].reset_index()
     geoms = shapely.coverage_simplify(bounds.geometry.to_numpy(), _SIMPLIFY)

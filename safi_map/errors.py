@@ -25,3 +25,7 @@ class ReferenceDataError(SafiMapError, RuntimeError):
 
 class GeocodingError(SafiMapError, RuntimeError):
     """An online geocoding provider failed in a way that cannot be recovered from."""
+
+
+class EmptySelectionError(SafiMapError):
+    """An export selects no actor: nothing is written (the CLI exits with status 1)."""

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from .errors import EmptySelectionError
+from .i18n import _
 from .io import actors_to_geojson
 from .public import public_actors
 from .selection import Selection, describe, resolve_commune, select
-from .text import slugify
+from .text import key, slugify
 
 __all__ = [
     "DATA_FORMATS",
@@ -77,8 +81,8 @@ def _infer_format(out: Path) -> str:
     aliases = {"json": "geojson", "htm": "html"}
     fmt = aliases.get(suffix, suffix)
     if fmt not in FORMATS:
-        raise ValueError(f"cannot tell the export format from {out.name!r}; give one of "
-                         f"{', '.join(FORMATS)}")
+        raise ValueError(_("cannot tell the export format from {name!r}; give one of {formats}").format(
+                             name=out.name, formats=', '.join(FORMATS)))
     return fmt
 
 
@@ -138,7 +142,8 @@ def export(
     if fmt == "json":
         fmt = "geojson"
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise ValueError(_("unknown export format {fmt!r}; expected one of {formats}").format(
+                             fmt=fmt, formats=', '.join(FORMATS)))
     # Rows in actor_id order whatever the input order (as the site's downloads): the same
     # actors give the same file.
     chosen = (select(actors, selection, taxonomy=taxonomy, tour=tour)
@@ -149,6 +154,7 @@ def export(
     site_url = str(_setting(settings, "site_url", ""))
     log.info("export %s: %d of %d actors selected (%s)", fmt, len(chosen), len(actors),
              subtitle or "tous")
+    _check_not_empty(chosen, subtitle)
     out.parent.mkdir(parents=True, exist_ok=True)
 
     if fmt in DATA_FORMATS:
@@ -168,7 +174,10 @@ def export(
 
         result = render_poster(
             chosen, path=out, fmt=fmt, size=size, orientation=orientation, title=title,
-            subtitle=subtitle, taxonomy=taxonomy, qr_url=qr_url or site_url or None, dpi=dpi,
+            subtitle=subtitle[:1].upper() + subtitle[1:], taxonomy=taxonomy,
+            qr_url=qr_url or site_url or None, dpi=dpi, theme=_poster_theme(selection, taxonomy),
+            communes=sorted(set(chosen["insee_code"].astype(str)) - {""})
+            if selection is not None and selection.communes else (),
         )
         return ExportResult(fmt, (result.path,), len(chosen), subtitle, result)
 
@@ -179,8 +188,35 @@ def export(
     actor_url = f"{site_url.rstrip('/')}/acteurs/{{actor_id}}.html" if site_url else ""
     page = render_map_page(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
                   actor_url=actor_url, inline_assets=True)
-    out.write_text(page, encoding="utf-8")
+    from ._writer import write_file_atomic
+
+    write_file_atomic(out, page)
     return ExportResult(fmt, (out,), len(chosen), subtitle)
+
+
+def _check_not_empty(chosen: gpd.GeoDataFrame, subtitle: str) -> None:
+    """An empty poster or file helps nobody and hides a typo in the selection: refuse it."""
+    if not chosen.empty:
+        return
+    if subtitle:
+        raise EmptySelectionError(
+            _("No actor matches the selection ({selection}): nothing was written.")
+            .format(selection=subtitle))
+    raise EmptySelectionError(_("There is no actor to export: nothing was written."))
+
+
+def _poster_theme(selection: Selection | None, taxonomy: Any) -> str | None:
+    """The theme a poster is coloured by: the selection's theme when it names one (by slug or
+    label), else None (markers take each actor's first theme)."""
+    if selection is None or len(selection.themes) != 1:
+        return None
+    from .poster._entries import theme_index
+
+    wanted = key(selection.themes[0])
+    for slug, (label, _colour) in theme_index(taxonomy).items():
+        if wanted in (key(slug), key(label)):
+            return slug
+    return selection.themes[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,10 +338,10 @@ def poster_set(
         if fits(len(select(actors, sel, tour=tour))):
             planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
 
-    # Draw what the cache does not have (everything, without a cache), several at once.
+    # Draw what the cache does not have (everything, without a cache).
     todo: list[tuple[Path, Selection]] = []
     finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
-    for listing, key, rel, sel in planned:
+    for listing, name, rel, sel in planned:
         out = root / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         if cache is None:
@@ -315,7 +351,7 @@ def poster_set(
             if draw:
                 todo.append((cache.pending(cached), sel))
             finish.append((cached, out))
-        listing[key] = rel
+        listing[name] = rel
     _draw_posters(actors, todo, kwargs)
     result = found
     if cache is not None:
@@ -329,39 +365,29 @@ def poster_set(
     return result
 
 
-POSTER_WORKERS = 4
-"""At most this many processes draw posters (one per core, below that)."""
-
-_POSTER_JOB: tuple[gpd.GeoDataFrame, dict[str, Any]] | None = None
-"""The actors and options of the posters being drawn; set before forking the workers."""
-
-
-def _draw_one(task: tuple[str, Selection]) -> None:
-    assert _POSTER_JOB is not None
-    actors, kwargs = _POSTER_JOB
-    export(actors, out=Path(task[0]), selection=task[1], **kwargs)
+POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "POSTER_PROGRESS", default=None)
+"""Who hears ``(done, total)`` while posters are drawn (the CLI's progress bar), if anyone."""
 
 
 def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
                   kwargs: dict[str, Any]) -> None:
-    """Draw each ``(path, selection)`` poster: about half a second each, so several at once
-    when there are several and cores to spare (forked workers; the files are the same)."""
-    import multiprocessing as mp
-    import os
+    """Draw each ``(path, selection)`` poster, one after the other; :data:`POSTER_PROGRESS`,
+    when set, hears ``(done, total)`` as they are drawn.
 
-    global _POSTER_JOB
-    workers = min(os.cpu_count() or 1, POSTER_WORKERS, len(todo))
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
-        for path, sel in todo:
-            export(actors, out=path, selection=sel, **kwargs)
-        return
-    _POSTER_JOB = (actors, kwargs)
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_draw_one, [(str(p), s) for p, s in todo]):
-                pass
-    finally:
-        _POSTER_JOB = None
+    A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
+    before the font was cut once), most of it matplotlib laying out and writing text. The pool
+    of forked workers that drew them (beside the site's page workers above 4,000 actors) is
+    gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
+    posters are drawn (the cache of :func:`poster_set`).
+    """
+    tell = POSTER_PROGRESS.get()
+    if tell is not None and todo:
+        tell(0, len(todo))
+    for done, (path, sel) in enumerate(todo, start=1):
+        export(actors, out=path, selection=sel, **kwargs)
+        if tell is not None:
+            tell(done, len(todo))
 
 
 class _PosterCache:
@@ -416,6 +442,12 @@ class _PosterCache:
             tmp.replace(cached)
 
     def prune(self) -> None:
+        """Remove the entries this run did not use: only entries (a digest, then the format or
+        ``.tmp.`` and the format), never another file that someone put in the folder."""
         for entry in self.folder.glob("*"):
-            if entry.is_file() and entry.name.split(".")[0] not in self.used:
+            if (entry.is_file() and _POSTER_ENTRY.match(entry.name)
+                    and entry.name.split(".")[0] not in self.used):
                 entry.unlink(missing_ok=True)
+
+
+_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)\Z")

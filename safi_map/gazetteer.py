@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ReferenceDataError
+from .i18n import _
 from .text import fold
 
 if TYPE_CHECKING:
@@ -34,12 +35,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARRONDISSEMENT_CITIES",
+    "FORMER_LINKS",
     "PACA_DEPARTMENTS",
     "commune_boundaries",
     "commune_key",
     "communes",
     "department_boundaries",
     "department_group",
+    "former_communes",
     "in_france",
     "in_paca",
     "parse_arrondissement",
@@ -52,6 +55,7 @@ log = logging.getLogger(__name__)
 
 _PACKAGE = "safi_map"
 _COMMUNES_FILE = "communes.csv.gz"
+_FORMER_FILE = "communes_anciennes.csv.gz"
 _COMMUNE_BOUNDARIES_FILE = "communes_paca.geojson.gz"
 _DEPARTMENT_BOUNDARIES_FILE = "departements_paca.geojson.gz"
 
@@ -95,8 +99,8 @@ def _resource_bytes(name: str) -> bytes:
         return folder.joinpath(name).read_bytes()
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         raise ReferenceDataError(
-            f"reference file {name!r} is missing from the package; reinstall safi-map or run "
-            "scripts/build_reference.py"
+            _("reference file {name!r} is missing from the package; reinstall safi-map or run "
+              "scripts/build_reference.py").format(name=name)
         ) from exc
 
 
@@ -105,7 +109,8 @@ def _read_resource(name: str) -> bytes:
     try:
         return gzip.decompress(data) if name.endswith(".gz") else data
     except (OSError, EOFError) as exc:
-        raise ReferenceDataError(f"reference file {name!r} is corrupt: {exc}") from exc
+        raise ReferenceDataError(_("reference file {name!r} is corrupt: {exc}").format(
+                                     name=name, exc=exc)) from exc
 
 
 @cache
@@ -120,7 +125,8 @@ def _communes() -> pd.DataFrame:
         engine="c",
     )
     if len(frame) < 30_000 or frame["code_insee"].duplicated().any():
-        raise ReferenceDataError(f"reference file {_COMMUNES_FILE!r} looks truncated or corrupt")
+        raise ReferenceDataError(_("reference file {communes_file!r} looks truncated or "
+                                   "corrupt").format(communes_file=_COMMUNES_FILE))
     log.debug("loaded %d communes from %s", len(frame), _COMMUNES_FILE)
     return frame
 
@@ -139,6 +145,46 @@ def communes() -> pd.DataFrame:
         Empty strings, never NaN, in text columns. A fresh copy: callers may modify it.
     """
     return _communes().copy()
+
+
+#: Kinds of link between a former commune and today's (``lien`` of :func:`former_communes`).
+FORMER_LINKS: tuple[str, ...] = (
+    "deleguee", "associee", "fusionnee", "absorbee", "renommee", "ancien-code",
+)
+
+
+@cache
+def _former_communes() -> pd.DataFrame:
+    raw = _read_resource(_FORMER_FILE)
+    frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False,
+                        engine="c")
+    current = _communes()["code_insee"]
+    if (
+        len(frame) < 5_000
+        or not frame["code_insee"].isin(current).all()
+        or not frame["lien"].isin(FORMER_LINKS).all()
+    ):
+        raise ReferenceDataError(f"reference file {_FORMER_FILE!r} looks truncated or corrupt")
+    return frame
+
+
+def former_communes() -> pd.DataFrame:
+    """Former names and codes of communes, with the commune (COG 2026) they lie in today.
+
+    Returns
+    -------
+    DataFrame
+        One row per old name of a commune that is not, under that name, a commune today:
+        ``ancien_code`` (its INSEE code then), ``ancien_nom``, ``departement`` (of the old code),
+        ``codes_postaux`` (its postcodes, ``|``-separated, known only for communes that still
+        existed in 2019 or later), ``code_insee`` (today's commune, always in :func:`communes`),
+        ``lien`` (one of :data:`FORMER_LINKS`: ``deleguee`` and ``associee`` a commune déléguée
+        or associée today, ``fusionnee`` merged, ``absorbee`` absorbed, ``renommee`` the same
+        commune renamed, ``ancien-code`` re-coded, as in Île-de-France in 1968 and Corsica in
+        1976), ``depuis`` (the first COG year without the old name, ``""`` when unknown).
+        Sorted by old code then name; a name may be shared by several former communes. A copy.
+    """
+    return _former_communes().copy()
 
 
 @cache
@@ -170,7 +216,8 @@ def _features_frame(name: str) -> gpd.GeoDataFrame:
         collection = json.loads(_read_resource(name))
         frame = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
     except (ValueError, KeyError, TypeError) as exc:
-        raise ReferenceDataError(f"reference file {name!r} is corrupt: {exc}") from exc
+        raise ReferenceDataError(_("reference file {name!r} is corrupt: {exc}").format(
+                                     name=name, exc=exc)) from exc
     return frame
 
 
@@ -209,7 +256,8 @@ def commune_boundaries(
         frame = frame[~frame["code_insee"].isin(list(ARRONDISSEMENT_CITIES))]
     elif marseille != "both":
         raise ValueError(
-            f"marseille must be 'both', 'city' or 'arrondissements', not {marseille!r}"
+            _("marseille must be 'both', 'city' or 'arrondissements', not {marseille!r}").format(
+                marseille=marseille)
         )
     return frame.reset_index(drop=True).copy()
 
@@ -244,7 +292,8 @@ def _as_float_arrays(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64
         pd.to_numeric(np.ravel(np.asarray(lon, dtype=object)), errors="coerce"), dtype="float64"
     )
     if lat_a.shape != lon_a.shape:
-        raise ValueError(f"lat and lon differ in length: {lat_a.size} != {lon_a.size}")
+        raise ValueError(_("lat and lon differ in length: {size} != {size1}").format(
+                             size=lat_a.size, size1=lon_a.size))
     return lat_a, lon_a
 
 
@@ -341,7 +390,7 @@ def commune_key(text: str) -> str:
 
 def strip_article(key: str) -> str:
     """``key`` without a leading article (``"la garde"`` -> ``"garde"``), for looser matching."""
-    head, _, rest = key.partition(" ")
+    head, _unused, rest = key.partition(" ")
     return rest if head in _ARTICLES and rest else key
 
 
@@ -440,7 +489,7 @@ def parse_arrondissement(text: str, postcode: str = "") -> str | None:
 
 
 def _city_of(arm_code: str) -> str | None:
-    by_number, _ = _arrondissements()
+    by_number, _unused = _arrondissements()
     for (city, _number), code in by_number.items():
         if code == arm_code:
             return city

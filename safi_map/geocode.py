@@ -8,12 +8,21 @@ The chain, per row (first success wins):
 2. an arrondissement of Marseille, Lyon or Paris named by the text (``Marseille 8e``) or by the
    postcode (``Marseille`` + ``13008``);
 3. postcode and name together: exact name key among the communes of the postcode, the same
-   without leading article, the name among the communes of the postcode's department (a wrong
-   postcode), fuzzy among the communes of the postcode, then of the department;
-4. the name alone, nationwide (PACA first, then the most populated homonym);
+   without leading article, a former name the postcode confirms (:mod:`.geocode_former`), the
+   name among the communes of the postcode's department (a wrong postcode), a former name of
+   that department, an INSEE code (current or former) typed as postcode, fuzzy among the
+   communes of the postcode, then of the department when the postcode is unknown (a candidate
+   whose postcode disagrees with a known one does not beat the placement by that postcode);
+4. the name alone, nationwide (PACA first, then the most populated homonym), then a former name
+   (one commune of today, or one in PACA);
 5. the postcode alone (the most populated of the communes sharing it);
 6. fuzzy name nationwide (PACA first) when there is no usable postcode;
 7. nothing: precision ``none``, NaN coordinates, and the reason.
+
+Exact names come before fuzzy ones, today's before former ones; a former name that several
+communes of today had is chosen by the postcode, else left ambiguous: no fuzzy match places the
+row (the postcode alone may, saying so). ``commune_former`` keeps the former name a row was
+placed by.
 
 Provided coordinates keep the named commune when it was found with a score of at least 0.8;
 a weaker match (a postcode shared by several communes, a guess) yields to the point.
@@ -34,27 +43,21 @@ distinct pairs only for fuzzy matching, then mapped back to the rows.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import pickle
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from . import gazetteer
-from .errors import ReferenceDataError
+from . import gazetteer, geocode_former
 from .gazetteer import ARRONDISSEMENT_CITIES, PACA_DEPARTMENTS, commune_key, strip_article
 
-__all__ = ["OUTPUT_COLUMNS", "geocode_offline", "load_index"]
+__all__ = ["OUTPUT_COLUMNS", "geocode_offline"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ log = logging.getLogger(__name__)
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "insee_code",
     "commune",
+    "commune_former",
     "department",
     "epci",
     "epci_name",
@@ -100,6 +104,8 @@ class _Index:
     paca_choices: tuple[list[str], list[str]]
     national_choices: tuple[list[str], list[str]]
     known_postcodes: frozenset[str]
+    former: geocode_former.FormerIndex  # former names and INSEE codes of communes
+    current_keys: dict[str, str]  # code -> name key, communes (COM) only
 
 
 def _choices(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -124,80 +130,17 @@ def _text_column(values: list[str], like: pd.Series) -> pd.Series:
     return pd.Series(values, index=like.index, dtype=like.dtype)
 
 
-_INDEX: _Index | None = None  # this process's lookup tables, once built or loaded
-_INDEX_FORMAT = 1  # bump when _Index changes shape without geocode.py changing (never, so far)
-_INDEX_SOURCES = ("geocode.py", "gazetteer.py", "text.py")  # the code the tables come from
+_INDEX: _Index | None = None  # this process's lookup tables, once built
 
 
 def _index() -> _Index:
-    """The lookup tables over every commune of France: built once per process, unless
-    :func:`load_index` read them from a build's cache first."""
+    """The lookup tables over every commune of France: built once per process (about a
+    quarter of a second; they were kept on disk, as a pickle, until a measurement showed that
+    this saved under 3% of a rebuild, for a file that runs code when loaded)."""
     global _INDEX
     if _INDEX is None:
         _INDEX = _build_index()
     return _INDEX
-
-
-def load_index(folder: str | Path, *, rebuild: bool = False) -> None:
-    """Get the gazetteer's lookup tables ready for this process, keeping a copy in ``folder``.
-
-    Building them (keying 35,000 commune names, grouping them by postcode and department)
-    takes about a quarter of a second: more than geocoding the rows of a new tour stop, which
-    is all a rebuild geocodes. The pipeline keeps them in the build's cache folder. The copy is
-    named after a digest of everything they are computed from — the packaged reference file,
-    the code of the geocoder, the gazetteer and the text keys, the versions of Python, pandas
-    and numpy — so it is only ever read where building would give the very same tables; other
-    copies in ``folder`` are removed. An unreadable copy is built again; ``rebuild`` (the
-    pipeline's ``force``) builds and replaces it in any case. Without a usable ``folder`` (or
-    source files to digest) the tables are simply built.
-    """
-    global _INDEX
-    folder = Path(folder)
-    digest = _index_digest()
-    target = folder / f"index-{digest}.pkl" if digest else None
-    write = rebuild or target is None or not target.is_file()
-    if rebuild:
-        _INDEX = None
-    elif _INDEX is None and target is not None and not write:
-        try:
-            with target.open("rb") as fh:
-                loaded = pickle.load(fh)
-        except Exception:  # truncated, or from another environment: build the tables again
-            loaded = None
-        if isinstance(loaded, _Index):
-            _INDEX = loaded
-            log.debug("geocoder lookup tables read from %s", target)
-        else:
-            log.debug("unreadable geocoder lookup tables %s, building them", target)
-            write = True
-    index = _index()
-    if target is None:
-        return
-    try:
-        if write:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(target)
-        for stale in folder.glob("index-*"):
-            if stale != target:
-                stale.unlink(missing_ok=True)
-    except OSError as exc:  # a read-only build folder: the tables stay in memory
-        log.debug("could not keep the geocoder lookup tables in %s: %s", folder, exc)
-
-
-def _index_digest() -> str | None:
-    """Digest of everything :func:`_build_index` depends on (None: a source is unreadable)."""
-    h = hashlib.sha256(f"{_INDEX_FORMAT}|{sys.version}|{pd.__version__}|{np.__version__}".encode())
-    try:
-        h.update(gazetteer._resource_bytes(gazetteer._COMMUNES_FILE))
-        package = resources.files(__package__)
-        for name in _INDEX_SOURCES:
-            h.update(package.joinpath(name).read_bytes())
-    except (OSError, ReferenceDataError):
-        return None
-    return h.hexdigest()[:32]
 
 
 def _build_index() -> _Index:
@@ -248,6 +191,7 @@ def _build_index() -> _Index:
 
     postcode_choices = _group_choices(by_postcode, "postcode")
     group_choices = _group_choices(by_name, "group")
+    key_of = dict(zip(communes["code_insee"].tolist(), keys.tolist(), strict=True))
     return _Index(
         table=table,
         codes=pd.Index(table.index),
@@ -263,6 +207,10 @@ def _build_index() -> _Index:
         paca_choices=_choices(by_name[by_name["paca"]]),
         national_choices=_choices(by_name),
         known_postcodes=frozenset(by_postcode["postcode"].tolist()),
+        former=geocode_former.build_former_index(table, key_of),
+        current_keys={c: k for c, k, t in zip(communes["code_insee"].tolist(), keys.tolist(),
+                                              communes["type"].tolist(), strict=True)
+                      if t == "COM"},
     )
 
 
@@ -303,6 +251,9 @@ class _Pairs:
         self.code = np.full(n, "", dtype=object)
         self.score = np.zeros(n, dtype="float64")
         self.reason = np.full(n, "", dtype=object)
+        self.former = np.full(n, "", dtype=object)  # former commune name it was found by
+        # A former name that several communes of today had: no fuzzy match may place the pair.
+        self.blocked = np.zeros(n, dtype=bool)
 
     def todo(self) -> np.ndarray:
         return self.code == ""
@@ -343,6 +294,18 @@ def _merge_first(
 def _names(codes: Iterable[str]) -> list[str]:
     names = _index().names
     return [names[c] for c in codes]
+
+
+class _Stage(NamedTuple):
+    """What the resolution stages share: the pairs, their frame and masks."""
+
+    pairs: _Pairs
+    frame: pd.DataFrame
+    cols: dict[str, list[str]]
+    idx: _Index
+    has_pc: pd.Series
+    has_key: pd.Series
+    known_pc: pd.Series
 
 
 def _resolve(pairs: _Pairs) -> None:
@@ -390,6 +353,11 @@ def _resolve(pairs: _Pairs) -> None:
             [f"postcode and commune name match{note}"] * len(found),
         )
 
+    # 2b. A former name the postcode confirms (its old or today's postcode, its code).
+    todo = frame[has_pc & has_key & pairs.todo()]
+    geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=False,
+                                 confirmed=True)
+
     # 3. Name key in the postcode's department: the postcode is wrong, or a CEDEX code.
     todo = frame[has_pc & has_key & pairs.todo()]
     found = _merge_first(
@@ -409,8 +377,28 @@ def _resolve(pairs: _Pairs) -> None:
     ]
     pairs.set(found["pid"], found["code"], [0.85] * len(found), reasons)
 
-    # 4. Fuzzy name among the communes of the postcode, then of its department.
+    # 3b. A former name of a commune of the postcode's department (before any fuzzy match: a
+    # fuzzy candidate never beats an exact former name); then a 5-digit code that is no postcode
+    # but an INSEE code, current or former.
     todo = frame[has_pc & has_key & pairs.todo()]
+    geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=False)
+    todo = frame[has_pc & ~known_pc & pairs.todo()]
+    geocode_former.place_by_code(pairs, todo, idx.former, idx.names, idx.current_keys)
+
+    ctx = _Stage(pairs, frame, cols, idx, has_pc, has_key, known_pc)
+    _resolve_fuzzy_local(ctx)
+    _resolve_nationwide(ctx)
+    _resolve_fallbacks(ctx)
+
+
+def _resolve_fuzzy_local(ctx: _Stage) -> None:
+    """Fuzzy name within the postcode, or the department of an unknown postcode."""
+    pairs, frame, cols, idx, has_pc, has_key, _known_pc = ctx
+
+    # 4. Fuzzy name among the communes of the postcode, then of its department; the department
+    # only when the postcode is unknown: a candidate whose postcode disagrees with a known one
+    # does not win over the placement by that postcode (step 6).
+    todo = frame[has_pc & has_key & pairs.todo() & ~pairs.blocked]
     for scope, cutoff, weight in (
         ("postcode", _CUTOFF_POSTCODE, 0.9),
         ("department", _CUTOFF_DEPARTMENT, 0.8),
@@ -419,7 +407,7 @@ def _resolve(pairs: _Pairs) -> None:
         for pid, pc, group, key in zip(
             todo["pid"], todo["pc"], todo["group"], todo["key"], strict=True
         ):
-            if pairs.code[pid]:
+            if pairs.code[pid] or (scope == "department" and pc in idx.known_postcodes):
                 continue
             choices = (
                 idx.postcode_choices.get(pc)
@@ -452,9 +440,15 @@ def _resolve(pairs: _Pairs) -> None:
             )
         pairs.set(ids, codes, scores, reasons)
 
+
+
+def _resolve_nationwide(ctx: _Stage) -> None:
+    """Today's name, then a former name, across France."""
+    pairs, frame, cols, idx, _has_pc, has_key, _known_pc = ctx
+
     # 5. Name alone, nationwide: PACA first, then the most populated homonym.
     for column, base_score, note in (("key", 1.0, ""), ("key2", 0.9, " (article ignored)")):
-        todo = frame[has_key & pairs.todo()]
+        todo = frame[has_key & pairs.todo() & ~pairs.blocked]
         found = _merge_first(
             todo[["pid", "pc", column]], idx.by_name[[column, "code", "paca"]], [column], [column]
         )
@@ -497,7 +491,17 @@ def _resolve(pairs: _Pairs) -> None:
             reasons.append(reason)
         pairs.set(ids, codes, scores, reasons)
 
-    # 6. Postcode alone (also when the name was not recognised).
+    # 5b. A former name across France (no postcode, or one whose department had none).
+    todo = frame[has_key & pairs.todo() & ~pairs.blocked]
+    geocode_former.place_by_name(pairs, todo, idx.former, idx.names, nationwide=True)
+
+
+
+def _resolve_fallbacks(ctx: _Stage) -> None:
+    """Postcode alone, fuzzy name across France, else the reason of no result."""
+    pairs, frame, cols, idx, has_pc, has_key, known_pc = ctx
+
+    # 6. Postcode alone (also when the name was not recognised, or is an ambiguous former name).
     todo = frame[has_pc & known_pc & pairs.todo()]
     found = _merge_first(
         todo[["pid", "pc", "key", "text"]],
@@ -519,7 +523,10 @@ def _resolve(pairs: _Pairs) -> None:
                 f"{_names([code])[0]}"
             )
             score = 0.5
-        if key:
+        if pairs.blocked[pid]:
+            reason = f"{pairs.reason[pid]}; {reason}"
+            score -= 0.2
+        elif key:
             reason = f"commune name {text!r} not recognised; {reason}"
             score -= 0.2
         ids.append(pid)
@@ -529,7 +536,7 @@ def _resolve(pairs: _Pairs) -> None:
     pairs.set(ids, codes, scores, reasons)
 
     # 7. Fuzzy name nationwide (no usable postcode): PACA first, then all of France.
-    todo = frame[has_key & pairs.todo()]
+    todo = frame[has_key & pairs.todo() & ~pairs.blocked]
     ids, codes, scores, reasons = [], [], [], []
     for pid, key, text in zip(todo["pid"], todo["key"], todo["text"], strict=True):
         for choices, where, weight in (
@@ -565,8 +572,8 @@ def _resolve(pairs: _Pairs) -> None:
     # 8. Nothing usable.
     for pid in np.flatnonzero(pairs.todo()):
         text, pc = cols["text"][pid], cols["pc"][pid]
-        parts = []
-        if text:
+        parts = [pairs.reason[pid]] if pairs.blocked[pid] else []
+        if text and not pairs.blocked[pid]:
             parts.append(
                 f"commune {text!r} not found"
                 if cols["key"][pid]
@@ -671,6 +678,7 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
     code = pairs.code[pair_id] if n else np.array([], dtype=object)
     score = pairs.score[pair_id] if n else np.array([], dtype="float64")
     reason = pairs.reason[pair_id] if n else np.array([], dtype=object)
+    former = pairs.former[pair_id] if n else np.array([], dtype=object)
 
     bad_pc = (raw_pc != "").to_numpy() & ~valid_pc.to_numpy()
     if bad_pc.any():
@@ -696,6 +704,7 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         if located.any():
             found, from_polygon = _commune_at(lat[located], lon[located])
             code[located] = found
+            former[located] = ""
             how = np.where(
                 from_polygon,
                 "commune from the polygon holding the point",
@@ -724,6 +733,8 @@ def geocode_offline(frame: pd.DataFrame) -> pd.DataFrame:
         values = np.full(n, "", dtype=object)
         values[known] = table[column].to_numpy()[position[known]]
         result[out_name] = values
+        if out_name == "commune":
+            result["commune_former"] = np.where(known, former, "").astype(object)
     ref_lat = np.full(n, np.nan)
     ref_lon = np.full(n, np.nan)
     ref_lat[known] = table["latitude"].to_numpy()[position[known]]

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from .errors import ConfigError
 from .formtools import META, RESPONDENT, TOOL_NAMES, detect_tool, tool_role
+from .i18n import _
 from .text import key
 
 __all__ = [
@@ -361,15 +362,18 @@ def compile_aliases(aliases: Mapping[str, str] | None) -> dict[str, str]:
     compiled: dict[str, str] = {}
     for header, fld in aliases.items():
         if not isinstance(header, str) or not isinstance(fld, str):
-            raise ConfigError(f"[columns]: expected 'header' = 'field' strings, got {header!r}")
+            raise ConfigError(_("[columns]: expected 'header' = 'field' strings, got "
+                                "{header!r}").format(header=header))
         if fld != _IGNORE and fld not in FIELDS:
             raise ConfigError(
-                f"[columns]: header {header!r} is mapped to unknown field {fld!r}; "
-                f"known fields: {', '.join(FIELDS)} (or \"\" to ignore the column)"
+                _("[columns]: header {header!r} is mapped to unknown field {fld!r}; known "
+                  'fields: {fields} (or "" to ignore the column)').format(
+                    header=header, fld=fld, fields=', '.join(FIELDS))
             )
         k = key(header)
         if not k:
-            raise ConfigError(f"[columns]: header {header!r} has no letters or digits")
+            raise ConfigError(_("[columns]: header {header!r} has no letters or digits").format(
+                                  header=header))
         compiled[k] = fld
     return compiled
 

@@ -1,11 +1,14 @@
 """Messages for people, through gettext: French by default, English available.
 
 Message ids are English (the language of the code); ``resources/locale/<lang>/LC_MESSAGES/
-safi_map.mo`` holds the translations, compiled with Babel from the ``.po`` catalogues
-(``pybabel compile -d safi_map/resources/locale -D safi_map``). The language is chosen once per
-process by :func:`set_language` (the CLI calls it from ``--lang`` or ``LANG``/``LC_ALL``);
-library code only calls :func:`_` or :func:`ngettext` when it builds a message, so the message is
-in the language in force at that moment.
+safi_map.mo`` holds the translations, compiled with Babel from the ``.po`` catalogues by
+``python scripts/translations.py`` (extract every ``_()``, ``ngettext()`` and ``N_()`` of the
+package, update the ``.po``, compile the ``.mo``; see docs/ARCHITECTURE.md). The language is
+chosen once per process by :func:`set_language` (the CLI calls it from ``--lang`` or
+``LC_ALL``/``LC_MESSAGES``/``LANG``); library code only calls :func:`_` or :func:`ngettext` when
+it builds a message, so the message is in the language in force at that moment. Text needed
+before a language is chosen (``--help`` strings in decorators) is marked with :func:`N_` and
+translated with :func:`_` when it is shown.
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ def set_language(language: str | None = None) -> str:
 
 def current_language() -> str:
     return _language
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it now (it is translated later,
+    with :func:`_`, when it is shown)."""
+    return message
 
 
 def _(message: str) -> str:

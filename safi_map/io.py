@@ -17,6 +17,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._writer import atomic_path
+from .csvsafe import neutralise_frame, neutralise_values
+from .i18n import _
+
 __all__ = [
     "LIST_COLUMNS", "actors_from_features", "actors_to_geojson", "flatten_lists", "read_actors",
     "write_actors",
@@ -91,28 +95,35 @@ def write_actors(actors: gpd.GeoDataFrame, path: str | Path, fmt: str | None = N
                  excel: bool = False) -> Path:
     """Write ``actors`` to ``path`` as ``gpkg``, ``geojson`` or ``csv`` (from the suffix if
     ``fmt`` is None). ``excel=True`` writes CSV as UTF-8 with BOM and ``;`` for French Excel.
+    CSV text cells that a spreadsheet would run as formulas are neutralised
+    (:mod:`safi_map.csvsafe`); numeric columns stay numbers.
     """
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "geojson":
-        path.write_text(actors_to_geojson(actors), encoding="utf-8")
-    elif fmt == "csv":
-        frame = pd.DataFrame(actors.drop(columns=actors.geometry.name))
-        sep, encoding = (";", "utf-8-sig") if excel else (",", "utf-8")
-        if not _write_csv(frame, path, sep=sep, encoding=encoding):
-            flatten_lists(frame).to_csv(path, index=False, sep=sep, encoding=encoding,
-                                        lineterminator="\n", float_format="%.6f")
-    elif fmt == "gpkg":
-        _write_gpkg(actors, path)
-    else:
-        raise ValueError(f"unknown data format {fmt!r}; expected gpkg, geojson or csv")
+    if fmt not in ("geojson", "csv", "gpkg"):
+        raise ValueError(_("unknown data format {fmt!r}; expected gpkg, geojson or csv").format(
+            fmt=fmt))
+    # Written beside, then renamed over ``path``: a run killed while writing leaves the
+    # previous file whole (a half-written GeoPackage has no layer and breaks ``export``).
+    with atomic_path(path) as tmp:
+        if fmt == "geojson":
+            tmp.write_text(actors_to_geojson(actors), encoding="utf-8")
+        elif fmt == "csv":
+            frame = pd.DataFrame(actors.drop(columns=actors.geometry.name))
+            sep, encoding = (";", "utf-8-sig") if excel else (",", "utf-8")
+            if not _write_csv(frame, tmp, sep=sep, encoding=encoding):
+                neutralise_frame(flatten_lists(frame)).to_csv(
+                    tmp, index=False, sep=sep, encoding=encoding, lineterminator="\n",
+                    float_format="%.6f")
+        else:
+            _write_gpkg(actors, tmp)
     return path
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str, encoding: str) -> bool:
-    """Write ``flatten_lists(frame).to_csv(path, index=False, sep=sep, encoding=encoding,
-    lineterminator="\\n", float_format="%.6f")``, byte for byte, through plain lists.
+    """Write ``neutralise_frame(flatten_lists(frame)).to_csv(path, index=False, sep=sep,
+    encoding=encoding, lineterminator="\\n", float_format="%.6f")``, byte for byte, through
+    plain lists.
 
     pandas formats the whole table cell by cell through its own machinery: most of the time
     of writing an actors file. This does what it does (the same ``csv`` writer and dialect;
@@ -137,6 +148,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str, encoding: str) -> b
             if dtype == np.dtype(object) and any(isinstance(v, list | tuple) for v in values):
                 values = [";".join(map(str, v)) if isinstance(v, list | tuple) else v
                           for v in values]  # as flatten_lists
+            values = neutralise_values(values)  # text: no formula (see safi_map.csvsafe)
         else:
             return False
         for i in np.flatnonzero(series.isna().to_numpy()).tolist():
@@ -157,8 +169,7 @@ def _write_gpkg(actors: gpd.GeoDataFrame, path: Path) -> None:
     for col in flat.columns:
         if col != flat.geometry.name and flat[col].dtype == bool:
             flat[col] = flat[col].astype("int32")
-    if path.exists():
-        path.unlink()
+    path.unlink(missing_ok=True)  # GDAL creates the file (an empty one is not a GeoPackage)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_GDAL_DATE})
     try:

@@ -61,6 +61,7 @@ from ._assets import (  # noqa: F401 - BASE_MAPS, copy_assets, ... are part of t
     asset_files,
     copy_assets,
 )
+from .i18n import _
 from .public import public_actors
 from .text import fold
 
@@ -219,8 +220,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 """Interface text; French is the site language, English a variant (``labels="en"``)."""
 
-_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_ICON_NAME = re.compile(r"^[a-z0-9-]{1,40}$")
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+_ICON_NAME = re.compile(r"^[a-z0-9-]{1,40}\Z")
 _FALLBACK_COLOURS = (
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
 )
@@ -386,7 +387,7 @@ def _commune_points() -> dict[str, tuple[float, float, str]]:
 
         c = gazetteer.communes()
     except Exception as exc:  # gazetteer missing: stops are placed from their actors instead
-        logger.warning("gazetteer unavailable, tour stops placed from their actors: %s", exc)
+        logger.warning(_("gazetteer unavailable, tour stops placed from their actors: %s"), exc)
         return {}
     return {
         code: (float(lat), float(lon), str(name))
@@ -523,7 +524,7 @@ def map_payload(
         lat: int | None = None
         lon: int | None = None
         if stop["insee_code"] in points:
-            la, lo, _ = points[stop["insee_code"]]
+            la, lo, _unused = points[stop["insee_code"]]
             lat, lon = round(la * 1e5), round(lo * 1e5)
         else:  # no gazetteer point: the median of the actors surveyed there, in that town
             town = fold(stop["town"])
@@ -604,9 +605,10 @@ def data_block(obj: Any, block_id: str, *, encoding: str = "auto") -> str:
     gzip above :data:`GZIP_THRESHOLD`. Output is deterministic (gzip mtime 0).
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", block_id):
-        raise ValueError(f"invalid data block id {block_id!r}")
+        raise ValueError(_("invalid data block id {block_id!r}").format(block_id=block_id))
     if encoding not in ("auto", "json", "gzip"):
-        raise ValueError(f"unknown data encoding {encoding!r} (json, gzip or auto)")
+        raise ValueError(_("unknown data encoding {encoding!r} (json, gzip or auto)").format(
+                             encoding=encoding))
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     if encoding == "auto":
         encoding = "gzip" if len(raw) > GZIP_THRESHOLD else "json"
@@ -647,7 +649,7 @@ def _compute_boundaries_payload() -> dict[str, Any]:
         communes = gazetteer.commune_boundaries()
         departments = gazetteer.department_boundaries()
     except Exception as exc:  # boundaries are a layer, not a requirement
-        logger.warning("boundaries unavailable, map without choropleth/outlines: %s", exc)
+        logger.warning(_("boundaries unavailable, map without choropleth/outlines: %s"), exc)
         return {"communes": None, "departments": None}
 
     def to_geojson(frame: gpd.GeoDataFrame, props: Sequence[str], tol: float) -> dict[str, Any]:
@@ -1011,7 +1013,7 @@ def render_map_page(
     head = head.replace('<meta http-equiv="content-type" content="text/html; charset=UTF-8" />', "")
     for url in css_links + js_links:
         if not url.startswith(asset_prefix) or "://" in url[len(asset_prefix):]:
-            raise ValueError(f"unexpected non-local asset {url!r}")
+            raise ValueError(_("unexpected non-local asset {url!r}").format(url=url))
 
     def rel(url: str) -> str:
         return url[len(asset_prefix):]

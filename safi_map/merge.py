@@ -8,6 +8,13 @@ transitive (union-find), so a row carrying both a SIRET and a name links the two
 row order, nor on which other actors exist: adding a stop, reordering a file or removing another
 actor leaves it unchanged. It changes only when the actor's own name or commune changes in every
 row — which manual corrections (``corrections.toml``) can pin.
+
+Each field takes the latest non-empty value, except the name, which keeps the best-formed
+spelling of the latest name (capitals and accents over lower-case typing), and where consent
+says otherwise: consent is
+decided per contact value (a value is public only if the row that gave it consented, or a later
+row consented and gave that same value; see :mod:`safi_map._merge_values`), so a consenting
+actor's record never holds a contact given with "non".
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ import pandas as pd
 from shapely import points
 
 from ._columns import column_values
-from .public import ACTOR_COLUMNS
+from ._merge_values import actor_record, consent_answer
+from .i18n import _
+from .public import ACTOR_COLUMNS, back_to_commune
 from .report import Report, RowRef
 from .text import key, slugify
 
@@ -40,7 +49,8 @@ _ARTICLE = re.compile(r"^(?:le|la|les|l)\s+")
 SIMILAR_NAME_SCORE = 92
 """Names of the same commune at least this similar (rapidfuzz ratio, 0-100) are one actor."""
 _LOCATION_COLUMNS = (
-    "address", "postcode", "commune", "insee_code", "department", "epci", "epci_name",
+    "address", "postcode", "commune", "commune_former", "insee_code", "department", "epci",
+    "epci_name",
     "latitude", "longitude", "geocode_precision", "geocode_source", "geocode_score",
 )
 _LATEST_COLUMNS = (
@@ -270,6 +280,13 @@ def merge_rows(
 ) -> MergeResult:
     """Group located row records into actors.
 
+    Every field takes the most recent non-empty value, the location columns the most recent
+    placed row, ``contact_consent`` the most recent answer. Consent is then decided per value:
+    when the actor consents, an email, phone, street address or street-level point that came
+    from a row without consent (and that no later consenting row gave again) is left out, the
+    point moved to its commune's, and ``report`` gets a ``merge.contact_without_consent``
+    warning naming the row and column (not the value).
+
     Parameters
     ----------
     rows
@@ -385,26 +402,15 @@ def merge_rows(
     located_rows = ([(p or "none") != "none" and f for p, f in zip(precision, _filled(precision),
                                                                     strict=True)]
                     if precision is not None else [False] * n)
-    consents = values.get("contact_consent", [None] * n)
+    consents = [consent_answer(v) for v in values.get("contact_consent", [None] * n)]
     labels = rows.index.tolist()
     records = []
     row_actor: dict[object, str] = {}
     for g, members in groups.items():
         aid = final_ids[g]
-        latest = members[-1]
-        rec: dict[str, object] = {"actor_id": aid}
-        for col in latest_columns:
-            column, full = values[col], filled[col]
-            chosen = [column[i] for i in members if full[i]]
-            rec[col] = chosen[-1] if chosen else ([] if col in ("themes", "needs", "offers")
-                                                  else "")
-        located = [i for i in members if located_rows[i]]
-        block = located[-1] if located else latest
-        for col in _LOCATION_COLUMNS:
-            rec[col] = values[col][block] if col in values else ""
-        given = [consents[i] for i in members]
-        given = [v for v in given if v is not None and not (isinstance(v, float) and np.isnan(v))]
-        rec["contact_consent"] = bool(given[-1]) if given else False
+        rec, withheld = actor_record(members, aid=aid, values=values, filled=filled,
+                                     located_rows=located_rows, consents=consents,
+                                     location_columns=_LOCATION_COLUMNS)
         rec["sources"] = sorted({str(sources[i]) for i in members})
         if "stops" in values:
             rec["stops"] = sorted(_union_lists(stops_of[i] for i in members),
@@ -417,26 +423,37 @@ def merge_rows(
             row_actor[labels[i]] = aid
         if report is None:
             continue
+
+        def ref(pos: int) -> RowRef:
+            return RowRef(str(files[pos]), int(row_numbers[pos] or 0), str(sheets[pos] or ""))
+
         head = members[0]
-        if g in renamed or g in fuzzy_groups:
-            head_ref = RowRef(str(files[head]), int(row_numbers[head] or 0),
-                              str(sheets[head] or ""))
         if g in renamed:
             report.warning(
                 "merge.id_clash",
-                f"another actor has the id {renamed[g]!r}: this one is published as {aid!r} "
-                "(check the [[split]] corrections: a new id must not be an existing one)",
-                head_ref, "name", names[head],
+                _("another actor has the id {x1!r}: this one is published as {aid!r} (check "
+                  "the [[split]] corrections: a new id must not be an existing one)").format(
+                    x1=renamed[g], aid=aid),
+                ref(head), "name", names[head],
             )
         if g in fuzzy_groups:
             merged_names = sorted({str(names[i]) for i in members})
             report.warning(
                 "merge.similar_names",
-                f"merged as one actor ({aid}): {' / '.join(map(repr, merged_names))}; add a "
-                "[[split]] correction if they are different structures",
-                head_ref, "name", names[head],
+                _("merged as one actor ({aid}): {x1}; add a [[split]] correction if they are "
+                  "different structures").format(aid=aid, x1=' / '.join(map(repr, merged_names))),
+                ref(head), "name", names[head],
             )
-        published_source = str(sources[latest])
+        for w in withheld:  # the value itself stays out of the report: it is not public
+            report.warning(
+                "merge.contact_without_consent",
+                _("not published: given in this row without consent to publish contacts, and "
+                  "no later row of this actor ({actor_id}) that consents gives it again (ask "
+                  "the actor, then confirm it with a [[set]] in corrections.toml)")
+                .format(actor_id=aid),
+                ref(w.position), w.column,
+            )
+        published_source = str(sources[members[-1]])
         for i in members:
             src = str(sources[i])
             if src == published_source:
@@ -452,6 +469,8 @@ def merge_rows(
             frame[col] = [[] for _ in range(len(frame))] if col in (
                 "themes", "needs", "offers", "stops", "sources") else ""
     frame = frame.sort_values("actor_id", kind="stable").reset_index(drop=True)
+    to_commune = (frame.pop("_to_commune").eq(True) if "_to_commune" in frame.columns
+                  else pd.Series(False, index=frame.index))
     lat = pd.to_numeric(frame["latitude"], errors="coerce").astype(float)
     lon = pd.to_numeric(frame["longitude"], errors="coerce").astype(float)
     frame["latitude"], frame["longitude"] = lat, lon
@@ -464,5 +483,7 @@ def merge_rows(
         geometry=gpd.GeoSeries(list(geom), index=frame.index, crs="EPSG:4326"),
         crs="EPSG:4326",
     )
+    if to_commune.any():
+        back_to_commune(actors, to_commune)
     return MergeResult(actors=actors, row_actor=pd.Series(row_actor).reindex(rows.index),
                        ids_before_links=ids_before_links or set(actors["actor_id"]))

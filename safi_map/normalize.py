@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from .i18n import _
 from .text import fold, key
 
 __all__ = [
@@ -102,8 +103,8 @@ def _squash(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _CEDEX = re.compile(r"\bc[ée]dex\b(?:\s*\d{1,3}\b)?", re.IGNORECASE)
-_FLOATY = re.compile(r"^(\d{4,5})[.,]0+$")
-_GROUPED = re.compile(r"^(\d{2})[\s.](\d{3})$")
+_FLOATY = re.compile(r"^(\d{4,5})[.,]0+\Z")
+_GROUPED = re.compile(r"^(\d{2})[\s.](\d{3})\Z")
 _DIGITS5 = re.compile(r"(?<!\d)(\d{2})[\s.]?(\d{3})(?!\d)")
 _DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
@@ -127,7 +128,7 @@ def repair_postcode(text: str) -> Normalized[str]:
     value = raw
     if _CEDEX.search(value):
         value = _squash(_CEDEX.sub(" ", value))
-        notes.append(Note("postcode.cedex", "CEDEX mention removed from the postcode"))
+        notes.append(Note("postcode.cedex", _("CEDEX mention removed from the postcode")))
     match = _FLOATY.match(value)
     if match:
         value = match.group(1)
@@ -137,10 +138,12 @@ def repair_postcode(text: str) -> Normalized[str]:
     if value.isdigit() and len(value) == 5:
         if _valid_postcode(value):
             return value, notes
-        return "", [*notes, Note("postcode.invalid", f"{value!r} is not a French postcode")]
+        return "", [*notes, Note("postcode.invalid", _("{value!r} is not a French postcode").format(
+                                                         value=value))]
     if value.isdigit() and len(value) == 4 and value[0] != "0":
         notes.append(
-            Note("postcode.leading_zero", f"leading zero restored: {value!r} -> '0{value}'")
+            Note("postcode.leading_zero", _("leading zero restored: {value!r} -> '0{value}'").format(
+                                              value=value))
         )
         return "0" + value, notes
     # A postcode cell holding more than a postcode ("83000 Toulon"): take the only one in it.
@@ -148,9 +151,11 @@ def repair_postcode(text: str) -> Normalized[str]:
     found = {c for c in found if _valid_postcode(c)}
     if len(found) == 1:
         code = found.pop()
-        notes.append(Note("postcode.extracted", f"postcode {code!r} taken from {raw!r}"))
+        notes.append(Note("postcode.extracted", _("postcode {code!r} taken from {raw!r}").format(
+                                                    code=code, raw=raw)))
         return code, notes
-    return "", [*notes, Note("postcode.invalid", f"{raw!r} is not a French postcode")]
+    return "", [*notes, Note("postcode.invalid", _("{raw!r} is not a French postcode").format(
+                                                     raw=raw))]
 
 
 # "Toulon (83000)", "Toulon - 83", "Toulon, 83": a trailing department or postcode.
@@ -175,7 +180,7 @@ def split_commune_cell(text: str) -> Normalized[tuple[str, str]]:
         return ("", ""), notes
     if _CEDEX.search(value):
         value = _squash(_CEDEX.sub(" ", value))
-        notes.append(Note("commune.cedex", "CEDEX mention removed from the commune"))
+        notes.append(Note("commune.cedex", _("CEDEX mention removed from the commune")))
     if re.fullmatch(r"\d[\d\s.,]*", value):  # a bare postcode in the commune column
         postcode, code_notes = repair_postcode(value)
         return (postcode, ""), [*notes, *code_notes]
@@ -196,7 +201,7 @@ def split_commune_cell(text: str) -> Normalized[tuple[str, str]]:
     if commune and not any(c.isalpha() for c in commune):
         commune = ""
     if not commune and not postcode:
-        notes.append(Note("commune.invalid", f"no commune name in {text!r}"))
+        notes.append(Note("commune.invalid", _("no commune name in {text!r}").format(text=text)))
     return (postcode, commune), notes
 
 
@@ -206,7 +211,7 @@ def clean_commune(text: str) -> Normalized[str]:
     Spaces are collapsed; case and accents are kept (the geocoder compares through
     ``text.key``).
     """
-    (_, commune), notes = split_commune_cell(text)
+    (_unused, commune), notes = split_commune_cell(text)
     return commune, [n for n in notes if not n.code.startswith("postcode.")]
 
 
@@ -214,7 +219,7 @@ def clean_commune(text: str) -> Normalized[str]:
 # Coordinates
 # ---------------------------------------------------------------------------------------------
 
-_HEMISPHERE = re.compile(r"^(?P<pre>[NSEOW])?\s*(?P<body>.*?)\s*(?P<post>[NSEOW])?$", re.IGNORECASE)
+_HEMISPHERE = re.compile(r"^(?P<pre>[NSEOW])?\s*(?P<body>.*?)\s*(?P<post>[NSEOW])?\Z", re.IGNORECASE)
 _DMS = re.compile(
     r"^(?P<sign>[-+])?(?P<d>\d{1,3}(?:[.,]\d+)?)\s*[°º˚d]?\s*"
     r"(?:(?P<m>\d{1,2}(?:[.,]\d+)?)\s*['′’m]\s*"
@@ -239,16 +244,19 @@ def parse_coordinate(text: str) -> Normalized[float]:
     assert match is not None  # the pattern matches any string
     pre, body, post = match.group("pre"), match.group("body"), match.group("post")
     if pre and post:
-        return math.nan, [Note("coordinates.invalid", f"{raw!r} is not a coordinate")]
+        return math.nan, [Note("coordinates.invalid", _("{raw!r} is not a coordinate").format(
+                                                          raw=raw))]
     hemisphere = (pre or post or "").upper()
     dms = _DMS.match(body)
     if not dms or (body.count(",") + body.count(".")) > 3:
-        return math.nan, [Note("coordinates.invalid", f"{raw!r} is not a coordinate")]
+        return math.nan, [Note("coordinates.invalid", _("{raw!r} is not a coordinate").format(
+                                                          raw=raw))]
     degrees = float(dms.group("d").replace(",", "."))
     minutes = float((dms.group("m") or "0").replace(",", "."))
     seconds = float((dms.group("s") or "0").replace(",", "."))
     if minutes >= 60 or seconds >= 60:
-        return math.nan, [Note("coordinates.invalid", f"{raw!r} is not a coordinate")]
+        return math.nan, [Note("coordinates.invalid", _("{raw!r} is not a coordinate").format(
+                                                          raw=raw))]
     number = degrees + minutes / 60 + seconds / 3600
     if dms.group("sign") == "-":
         number = -number
@@ -286,7 +294,7 @@ def parse_points(
       some actors of the network sit just across the border.
     """
     if len(lat_texts) != len(lon_texts):
-        raise ValueError("latitude and longitude sequences differ in length")
+        raise ValueError(_("latitude and longitude sequences differ in length"))
     n = len(lat_texts)
     lat = np.full(n, np.nan)
     lon = np.full(n, np.nan)
@@ -308,7 +316,7 @@ def parse_points(
             continue
         if not lat_text or not lon_text:
             notes[i].append(
-                Note("coordinates.incomplete", "only one of latitude and longitude is given")
+                Note("coordinates.incomplete", _("only one of latitude and longitude is given"))
             )
             continue
         lat[i], lon[i] = y, x
@@ -321,7 +329,7 @@ def parse_points(
     for j in np.flatnonzero(swappable):
         i = int(todo[j])
         notes[i].append(
-            Note("coordinates.swapped", "latitude and longitude were swapped; swapped them back")
+            Note("coordinates.swapped", _("latitude and longitude were swapped; swapped them back"))
         )
         lat[i], lon[i] = lon[i], lat[i]
     for j in np.flatnonzero(~ok & ~swappable):
@@ -329,7 +337,8 @@ def parse_points(
         notes[i].append(
             Note(
                 "coordinates.outside_france",
-                f"point ({lat[i]:g}, {lon[i]:g}) is outside France; coordinates ignored",
+                _("point ({x1:g}, {x2:g}) is outside France; coordinates ignored").format(
+                    x1=lat[i], x2=lon[i]),
             )
         )
         lat[i] = lon[i] = np.nan
@@ -340,7 +349,8 @@ def parse_points(
             notes[i].append(
                 Note(
                     "coordinates.outside_paca",
-                    f"point ({lat[i]:g}, {lon[i]:g}) is in France but outside PACA",
+                    _("point ({x1:g}, {x2:g}) is in France but outside PACA").format(
+                        x1=lat[i], x2=lon[i]),
                 )
             )
     return lat, lon, notes
@@ -357,7 +367,7 @@ def parse_point(lat_text: str, lon_text: str) -> Normalized[tuple[float, float]]
 # ---------------------------------------------------------------------------------------------
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\u00e0-\u00ff-]{1,63}(?<!-)$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\u00e0-\u00ff-]{1,63}(?<!-)\Z")
 _URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\{}^|\x00-\x1f\x7f]")
 _URL_SPLIT = re.compile(r"[;\s]+|\s,\s")
 _URL_JOINERS = frozenset({"et", "ou", "and", "or", ","})
@@ -387,30 +397,32 @@ def normalize_url(text: str) -> Normalized[str]:
     notes: list[Note] = []
     tokens = [t for t in _URL_SPLIT.split(raw) if t and t.lower() not in _URL_JOINERS]
     if not tokens:
-        return "", [Note("url.invalid", f"{raw!r} is not a web address")]
+        return "", [Note("url.invalid", _("{raw!r} is not a web address").format(raw=raw))]
     if len(tokens) > 1:
-        notes.append(Note("url.multiple", f"several URLs in one cell; kept {tokens[0]!r}"))
+        notes.append(Note("url.multiple", _("several URLs in one cell; kept {x1!r}").format(
+                                              x1=tokens[0])))
     value = tokens[0].rstrip(".,;")
     scheme = _SCHEME.match(value)
     if scheme and not re.match(r"^[^:/]+:\d+(/|$)", value):  # "host:8080" is not a scheme
         if scheme.group(1).lower() not in {"http", "https"}:
             return "", [
                 *notes,
-                Note("url.unsafe", f"only http(s) links are published; dropped {raw!r}"),
+                Note("url.unsafe", _("only http(s) links are published; dropped {raw!r}").format(
+                                       raw=raw)),
             ]
     else:
         value = "https://" + value.lstrip("/")
-        notes.append(Note("url.scheme_added", "no http(s):// in the URL; added https://"))
+        notes.append(Note("url.scheme_added", _("no http(s):// in the URL; added https://")))
     if _URL_FORBIDDEN.search(value):
-        return "", [Note("url.invalid", f"{raw!r} is not a web address")]
+        return "", [Note("url.invalid", _("{raw!r} is not a web address").format(raw=raw))]
     try:
         parts = urlsplit(value)
         host = (parts.hostname or "").rstrip(".")
         port = parts.port
     except ValueError:
-        return "", [Note("url.invalid", f"{raw!r} is not a web address")]
+        return "", [Note("url.invalid", _("{raw!r} is not a web address").format(raw=raw))]
     if not _valid_host(host.lower()) or parts.username or parts.password:
-        return "", [Note("url.invalid", f"{raw!r} is not a web address")]
+        return "", [Note("url.invalid", _("{raw!r} is not a web address").format(raw=raw))]
     netloc = host.lower() + (f":{port}" if port is not None else "")
     url = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
     return url, notes
@@ -418,7 +430,7 @@ def normalize_url(text: str) -> Normalized[str]:
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
 )
 _EMAIL_SPLIT = re.compile(r"[\s;,/|]+|\s+(?:ou|et|or|and)\s+")
 
@@ -437,14 +449,16 @@ def normalize_email(text: str) -> Normalized[str]:
     tokens = [re.sub(r"^mailto:", "", t, flags=re.IGNORECASE) for t in tokens]
     candidates = [t for t in tokens if "@" in t]
     if not candidates:
-        return "", [Note("email.invalid", f"{raw!r} is not an e-mail address")]
+        return "", [Note("email.invalid", _("{raw!r} is not an e-mail address").format(raw=raw))]
     if len(candidates) > 1:
         notes.append(
-            Note("email.multiple", f"several e-mail addresses in one cell; kept {candidates[0]!r}")
+            Note("email.multiple", _("several e-mail addresses in one cell; kept {x1!r}").format(
+                                       x1=candidates[0]))
         )
     value = candidates[0]
     if not _EMAIL.match(value):
-        return "", [*notes, Note("email.invalid", f"{value!r} is not an e-mail address")]
+        return "", [*notes, Note("email.invalid", _("{value!r} is not an e-mail address").format(
+                                                      value=value))]
     local, domain = value.rsplit("@", 1)
     return f"{local}@{domain.lower()}", notes
 
@@ -471,13 +485,15 @@ def normalize_phone(text: str) -> Normalized[str]:
     notes: list[Note] = []
     parts = [p for p in _PHONE_SEPARATORS.split(raw) if re.search(r"\d", p)]
     if not parts:
-        return "", [Note("phone.invalid", f"{raw!r} is not a phone number")]
+        return "", [Note("phone.invalid", _("{raw!r} is not a phone number").format(raw=raw))]
     if len(parts) > 1:
-        notes.append(Note("phone.multiple", f"several phone numbers in one cell; kept {parts[0]!r}"))
+        notes.append(Note("phone.multiple", _("several phone numbers in one cell; kept {x1!r}").format(
+                                                x1=parts[0])))
     part = parts[0].replace("(0)", "")
     chunks = _PHONE_CHUNK.findall(part)
     if not chunks:
-        return "", [*notes, Note("phone.invalid", f"{raw!r} is not a phone number")]
+        return "", [*notes, Note("phone.invalid", _("{raw!r} is not a phone number").format(
+                                                      raw=raw))]
     chunk = max(chunks, key=lambda c: sum(ch.isdigit() for ch in c))
     international = chunk.lstrip().startswith(("+", "00"))
     digits = re.sub(r"\D", "", chunk)
@@ -489,21 +505,24 @@ def normalize_phone(text: str) -> Normalized[str]:
                 national = national[1:]
             digits = "0" + national
         elif 8 <= len(digits) <= 15 and digits[0] != "0":  # country codes start with 1-9
-            notes.append(Note("phone.foreign", f"foreign number kept as '+{digits}'"))
+            notes.append(Note("phone.foreign", _("foreign number kept as '+{digits}'").format(
+                                                   digits=digits)))
             return "+" + digits, notes
         else:
-            return "", [*notes, Note("phone.invalid", f"{raw!r} is not a phone number")]
+            return "", [*notes, Note("phone.invalid", _("{raw!r} is not a phone number").format(
+                                                          raw=raw))]
     elif len(digits) == 11 and digits.startswith("33"):
         digits = "0" + digits[2:]
     elif len(digits) == 9 and digits[0] != "0":
         digits = "0" + digits
-        notes.append(Note("phone.leading_zero", "leading zero restored in the phone number"))
+        notes.append(Note("phone.leading_zero", _("leading zero restored in the phone number")))
     elif len(digits) == 20 and digits[0] == "0" and digits[10] == "0":
         digits = digits[:10]
-        notes.append(Note("phone.multiple", "two phone numbers in one cell; kept the first"))
+        notes.append(Note("phone.multiple", _("two phone numbers in one cell; kept the first")))
     if len(digits) == 10 and digits[0] == "0" and digits[1] != "0":
         return _format_french(digits), notes
-    return "", [*notes, Note("phone.invalid", f"{raw!r} is not a French phone number")]
+    return "", [*notes, Note("phone.invalid", _("{raw!r} is not a French phone number").format(
+                                                  raw=raw))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,7 +573,8 @@ def parse_bool(text: str) -> Normalized[bool | None]:
     if (words[0] in _TRUE or value in _ACCEPTANCES or _opens(value, _ACCEPT_OPENINGS)) \
             and not _RESERVATIONS & set(words) and not _FALSE & set(words[1:]):
         return True, []
-    return None, [Note("consent.unknown", f"{text!r} is not a yes/no answer; read as unknown")]
+    return None, [Note("consent.unknown", _("{text!r} is not a yes/no answer; read as unknown").format(
+        text=text))]
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:[;,/|\n\r\t•·]|\s-\s)\s*")
@@ -625,7 +645,7 @@ def split_list(text: str, *, split_and: bool = True,
     """
     raw = _TAG.sub(" ", str(text))  # "<b>Culture</b>": markup is noise, and "/" a separator
     items = _items(raw, split_and, known)
-    for _ in range(4):  # trimmed edges can change what a parenthesis encloses: settle it
+    for _attempt in range(4):  # trimmed edges can change what a parenthesis encloses: settle it
         again = _items("; ".join(items), split_and, known)
         if again == items:
             break
@@ -676,15 +696,18 @@ def normalize_siret(text: str) -> Normalized[str]:
         return "", []
     digits = re.sub(r"[\s.\-_/]", "", re.sub(r"[.,]0+$", "", raw))  # "…074.0" from a float cell
     if not digits.isdigit() or not digits.isascii():
-        return "", [Note("siret.invalid", f"{raw!r} is not a SIRET number")]
+        return "", [Note("siret.invalid", _("{raw!r} is not a SIRET number").format(raw=raw))]
     if len(digits) == 9:
-        return "", [Note("siret.siren", f"{digits!r} is a SIREN (9 digits), not a SIRET (14)")]
+        return "", [Note("siret.siren", _("{digits!r} is a SIREN (9 digits), not a SIRET (14)").format(
+                                            digits=digits))]
     if len(digits) != 14:
-        return "", [Note("siret.invalid", f"{raw!r} has {len(digits)} digits, a SIRET has 14")]
+        return "", [Note("siret.invalid", _("{raw!r} has {n} digits, a SIRET has 14").format(
+                                              raw=raw, n=len(digits)))]
     la_poste = digits.startswith("356000000")
     ok = sum(map(int, digits)) % 5 == 0 if la_poste else _luhn_ok(digits)
     if not ok:
-        return digits, [Note("siret.checksum", f"SIRET {digits!r} fails its check digit")]
+        return digits, [Note("siret.checksum", _("SIRET {digits!r} fails its check digit").format(
+                                                   digits=digits))]
     return digits, []
 
 
@@ -738,15 +761,15 @@ def normalize_name(text: str) -> Normalized[str]:
 _TIME = (r"(?:(?:T|\s*(?:-|à|,)?\s*)\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?"
          r"\s*(?:(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|Z|UTC|GMT)?)?")
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME + "$"), "ymd"),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + "$"), "dmy"),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})$"), "dmy2"),
+    (re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME + r"\Z"), "ymd"),
+    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + r"\Z"), "dmy"),
+    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})\Z"), "dmy2"),
 )
 _MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
 }
-_FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})$")
+_FRENCH_DATE = re.compile(r"^(?:[a-z]+ )?(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})\Z")
 
 
 def parse_date(text: str) -> Normalized[str]:
@@ -775,11 +798,11 @@ def parse_date(text: str) -> Normalized[str]:
     match = _FRENCH_DATE.match(key(raw))
     if match and match.group(2) in _MONTHS:
         return _iso(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)), raw)
-    return "", [Note("date.invalid", f"{raw!r} is not a date")]
+    return "", [Note("date.invalid", _("{raw!r} is not a date").format(raw=raw))]
 
 
 def _iso(year: int, month: int, day: int, raw: str) -> Normalized[str]:
     try:
         return _dt.date(year, month, day).isoformat(), []
     except ValueError:
-        return "", [Note("date.invalid", f"{raw!r} is not a valid date")]
+        return "", [Note("date.invalid", _("{raw!r} is not a valid date").format(raw=raw))]

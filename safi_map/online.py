@@ -54,7 +54,9 @@ from geopy.geocoders import BANFrance, Nominatim
 from rapidfuzz import fuzz
 
 from ._geocache import GeoCache, normalize_query
+from ._usage_policy import PUBLIC_NOMINATIM_RATE, is_public_nominatim, user_agent
 from .errors import ConfigError
+from .i18n import _
 from .settings import Settings
 from .text import fold
 
@@ -64,6 +66,7 @@ __all__ = [
     "PRECISIONS",
     "OnlineStats",
     "RetryPolicy",
+    "build_commune_query",
     "build_query",
     "geocode_online",
 ]
@@ -98,7 +101,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 _RETRIED = frozenset({"timeout", "http_429", "http_5xx"})
 _CANDIDATES = 5  # results asked per query: the best one may lie in another commune
 _BAN_MAX_QUERY = 200  # addok refuses longer queries with HTTP 400
-_PUBLIC_NOMINATIM = "nominatim.openstreetmap.org"  # usage policy: at most 1 request per second
 # Municipal arrondissements -> their city: BAN answers Marseille addresses with 132xx codes.
 _ARRONDISSEMENTS = (
     ("13201", "13216", "13055"),
@@ -139,9 +141,10 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.tries < 1 or self.unreachable_after < 1:
-            raise ValueError(f"tries and unreachable_after must be >= 1, got {self!r}")
+            raise ValueError(_("tries and unreachable_after must be >= 1, got {self!r}").format(
+                                 self=self))
         if self.backoff < 0 or self.max_wait < 0:
-            raise ValueError(f"backoff and max_wait must be >= 0, got {self!r}")
+            raise ValueError(_("backoff and max_wait must be >= 0, got {self!r}").format(self=self))
 
 
 @dataclass
@@ -207,6 +210,16 @@ def build_query(address: str, postcode: str = "", commune: str = "") -> str:
     if commune_words and f" {commune_words} " not in folded:
         parts.append(commune)
     return " ".join(" ".join(parts).split())
+
+
+def build_commune_query(postcode: str = "", commune: str = "") -> str:
+    """The query sent for a row whose address may not be sent (no consent): postcode and
+    commune only.
+
+    >>> build_commune_query("05000", "Gap")
+    '05000 Gap'
+    """
+    return " ".join(" ".join((postcode, commune)).split())
 
 
 def _words(text: str) -> str:
@@ -423,8 +436,8 @@ class _CommuneCheck:
             }
         except Exception as exc:  # optional reference data: degrade and say so, never fail
             log.warning(
-                "gazetteer not available (%s): online results are checked against the survey's "
-                "commune name only",
+                _("gazetteer not available (%s): online results are checked against the survey's "
+                "commune name only"),
                 exc,
             )
 
@@ -451,8 +464,8 @@ class _CommuneCheck:
                 self._polygons = polygons
             except Exception as exc:  # optional reference data: degrade and say so
                 log.warning(
-                    "commune boundaries not available (%s): the commune of Nominatim results "
-                    "is checked by name only",
+                    _("commune boundaries not available (%s): the commune of Nominatim results "
+                    "is checked by name only"),
                     exc,
                 )
         # An arrondissement counts as its city, as for BAN.
@@ -513,7 +526,8 @@ def _split_url(url: str, setting: str) -> tuple[str, str]:
     self-hosted addok at ``http://host:7878/addok`` is queried at ``.../addok/search``."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{setting}: expected an http(s) URL, got {url!r}")
+        raise ConfigError(_("{setting}: expected an http(s) URL, got {url!r}").format(
+                              setting=setting, url=url))
     return parts.scheme, parts.netloc + parts.path.rstrip("/")
 
 
@@ -558,14 +572,17 @@ class _Provider:
 
 
 def _make_provider(settings: Settings) -> _Provider:
+    from . import __version__
+
     rate = settings.rate
+    agent = user_agent(settings, __version__)
     if settings.provider == "ban":
         scheme, domain = _split_url(settings.ban_url, "ban_url")
         ban = _RawBAN(
             domain=domain,
             scheme=scheme,
             timeout=settings.timeout,
-            user_agent=settings.user_agent,
+            user_agent=agent,
             adapter_factory=_adapter_factory(),
         )
         call: Callable[[str], Any] = partial(ban.geocode, limit=_CANDIDATES, exactly_one=False)
@@ -574,14 +591,14 @@ def _make_provider(settings: Settings) -> _Provider:
         url = settings.ban_url
     elif settings.provider == "nominatim":
         scheme, domain = _split_url(settings.nominatim_url, "nominatim_url")
-        if domain.split("/")[0] == _PUBLIC_NOMINATIM and rate > 1:
+        if is_public_nominatim(settings.nominatim_url) and rate > PUBLIC_NOMINATIM_RATE:
             log.info("public Nominatim allows 1 request per second: rate %.3g lowered to 1", rate)
-            rate = 1.0
+            rate = PUBLIC_NOMINATIM_RATE
         nominatim = _RawNominatim(
             domain=domain,
             scheme=scheme,
             timeout=settings.timeout,
-            user_agent=settings.user_agent,
+            user_agent=agent,
             email=settings.email,
             adapter_factory=_adapter_factory(),
         )
@@ -597,7 +614,8 @@ def _make_provider(settings: Settings) -> _Provider:
         max_query = None
         url = settings.nominatim_url
     else:
-        raise ConfigError(f"provider: expected 'ban' or 'nominatim', got {settings.provider!r}")
+        raise ConfigError(_("provider: expected 'ban' or 'nominatim', got {provider!r}").format(
+                              provider=settings.provider))
     limited = RateLimiter(
         call, min_delay_seconds=1.0 / rate, max_retries=0, swallow_exceptions=False
     )
@@ -699,13 +717,18 @@ def _judge(
     expected_insee: str,
     commune: str,
     postcode: str,
+    commune_only: bool = False,
 ) -> _Verdict:
     """Pick the first candidate (provider order) that scores enough, is not coarser than a
-    commune and lies in the expected commune; else say why the best one was refused."""
+    commune and lies in the expected commune; else say why the best one was refused. For a
+    commune-only query, only a commune counts (a street that happens to share its name would
+    put the actor in a street it never gave)."""
     if not found:
         return _Verdict("no_result", f"online: {provider} found no result")
     refusals: list[_Verdict] = []
     for cand in found:
+        if commune_only and cand.precision not in ("municipality", None):
+            continue
         if cand.score < min_score:
             refusals.append(
                 _Verdict(
@@ -745,6 +768,22 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name].map(lambda v: v.strip() if isinstance(v, str) else "")
 
 
+def _without_consent(frame: pd.DataFrame) -> list[bool]:
+    """Rows whose address may not be sent: ``contact_consent`` present and not true."""
+    if "contact_consent" not in frame.columns:
+        return [False] * len(frame)
+    from .normalize import parse_bool
+
+    def consented(value: object) -> bool:
+        if isinstance(value, str):  # a raw cell (``safi-map geocode`` on a survey)
+            return parse_bool(value)[0] is True
+        if value is None or (isinstance(value, float) and value != value):
+            return False
+        return bool(value)
+
+    return [not consented(value) for value in frame["contact_consent"].tolist()]
+
+
 def geocode_online(
     frame: pd.DataFrame,
     *,
@@ -758,13 +797,21 @@ def geocode_online(
 
     ``settings.online`` is not consulted: the caller decides whether to go online.
 
+    Online geocoding never sends what the actor did not allow to be published: for a row whose
+    ``contact_consent`` is not true, the query is the postcode and the commune only
+    (:func:`build_commune_query`), never the street address, and only a commune is accepted
+    from the answer. A frame without a ``contact_consent`` column (``safi-map geocode`` on a
+    plain address list) sends every address.
+
     Parameters
     ----------
     frame
-        Rows with columns ``address``, ``postcode``, ``commune_input`` (a missing column reads
-        as empty). Rows without an address are not looked up.
+        Rows with columns ``address``, ``postcode``, ``commune_input`` and optionally
+        ``contact_consent`` (a missing column reads as empty). Rows without an address are not
+        looked up.
     settings
-        ``provider``, ``ban_url``/``nominatim_url``, ``user_agent``, ``email``, ``min_score``,
+        ``provider``, ``ban_url``/``nominatim_url``, ``user_agent`` and ``contact`` (the
+        User-Agent, see :mod:`safi_map._usage_policy`), ``email``, ``min_score``,
         ``timeout``, ``rate`` (requests per second) and ``cache`` are used.
     expected_insee
         The INSEE code of the commune the survey names, per row (the offline result), aligned on
@@ -791,12 +838,14 @@ def geocode_online(
     provider = _make_provider(settings)
     stats = OnlineStats(provider=provider.name)
     index = frame.index
+    commune_only = _without_consent(frame)
     queries = [
-        build_query(a, p, c)
-        for a, p, c in zip(
+        (build_commune_query(p, c) if a.strip() else "") if private else build_query(a, p, c)
+        for a, p, c, private in zip(
             _column(frame, "address"),
             _column(frame, "postcode"),
             _column(frame, "commune_input"),
+            commune_only,
             strict=True,
         )
     ]
@@ -815,7 +864,10 @@ def geocode_online(
     source = ["none"] * n
     score = [math.nan] * n
     insee = [""] * n
-    reason = ["online: no address"] * n
+    reason = ["online: not asked, no consent to send the address and no commune"
+              if private and not q and a.strip() else "online: no address"
+              for private, q, a in zip(commune_only, queries, _column(frame, "address"),
+                                       strict=True)]
 
     todo = [i for i, q in enumerate(queries) if q]
     stats.rows = len(todo)
@@ -870,9 +922,9 @@ def geocode_online(
                     if failures_in_a_row >= policy.unreachable_after:
                         stats.unreachable = True
                         log.warning(
-                            "online geocoding: %s at %s failed for %d rows in a row (last: %s); "
+                            _("online geocoding: %s at %s failed for %d rows in a row (last: %s); "
                             "not asking it again in this run: the %d remaining rows keep their "
-                            "offline result unless cached",
+                            "offline result unless cached"),
                             provider.name,
                             provider.url,
                             failures_in_a_row,
@@ -892,9 +944,13 @@ def geocode_online(
                     expected_insee=expected[i],
                     commune=communes[i],
                     postcode=postcodes[i],
+                    commune_only=commune_only[i],
                 )
                 setattr(stats, verdict.status, getattr(stats, verdict.status) + 1)
                 reason[i] = verdict.reason
+                if commune_only[i]:
+                    reason[i] = reason[i].replace(
+                        "online:", "online (commune only: no consent to publish the address):", 1)
                 cand = verdict.candidate
                 if cand is not None:
                     latitude[i], longitude[i] = cand.latitude, cand.longitude

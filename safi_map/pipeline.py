@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,31 +18,28 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._outdir import claim_outputs
+from ._previous import (
+    PreviousBuild,
+    load_previous_outputs,
+    previous_siret_ids,
+    read_previous_build,
+)
+from ._usage_policy import check_online_settings
+from ._writer import StagedFiles, atomic_path, write_file_atomic
 from .corrections import apply_corrections, load_corrections
 from .errors import SurveyError
+from .i18n import _, current_language
 from .merge import merge_rows
 from .report import Report, RowRef
 from .settings import Settings, load_settings
 
-__all__ = ["IngestResult", "ingest", "load_project", "write_ingest_outputs"]
+__all__ = ["INGEST_OUTPUTS", "IngestResult", "ingest", "load_project", "write_ingest_outputs"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called by long stages so a CLI can draw a bar."""
-
-
-@dataclass
-class _PreviousBuild:
-    """The features of ``<out>/actors.geojson`` of the previous build.
-
-    :func:`ingest` parses them for the SIRET ids (see :func:`_previous_siret_ids`) and
-    :func:`write_ingest_outputs` compares the new build with them: on a rebuild after one new
-    stop, parsing that file twice was a good part of the ingest side.
-    """
-
-    out: Path  # resolved: write_ingest_outputs uses the features only for the same folder
-    features: list[dict[str, Any]]
 
 
 @dataclass
@@ -67,9 +64,22 @@ class IngestResult:
     withdrawn: set[str] = field(default_factory=set)
     """Actor ids that corrections hide or merge into another actor: :func:`write_ingest_outputs`
     never keeps them from the previous build (nor reports them as no longer in any survey)."""
-    previous: _PreviousBuild | None = field(default=None, repr=False, compare=False)
+    previous: PreviousBuild | None = field(default=None, repr=False, compare=False)
     """The previous build's ``actors.geojson`` as :func:`ingest` read it, for
     :func:`write_ingest_outputs` (which uses it once, then sets this back to None)."""
+    pending: Any = field(default=None, repr=False, compare=False)
+    """Outputs written by ``write_ingest_outputs(..., commit=False)`` under temporary names,
+    put in place by :meth:`commit_outputs`."""
+
+    def commit_outputs(self) -> list[Path]:
+        """Put in place the outputs that ``write_ingest_outputs(..., commit=False)`` wrote.
+
+        ``safi-map build`` calls it once the site is in place: the ingest outputs are the base
+        the next build compares itself with, so a build interrupted before its site is written
+        leaves the previous base, and the next build reports the same changes again.
+        """
+        pending, self.pending = self.pending, None
+        return pending.commit() if pending is not None else []
 
     @property
     def ok(self) -> bool:
@@ -117,7 +127,6 @@ def ingest(
         With ``online``, ask the provider again instead of using the cache (the per-file cache
         is not reused either).
     """
-    from .geocode import load_index
     from .survey import iter_survey_files
 
     settings = settings or load_settings()
@@ -127,32 +136,35 @@ def ingest(
         tour = tour if tour is not None else loaded_tour
     paths = list(iter_survey_files(list(surveys) if surveys else settings.surveys))
     _check_file_names(paths)
+    if paths and settings.tour.is_file() and not len(getattr(tour, "stops", ())):
+        log.warning(_("{tour} holds no stop while there are {n} survey file(s): no survey is "
+                      "bound to a stop. If the file was emptied by mistake, restore it from your "
+                      "backup.").format(tour=settings.tour, n=len(paths)))
     if not paths:
-        log.warning("no survey file (.csv, .xlsx, .ods) in %s",
+        log.warning(_("no survey file (.csv, .xlsx, .ods) in %s"),
                     ", ".join(str(p) for p in (surveys or settings.surveys)))
     use_online = settings.online if online is None else online
+    if use_online:  # a setting the provider's usage policy needs is missing: say so now
+        check_online_settings(settings)
+    claim_outputs(settings.out, ["cache"])  # refused if a "cache" there is not the tool's
     # --refresh asks the provider again: cached rows would hide its new answers
     cache = _PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
     report = Report()
     frames: list[pd.DataFrame] = []
     online_down = False
-    index_ready = False
     for i, path in enumerate(paths):
         if progress:
             progress("read", i, len(paths))
         part = cache.get(path)
         if part is None:
-            if not index_ready:  # the geocoder's tables, kept in the cache folder
-                load_index(cache.folder / "geocode-index", rebuild=force)
-                index_ready = True
             part = _ingest_file(path, settings=settings, taxonomy=taxonomy, tour=tour,
                                 online=use_online and not online_down, refresh=refresh,
                                 progress=progress)
             online_report = part.report.extra.get("online", {})
             if online_report.get("unreachable") and not online_down:
                 online_down = True
-                log.warning("online geocoding unreachable: the remaining survey files are "
-                            "placed offline in this run")
+                log.warning(_("online geocoding unreachable: the remaining survey files are "
+                            "placed offline in this run"))
             # a file placed offline because of a network fault is redone on the next run
             if not (use_online and (online_down or online_report.get("failed_total"))):
                 cache.put(path, part)
@@ -165,11 +177,11 @@ def ingest(
 
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}
-    corrections = load_corrections(settings.corrections)
-    previous = _read_previous_build(settings.out)
+    corrections = load_corrections(settings.corrections, taxonomy)
+    previous = read_previous_build(settings.out)
     merged = merge_rows(located, report=report, stop_dates=stop_dates,
                         links=corrections.links, splits=corrections.splits,
-                        previous_ids=_previous_siret_ids(previous))
+                        previous_ids=previous_siret_ids(previous))
     located["actor_id"] = merged.row_actor
     actors, corrections_log = apply_corrections(merged.actors, corrections,
                                                 merged.ids_before_links)
@@ -180,7 +192,7 @@ def ingest(
                 "kind": "split", "actor_id": new_id,
                 "reason": f"no row {src} in the current surveys"})
     for entry in corrections_log["unknown"]:
-        log.warning("correction [[%s]] for %r not applied: %s", entry["kind"],
+        log.warning(_("correction [[%s]] for %r not applied: %s"), entry["kind"],
                     entry["actor_id"], entry["reason"])
     if len(corrections):
         report.extra["corrections"] = corrections_log
@@ -188,7 +200,7 @@ def ingest(
         str(k): int(v) for k, v in actors["geocode_precision"].value_counts().items()
     }
     if not report.accounted_for():  # a bug, not an input problem: say so loudly
-        raise AssertionError("ingest lost track of some rows; please report this bug")
+        raise AssertionError(_("ingest lost track of some rows; please report this bug"))
     log.info("ingest: %s", report.summary())
     withdrawn = {e["actor_id"] for e in corrections.hide} | {a for _, a in corrections.links}
     withdrawn -= set(actors["actor_id"])
@@ -205,8 +217,9 @@ def _check_file_names(paths: Sequence[Path]) -> None:
         other = first.setdefault(path.name, path)
         if other is not path:
             raise SurveyError(
-                f"two survey files are named {path.name!r}: {other} and {path}; rows are "
-                "identified by their file name, so rename one of them")
+                _("two survey files are named {name!r}: {other} and {path}; rows are "
+                  "identified by their file name, so rename one of them").format(
+                    name=path.name, other=other, path=path))
 
 
 @dataclass
@@ -244,15 +257,17 @@ def _add_counts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, online: bool,
                  refresh: bool, progress: Progress | None) -> _FilePart:
+    from .sheet_limits import SheetLimits
     from .survey import read_survey
     from .validate import validate_table
 
     report = Report()
     frames = []
     try:
-        tables = read_survey(path, aliases=settings.columns)
+        tables = read_survey(path, aliases=settings.columns,
+                             limits=SheetLimits.from_settings(settings))
     except SurveyError as exc:
-        log.error("%s", exc)
+        log.info("%s", exc)  # the CLI prints it from the report (also when cached)
         report.files.append({"file": path.name, "error": str(exc)})
         return _FilePart(_empty_rows(), report)
     for table in tables:
@@ -271,7 +286,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
 class _PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see :func:`ingest`)."""
 
-    VERSION = 2
+    VERSION = 4  # 4: form-tool columns (3: rows carry commune_former; 2: JSON entries; 1: pickles)
 
     def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
@@ -284,7 +299,8 @@ class _PartCache:
         for extra in (settings.taxonomy, settings.tour):
             h.update(extra.read_bytes() if extra.is_file() else b"-")
         context: list[Any] = [self.VERSION, _package_version(), sorted(settings.columns.items()),
-                              online, settings.provider if online else ""]
+                              online, settings.provider if online else "",
+                              current_language()]  # the report's messages are in that language
         if online:  # what decides which online answers are accepted (offline keys unchanged)
             context += [settings.min_score, settings.ban_url if settings.provider == "ban"
                         else settings.nominatim_url]
@@ -301,68 +317,50 @@ class _PartCache:
         return self._keys[path]
 
     def get(self, path: Path) -> _FilePart | None:
+        from ._partcache import decode_part
+
         if not path.is_file():
             return None
         key = self._key(path)
         self.used.add(key)
-        target = self.folder / f"{key}.pkl"
+        target = self.folder / f"{key}.json"
         if self.enabled and target.is_file():
             try:
-                with target.open("rb") as fh:
-                    part: _FilePart = pickle.load(fh)
+                rows, report = decode_part(target.read_bytes())
                 self.hits += 1
                 log.debug("%s: unchanged, reusing cached rows", path.name)
-                return part
-            except Exception:  # a stale or truncated cache file: redo the work
+                return _FilePart(rows, report)
+            except (OSError, ValueError, KeyError, TypeError):  # stale or damaged: redo
                 log.debug("%s: unreadable cache entry, redoing", path.name)
         self.misses += 1
         return None
 
     def put(self, path: Path, part: _FilePart) -> None:
+        from ._partcache import encode_part
+
         if not path.is_file() or any(f.get("error") for f in part.report.files):
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        key = self._key(path)
-        tmp = self.folder / f"{key}.tmp"
-        with tmp.open("wb") as fh:
-            pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.folder / f"{key}.pkl")
+        data = encode_part(part.rows, part.report)
+        if data is not None:
+            write_file_atomic(self.folder / f"{self._key(path)}.json", data)
 
     def prune(self) -> None:
-        """Remove cache entries that no current survey file uses."""
+        """Remove cache entries that no current survey file uses (and those of the pickle
+        format of earlier versions, never read)."""
         if self.folder.is_dir():
-            for entry in self.folder.glob("*.pkl"):
-                if entry.stem not in self.used:
+            for entry in self.folder.iterdir():
+                match = _ENTRY.match(entry.name)
+                if match and (match[2] == "pkl" or match[1] not in self.used):
                     entry.unlink(missing_ok=True)
+
+
+_ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)\Z")
 
 
 def _package_version() -> str:
     from . import __version__
 
     return __version__
-
-
-def _read_previous_build(out_dir: Path) -> _PreviousBuild | None:
-    """The previous build's ``actors.geojson`` features (none, or unreadable: None)."""
-    path = Path(out_dir) / "actors.geojson"
-    if not path.is_file():
-        return None
-    try:
-        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
-    except (OSError, ValueError):
-        return None
-    return _PreviousBuild(out=Path(out_dir).resolve(), features=features)
-
-
-def _previous_siret_ids(previous: _PreviousBuild | None) -> dict[str, str]:
-    """SIRET -> actor id in the previous build's ``actors.geojson`` (none: empty)."""
-    found: dict[str, str] = {}
-    for feature in previous.features if previous else []:
-        props = feature.get("properties") or {}
-        siret, aid = props.get("siret") or "", props.get("actor_id") or ""
-        if siret and aid:
-            found[str(siret)] = str(aid)
-    return found
 
 
 def geocode_rows(
@@ -384,6 +382,8 @@ def geocode_rows(
     offline = geocode_offline(rows)
     located = rows.drop(columns=[c for c in offline.columns if c in rows.columns]).join(offline)
     use_online = settings.online if online is None else online
+    if use_online:
+        check_online_settings(settings)
     if use_online and len(rows):
         located = _apply_online(located, settings=settings, refresh=refresh, report=report,
                                 progress=progress)
@@ -397,9 +397,14 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
     from .online import geocode_online
 
     # Provided coordinates win: only rows placed at the commune level (or not at all) are asked.
+    # A row without consent only has its commune asked (online.geocode_online never sends its
+    # address): worth it only when the gazetteer could not place that commune.
     todo = located["geocode_precision"].isin(["municipality", "none"]) & (
         located["address"].fillna("").astype(str).str.strip() != ""
     )
+    if "contact_consent" in located.columns:
+        todo &= (located["contact_consent"].map(lambda v: v is True or v == 1)
+                 | (located["geocode_precision"] == "none"))
     if not todo.any():
         return located
     subset = located.loc[todo]
@@ -430,6 +435,8 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
         located.loc[known.index, "department"] = ref.loc[known, "departement"].to_numpy()
         located.loc[known.index, "epci"] = ref.loc[known, "epci_code"].to_numpy()
         located.loc[known.index, "epci_name"] = ref.loc[known, "epci_nom"].to_numpy()
+        if "commune_former" in located.columns:  # the former commune was in the offline one
+            located.loc[known.index, "commune_former"] = ""
     refused = result.index[~accepted]
     if len(refused):
         located.loc[refused, "geocode_reason"] = (
@@ -438,8 +445,8 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
         )
     if stats.failed_total:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats.failed.items()) if v)
-        log.warning("online geocoding (%s): %d of %d addresses could not be asked (%s)%s; "
-                    "they are placed offline, at their commune", stats.provider,
+        log.warning(_("online geocoding (%s): %d of %d addresses could not be asked (%s)%s; "
+                    "they are placed offline, at their commune"), stats.provider,
                     stats.failed_total + stats.not_asked, stats.rows, kinds,
                     ", service unreachable" if stats.unreachable else "")
     if report is not None:
@@ -452,14 +459,28 @@ def _apply_online(located: pd.DataFrame, *, settings: Settings, refresh: bool,
 
 
 def _report_geocoding(located: pd.DataFrame, report: Report) -> None:
-    for rec in located[["_file", "_sheet", "_row", "geocode_precision", "geocode_score",
-                        "geocode_reason", "commune_input", "postcode"]].itertuples(index=False):
+    from .i18n import _
+
+    former = (located["commune_former"] if "commune_former" in located.columns
+              else pd.Series("", index=located.index)).fillna("").astype(str)
+    for rec, written in zip(located[["_file", "_sheet", "_row", "geocode_precision",
+                                     "geocode_score", "geocode_reason", "commune_input",
+                                     "postcode"]].itertuples(index=False), former.tolist(),
+                            strict=True):
         ref = RowRef(rec._0, int(rec._2), rec._1)
+        if written and rec.geocode_precision != "none":
+            # Said, not hidden: the row names a former commune, counted in today's.
+            report.warning("geocode.former_commune",
+                           _("former commune: {reason}").format(reason=rec.geocode_reason),
+                           ref, "commune", rec.commune_input or rec.postcode)
+            continue
         if rec.geocode_precision == "none":
-            report.warning("geocode.none", f"could not be placed: {rec.geocode_reason}", ref,
+            report.warning("geocode.none", _("could not be placed: {geocode_reason}").format(
+                                               geocode_reason=rec.geocode_reason), ref,
                            "commune", rec.commune_input or rec.postcode)
         elif rec.geocode_precision == "municipality" and float(rec.geocode_score) < 0.8:
-            report.warning("geocode.approximate", f"approximate commune: {rec.geocode_reason}",
+            report.warning("geocode.approximate", _("approximate commune: {geocode_reason}").format(
+                                                      geocode_reason=rec.geocode_reason),
                            ref, "commune", rec.commune_input or rec.postcode)
 
 
@@ -490,40 +511,71 @@ def _empty_rows() -> pd.DataFrame:
                                  "address", "source", "_file", "_sheet", "_row", "stops"])
 
 
-def write_ingest_outputs(result: IngestResult, out_dir: str | Path) -> list[Path]:
-    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json`` and
-    ``changes.json`` (what changed since the previous build in ``out_dir``).
+INGEST_OUTPUTS = ("actors.gpkg", "actors.csv", "ingest-report.json", "changes.json",
+                  "rapport.html", "actors.geojson")
+"""What :func:`write_ingest_outputs` writes in the build folder, in the order they are put in
+place: ``actors.geojson``, the base of the next change report, last."""
+
+
+def write_ingest_outputs(result: IngestResult, out_dir: str | Path, *,
+                         commit: bool = True) -> list[Path]:
+    """Write ``actors.gpkg``, ``actors.geojson``, ``actors.csv``, ``ingest-report.json``,
+    ``changes.json`` (what changed since the previous build in ``out_dir``) and ``rapport.html``
+    (the report for the coordinator, :mod:`safi_map.coordinator_report`).
 
     Actors that are no longer in any survey are kept from the previous build when
     ``settings.keep_removed`` (the default) — ``result.actors`` then includes them — and
     ``result.changes`` is set. Actors hidden or merged away by corrections, or whose rows now
-    belong to another actor, are not "no longer in any survey" and never kept. These are the coordinator's working files: complete, contacts
-    included (the public site and exports go through :func:`safi_map.public.public_actors`).
+    belong to another actor, are not "no longer in any survey" and never kept. These are the
+    coordinator's working files: complete, contacts included (the public site and exports go
+    through :func:`safi_map.public.public_actors`).
+
+    Every file is written under a temporary name, then renamed into place (a run killed while
+    writing leaves the previous files whole). With ``commit=False`` they stay under their
+    temporary names until :meth:`IngestResult.commit_outputs` (``safi-map build`` does that
+    once the site is in place). Returns the final paths: gpkg, geojson, csv, report, changes.
+    A previous output that cannot be read counts as no previous build (with a warning).
     """
-    from .changes import compare_builds, load_previous, write_changes
+    from .changes import changes_json, compare_builds, rejection_codes
+    from .coordinator_report import render_report
     from .io import write_actors
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    features = None
-    if result.previous is not None and result.previous.out == out.resolve():
-        features = result.previous.features
+    claim_outputs(out, INGEST_OUTPUTS)
+    previous = load_previous_outputs(out, result.previous)
     result.previous = None  # the files it was read from are replaced below
-    changes, result.actors = compare_builds(load_previous(out, features=features),
-                                            result.actors, result.report.rejected,
+    changes, result.actors = compare_builds(previous, result.actors, result.report.rejected,
                                             keep_removed=result.settings.keep_removed,
-                                            withdrawn=result.withdrawn, rows=result.rows)
+                                            withdrawn=result.withdrawn, rows=result.rows,
+                                            codes=rejection_codes(result.report))
     result.changes = changes
-    written = [write_actors(result.actors, out / f"actors.{fmt}") for fmt in
-               ("gpkg", "geojson", "csv")]
-    report_path = out / "ingest-report.json"
-    report_path.write_text(
-        json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
-    written.append(report_path)
-    written.append(write_changes(changes, out))
-    return written
+    if result.pending is not None:  # an earlier call's files, never put in place
+        result.pending.discard()
+    staged = StagedFiles()
+    texts = {
+        "ingest-report.json": json.dumps(result.report.to_dict(), ensure_ascii=False, indent=2,
+                                         sort_keys=True) + "\n",
+        "changes.json": changes_json(changes),
+        "rapport.html": render_report(result.report, changes=changes, names=dict(zip(
+            result.actors["actor_id"].tolist(), map(str, result.actors["name"].tolist()),
+            strict=True))),
+    }
+    try:
+        for name in INGEST_OUTPUTS:
+            tmp = staged.path(out / name)
+            if name in texts:
+                tmp.write_text(texts[name], encoding="utf-8")
+            else:
+                write_actors(result.actors, tmp, fmt=name.rsplit(".", 1)[1])
+    except BaseException:
+        staged.discard()
+        raise
+    if commit:
+        staged.commit()
+    else:
+        result.pending = staged
+    return [out / name for name in ("actors.gpkg", "actors.geojson", "actors.csv",
+                                    "ingest-report.json", "changes.json", "rapport.html")]
 
 
 GEOCODE_COLUMNS = ("latitude", "longitude", "insee_code", "commune", "geocode_precision",
@@ -540,7 +592,7 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
     :data:`GEOCODE_COLUMNS` and ``geocode_reason``. Input columns that carry one of those names
     are overwritten. Postcodes and communes are repaired the same way as in ``ingest``.
     """
-    from .normalize import parse_points, repair_postcode, split_commune_cell
+    from .normalize import parse_bool, parse_points, repair_postcode, split_commune_cell
 
     settings = settings or load_settings()
     frame = table.frame
@@ -564,6 +616,9 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
         "address": col("address"), "_file": col("_file"), "_sheet": col("_sheet"),
         "_row": col("_row"),
     }, index=frame.index)
+    if "contact_consent" in frame.columns:  # online, a row without consent sends no address
+        rows["contact_consent"] = frame["contact_consent"].map(
+            lambda v: parse_bool(v)[0] is True)
     located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
                            progress=progress)
     added = located[[*GEOCODE_COLUMNS, "geocode_reason"]]
@@ -577,13 +632,17 @@ def geocode_file(input_path: str | Path, output_path: str | Path, *, sheet: str 
                  ) -> tuple[pd.DataFrame, Report]:
     """``safi-map geocode``: read ``input_path`` (CSV/XLSX/ODS, first table, or ``sheet``),
     geocode it with :func:`geocode_table` and write UTF-8 CSV to ``output_path``."""
+    from .sheet_limits import SheetLimits
     from .survey import read_survey
 
     settings = settings or load_settings()
-    tables = read_survey(input_path, sheet=sheet, aliases=settings.columns)
+    tables = read_survey(input_path, sheet=sheet, aliases=settings.columns,
+                         limits=SheetLimits.from_settings(settings))
     result = geocode_table(tables[0], settings=settings, online=online, refresh=refresh,
                            progress=progress)
-    out = Path(output_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6f")
+    from .csvsafe import neutralise_frame
+
+    with atomic_path(output_path) as tmp:  # no formula in text cells
+        neutralise_frame(result).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n",
+                                        float_format="%.6f")
     return result, Report()

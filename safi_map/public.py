@@ -12,18 +12,34 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["ACTOR_COLUMNS", "CONTACT_FIELDS", "PUBLIC_COLUMNS", "public_actors", "safe_url"]
+__all__ = [
+    "ACTOR_COLUMNS",
+    "CONTACT_FIELDS",
+    "PUBLIC_COLUMNS",
+    "back_to_commune",
+    "precise_points",
+    "public_actors",
+    "safe_url",
+]
 
 ACTOR_COLUMNS: tuple[str, ...] = (
     "actor_id", "name", "legal_form", "themes", "description", "address", "postcode", "commune",
-    "insee_code", "department", "epci", "epci_name", "latitude", "longitude", "geocode_precision",
+    "commune_former", "insee_code", "department", "epci", "epci_name", "latitude", "longitude", "geocode_precision",
     "geocode_source", "geocode_score", "website", "email", "phone", "needs", "offers", "stops",
     "first_seen", "last_seen", "contact_consent", "siret", "sources", "geometry",
 )
 """Columns of the actors GeoDataFrame, in order (see docs/ARCHITECTURE.md)."""
 
 CONTACT_FIELDS: tuple[str, ...] = ("email", "phone", "address")
-"""Published only when the actor consented (the street address may be a person's home)."""
+"""Published only when the actor consented (the street address may be a person's home).
+
+A point placed at the street (see :func:`precise_points`) gives the address away as well, so it
+counts as a contact too. Consent is decided per value across a merge (see
+:mod:`safi_map._merge_values`): the merged record only holds values this gate may publish.
+"""
+
+PRECISE_PRECISIONS: tuple[str, ...] = ("housenumber", "street", "locality")
+"""Online precisions finer than the commune: the point shows where the address is."""
 
 PUBLIC_COLUMNS: tuple[str, ...] = tuple(c for c in ACTOR_COLUMNS if c != "sources")
 """``sources`` names survey files and rows: internal, never published."""
@@ -47,7 +63,20 @@ def safe_url(url: Any) -> str:
     return ""
 
 
-def _back_to_commune(out: gpd.GeoDataFrame, mask: pd.Series) -> None:
+def precise_points(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose point gives their street address away: placed online finer than the commune
+    (:data:`PRECISE_PRECISIONS`), or at coordinates typed in the survey. A point a coordinator
+    moved by a correction (source ``correction``) is not one: the coordinator chose it."""
+    if not len(frame) or "geocode_precision" not in frame.columns:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    precision = frame["geocode_precision"]
+    source = frame["geocode_source"] if "geocode_source" in frame.columns else ""
+    return precision.isin(PRECISE_PRECISIONS) | ((precision == "provided") & (source == "survey"))
+
+
+def back_to_commune(out: gpd.GeoDataFrame, mask: pd.Series) -> None:
+    """Move the points of ``out`` where ``mask`` holds to their commune's point, in place:
+    precision ``municipality``, source ``gazetteer``; without a known commune, no point."""
     from shapely import points
 
     from .gazetteer import communes
@@ -93,12 +122,9 @@ def public_actors(actors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[col] = out[col].where(consent, "")
     if "website" in out.columns:
         out["website"] = out["website"].map(safe_url)
-    if len(out) and "geocode_precision" in out.columns:
-        precise = out["geocode_precision"].isin(["housenumber", "street", "locality"]) | (
-            (out["geocode_precision"] == "provided") & (out["geocode_source"] == "survey"))
-        precise &= ~consent
-        if precise.any():
-            _back_to_commune(out, precise)
+    precise = precise_points(out) & ~consent
+    if precise.any():
+        back_to_commune(out, precise)
     out = out.drop(columns=[c for c in ("sources",) if c in out.columns])
     out.attrs[_PUBLIC_MARK] = True
     return out

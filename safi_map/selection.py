@@ -23,7 +23,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .text import key
+from .i18n import _
+from .text import de_commune, key
 
 __all__ = ["ResolvedCommune", "Selection", "describe", "resolve_commune", "select"]
 
@@ -71,9 +72,10 @@ class Selection:
                 value = (value,)
             object.__setattr__(self, name, tuple(str(v).strip() for v in value if str(v).strip()))
         if (self.around is None) != (self.radius_km is None):
-            raise ValueError("'around' and 'radius_km' go together: give both or neither")
+            raise ValueError(_("'around' and 'radius_km' go together: give both or neither"))
         if self.radius_km is not None and not self.radius_km > 0:
-            raise ValueError(f"radius_km must be positive, got {self.radius_km!r}")
+            raise ValueError(_("radius_km must be positive, got {radius_km!r}").format(
+                                 radius_km=self.radius_km))
 
     @property
     def is_empty(self) -> bool:
@@ -116,7 +118,7 @@ def _suggest(value: str, choices: Iterable[str], limit: int = 3) -> str:
                             limit=limit, score_cutoff=60)
     if not found:
         return ""
-    return " Did you mean " + ", ".join(repr(f[2]) for f in found) + "?"
+    return " " + _("Did you mean {names}?").format(names=", ".join(repr(f[2]) for f in found))
 
 
 def resolve_commune(value: str) -> ResolvedCommune:
@@ -150,10 +152,12 @@ def resolve_commune(value: str) -> ResolvedCommune:
             listing = ", ".join(f"{n} ({c}, dép. {d})" for n, c, d in
                                 zip(rows["nom"], rows["code_insee"], rows["departement"],
                                     strict=True))
-            raise ValueError(f"commune {value!r} is ambiguous: {listing}; give the INSEE code")
+            raise ValueError(_("commune {value!r} is ambiguous: {listing}; give the INSEE code").format(
+                                 value=value, listing=listing))
     if rows.empty:
         paca = table[table["paca"]]
-        raise ValueError(f"unknown commune {value!r}.{_suggest(value, paca['nom'])}")
+        raise ValueError(_("unknown commune {value!r}.{x1}").format(
+                             value=value, x1=_suggest(value, paca['nom'])))
     row = rows.iloc[0]
     children = table.loc[table["commune_parent"] == row["code_insee"], "code_insee"].tolist()
     return ResolvedCommune(
@@ -181,8 +185,8 @@ def _resolve_department(value: str) -> tuple[str, str]:
     for code, name in deps.items():
         if key(name) == key(v):
             return code, name
-    raise ValueError(f"unknown department {value!r} (PACA: "
-                     f"{', '.join(f'{c} {n}' for c, n in deps.items())}).{_suggest(v, deps.values())}")
+    raise ValueError(_("unknown department {value!r} (PACA: {x1}).{x2}").format(
+                         value=value, x1=', '.join((f'{c} {n}' for c, n in deps.items())), x2=_suggest(v, deps.values())))
 
 
 @cache
@@ -200,7 +204,8 @@ def _resolve_epci(value: str) -> tuple[str, str]:
     matches = [(c, n) for c, n in epcis.items() if key(n) == key(v)]
     if len(matches) == 1:
         return matches[0]
-    raise ValueError(f"unknown EPCI {value!r}.{_suggest(v, epcis.values())}")
+    raise ValueError(_("unknown EPCI {value!r}.{x1}").format(
+                         value=value, x1=_suggest(v, epcis.values())))
 
 
 def _theme_items(taxonomy: Any) -> list[Any]:
@@ -221,10 +226,10 @@ def _resolve_theme(value: str, taxonomy: Any, present: set[str]) -> tuple[str, s
             slug, label = _attr(item, "slug"), _attr(item, "label") or _attr(item, "slug")
             if value == slug or key(value) in (key(slug), key(label)):
                 return slug, label
-        raise ValueError(f"unknown theme {value!r}."
-                         f"{_suggest(value, [_attr(i, 'slug') for i in items])}")
+        raise ValueError(_("unknown theme {value!r}.{x1}").format(
+                             value=value, x1=_suggest(value, [_attr(i, 'slug') for i in items])))
     if value not in present:
-        log.warning("theme %r appears in no actor", value)
+        log.warning(_("theme %r appears in no actor"), value)
     return value, value
 
 
@@ -235,7 +240,8 @@ def _resolve_stop(value: str, tour: Any) -> tuple[str, str]:
             sid, town = str(_attr(stop, "id")), str(_attr(stop, "town") or _attr(stop, "id"))
             if value == sid or key(value) in (key(sid), key(town)):
                 return sid, town
-        raise ValueError(f"unknown stop {value!r}.{_suggest(value, [str(_attr(s, 'id')) for s in stops])}")
+        raise ValueError(_("unknown stop {value!r}.{x1}").format(
+                             value=value, x1=_suggest(value, [str(_attr(s, 'id')) for s in stops])))
     return value, value
 
 
@@ -346,11 +352,12 @@ def describe(selection: Selection | None, *, taxonomy: Any = None, tour: Any = N
     if selection.around is not None:
         centre = resolve_commune(selection.around)
         radius = f"{selection.radius_km:g}".replace(".", ",")
-        parts.append(f"à {radius} km autour de {centre.name}")
+        parts.append(f"à {radius} km autour {de_commune(centre.name)}")
     if selection.themes:
         labels = [_resolve_theme(v, taxonomy, {v})[1] for v in selection.themes]
         parts.append(("thèmes " if len(labels) > 1 else "thème ") + _join_fr(labels))
     if selection.stops:
         towns = [_resolve_stop(v, tour)[1] for v in selection.stops]
-        parts.append(("étapes de " if len(towns) > 1 else "étape de ") + _join_fr(towns))
+        parts.append(("étapes " if len(towns) > 1 else "étape ")
+                     + _join_fr([de_commune(t) for t in towns]))
     return " · ".join(parts)

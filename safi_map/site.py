@@ -45,9 +45,15 @@ from markupsafe import Markup, escape
 
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
+from .calendars import write_tour_calendars
+from .change_history import history_page
+from .feeds import write_news_feeds
+from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
+from .report_change import report_link
 from .settings import Settings
+from .sharing import map_page_with_share_tags, share_tags, write_crawler_files
 from .synergies import _records
 from .taxonomy import LEGAL_FORMS
 from .text import french_date, key, slugify
@@ -98,8 +104,8 @@ PRECISIONS: dict[str, str] = {
     "none": "non localisé",
 }
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}\Z")
 _DEFAULT_COLOUR = "#6b6b6b"
 _MAP_MAIN_ID = "safi-main"
 """``id`` of the ``<main>`` element of the map page (``maps.render_map_page``): the skip link's
@@ -132,10 +138,10 @@ class SiteSummary:
     """Pages of every kind (actors, communes, themes, stops) reused that way."""
 
     def __str__(self) -> str:
-        return (
-            f"Built {self.pages} pages ({self.actors} actors, {self.communes} communes, "
-            f"{self.themes} themes, {self.stops} stops) in {self.out_dir}"
-        )
+        return _("Built {pages} pages ({actors} actors, {communes} communes, {themes} themes, "
+                 "{stops} stops) in {out_dir}").format(
+                     pages=self.pages, actors=self.actors, communes=self.communes,
+                     themes=self.themes, stops=self.stops, out_dir=self.out_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,27 +200,18 @@ class _SiteEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def make_environment(user_templates: Path | None = None, *,
-                     cache_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
     """The Jinja2 environment: package templates, overridable from ``user_templates``.
 
     Autoescape is on for every template; undefined variables raise, so a typo in an override
-    fails the build instead of publishing an empty field. With ``cache_dir``, compiled
-    templates are kept there between runs (Jinja2's bytecode cache, checked against each
-    template's source): compiling the site's templates is about a third of a second of every
-    build otherwise.
+    fails the build instead of publishing an empty field. Templates are compiled in every run
+    (about 0.2 s): Jinja2's bytecode cache loads code from its files, and whoever can write in
+    a build's cache folder must not get code run by the next build.
     """
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None and Path(user_templates).is_dir():
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
     loaders.append(jinja2.PackageLoader("safi_map", "resources/templates"))
-    bytecode_cache = None
-    if cache_dir is not None:
-        try:
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
-        except OSError as exc:  # read-only place: compile every time
-            logger.debug("template cache off: %s", exc)
     env = _SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -222,7 +219,6 @@ def make_environment(user_templates: Path | None = None, *,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=bytecode_cache,
     )
     env.filters["french_date"] = french_date
     env.filters["number"] = french_number
@@ -231,6 +227,8 @@ def make_environment(user_templates: Path | None = None, *,
     env.filters["precision_label"] = lambda p: PRECISIONS.get(p, p)
     env.globals["plural"] = plural
     env.globals["csp"] = CSP
+    env.globals["share_tags"] = share_tags
+    env.globals["report_link"] = report_link
     return env
 
 
@@ -370,9 +368,9 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
     for rec in records:
         aid = _str(rec.get("actor_id"))
         if not _SAFE_ID.match(aid):
-            raise ValueError(f"actor_id {aid!r} cannot be used in a file name")
+            raise ValueError(_("actor_id {aid!r} cannot be used in a file name").format(aid=aid))
         if aid in seen_ids:
-            raise ValueError(f"actor_id {aid!r} appears twice")
+            raise ValueError(_("actor_id {aid!r} appears twice").format(aid=aid))
         seen_ids.add(aid)
         theme_slugs = _list(rec.get("themes"))
         for slug in theme_slugs:
@@ -400,6 +398,7 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
             "address": _str(rec.get("address")),
             "postcode": _str(rec.get("postcode")),
             "commune": _str(rec.get("commune")),
+            "commune_former": _str(rec.get("commune_former")),
             "insee_code": _str(rec.get("insee_code")),
             "department": dep,
             "department_name": DEPARTMENTS.get(dep, dep),
@@ -437,7 +436,7 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
         for sid in a["stop_ids"]:
             by_stop[sid].append(i)
         code = a["insee_code"]
-        if code and re.match(r"^[0-9AB]{5}$", code):
+        if code and re.match(r"^[0-9AB]{5}\Z", code):
             by_commune[code].append(i)
             if code not in communes:
                 name = a["commune"] or code
@@ -544,7 +543,7 @@ def _neighbours(actors: list[dict[str, Any]]) -> None:
     # shared themes (bit masks), then distance, then id.
     slugs = sorted({s for i in located for s in actors[i]["theme_slugs"]})
     if len(slugs) > 62:  # pragma: no cover - more themes than a 64-bit mask
-        raise ValueError("more than 62 themes")
+        raise ValueError(_("more than 62 themes"))
     bit = {s: 1 << b for b, s in enumerate(slugs)}
     masks = np.array([sum(bit[s] for s in set(actors[i]["theme_slugs"])) for i in located],
                      dtype=np.int64)
@@ -744,16 +743,17 @@ def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
     """Digest of what every page shares: templates, the code that renders, versions, context.
 
     Part of each cached page's digest (:class:`~._writer.PageCache`): a change to any template,
-    to this module or to synergies (filters, fragments, items), to Jinja2/MarkupSafe or to the
+    to this module, to synergies (filters, fragments, items), to the sharing tags or the
+    report link (Jinja globals), to Jinja2/MarkupSafe or to the
     site settings gives every page a new digest, so nothing stale is ever reused.
     """
-    from . import synergies
+    from . import report_change, sharing, synergies
 
     h = hashlib.blake2b(digest_size=20)
     for name in sorted(env.list_templates()):
-        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
         h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
-    for module in (__file__, synergies.__file__):
+    for module in (__file__, synergies.__file__, sharing.__file__, report_change.__file__):
         h.update(Path(module).read_bytes())
     h.update(" ".join(_version(d) for d in ("jinja2", "markupsafe", "safi-map")).encode())
     h.update(json.dumps([BASE_MAP, CSP, NEARBY, SIMILAR, *parts], sort_keys=True,
@@ -867,7 +867,7 @@ def _side_process(conn: Any, names: list[str]) -> None:
     """Body of a lone side worker (a forked process): runs the side outputs ``names`` in
     order and sends each result, or the error that stopped it, down the pipe ``conn``."""
     assert _WORK is not None
-    _, sides, writer = _WORK
+    _unused, sides, writer = _WORK
     try:
         for name in names:
             conn.send(("side", name, _run_side(sides[name], writer)))
@@ -951,12 +951,12 @@ class _PageRun:
         return self
 
     def _receive(self) -> Iterator[tuple[Any, ...]]:
-        for _ in self.sides:
+        for _unused in self.sides:
             try:
                 message = self._conn.recv()
             except EOFError:
-                raise RuntimeError("the worker writing the site's side outputs stopped "
-                                   "unexpectedly") from None
+                raise RuntimeError(_("the worker writing the site's side outputs stopped "
+                                   "unexpectedly")) from None
             if message[0] == "error":
                 logger.debug("side output failed in its worker:\n%s", message[2])
                 raise message[1]
@@ -973,7 +973,8 @@ class _PageRun:
             if item[0] == "side" and item[1] == name:
                 return item[2][0]
             self._early.append(item)
-        raise RuntimeError(f"side output {name!r} never came back from its worker")
+        raise RuntimeError(_("side output {name!r} never came back from its worker").format(
+                               name=name))
 
     def run_sides(self) -> None:
         """Without workers, run the side outputs now (with workers: they are running)."""
@@ -1094,7 +1095,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
     user_templates = (
         settings.config_path.parent / "templates" if settings.config_path is not None else None
     )
-    env = make_environment(user_templates, cache_dir=out_dir.parent / "cache" / "templates")
+    env = make_environment(user_templates)
     title = settings.title
     site_url = settings.site_url.strip()
     if site_url and not site_url.endswith("/"):
@@ -1105,6 +1106,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         base_ctx: dict[str, Any] = {
             "site_title": title,
             "site_url": site_url,
+            "report_url": settings.report_url,
             "leaflet_js": assets.get("leaflet.js", ""),
             "leaflet_css": assets.get("leaflet.css", ""),
         }
@@ -1132,6 +1134,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         syn_by_actor = synergies.SynergyIndex(pairs, taxonomy=taxonomy)
         lap("synergies")
         _fragments(model)
+        agendas = write_tour_calendars(writer, model, sorted(model.stops.values(), key=lambda s: (
+            s["date"], s["id"])), site_title=title, site_url=site_url)
         summary = SiteSummary(out_dir=out_dir, actors=len(model.actors),
                               communes=len(model.by_commune), themes=len(model.by_theme),
                               stops=len(model.stops))
@@ -1296,11 +1300,14 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
                      "done": stop_counts.get(s["id"], 0) > 0 or s["id"] in surveyed_stops}
                     for s in stops_sorted]
         render(env.get_template("calendrier.html"), "calendrier.html", "calendar",
-               stops=calendar, done=sum(1 for s in calendar if s["done"]), nav="calendrier")
+               stops=calendar, done=sum(1 for s in calendar if s["done"]), agendas=agendas,
+               nav="calendrier")
+        history = history_page(changes.history, {a["id"]: (a["name"], a["url"]) for a in acts},
+                               {s["id"]: s for s in stops_sorted}) if changes else None
+        news = write_news_feeds(writer, history, acts, site_title=title, site_url=site_url,
+                                field_labels=FIELD_LABELS, department_names=DEPARTMENTS)
         render(env.get_template("changes.html"), "changes.html", "changes", changes=changes,
-               names={a["id"]: a["name"] for a in acts} | (changes.names if changes else {}),
-               urls={a["id"]: a["url"] for a in acts}, kept=settings.keep_removed,
-               nav="changes")
+               history=history, feeds=news, nav="changes")
         lap("calendar and changes")
 
         lap("index pages")
@@ -1383,6 +1390,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # After the downloads: it gives their sizes.
         render(env.get_template("a-propos.html"), "a-propos.html", "about",
                downloads=downloads, total=len(acts), nav="apropos")
+        write_crawler_files(writer, site_url)
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:
@@ -1452,8 +1460,8 @@ def _write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Any, t
     (``build/cache/posters`` for ``build/site``): a rebuild renders only the posters whose
     content changed."""
     if settings.posters == "auto" and len(actors) > POSTERS_AUTO_MAX_ACTORS:
-        logger.warning("posters skipped: %d actors (more than %d); set [site] posters = true "
-                       "in safi-map.toml to draw them anyway", len(actors),
+        logger.warning(_("posters skipped: %d actors (more than %d); set [site] posters = true "
+                       "in safi-map.toml to draw them anyway"), len(actors),
                        POSTERS_AUTO_MAX_ACTORS)
         return None
     if not settings.posters:
@@ -1510,9 +1518,10 @@ def _write_map_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
                                          actor_url=common["actor_url"], new_ids=new_ids)
     html = maps.render_map_page(public, header_html=header_html, footer_html=footer_html,
                                 **common)
-    writer.write_text("index.html", html)
+    writer.write_text("index.html", map_page_with_share_tags(html, base_ctx, "index.html"))
     pages["map"] += 1
     html = maps.render_map_page(public, embed=True, **common)
-    writer.write_text("carte-integree.html", html)
+    writer.write_text("carte-integree.html",
+                      map_page_with_share_tags(html, base_ctx, "carte-integree.html"))
     pages["map"] += 1
     return pages

@@ -25,7 +25,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -44,6 +44,15 @@ from .headers import (
     compile_aliases,
     match_header,
     match_key,
+)
+from .i18n import _
+from .sheet_limits import (
+    SheetLimits,
+    check_file_size,
+    check_rows,
+    check_sheet_end,
+    check_spreadsheet,
+    limited_records,
 )
 from .text import key
 
@@ -293,7 +302,8 @@ def _table_from_rows(
     """
     h = _find_header(rows, user)
     if h is None:
-        raise SurveyError(f"{where}: the survey is empty (no header row, no data)")
+        raise SurveyError(_("{where}: the survey is empty (no header row, no data)").format(
+                              where=where))
     header_cells = [" ".join(c.split()) for c in rows[h]]
     warnings: list[str] = []
     above = sum(1 for r in rows[:h] if any(r))
@@ -408,9 +418,9 @@ def _table_from_rows(
     if not columns:
         shown = ", ".join(repr(c) for c in header_cells if c) or "(none)"
         raise SurveyError(
-            f"{where}: no recognized column header on row {h + 1} (found {shown}); expected "
-            f"headers such as 'Nom', 'Commune', 'Code postal', or map them in safi-map.toml "
-            f"[columns]"
+            _("{where}: no recognized column header on row {h} (found {shown}); expected "
+              "headers such as 'Nom', 'Commune', 'Code postal', or map them in safi-map.toml "
+              "[columns]").format(where=where, h=h + 1, shown=shown)
         )
     if long_rows:
         shown = ", ".join(map(str, long_rows[:10])) + (", ..." if len(long_rows) > 10 else "")
@@ -494,7 +504,8 @@ def _decode(data: bytes, where: str) -> tuple[str, str, list[str]]:
         try:
             return data.decode("utf-16"), "utf-16", warnings
         except UnicodeDecodeError as exc:
-            raise SurveyError(f"{where}: the file is not valid UTF-16 text ({exc})") from exc
+            raise SurveyError(_("{where}: the file is not valid UTF-16 text ({exc})").format(
+                                  where=where, exc=exc)) from exc
     sample = data[:4096]
     if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):
         # UTF-16 without a BOM: every other byte of French text is NUL.
@@ -509,9 +520,13 @@ def _decode(data: bytes, where: str) -> tuple[str, str, list[str]]:
         return data.decode("cp1252", errors="safi_map_cp1252"), "cp1252", warnings
 
 
+def _records(text: str, separator: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"',
+                      doublequote=True, strict=False)
+
+
 def _parse(text: str, separator: str, limit: int | None = None) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"',
-                        doublequote=True, strict=False)
+    reader = _records(text, separator)
     return list(islice(reader, limit)) if limit is not None else list(reader)
 
 
@@ -565,7 +580,7 @@ def _ends_inside_quotes(text: str, separator: str, records: list[list[str]]) -> 
         return False
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
     start = 0
-    for _ in islice(reader, len(records) - 1):
+    for _record in islice(reader, len(records) - 1):
         start = reader.line_num
     tail = "".join(io.StringIO(text, newline="").readlines()[start:])
     try:
@@ -575,30 +590,34 @@ def _ends_inside_quotes(text: str, separator: str, records: list[list[str]]) -> 
     return False
 
 
-def _read_csv(path: Path, user: Mapping[str, str]) -> SurveyTable:
+def _read_csv(path: Path, user: Mapping[str, str], limits: SheetLimits) -> SurveyTable:
     where = path.name
     try:
+        check_file_size(path, limits)
         data = path.read_bytes()
     except OSError as exc:
-        raise SurveyError(f"{where}: cannot read the file ({exc.strerror or exc})") from exc
+        raise SurveyError(_("{where}: cannot read the file ({x1})").format(
+                              where=where, x1=exc.strerror or exc)) from exc
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         # A spreadsheet saved under a text extension: read it for what it is.
         log.info("%s: a spreadsheet with a text extension; reading it as a spreadsheet", where)
-        tables = _read_spreadsheet(path, None, user)
+        tables = _read_spreadsheet(path, None, user, limits)
         if len(tables) != 1:
-            raise SurveyError(f"{where}: a spreadsheet with several sheets named like a CSV file; "
-                              f"rename it with its real extension (.xlsx, .ods)")
+            raise SurveyError(_("{where}: a spreadsheet with several sheets named like a CSV "
+                                "file; rename it with its real extension (.xlsx, .ods)").format(
+                                  where=where))
         return tables[0]
     if not data.strip():
-        raise SurveyError(f"{where}: the survey is empty")
+        raise SurveyError(_("{where}: the survey is empty").format(where=where))
     text, encoding, warnings = _decode(data, where)
     separator = _sniff_separator(text, user)
     old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, len(text) + 1))
+    csv.field_size_limit(limits.max_cell_chars)
     try:
-        records = _parse(text, separator)
+        records = limited_records(_records(text, separator), where, limits)
     except csv.Error as exc:
-        raise SurveyError(f"{where}: not a readable CSV file ({exc})") from exc
+        raise SurveyError(_("{where}: not a readable CSV file ({exc})").format(
+                              where=where, exc=exc)) from exc
     finally:
         csv.field_size_limit(old_limit)
     if records and len(records) > 1 and any("\n" in c or "\r" in c for c in records[-1]):
@@ -633,28 +652,35 @@ def _open_workbook(path: Path) -> Any:
     except BaseException as exc:  # calamine raises its own errors, pyo3 may raise a panic
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        what = "password-protected" if type(exc).__name__ == "PasswordError" else "corrupt"
+        what = _("password-protected") if type(exc).__name__ == "PasswordError" else _("corrupt")
         raise SurveyError(
-            f"{path.name}: cannot read this spreadsheet (is it {what}, or not really a "
-            f"{path.suffix or 'spreadsheet'} file?): {exc}"
+            _("{name}: cannot read this spreadsheet (is it {what}, or not really a {x1} "
+              "file?): {exc}").format(
+                name=path.name, what=what, x1=path.suffix or 'spreadsheet', exc=exc)
         ) from exc
 
 
-def _sheet_rows(workbook: Any, name: str, where: str) -> list[list[str]]:
+def _sheet_rows(workbook: Any, name: str, where: str, limits: SheetLimits) -> list[list[str]]:
     try:
-        values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_name(name)
+        check_sheet_end(sheet.end, where, limits)  # XLS: not checked before calamine read it
+        values = sheet.to_python(skip_empty_area=False)
     except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
+        if isinstance(exc, KeyboardInterrupt | SystemExit | SurveyError):
             raise
-        raise SurveyError(f"{where}: cannot read this sheet: {exc}") from exc
-    return [[_cell_text(v) for v in row] for row in values]
+        raise SurveyError(_("{where}: cannot read this sheet: {exc}").format(
+            where=where, exc=exc)) from exc
+    rows = [[_cell_text(v) for v in row] for row in values]
+    check_rows(rows, where, limits)
+    return rows
 
 
 def _read_spreadsheet(
-    path: Path, sheet: str | None, user: Mapping[str, str]
+    path: Path, sheet: str | None, user: Mapping[str, str], limits: SheetLimits
 ) -> list[SurveyTable]:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
+    check_spreadsheet(path, limits)  # before calamine allocates anything
     workbook = _open_workbook(path)
     try:
         metadata = list(workbook.sheets_metadata)
@@ -666,10 +692,10 @@ def _read_spreadsheet(
                 chosen = matches[0] if len(matches) == 1 else None
             if chosen is None:
                 raise SurveyError(
-                    f"{path.name}: no sheet named {sheet!r}; its sheets are "
-                    f"{', '.join(map(repr, names)) or '(none)'}"
+                    _("{name}: no sheet named {sheet!r}; its sheets are {x1}").format(
+                        name=path.name, sheet=sheet, x1=', '.join(map(repr, names)) or '(none)')
                 )
-            rows = _sheet_rows(workbook, chosen, f"{path.name}[{chosen}]")
+            rows = _sheet_rows(workbook, chosen, f"{path.name}[{chosen}]", limits)
             table = _table_from_rows(rows, where=f"{path.name}[{chosen}]", file=path.name,
                                      sheet=chosen, user=user)
             table.path = path
@@ -682,7 +708,7 @@ def _read_spreadsheet(
             where = f"{path.name}[{meta.name}]"
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # chart sheets, dialog sheets, macro sheets: no table there
-            rows = _sheet_rows(workbook, meta.name, where)
+            rows = _sheet_rows(workbook, meta.name, where, limits)
             if not any(any(r) for r in rows):
                 continue
             hidden = meta.visible != SheetVisibleEnum.Visible
@@ -707,9 +733,9 @@ def _read_spreadsheet(
         if failures:
             raise SurveyError(failures[0])
         if skipped:
-            raise SurveyError(f"{path.name}: only hidden sheets hold data; "
-                              f"ask for one by name")
-        raise SurveyError(f"{path.name}: every sheet is empty")
+            raise SurveyError(_("{name}: only hidden sheets hold data; ask for one by name").format(
+                                  name=path.name))
+        raise SurveyError(_("{name}: every sheet is empty").format(name=path.name))
     for message in skipped:
         log.warning("%s", message)
     tables[0].warnings.extend(skipped)
@@ -726,6 +752,7 @@ def read_survey(
     *,
     sheet: str | None = None,
     aliases: Mapping[str, str] | None = None,
+    limits: SheetLimits | None = None,
 ) -> list[SurveyTable]:
     """Read one survey file into raw tables (one per sheet read).
 
@@ -743,29 +770,32 @@ def read_survey(
     aliases
         Extra header aliases, ``{"header as written": "field"}`` (``[columns]`` in
         safi-map.toml); they take precedence over the built-in ones.
+    limits
+        The largest file read (``[limits]`` in safi-map.toml; default :class:`SheetLimits`).
 
     Raises
     ------
     SurveyError
-        If the file cannot be read at all: missing, unknown extension, corrupt, empty, or
-        without a recognized header.
+        If the file cannot be read at all: missing, unknown extension, corrupt, empty,
+        without a recognized header, or over a limit (:class:`SheetTooLarge`).
     ConfigError
         If ``aliases`` maps a header to an unknown field.
     """
     path = Path(path)
     user = compile_aliases(aliases)
+    limits = limits or SheetLimits()
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise SurveyError(f"{path.name or path}: no such file")
+        raise SurveyError(_("{x1}: no such file").format(x1=path.name or path))
     if suffix in CSV_EXTENSIONS:
         if sheet is not None:
             log.debug("%s: --sheet ignored for a text file", path.name)
-        return [_read_csv(path, user)]
+        return [_read_csv(path, user, limits)]
     if suffix in SPREADSHEET_EXTENSIONS:
-        return _read_spreadsheet(path, sheet, user)
+        return _read_spreadsheet(path, sheet, user, limits)
     raise SurveyError(
-        f"{path.name}: unsupported file type {path.suffix or '(no extension)'!r}; expected "
-        f"one of {', '.join(sorted(SURVEY_EXTENSIONS))}"
+        _("{name}: unsupported file type {x1!r}; expected one of {survey_extensions}").format(
+            name=path.name, x1=path.suffix or '(no extension)', survey_extensions=', '.join(sorted(SURVEY_EXTENSIONS)))
     )
 
 
@@ -805,7 +835,7 @@ def iter_survey_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         elif p.is_file():
             candidates = [p]
         else:
-            raise SurveyError(f"{p}: no such survey file or folder")
+            raise SurveyError(_("{p}: no such survey file or folder").format(p=p))
         for f in candidates:
             resolved = f.resolve()
             if resolved not in seen:

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .csvsafe import neutralise_values
+from .i18n import _
 from .public import public_actors
 from .taxonomy import OTHER, Taxonomy, Theme, load_taxonomy
 
@@ -236,14 +238,14 @@ def _prepare(actors: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, Any]:
     ids = frame["actor_id"].map(_str).tolist()
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})[:3]
-        raise ValueError(f"actor_id values must be unique; repeated: {dup!r}")
+        raise ValueError(_("actor_id values must be unique; repeated: {dup!r}").format(dup=dup))
     cache = _TagCache(taxonomy)
     needs = [cache.tags(_as_list(v)) for v in frame["needs"]]
     offers = [cache.tags(_as_list(v)) for v in frame["offers"]]
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
     insee = frame["insee_code"].map(_str) if "insee_code" in frame else pd.Series([""] * len(ids))
-    codes, _ = pd.factorize(insee.where(insee != "", None), use_na_sentinel=True)
+    codes, _unused = pd.factorize(insee.where(insee != "", None), use_na_sentinel=True)
     theme_order = [s for s in taxonomy.theme_slugs if s != OTHER]
     theme_index = {s: i for i, s in enumerate(theme_order)}
     themes = np.zeros((len(ids), max(len(theme_order), 1)), dtype=np.float32)
@@ -532,9 +534,11 @@ def _exhaustive_pairs(actors: pd.DataFrame, *, taxonomy: Taxonomy | None = None,
 def _suggest_pairs(actors: pd.DataFrame, *, taxonomy: Taxonomy | None, max_km: float | None,
                    limit_per_actor: int, block: Any) -> pd.DataFrame:
     if limit_per_actor < 1:
-        raise ValueError(f"limit_per_actor must be at least 1, got {limit_per_actor!r}")
+        raise ValueError(_("limit_per_actor must be at least 1, got {limit_per_actor!r}").format(
+                             limit_per_actor=limit_per_actor))
     if max_km is not None and not max_km >= 0:
-        raise ValueError(f"max_km must be a positive number or None, got {max_km!r}")
+        raise ValueError(_("max_km must be a positive number or None, got {max_km!r}").format(
+                             max_km=max_km))
     taxonomy = as_taxonomy(taxonomy)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in PAIR_COLUMNS})
     if len(actors) == 0:
@@ -652,6 +656,8 @@ _CSV_HEADERS: tuple[tuple[str, str], ...] = (
     ("score", "Score"),
     ("reason", "Pourquoi"),
 )
+_CSV_NUMERIC = frozenset({"distance_km", "rank", "score"})
+"""Columns of numbers in the CSV: written as numbers, never neutralised."""
 
 
 def _french_decimal(value: Any, digits: int) -> str:
@@ -671,6 +677,8 @@ def synergies_csv(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = None) -> s
     comma and recognise UTF-8 only with a byte-order mark. So: ``;`` separator, ``\\r\\n`` line
     ends, a leading U+FEFF (write the string as UTF-8), French headers, decimal commas, shared
     themes as their labels joined with ``", "`` when ``taxonomy`` is given (slugs otherwise).
+    Text cells that a spreadsheet would run as formulas are neutralised
+    (:mod:`safi_map.csvsafe`).
     """
     return "".join(synergies_csv_chunks(pairs, taxonomy=taxonomy))
 
@@ -693,7 +701,7 @@ def synergies_csv_chunks(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = Non
     for start in range(0, max(n, 1), rows):
         part = pairs.iloc[start:start + rows]
         columns: list[list[str]] = []
-        for col, _ in _CSV_HEADERS:
+        for col, _unused in _CSV_HEADERS:
             values = part[col].tolist() if col in part else [""] * len(part)
             if col == "distance_km":
                 columns.append([_french_decimal(v, 1) for v in values])
@@ -712,6 +720,8 @@ def synergies_csv_chunks(pairs: pd.DataFrame, *, taxonomy: Taxonomy | None = Non
                 columns.append(values)  # already str, nothing missing
             else:
                 columns.append([_str(v) for v in values])
+            if col not in _CSV_NUMERIC:  # text: no formula (see safi_map.csvsafe)
+                columns[-1] = neutralise_values(columns[-1])
         writer.writerows(zip(*columns, strict=True))
         yield buffer.getvalue()
         buffer.seek(0)

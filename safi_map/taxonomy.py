@@ -25,6 +25,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .errors import ConfigError
+from .i18n import _
 from .text import key
 
 __all__ = [
@@ -42,9 +43,9 @@ log = logging.getLogger(__name__)
 OTHER = "autre"
 _OTHER_LABEL = "Autre"
 _OTHER_COLOUR = "#6b6b6b"
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_ICON = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+_ICON = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 # Fuzzy matching only for values long enough that a typo cannot turn one word into another.
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_CUTOFF = 88.0
@@ -272,38 +273,46 @@ def _check_entry(
     path: str, table: str, index: int, entry: Any, keys: dict[str, bool]
 ) -> dict[str, Any]:
     if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: [[{table}]] entry {index + 1} is not a table")
+        raise ConfigError(_("{path}: [[{table}]] entry {index} is not a table").format(
+                              path=path, table=table, index=index + 1))
     where = _where(path, table, index, entry)
     for name in entry:
         if name not in keys:
             raise ConfigError(
-                f"{where}: unknown key {name!r}; expected one of {', '.join(sorted(keys))}"
+                _("{where}: unknown key {name!r}; expected one of {keys}").format(
+                    where=where, name=name, keys=', '.join(sorted(keys)))
             )
     for name, required in keys.items():
         if required and name not in entry:
-            raise ConfigError(f"{where}: missing key {name!r}")
+            raise ConfigError(_("{where}: missing key {name!r}").format(where=where, name=name))
     out: dict[str, Any] = {}
     for name, value in entry.items():
         if name in {"synonyms", "datainclusion"}:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}: key {name!r} must be a list of strings, got {value!r}")
+                raise ConfigError(_("{where}: key {name!r} must be a list of strings, got "
+                                    "{value!r}").format(where=where, name=name, value=value))
             out[name] = tuple(value)
             continue
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where}: key {name!r} must be a non-empty string, got {value!r}")
+            raise ConfigError(_("{where}: key {name!r} must be a non-empty string, got "
+                                "{value!r}").format(where=where, name=name, value=value))
         out[name] = value.strip()
     if not _SLUG.match(out["slug"]):
-        raise ConfigError(f"{where}: key 'slug' must be made of [a-z0-9-], got {out['slug']!r}")
+        raise ConfigError(_("{where}: key 'slug' must be made of [a-z0-9-], got {slug!r}").format(
+                              where=where, slug=out['slug']))
     if "colour" in out and not _COLOUR.match(out["colour"]):
         raise ConfigError(
-            f"{where}: key 'colour' must be a hex colour like '#1b9e77', got {out['colour']!r}"
+            _("{where}: key 'colour' must be a hex colour like '#1b9e77', got {colour!r}").format(
+                where=where, colour=out['colour'])
         )
     if "icon" in out and not _ICON.match(out["icon"]):
-        raise ConfigError(f"{where}: key 'icon' must be made of [a-z0-9-], got {out['icon']!r}")
+        raise ConfigError(_("{where}: key 'icon' must be made of [a-z0-9-], got {icon!r}").format(
+                              where=where, icon=out['icon']))
     for prefix in out.get("datainclusion", ()):
-        if not re.match(r"^[a-z0-9-]+$", prefix):
+        if not re.match(r"^[a-z0-9-]+\Z", prefix):
             raise ConfigError(
-                f"{where}: key 'datainclusion' holds {prefix!r}, not a data.inclusion thematique"
+                _("{where}: key 'datainclusion' holds {prefix!r}, not a data.inclusion "
+                  "thematique").format(where=where, prefix=prefix)
             )
     return out
 
@@ -315,8 +324,9 @@ def _check_unique_terms(path: str, table: str, entries: Sequence[Theme | Resourc
             k = key(term)
             if k and owner.setdefault(k, entry.slug) != entry.slug:
                 raise ConfigError(
-                    f"{path}: [[{table}]] {term!r} is used by both {owner[k]!r} and "
-                    f"{entry.slug!r}; a value must map to one entry"
+                    _("{path}: [[{table}]] {term!r} is used by both {x1!r} and {slug!r}; a "
+                      "value must map to one entry").format(
+                        path=path, table=table, term=term, x1=owner[k], slug=entry.slug)
                 )
 
 
@@ -324,13 +334,15 @@ def _parse(data: dict[str, Any], path: str, source: Path | None) -> Taxonomy:
     for name in data:
         if name not in {"themes", "resources"}:
             raise ConfigError(
-                f"{path}: unknown key {name!r}; expected [[themes]] and [[resources]] tables"
+                _("{path}: unknown key {name!r}; expected [[themes]] and [[resources]] tables").format(
+                    path=path, name=name)
             )
     raw_themes = data.get("themes", [])
     raw_resources = data.get("resources", [])
     for name, raw in (("themes", raw_themes), ("resources", raw_resources)):
         if not isinstance(raw, list):
-            raise ConfigError(f"{path}: {name!r} must be an array of tables ([[{name}]])")
+            raise ConfigError(_("{path}: {name!r} must be an array of tables ([[{name}]])").format(
+                                  path=path, name=name))
     themes = [Theme(**_check_entry(path, "themes", i, e, _THEME_KEYS))
               for i, e in enumerate(raw_themes)]
     resources_ = [Resource(**_check_entry(path, "resources", i, e, _RESOURCE_KEYS))
@@ -339,7 +351,8 @@ def _parse(data: dict[str, Any], path: str, source: Path | None) -> Taxonomy:
         seen: set[str] = set()
         for entry in entries:
             if entry.slug in seen:
-                raise ConfigError(f"{path}: [[{table}]] slug {entry.slug!r} is defined twice")
+                raise ConfigError(_("{path}: [[{table}]] slug {slug!r} is defined twice").format(
+                                      path=path, table=table, slug=entry.slug))
             seen.add(entry.slug)
     if OTHER not in {t.slug for t in themes}:
         themes.append(Theme(OTHER, _OTHER_LABEL, _OTHER_COLOUR, "dot"))
@@ -365,13 +378,14 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         try:
             text = source.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError(f"taxonomy file not found: {where!r}") from None
+            raise ConfigError(_("taxonomy file not found: {where!r}").format(where=where)) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{where}: cannot read the taxonomy: {exc}") from None
+            raise ConfigError(_("{where}: cannot read the taxonomy: {exc}").format(
+                                  where=where, exc=exc)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+        raise ConfigError(_("{where}: invalid TOML: {exc}").format(where=where, exc=exc)) from None
     taxonomy = _parse(data, where, source)
     log.debug("loaded %d themes and %d resources from %s", len(taxonomy.themes),
               len(taxonomy.resources), where)
@@ -449,4 +463,4 @@ def map_legal_form(text: str) -> tuple[str, str | None]:
     for slug, pattern in _LEGAL_PATTERNS:
         if pattern.search(k):
             return slug, None
-    return "autre", f"legal form {text!r} not recognized; classed as 'autre'"
+    return "autre", _("legal form {text!r} not recognized; classed as 'autre'").format(text=text)

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "french_date", "key", "slugify"]
+__all__ = ["a_commune", "de_commune", "fold", "french_date", "key", "slugify"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Characters that NFKD does not decompose but people type for plain letters.
@@ -63,3 +63,53 @@ def french_date(value: object) -> str:
     if not 1 <= month <= 12:
         return text
     return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
+
+
+_VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüÿœæ")
+_ASPIRATED_H = ("hau", "hal", "ham", "han", "har", "hér", "hon", "hou", "hu")
+"""Beginnings of place names whose h is aspirated (no elision: "de Hauteville")."""
+
+
+def _elides(word: str) -> bool:
+    low = word.lower()
+    if not low:
+        return False
+    if low[0] in _VOWELS:
+        return True
+    return low[0] == "h" and not low.startswith(_ASPIRATED_H)
+
+
+def _article(name: str) -> tuple[str, str]:
+    """(article, rest) of a place name: ``"Le Luc"`` -> ``("le", "Luc")``."""
+    for article in ("Les ", "Le ", "La ", "L'", "L’"):
+        if name.startswith(article):
+            return article.strip().lower(), name[len(article):]
+    return "", name
+
+
+def de_commune(name: str) -> str:
+    """``de`` before a place name, elided and contracted as French wants.
+
+    ``"Arles"`` -> ``"d'Arles"``, ``"Hyères"`` -> ``"d'Hyères"``, ``"Toulon"`` -> ``"de Toulon"``,
+    ``"La Seyne-sur-Mer"`` -> ``"de La Seyne-sur-Mer"``, ``"Le Luc"`` -> ``"du Luc"``,
+    ``"Les Mées"`` -> ``"des Mées"``, ``"L'Escarène"`` -> ``"de L'Escarène"``.
+    """
+    article, rest = _article(name)
+    if article == "le":
+        return f"du {rest}"
+    if article == "les":
+        return f"des {rest}"
+    if article:
+        return f"de {name}"
+    return f"d'{name}" if _elides(name) else f"de {name}"
+
+
+def a_commune(name: str) -> str:
+    """``à`` before a place name: ``"à Arles"``, ``"au Castellet"``, ``"aux Mées"``,
+    ``"à La Seyne-sur-Mer"``."""
+    article, rest = _article(name)
+    if article == "le":
+        return f"au {rest}"
+    if article == "les":
+        return f"aux {rest}"
+    return f"à {name}"

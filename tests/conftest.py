@@ -112,3 +112,12 @@ def offline_page(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
         yield page, watch
     finally:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _french_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks the language of LC_ALL/LC_MESSAGES/LANG: tests that read its messages
+    expect the default, French, whatever the developer's locale."""
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)

@@ -51,8 +51,8 @@ def files(folder: Path) -> dict[str, bytes]:
 def test_summary_and_outputs(two_builds):
     project, result = two_builds[0]
     out = result.output
-    assert "Read 226 rows from 7 table(s)" in out
-    assert "rejected" in out and "First build" in out and "Built " in out
+    assert "226 lignes lues dans 7 tableau(x)" in out
+    assert "écartées" in out and "Première construction" in out and "Site construit" in out
     build = project / "build"
     for name in ("actors.gpkg", "actors.geojson", "actors.csv", "ingest-report.json",
                  "changes.json", "site/index.html", "site/calendrier.html"):
@@ -95,7 +95,7 @@ def test_strict_exits_1_with_rejected_rows(tmp_path):
     project = copy_project(tmp_path)
     result = run(["ingest", "--strict"], project)
     assert result.exit_code == 1
-    assert "name is empty" in result.output
+    assert "le nom est vide" in result.output
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -122,21 +122,21 @@ def test_an_empty_surveys_folder_builds_an_empty_site_twice(tmp_path):
     for _ in range(2):
         result = run(["build"], tmp_path)
         assert result.exit_code == 0, result.output
-        assert "no survey file" in result.output
+        assert "aucun fichier d'enquête" in result.output
     assert (tmp_path / "build" / "site" / "index.html").is_file()
 
 
 def test_rebuild_reuses_files_and_pages_and_force_redoes_them(two_builds):
     project, first = two_builds[0]
-    assert "reused" not in first.output
+    assert "repris" not in first.output
     again = run(["build"], project)
     assert again.exit_code == 0, again.output
     before = files(project / "build")  # (changes.json differs from the first build's)
-    assert "7 unchanged survey file(s) reused from the cache" in again.output
-    assert "unchanged page(s) reused from the previous build (--force" in again.output
+    assert "7 fichiers d'enquête inchangés repris du cache" in again.output
+    assert "pages inchangées reprises de la construction précédente (--force" in again.output
     forced = run(["build", "--force"], project)
     assert forced.exit_code == 0, forced.output
-    assert "reused" not in forced.output
+    assert "repris" not in forced.output
     assert files(project / "build") == before
 
 
@@ -157,5 +157,5 @@ def test_two_survey_files_with_the_same_name_are_refused(tmp_path):
     assert str(Path("nice") / "enquete.csv") in message
     result = run(["ingest"], tmp_path)
     assert result.exit_code == 1
-    assert "two survey files are named 'enquete.csv'" in result.output
+    assert "deux fichiers d'enquête s'appellent 'enquete.csv'" in result.output
     assert "Traceback" not in result.output

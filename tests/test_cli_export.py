@@ -34,11 +34,11 @@ def run(project: Path, *args: str):
 def test_export_ingests_when_needed_then_reads_actors_gpkg(project):
     first = run(project, "--format", "geojson", "--department", "83", "-o", "var.geojson")
     assert first.exit_code == 0, first.output
-    assert "ingesting the surveys first" in first.output
+    assert "lecture des enquêtes d'abord" in first.output
     data = json.loads((project / "var.geojson").read_text(encoding="utf-8"))
     assert data["features"] and {f["properties"]["department"] for f in data["features"]} == {"83"}
     second = run(project, "-o", "var2.geojson", "--department", "83")
-    assert "ingesting" not in second.output
+    assert "lecture des enquêtes" not in second.output
     assert (project / "var2.geojson").read_bytes() == (project / "var.geojson").read_bytes()
 
 
@@ -47,9 +47,9 @@ def test_selection_options_combine(project):
                  "-o", "t.csv")
     assert result.exit_code == 0, result.output
     assert "étape de Toulon" in result.output
-    n = int(result.output.split("Exported ")[1].split(" ")[0])
+    n = int(result.output.split(" acteurs exportés")[0].split()[-1])
     everything = run(project, "--format", "csv", "--stop", "toulon", "-o", "all.csv")
-    m = int(everything.output.split("Exported ")[1].split(" ")[0])
+    m = int(everything.output.split(" acteurs exportés")[0].split()[-1])
     assert 0 < n < m
 
 
@@ -63,10 +63,10 @@ def test_excel_csv_and_html(project):
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
-    [(["--commune", "Tulon", "-o", "a.csv"], "Did you mean 'Toulon'"),
+    [(["--commune", "Tulon", "-o", "a.csv"], "Vouliez-vous dire 'Toulon'"),
      (["--around", "Toulon", "-o", "a.csv"], "radius"),
      (["-o", "a.unknown"], "format"),
-     (["--format", "pdf"], "Missing option")],
+     (["--format", "pdf"], "Option manquante")],
 )
 def test_usage_errors(project, args, fragment):
     result = run(project, *args)

@@ -62,8 +62,8 @@ def test_online_without_network_degrades_to_offline_with_a_warning(tmp_path):
     assert result.exit_code == 0
     assert set(actors["geocode_precision"]) == {"municipality"}
     assert report["extra"]["online"]["failed"]["connection"] == 2
-    assert "could not be asked" in result.output
-    assert "placed offline" in result.output
+    assert "n'ont pas pu être demandées" in result.output
+    assert "placées hors ligne" in result.output
 
 
 def test_offline_is_the_default_and_never_asks(tmp_path):
@@ -89,6 +89,6 @@ def test_unreachable_service_is_not_asked_again_for_later_files_nor_cached(tmp_p
     assert result.exit_code == 0
     assert report["extra"]["online"]["unreachable"] is True
     assert report["extra"]["online"]["rows"] == 4  # the second file was not sent online
-    assert "remaining survey files are placed offline" in result.output
+    assert "fichiers d'enquête restants sont placés hors ligne" in result.output
     assert set(actors["geocode_precision"]) == {"municipality"}
-    assert not list((root / "build" / "cache").glob("*.pkl")), "faulty results are not cached"
+    assert not list((root / "build" / "cache").glob("*.json")), "faulty results are not cached"

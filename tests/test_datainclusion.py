@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from test_selection import crafted
@@ -128,3 +129,20 @@ def test_synthetic_region_validates_and_is_deterministic(tmp_path):
     text = (tmp_path / "a.json").read_text(encoding="utf-8")
     assert "<script>" in text  # kept as data: escaping is the consumer's job, never dropped
     assert validate_structures(json.loads(text)) == []
+
+
+def test_files_are_written_atomically(actors, tmp_path, monkeypatch):
+    """A write that fails half-way (a full disk) leaves the previous files whole."""
+    first = write_datainclusion(actors, tmp_path / "di.json", taxonomy=TAXONOMY)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real = Path.write_bytes
+
+    def disk_full(self, data):
+        real(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(OSError):
+        write_datainclusion(actors.head(1), tmp_path / "di.json", taxonomy=TAXONOMY)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p.name for p in first.paths} == set(before)

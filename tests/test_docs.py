@@ -43,7 +43,7 @@ def test_every_command_is_documented_and_has_help(name):
     assert f"safi-map {name}" in README, f"README does not document 'safi-map {name}'"
     result = CliRunner().invoke(cli, [name, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Usage:" in result.output
+    assert "Utilisation :" in result.output  # French by default
 
 
 def readme_synopses() -> dict[str, str]:

@@ -273,3 +273,56 @@ def test_ids_that_still_clash_get_a_deterministic_suffix():
                            splits={"b.csv:2": "alpha-83137"})
     assert list(reordered.actors["actor_id"]) == ["alpha-83137", "alpha-83137-2"]
     assert reordered.actors.set_index("actor_id").loc["alpha-83137", "sources"] == ["a.csv:2"]
+
+
+# Best-formed names (issue #11, item 6): among spellings of one name, the careful one is kept.
+
+@pytest.mark.parametrize(("names", "expected"), [
+    # the issue's case: the later row was typed in lower case, with a doubled space
+    (["Maison des Solidarités Varoises", "maison des solidarités  varoises"],
+     "Maison des Solidarités Varoises"),
+    # in either order
+    (["maison des solidarités varoises", "Maison des Solidarités Varoises"],
+     "Maison des Solidarités Varoises"),
+    # accents typed beat accents left out, capitals beat lower case
+    (["Les Jardins du Coeur", "Les Jardins du Cœur", "les jardins du coeur"],
+     "Les Jardins du Cœur"),
+    (["Epicerie Solidaire", "Épicerie Solidaire", "EPICERIE SOLIDAIRE"], "Épicerie Solidaire"),
+    # an acronym in capitals beats the same in lower case
+    (["ADIE", "adie"], "ADIE"),
+    # equally good spellings: the latest wins (as for every field)
+    (["Le Lien", "Le lien"], "Le lien"),
+    (["Le lien", "Le Lien"], "Le Lien"),
+    # a renamed actor (SIRET link): the latest name, not a better-formed older one
+    (["L'Atelier du Port", "atelier du port et des quais"], "atelier du port et des quais"),
+])
+def test_merge_keeps_the_best_formed_name(names, expected):
+    rows = frame(*[row(name, "83137", src=f"a.csv:{i + 2}", siret="73282932000074",
+                       stops=(stop,))
+                   for i, (name, stop) in enumerate(zip(names, ("toulon", "nice", "gap"),
+                                                        strict=False))])
+    actors = merge_rows(rows, stop_dates=STOP_DATES).actors
+    assert actors["name"].tolist() == [expected]
+    # the same whatever the order the rows come in
+    again = merge_rows(rows.iloc[::-1].reset_index(drop=True), stop_dates=STOP_DATES).actors
+    assert again["name"].tolist() == [expected]
+    assert again["actor_id"].tolist() == actors["actor_id"].tolist()
+
+
+def test_best_formed_name_end_to_end_through_the_survey_reader(tmp_path):
+    from click.testing import CliRunner
+
+    from safi_map.cli import cli
+
+    survey = tmp_path / "data" / "surveys" / "etape.csv"
+    survey.parent.mkdir(parents=True)
+    survey.write_text("Nom;Commune;Date\n"
+                      "Maison des Solidarités Varoises;Toulon;2026-01-10\n"
+                      "maison des solidarités  varoises;TOULON;2026-03-10\n", encoding="utf-8")
+    (tmp_path / "safi-map.toml").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", "--config", str(tmp_path / "safi-map.toml")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    actors = pd.read_csv(tmp_path / "build" / "actors.csv", dtype=str)
+    assert actors[["name", "commune"]].values.tolist() == [
+        ["Maison des Solidarités Varoises", "Toulon"]]

@@ -18,6 +18,7 @@ from _geoserver import DATA, GeoServer, Reply, closed_port
 from hypothesis import given
 from hypothesis import strategies as st
 
+from safi_map import __version__
 from safi_map._geocache import GeoCache, normalize_query
 from safi_map.errors import ConfigError
 from safi_map.online import (
@@ -126,7 +127,7 @@ def test_ban_request_uses_the_configured_base_url_and_asks_several_candidates(se
     (request,) = server.requests
     assert request.path == "/ban/search"  # the path prefix of ban_url is kept (self-hosted addok)
     assert request.params == {"q": "8 Boulevard de Strasbourg 83000 Toulon", "limit": "5"}
-    assert request.headers["User-Agent"] == "safi-map-tests"
+    assert request.headers["User-Agent"] == f"safi-map-tests/{__version__}"
 
 
 def test_low_score_and_other_commune_are_refused_with_a_reason(server, tmp_path):
@@ -448,7 +449,7 @@ def test_nominatim_accepts_with_mapped_precision_and_derived_score(server, tmp_p
     assert request.params["addressdetails"] == "1"
     assert request.params["countrycodes"] == "fr"
     assert request.params["email"] == "a@example.org"
-    assert request.headers["User-Agent"] == "safi-map-tests"
+    assert request.headers["User-Agent"] == f"safi-map-tests/{__version__}"
 
 
 def test_nominatim_outside_commune_by_polygon(server, tmp_path):

@@ -15,9 +15,9 @@ from test_selection import crafted
 from safi_map._synthetic import HOSTILE_NAMES, synthetic_actors, synthetic_taxonomy
 from safi_map.poster import (
     PAPER_SIZES_MM,
-    _place_markers,
     data_date,
     french_date,
+    place_markers,
     poster_entries,
     render_poster,
 )
@@ -187,7 +187,7 @@ def test_markers_at_one_point_are_spread_without_overlap():
     n, d = 40, 10.0
     px = np.full(n, 200.0)
     py = np.full(n, 150.0)
-    x, y = _place_markers(np.append(px, 20.0), np.append(py, 280.0), d, 400.0, 300.0)
+    x, y = place_markers(np.append(px, 20.0), np.append(py, 280.0), d, 400.0, 300.0)
     assert (x[-1], y[-1]) == (20.0, 280.0)  # a lone marker stays on its point
     dist = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
     np.fill_diagonal(dist, np.inf)
@@ -204,3 +204,164 @@ def test_dates_and_errors(small, tmp_path):
         render_poster(small, path=tmp_path / "x.pdf", size="B5")
     with pytest.raises(ValueError, match="'tiff'"):
         render_poster(small, path=tmp_path / "x.tiff")
+
+
+# --------------------------------------------------------------------------------------------
+# Posters an organiser prints as they are (issue 15) and drawn fast (issue 13)
+
+
+def test_extent_holds_every_actor_with_margins():
+    from safi_map.poster._basemap import extent
+
+    rng = np.random.default_rng(3)
+    for aspect in (0.7, 1.0, 1.6):
+        xs = rng.uniform(850_000, 1_050_000, 30)
+        ys = rng.uniform(6_250_000, 6_400_000, 30)
+        x0, x1, y0, y1 = extent(xs, ys, aspect)
+        assert (x1 - x0) / (y1 - y0) == pytest.approx(aspect)
+        w, h = x1 - x0, y1 - y0
+        assert ((xs - x0) >= 0.05 * w).all() and ((x1 - xs) >= 0.05 * w).all()
+        assert ((ys - y0) >= 0.05 * h).all() and ((y1 - ys) >= 0.05 * h).all()
+
+
+def test_commune_poster_shows_its_commune_whole_and_its_neighbours(small):
+    from safi_map.poster._basemap import base, draw_base, extent, focus_bounds
+
+    toulon = small[small["insee_code"] == "83137"]
+    entries = [e for e in poster_entries(toulon, TAXONOMY) if e.number is not None]
+    xs, ys = np.array([e.x for e in entries]), np.array([e.y for e in entries])
+    bx0, by0, bx1, by1 = focus_bounds(["83137"])
+    x0, x1, y0, y1 = extent(xs, ys, 1.4, (bx0, by0, bx1, by1))
+    assert x0 < bx0 and x1 > bx1 and y0 < by0 and y1 > by1  # the whole commune, with margins
+    assert bx0 - x0 >= 0.2 * (bx1 - bx0)
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_axes([0, 0, 1, 1])
+    drawn = draw_base(ax, (x0, x1, y0, y1), 1.0, ["83137"])
+    names = set(base().names[drawn])
+    assert {"Toulon", "La Seyne-sur-Mer", "La Garde", "La Valette-du-Var"} <= names
+
+
+@needs_poppler
+def test_commune_poster_through_export_names_neighbours_and_has_a_locator(small, tmp_path):
+    from safi_map.export import export
+    from safi_map.selection import Selection
+
+    result = export(small, fmt="pdf", out=tmp_path / "toulon.pdf",
+                    selection=Selection(communes=["Toulon"]), taxonomy=TAXONOMY, size="A4",
+                    orientation="portrait")
+    text = pdf_text(result.path)
+    assert "Toulon" in text and "La Valette-du-Var" in text  # a neighbour, named
+    assert "5 acteurs" in text
+    # a commune fills the map: the region locator is drawn (a small map, no text)
+    svg = export(small, fmt="svg", out=tmp_path / "toulon.svg",
+                 selection=Selection(communes=["Toulon"]), taxonomy=TAXONOMY, size="A4")
+    region = export(synthetic_actors(40, seed=2), fmt="svg", out=tmp_path / "all.svg",
+                    taxonomy=TAXONOMY, size="A4")  # the whole region: no locator
+    assert 'id="locator"' in svg.path.read_text(encoding="utf-8")
+    assert 'id="locator"' not in region.path.read_text(encoding="utf-8")
+
+
+def test_theme_poster_colours_every_marker_by_its_theme_other_themes_as_tags(small):
+    from safi_map.poster._entries import theme_index
+
+    theme = "insertion"
+    chosen = small[small["themes"].map(lambda t: theme in t)]
+    entries = poster_entries(chosen, TAXONOMY, theme=theme)
+    colours = {slug: c for slug, (_label, c) in theme_index(TAXONOMY).items()}
+    colour = colours[theme]
+    assert len(entries) == 2 and {e.colour for e in entries} == {colour}
+    coop = next(e for e in entries if e.name.startswith("Coopérative"))
+    assert coop.themes == ("Culture",) and coop.theme_colours == (colours["culture"],)
+    # without a theme, the first theme colours the marker (the region and stop posters)
+    assert {e.colour for e in poster_entries(small, TAXONOMY)} != {colour}
+
+
+def test_empty_selection_writes_nothing_and_exits_1(small, tmp_path):
+    from click.testing import CliRunner
+
+    from safi_map.cli import cli
+    from safi_map.errors import EmptySelectionError
+    from safi_map.export import export
+    from safi_map.selection import Selection
+
+    with pytest.raises(EmptySelectionError, match="Gap"):
+        export(small, fmt="pdf", out=tmp_path / "gap.pdf", selection=Selection(communes=["Gap"]))
+    with pytest.raises(EmptySelectionError):
+        render_poster(small.iloc[:0], path=tmp_path / "none.pdf")
+    assert not list(tmp_path.iterdir())
+    project = tmp_path / "p"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "data"), project / "data")
+    old = os.getcwd()
+    os.chdir(project)
+    try:
+        result = CliRunner().invoke(cli, ["export", "--commune", "Briançon", "--theme", "sante",
+                                          "-o", "vide.pdf"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    assert "Briançon" in result.output and not (project / "vide.pdf").exists()
+
+
+def test_french_elision_and_contraction():
+    from safi_map.selection import Selection, describe
+    from safi_map.text import a_commune, de_commune
+
+    assert [de_commune(n) for n in ("Arles", "Avignon", "Hyères", "Toulon", "La Seyne-sur-Mer",
+                                    "Le Luc", "Les Mées", "Hauteville", "Eygalières")] == [
+        "d'Arles", "d'Avignon", "d'Hyères", "de Toulon", "de La Seyne-sur-Mer", "du Luc",
+        "des Mées", "de Hauteville", "d'Eygalières"]
+    assert [a_commune(n) for n in ("Arles", "Le Castellet", "Les Mées", "La Garde")] == [
+        "à Arles", "au Castellet", "aux Mées", "à La Garde"]
+    tour = [{"id": "arles", "town": "Arles"}, {"id": "toulon", "town": "Toulon"}]
+    assert describe(Selection(stops=["arles"]), tour=tour) == "étape d'Arles"
+    assert describe(Selection(stops=["arles", "toulon"]), tour=tour) == (
+        "étapes d'Arles et de Toulon")
+
+
+def test_directory_type_fills_its_column():
+    from safi_map.poster._directory import plan
+    from safi_map.poster._layout import TYPOGRAPHY, Box, layout
+
+    lay = layout("A3", "landscape", 40)
+    box = Box(0, 0, 160, 150)
+    few, some, many = plan(lay, box, 3), plan(lay, box, 40), plan(lay, box, 400)
+    assert few.size == TYPOGRAPHY["A3"].body_max and few.two_lines
+    assert few.size > some.size > many.size == TYPOGRAPHY["A3"].body_min
+    assert some.capacity >= 40 and many.capacity < 400  # the rest continues on a next page
+    bigger = plan(lay, Box(0, 0, 160, 150 * (some.size * 1.07 / some.size) ** 2), 40)
+    assert bigger.size >= some.size  # more room, never smaller type
+
+
+def test_big_paper_type_is_read_from_its_distance():
+    """x-height of the smallest text at least 1/450 of the reading distance; an A0 is not an
+    A3 scaled up: its type is larger relative to the sheet than the old 2.3 x A4."""
+    from fontTools.ttLib import TTFont
+
+    from safi_map.poster._layout import TYPOGRAPHY
+
+    font = TTFont(matplotlib_font())
+    x_height = font["glyf"]["x"].yMax / font["head"].unitsPerEm
+    for size, t in TYPOGRAPHY.items():
+        x_mm = t.body_min * x_height * 25.4 / 72
+        assert x_mm >= t.distance_m * 1000 / 450, size
+        assert t.title >= 3 * t.body_min
+    scale = PAPER_SIZES_MM["A0"][0] / PAPER_SIZES_MM["A3"][0]
+    assert TYPOGRAPHY["A0"].title >= TYPOGRAPHY["A3"].title * scale
+
+
+def matplotlib_font() -> str:
+    from importlib import resources
+
+    return str(resources.files("safi_map") / "resources" / "fonts" / "SAFIPosterSans.ttf")
+
+
+@needs_poppler
+def test_pdf_embeds_the_cut_font_and_falls_back_for_other_scripts(tmp_path):
+    actors = crafted([{"insee": "83137", "name": "Ассоциация Ελπίδα"},
+                      {"insee": "83137", "name": "Épicerie d'Ève"}])
+    path = render_poster(actors, path=tmp_path / "p.pdf", size="A4", taxonomy=TAXONOMY).path
+    text = pdf_text(path)
+    assert "Ассоциация Ελπίδα" in text and "Épicerie d'Ève" in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout
+    assert b"SAFIPosterSans" in fonts and b"DejaVuSans" in fonts

@@ -17,10 +17,16 @@ from safi_map.site import build_site
 def site(tmp_path_factory):
     actors = make_actors(40)
     first, second = actors["actor_id"].iloc[0], actors["actor_id"].iloc[1]
+    entry = {"number": 2, "first_build": False, "stops": ["toulon"], "new": [first],
+             "changed": {second: ["themes", "website"]}, "moved": {},
+             "removed": ["parti-83137"], "kept": True, "rejected": {"ligne vide": 1},
+             "names": {first: actors["name"].iloc[0], "parti-83137": "Structure partie"}}
     changes = Changes(new=[first], changed={second: ["themes", "website"]},
                       removed=["parti-83137"], retained=["parti-83137"],
                       newly_rejected={"etape.csv:7": "name is empty (column 'Nom')"},
-                      names={first: actors["name"].iloc[0], "parti-83137": "Structure partie"})
+                      names={first: actors["name"].iloc[0], "parti-83137": "Structure partie"},
+                      history=[{"number": 1, "first_build": True, "stops": [], "actors": 39},
+                               entry])
     out = tmp_path_factory.mktemp("s") / "site"
     build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
                out_dir=out, changes=changes)
@@ -48,13 +54,17 @@ def test_calendar_lists_every_stop_with_its_count(site):
 def test_change_report_page(site):
     out, _, first, _ = site
     doc = page(out / "changes.html")
-    new = doc.select_one("#ch-new").find_parent("section")
-    assert new.select_one("a")["href"] == f"acteurs/{first}.html"
-    changed = doc.select_one("#ch-changed").find_parent("section").get_text()
-    assert "thématiques, site web" in changed
-    removed = doc.select_one("#ch-removed").find_parent("section").get_text()
-    assert "Structure partie" in removed and "restent publiées" in removed
-    assert "etape.csv:7" in doc.select_one("#ch-rej").find_parent("section").get_text()
+    newest, oldest = doc.select("section.change-entry")
+    assert newest.select_one("h2").get_text() == "Étape de Toulon (28 septembre 2015)"
+    assert newest.select_one("li a")["href"] == f"acteurs/{first}.html"
+    text = newest.get_text()
+    assert "thématiques, site web" in text
+    # not on the site (dropped or hidden): counted, never named
+    assert "Structure partie" not in text
+    assert "1 structure absente des enquêtes n'est plus publiée" in text
+    assert "ligne vide : 1 ligne" in text
+    assert "etape.csv" not in doc.get_text() and "name is empty" not in doc.get_text()
+    assert oldest.select_one("h2").get_text() == "Première publication"
 
 
 def test_first_build_and_no_comparison(tmp_path):
@@ -64,8 +74,11 @@ def test_first_build_and_no_comparison(tmp_path):
                out_dir=out)
     assert "sans comparaison" in page(out / "changes.html").get_text()
     build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
-               out_dir=out, changes=Changes(first_build=True, new=list(actors["actor_id"])))
-    assert "Première génération : 10 structures" in page(out / "changes.html").get_text()
+               out_dir=out, changes=Changes(first_build=True, new=list(actors["actor_id"]),
+                                            history=[{"number": 1, "first_build": True,
+                                                      "stops": [], "actors": 10}]))
+    assert "Première publication de la carte : 10 structures publiées" in page(
+        out / "changes.html").get_text()
 
 
 def test_actor_pages_show_synergies_from_the_pairs(site):

@@ -1,0 +1,150 @@
+"""Benchmark: the posters of the example data, and what a coordinator waits for.
+
+Usage::
+
+    python bench/bench_posters.py [--profile N] [--skip-cli]
+
+Times, on the example data of ``data/`` (210 actors, 7 stops):
+
+* **the command line** (a fresh process each, as a coordinator runs it): ``safi-map build``
+  from an empty folder, then the rebuild after a new stop of 30 rows (synthetic actors nearest
+  to Toulon, written as a stop's CSV export). CPU includes any child process.
+* **the ready-made posters** (:func:`safi_map.export.poster_set`, the site's A3 PDFs, in one
+  process, no cache): how many, wall and CPU, per poster.
+* **one poster** of each kind (commune, theme, stop) in each format at A4, A3 and A0: CPU per
+  poster (median of 3).
+* ``--profile N``: the N functions where one stop poster spends the most time (cProfile).
+
+Run it against another checkout with ``PYTHONPATH=/path/to/checkout python bench/...`` to put
+figures side by side (the "before" of docs and reports was taken that way). On the shared
+2-core machine, wall times depend on the load; CPU times much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import os
+import pstats
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+import safi_map
+from safi_map import export as export_mod
+from safi_map import ingest, load_settings
+from safi_map._synthetic import synthetic_actors
+from safi_map.selection import Selection
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cpu(children: bool = False) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _project(root: Path) -> None:
+    shutil.copytree(REPO / "data", root / "data")
+
+
+def _new_stop(path: Path, rows: int = 30) -> None:
+    """A stop's survey of ``rows`` actors near Toulon (synthetic, cp1252 ``;`` CSV)."""
+    pool = synthetic_actors(20 * rows, seed=5)
+    near = ((pool["latitude"] - 43.1242) ** 2 + (pool["longitude"] - 5.9280) ** 2).fillna(99)
+    chosen = pool.loc[near.sort_values(kind="stable").index[:rows]]
+    frame = pd.DataFrame({
+        "Nom de la structure": chosen["name"].str.replace("<", "(").str.replace(">", ")"),
+        "Thématique(s)": chosen["themes"].map(", ".join),
+        "Adresse": chosen["address"], "CP": chosen["postcode"], "Ville": chosen["commune"],
+    })
+    frame.to_csv(path, sep=";", index=False, encoding="cp1252", errors="replace")
+
+
+def _cli(root: Path) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    c0, t0 = _cpu(True), time.perf_counter()
+    subprocess.run([sys.executable, "-m", "safi_map", "-q", "build"], cwd=root, env=env,
+                   check=True)
+    return time.perf_counter() - t0, _cpu(True) - c0
+
+
+def cli_figures() -> None:
+    print("| command line | wall | CPU |\n|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _project(root)
+        wall, cpu = _cli(root)
+        print(f"| `safi-map build` from clean | {wall:.2f} s | {cpu:.2f} s |")
+        _new_stop(root / "data" / "surveys" / "2015-12-01-nouvelle-etape.csv")
+        wall, cpu = _cli(root)
+        print(f"| rebuild after a new stop of 30 rows | {wall:.2f} s | {cpu:.2f} s |")
+
+
+def poster_figures(profile: int) -> None:
+    settings = load_settings(base=REPO)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = ingest(settings=dataclasses.replace(settings, out=Path(tmp) / "build"))
+        actors, taxonomy, tour = result.actors, result.taxonomy, result.tour
+        if hasattr(export_mod, "POSTER_WORKERS"):  # an older checkout: draw in this process
+            export_mod.POSTER_WORKERS = 1
+        c0, t0 = _cpu(), time.perf_counter()
+        made = export_mod.poster_set(actors, Path(tmp) / "affiches", taxonomy=taxonomy, tour=tour,
+                                     settings=settings, fmt="pdf", size="A3", min_actors=3,
+                                     max_actors=300)
+        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        n = len(made.paths)
+        print(f"\nposter_set (site's A3 PDFs): {n} posters, {wall:.2f} s wall, {cpu:.2f} s CPU, "
+              f"{cpu / max(n, 1):.3f} s CPU per poster\n")
+        kinds = {"commune (Toulon)": Selection(communes=["83137"]),
+                 "theme (insertion)": Selection(themes=["insertion"]),
+                 "stop (Toulon)": Selection(stops=["toulon"])}
+        print("| poster | " + " | ".join(f"{f} {s}" for f in ("pdf", "png") for s in
+                                         ("A4", "A3", "A0")) + " |")
+        print("|---" * 7 + "|")
+        for label, sel in kinds.items():
+            cells = []
+            for fmt in ("pdf", "png"):
+                for size in ("A4", "A3", "A0"):
+                    runs = []
+                    for _ in range(3):
+                        c = _cpu()
+                        export_mod.export(actors, fmt=fmt, out=Path(tmp) / f"p.{fmt}",
+                                          selection=sel, taxonomy=taxonomy, tour=tour,
+                                          settings=settings, size=size, dpi=100)
+                        runs.append(_cpu() - c)
+                    cells.append(f"{statistics.median(runs):.2f} s")
+            print(f"| {label} | " + " | ".join(cells) + " |")
+        if profile:
+            prof = cProfile.Profile()
+            prof.enable()
+            export_mod.export(actors, fmt="pdf", out=Path(tmp) / "p.pdf",
+                              selection=kinds["stop (Toulon)"], taxonomy=taxonomy, tour=tour,
+                              settings=settings, size="A3")
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(profile)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--skip-cli", action="store_true")
+    args = parser.parse_args()
+    print(f"safi_map from {Path(safi_map.__file__).parent}; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    if not args.skip_cli:
+        cli_figures()
+    poster_figures(args.profile)
+
+
+if __name__ == "__main__":
+    main()
