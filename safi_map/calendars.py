@@ -23,7 +23,7 @@ from typing import Any
 from icalendar import Calendar, Event
 
 from ._writer import Writer
-from .text import slugify
+from .text import a_commune, de_commune, slugify
 
 __all__ = ["AGENDA_DIR", "tour_calendars", "write_tour_calendars"]
 
@@ -47,7 +47,7 @@ def _event(stop: Mapping[str, Any], day: dt.date, count: int, *, site_title: str
     ev.add("dtstamp", dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
     ev.add("dtstart", day)
     ev.add("dtend", day + dt.timedelta(days=1))
-    ev.add("summary", f"SAFI Tour : étape de {stop['town']}")
+    ev.add("summary", f"SAFI Tour : étape {de_commune(stop['town'])}")
     ev.add("location", ", ".join(x for x in (stop.get("venue", ""), stop["town"]) if x))
     described = (f"{count} structure{'s' if count > 1 else ''} recensée{'s' if count > 1 else ''}"
                  " à cette étape." if count else "Étape du SAFI Tour.")
@@ -96,7 +96,7 @@ def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[
     per_theme: dict[str, list[str]] = {}
     for s, _d in dated:
         out[f"stop:{s['id']}"] = (f"{AGENDA_DIR}/etapes/{slugify(s['id'])}.ics",
-                                  _calendar(f"SAFI Tour : étape de {s['town']}",
+                                  _calendar(f"SAFI Tour : étape {de_commune(s['town'])}",
                                             [events[s["id"]]]))
         code = s.get("insee_code") or by_name.get(slugify(s["town"]), "")
         if code:
@@ -107,7 +107,7 @@ def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[
     for code, ids in sorted(per_commune.items()):
         name = communes[code]["name"] if code in communes else town[ids[0]]
         out[f"commune:{code}"] = (f"{AGENDA_DIR}/communes/{code}.ics",
-                                  _calendar(f"SAFI Tour : étapes à {name}",
+                                  _calendar(f"SAFI Tour : étapes {a_commune(name)}",
                                             [events[i] for i in ids]))
     for slug, ids in sorted(per_theme.items()):
         label = themes[slug]["label"] if slug in themes else slug

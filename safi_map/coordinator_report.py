@@ -231,7 +231,8 @@ def _columns(entry: Mapping[str, Any]) -> tuple[list[dict[str, str]], list[dict[
             for field, header in sorted(dict(entry.get("columns") or {}).items(),
                                         key=lambda kv: (order.get(kv[0], len(order)),
                                                         str(kv[0])))]
-    check = entry.get("column_check") if isinstance(entry.get("column_check"), Mapping) else {}
+    raw_check = entry.get("column_check")
+    check: Mapping[str, Any] = raw_check if isinstance(raw_check, Mapping) else {}
     suggested = _suggestions(entry.get("suggestions")) or {
         str(u["header"]): str(u["looks_like"]) for u in check.get("unread") or []
         if isinstance(u, Mapping) and u.get("header") and u.get("looks_like")}

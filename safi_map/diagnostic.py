@@ -471,14 +471,14 @@ def render_diagnostic_pages(
             "slug": t.slug, "label": t.label,
             "zones": int((counts == 0).sum()),
             "shapes": [{"ref": f"dg-e-{code}", "fill": _colour(float(d[i]), theme_breaks),
-                        "title": f"{name} : {_density_text(int(counts[i]), float(d[i]))}"}
+                        "title": f"{name}\u00a0: {_density_text(int(counts[i]), float(d[i]))}"}
                        for i, (code, name) in enumerate(zip(epci["code"], epci["name"],
                                                             strict=True))],
         })
     com_breaks = _breaks([float(x) for x in com["per_10k"] if math.isfinite(x)])
     commune_map = [{"d": shapes["communes"][r["code"]],
                     "fill": _colour(float(r["per_10k"]), com_breaks),
-                    "title": f"{r['name']} : {_density_text(int(r['actors']), r['per_10k'])}"}
+                    "title": f"{r['name']}\u00a0: {_density_text(int(r['actors']), r['per_10k'])}"}
                    for r in _records(com) if shapes["communes"].get(r["code"])]
 
     total_pop = int(com["population"].sum())

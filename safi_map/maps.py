@@ -160,11 +160,11 @@ LABELS: dict[str, dict[str, str]] = {
         "skip_to_filters": "Aller aux filtres",
         "map_label": "Carte des acteurs",
         "count_scale": "Acteurs par commune",
-        "unknown_commune": "Commune inconnue : choisissez-la dans la liste",
+        "unknown_commune": "Commune inconnue : choisissez-la dans la liste",
         "new_only": "Nouveaux depuis la dernière étape",
         "new_badge": "Nouveau",
         "here_count": "{n} acteurs à cet endroit",
-        "more_in_directory": "… et {n} autres : voir l’annuaire",
+        "more_in_directory": "… et {n} autres : voir l’annuaire",
     },
     "en": {
         "filters": "Filter actors",
@@ -1111,7 +1111,7 @@ def mini_map_html(
     e = html.escape
     return (
         f'<div class="safi-mini-map" style="height:{height}" role="img" '
-        f'aria-label="{e("Carte : " + label if label else "Carte")}" '
+        f'aria-label="{e("Carte : " + label if label else "Carte")}" '
         f'data-lat="{lat:.6f}" data-lon="{lon:.6f}" data-zoom="{int(zoom)}" '
         f'data-label="{e(label)}" data-colour="{e(colour)}" data-icon="{e(icon)}" '
         f'data-tiles="{e(base_map["url"])}" data-subdomains="{e(base_map["subdomains"])}" '

@@ -584,14 +584,26 @@ _MAX_JOINED = 4  # pieces a known label may span
 _ITEM_EDGES = re.compile(r"^[\s\-*–—•·.:()\"'«»“”]+|[\s\-*–—•·.:;(\"'«»“”]+$")
 
 
+def _enclosed(raw: str) -> list[tuple[int, int]]:
+    """Spans of the matched parenthesis pairs of ``raw`` (an unmatched one encloses nothing)."""
+    pairs: list[tuple[int, int]] = []
+    opened: list[int] = []
+    for i, c in enumerate(raw):
+        if c == "(":
+            opened.append(i)
+        elif c == ")" and opened:
+            pairs.append((opened.pop(), i))
+    return pairs
+
+
 def _spans(raw: str) -> list[tuple[int, int]]:
     """Spans of the items of ``raw``: separators inside parentheses do not count, so
     "Économie circulaire (réemploi, recyclage)" stays whole."""
     spans: list[tuple[int, int]] = []
     start = 0
-    nested = "(" in raw
+    pairs = _enclosed(raw) if "(" in raw else []
     for m in _LIST_SEPARATORS.finditer(raw):
-        if nested and raw.count("(", 0, m.start()) > raw.count(")", 0, m.start()):
+        if any(a < m.start() < b for a, b in pairs):
             continue
         spans.append((start, m.start()))
         start = m.end()
@@ -632,19 +644,31 @@ def split_list(text: str, *, split_and: bool = True,
     Items that differ only by case or accents are duplicates.
     """
     raw = _TAG.sub(" ", str(text))  # "<b>Culture</b>": markup is noise, and "/" a separator
-    items: list[str] = []
+    items = _items(raw, split_and, known)
+    for _attempt in range(4):  # trimmed edges can change what a parenthesis encloses: settle it
+        again = _items("; ".join(items), split_and, known)
+        if again == items:
+            break
+        items = again
+    out: list[str] = []
     seen: set[str] = set()
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out, []
+
+
+def _items(raw: str, split_and: bool, known: Collection[str]) -> list[str]:
+    items: list[str] = []
     for part, whole in _join_known(raw, _spans(raw), known):
         pieces = _AND.split(part) if split_and and not whole else [part]
         for piece in pieces:
             item = _squash(_ITEM_EDGES.sub("", piece))
-            if item.count("(") > item.count(")") and piece.rstrip().endswith(")"):
-                item += ")"  # the edge trimming took the closing parenthesis
-            k = key(item)
-            if k and k not in seen:
-                seen.add(k)
+            if key(item):
                 items.append(item)
-    return items, []
+    return items
 
 
 def _luhn_ok(digits: str) -> bool:

@@ -43,6 +43,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
+from . import places as _places
 from ._assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
 from ._writer import PageCache, Writer
 from .calendars import write_tour_calendars
@@ -56,7 +57,7 @@ from .settings import Settings
 from .sharing import map_page_with_share_tags, share_tags, write_crawler_files
 from .synergies import _records
 from .taxonomy import LEGAL_FORMS
-from .text import french_date, key, slugify
+from .text import a_commune, de_commune, french_date, key, slugify
 
 __all__ = ["CSP", "SiteSummary", "build_site", "json_for_script", "make_environment"]
 
@@ -76,14 +77,7 @@ CSP = (
 )
 """The Content-Security-Policy every page declares: scripts and styles from the site only."""
 
-DEPARTMENTS: dict[str, str] = {
-    "04": "Alpes-de-Haute-Provence",
-    "05": "Hautes-Alpes",
-    "06": "Alpes-Maritimes",
-    "13": "Bouches-du-Rhône",
-    "83": "Var",
-    "84": "Vaucluse",
-}
+DEPARTMENTS = _places.DEPARTMENTS  # every French department: "69" reads "Rhône"
 
 
 FIELD_LABELS: dict[str, str] = {
@@ -221,6 +215,8 @@ def make_environment(user_templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["french_date"] = french_date
+    env.filters["de_commune"] = de_commune
+    env.filters["a_commune"] = a_commune
     env.filters["number"] = french_number
     env.filters["json_script"] = json_for_script
     env.filters["field_label"] = lambda f: FIELD_LABELS.get(f, f)
@@ -1391,6 +1387,7 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         render(env.get_template("a-propos.html"), "a-propos.html", "about",
                downloads=downloads, total=len(acts), nav="apropos")
         write_crawler_files(writer, site_url)
+        render(env.get_template("accessibilite.html"), "accessibilite.html", "about")
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:

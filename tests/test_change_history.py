@@ -102,8 +102,8 @@ def test_history_across_stops_and_rebuilds(project: Path) -> None:
     assert [e["number"] for e in changes["history"]] == [1, 2, 3]
     newest = page.select("section.change-entry")[0]
     assert newest.select_one("h2").get_text() == "Mise à jour n° 3"
-    assert "Les Jardins du Partage : courriel" in newest.get_text()
-    assert "nom de la structure manquant : 1 ligne" in newest.get_text()
+    assert "Les Jardins du Partage\u00a0: courriel" in newest.get_text()
+    assert "nom de la structure manquant\u00a0: 1 ligne" in newest.get_text()
     assert "name is empty" not in page.get_text() and "toulon.csv" not in page.get_text()
     assert "column" not in page.get_text()
 

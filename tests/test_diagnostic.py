@@ -164,8 +164,11 @@ def test_page(actors, taxonomy):
         "Alpes-de-Haute-Provence", "Hautes-Alpes", "Alpes-Maritimes", "Bouches-du-Rhône",
         "Var", "Vaucluse"]
     assert len(soup.select("#dg-table-communes tbody tr")) == 946
-    charts = soup.select("svg.dg-bars")
-    assert len(charts) == 2 and all(c.find("title") and c.find("desc") for c in charts)
+    charts = soup.select(".dg-bars")
+    assert len(charts) == 2 and all(c.get("aria-label") for c in charts)
+    # Labels are page text (they wrap, never cut), not SVG text scaled down with the chart.
+    labels = [dt.get_text() for dt in charts[1].select("dt")]
+    assert labels and not soup.select(".dg-bars svg text")
     assert not soup.find_all("script", src=False)
     assert not re.search(r'\sstyle="', out["diagnostic.html"])  # CSP: no inline styles
 

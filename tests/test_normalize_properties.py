@@ -238,3 +238,11 @@ def test_validate_table_accounts_for_every_row(rows, extra_cells):
     assert all(f"{i.file}:{i.row}" in kept for i in report.warnings)
     for themes in records["themes"]:
         assert themes and set(themes) <= set(_TAXONOMY.theme_slugs)
+
+
+@PROPERTY_SETTINGS
+@given(st.text(alphabet="ab xyz,;/()-Cet&|\n", max_size=40), st.booleans())
+def test_split_list_with_known_labels_and_parentheses_is_a_fixed_point(text, split_and):
+    known = {"citoyennete droits et egalite", "a b", "x y z"}
+    items, _ = n.split_list(text, split_and=split_and, known=known)
+    assert n.split_list("; ".join(items), split_and=split_and, known=known)[0] == items

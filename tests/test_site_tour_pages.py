@@ -62,7 +62,7 @@ def test_change_report_page(site):
     # not on the site (dropped or hidden): counted, never named
     assert "Structure partie" not in text
     assert "1 structure absente des enquêtes n'est plus publiée" in text
-    assert "ligne vide : 1 ligne" in text
+    assert "ligne vide\u00a0: 1 ligne" in text
     assert "etape.csv" not in doc.get_text() and "name is empty" not in doc.get_text()
     assert oldest.select_one("h2").get_text() == "Première publication"
 
@@ -77,7 +77,7 @@ def test_first_build_and_no_comparison(tmp_path):
                out_dir=out, changes=Changes(first_build=True, new=list(actors["actor_id"]),
                                             history=[{"number": 1, "first_build": True,
                                                       "stops": [], "actors": 10}]))
-    assert "Première publication de la carte : 10 structures publiées" in page(
+    assert "Première publication de la carte\u00a0: 10 structures publiées" in page(
         out / "changes.html").get_text()
 
 

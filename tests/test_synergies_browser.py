@@ -106,6 +106,30 @@ def test_synergies_filters_change_the_count(offline_page, built):
     assert watch.real_errors() == []
 
 
+def test_synergies_name_filter_and_phone_cards(browser, built):
+    """A structure's name (either side) filters the suggestions; a phone shows 25 cards at a time."""
+    from safi_map.text import fold
+
+    root, pairs, _, _ = built
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        _open(page, root / "synergies.html")
+        assert page.locator("#syn-rows tr").count() == 25
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        name = pairs["helper_name"].iloc[5]
+        word = max(name.split(), key=len)
+        page.fill("#syn-name", word.upper())
+        hit = pairs["needer_name"].map(fold).str.contains(fold(word), regex=False) \
+            | pairs["helper_name"].map(fold).str.contains(fold(word), regex=False)
+        communes = pairs["needer_commune"].fillna("") if "needer_commune" in pairs else None
+        if communes is None:
+            assert _count(page) >= int(hit.sum()) > 0
+        assert 0 < _count(page) < len(pairs)
+    finally:
+        context.close()
+
+
 def test_diagnostic_page_renders(offline_page, built):
     page, watch = offline_page
     root, *_ = built

@@ -12,6 +12,9 @@
   var data = JSON.parse(source.textContent);
   var actors = data.actors, pairs = data.pairs;
   var page = data.page || 200;
+  // On a phone each suggestion is a card: fewer at a time, "more" shows the next ones.
+  if (window.matchMedia && window.matchMedia("(max-width: 600px)").matches) { page = Math.min(page, 25); }
+  var inputName = document.getElementById("syn-name");
   var themeIndex = {};
   data.themes.forEach(function (t, i) { themeIndex[t[0]] = i; });
   var resourceIndex = {};
@@ -32,6 +35,11 @@
     if (d < 0.1) { return "moins de 100 m"; }
     if (d < 10) { return d.toFixed(1).replace(".", ",") + " km"; }
     return Math.round(d) + " km";
+  }
+
+  // Case- and accent-insensitive words, for the structure name filter.
+  function fold(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
   function hasTheme(actor, t) { return actor[4].indexOf(t) !== -1; }
@@ -82,11 +90,17 @@
     var r = selResource && selResource.value ? resourceIndex[selResource.value] : null;
     var dep = selDepartment ? selDepartment.value : "";
     var t = selTheme && selTheme.value ? themeIndex[selTheme.value] : null;
+    var words = inputName ? fold(inputName.value).split(/\s+/).filter(Boolean) : [];
+    var named = function (a) {
+      var hay = fold(a[1] + " " + (a[2] || ""));
+      return words.every(function (w) { return hay.indexOf(w) !== -1; });
+    };
     matches = pairs.filter(function (p) {
       if (r !== null && r !== undefined && p[2] !== r) { return false; }
       var n = actors[p[0]], h = actors[p[1]];
       if (dep && n[3] !== dep && h[3] !== dep) { return false; }
       if (t !== null && t !== undefined && !hasTheme(n, t) && !hasTheme(h, t)) { return false; }
+      if (words.length && !named(n) && !named(h)) { return false; }
       return true;
     });
     while (body.firstChild) { body.removeChild(body.firstChild); }
@@ -101,6 +115,7 @@
   [selResource, selDepartment, selTheme].forEach(function (s) {
     if (s) { s.addEventListener("change", apply); }
   });
+  if (inputName) { inputName.addEventListener("input", apply); }
   if (more) { more.addEventListener("click", showMore); }
   apply();
 }());

@@ -250,7 +250,8 @@
       clusterMarker: function (info) { return self._clusterMarker(info); }
     });
     this.actorsLayer = this.clusterLayer;
-    this.popup = L.popup({ maxWidth: 320, minWidth: 220, autoPanPadding: [30, 30], className: 'safi-popup' });
+    // The popup is panned clear of the top controls (zoom, layers): its close button never lies under them.
+    this.popup = L.popup({ maxWidth: 320, minWidth: 220, autoPanPaddingTopLeft: [30, 70], autoPanPaddingBottomRight: [30, 30], className: 'safi-popup' });
     map.on('popupclose', function (e) {
       if (e.popup === self.popup && self.selected >= 0) { self.selected = -1; self._emit('select'); }
     });
@@ -732,6 +733,16 @@
       }
       this.communeMsg.textContent = '';
       this.app.setState({ commune: code }, { push: true });
+      if (code) { this._fitCommune(code); }
+    },
+    /* Choosing a commune moves the map to its located actors. */
+    _fitCommune: function (code) {
+      var app = this.app, k = app.communeIndex[code], b = null;
+      for (var i = 0; i < app.n; i++) {
+        if (app.commune[i] !== k || !app.hasLoc[i]) { continue; }
+        if (b) { b.extend([app.lat[i], app.lon[i]]); } else { b = L.latLngBounds([app.lat[i], app.lon[i]], [app.lat[i], app.lon[i]]); }
+      }
+      if (b) { app.map.fitBounds(b, { padding: [40, 40], maxZoom: 14, animate: false }); }
     },
     update: function () {
       var app = this.app, s = app.state, c = app.counts, d = app.data, self = this;
@@ -856,6 +867,13 @@
     }
   };
 
+  /* Do two elements' boxes intersect on screen? */
+  function overlaps(a, b) {
+    if (!a || !b) { return false; }
+    var r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    return r.width > 0 && q.width > 0 && r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom;
+  }
+
   /* ------------------------------------------------------------------ legend */
   function addLegend(app, o) {
     var ctl = L.control({ position: o.position || 'bottomright' });
@@ -886,6 +904,14 @@
         det.appendChild(scale);
       }
       div.appendChild(det);
+      // The legend and the layers menu are exclusive: opening one closes the other.
+      app.legendDetails = det;
+      det.addEventListener('toggle', function () {
+        if (!det.open) { return; }
+        if (app.layerControl) { app.layerControl.collapse(); }
+        var p = app.map.hasLayer(app.popup) ? app.popup.getElement() : null;
+        if (overlaps(div, p)) { app.map.closePopup(app.popup); }
+      });
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
@@ -1022,6 +1048,25 @@
     var overlays = {};
     overlays[app.label('layer_actors')] = app.actorsLayer;
     app.layerControl = L.control.layers(bases, overlays, { collapsed: true, position: 'topright' }).addTo(app.map);
+    var closeLegend = function () { if (app.legendDetails && app.legendDetails.open) { app.legendDetails.open = false; } };
+    ['mouseenter', 'click', 'focusin', 'touchstart'].forEach(function (ev) {
+      app.layerControl.getContainer().addEventListener(ev, closeLegend, { passive: true });
+    });
+    var popupEl = function () { return app.map.hasLayer(app.popup) ? app.popup.getElement() : null; };
+    // An open panel and the popup never cover each other: the newest one stays.
+    app.closePanels = function () {
+      var p = popupEl();
+      if (app.legendDetails && overlaps(app.legendDetails.parentNode, p)) { closeLegend(); }
+      if (overlaps(app.layerControl.getContainer(), p)) { app.layerControl.collapse(); }
+    };
+    app.map.on('popupopen', function () { app.closePanels(); setTimeout(app.closePanels, 300); });
+    var expand = app.layerControl.expand;
+    app.layerControl.expand = function () {
+      var r = expand.apply(this, arguments);
+      closeLegend();
+      if (overlaps(this.getContainer(), popupEl())) { app.map.closePopup(app.popup); }
+      return r;
+    };
     (app.overlays || []).forEach(function (ov) { if (!ov.inControl) { app.layerControl.addOverlay(ov.layer, ov.label); ov.inControl = true; } });
     app.map.on('baselayerchange', function (e) {
       if (e.layer && e.layer._safiBase) { app.base = e.layer._safiBase; app._emit('replace'); }
