@@ -1386,8 +1386,8 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         # After the downloads: it gives their sizes.
         render(env.get_template("a-propos.html"), "a-propos.html", "about",
                downloads=downloads, total=len(acts), nav="apropos")
-        write_crawler_files(writer, site_url)
         render(env.get_template("accessibilite.html"), "accessibilite.html", "about")
+        write_crawler_files(writer, site_url)  # last: the sitemap lists every page written
         summary.files = len(writer.paths)
         summary.bytes = writer.bytes_written
     if page_cache is not None and page_cache.enabled:
