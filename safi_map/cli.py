@@ -299,6 +299,9 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
                 progress=lambda done, total: progress("site", done, total),
                 changes=result.changes, force=force,
             )
+        except BaseException:
+            result.discard_outputs()  # never leave the staged ingest outputs behind
+            raise
         finally:
             POSTER_PROGRESS.reset(token)
     result.commit_outputs()
