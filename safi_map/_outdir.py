@@ -234,6 +234,21 @@ def _data_folders(settings: Any) -> list[Path]:
     return sorted(set(found))
 
 
+def check_output_file(settings: Any, output: Path | str) -> None:
+    """Refuse an output file (``export -o``, ``geocode -o``) that the next build would read as a
+    survey: one inside a survey folder, or a survey file itself."""
+    target = Path(output).resolve()
+    for survey in settings.surveys:
+        path = Path(survey).resolve()
+        folder = path.is_dir() or (path.suffix == "" and not path.is_file())
+        if target == path or (folder and path in target.parents):
+            raise OutputFolderError(_(
+                "{output} is among the surveys ({surveys}): the next build would read it as a "
+                "survey and count its actors twice. Write it elsewhere, for example "
+                "-o {example}.").format(output=target, surveys=path,
+                                        example=Path("build") / target.name))
+
+
 def check_build_folder(settings: Any, *, contents: bool = True) -> None:
     """Refuse an output folder (``settings.out``) the tool cannot use safely: inside the data
     it reads, holding things it did not write, or with a site folder it cannot replace

@@ -87,6 +87,16 @@ _strict_option = click.option("--strict", is_flag=True, cls=Option,
                                       "or commune."))
 
 
+def _check_output_file(settings: Settings, output: Path) -> None:
+    """Refuse an output file the next build would read as a survey (a usage error)."""
+    from ._outdir import OutputFolderError, check_output_file
+
+    try:
+        check_output_file(settings, output)
+    except OutputFolderError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def _hold_build_folder(settings: Settings, command: str) -> None:
     """Check and lock the build folder until the command ends (see ``_outdir.build_folder``)."""
     from ._outdir import OutputFolderError, build_folder
@@ -299,6 +309,9 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
                 progress=lambda done, total: progress("site", done, total),
                 changes=result.changes, force=force,
             )
+        except BaseException:
+            result.discard_outputs()  # never leave the staged ingest outputs behind
+            raise
         finally:
             POSTER_PROGRESS.reset(token)
     result.commit_outputs()
@@ -332,6 +345,7 @@ def geocode(state: _State, input_file: Path, output: Path, sheet: str | None,
     from .pipeline import geocode_file
 
     settings = _settings(config)
+    _check_output_file(settings, output)
     with progress_bars(state.quiet) as progress:
         table, _unused = geocode_file(input_file, output, sheet=sheet, settings=settings,
                                       online=online, refresh=refresh, progress=progress)
@@ -390,6 +404,7 @@ def export(state: _State, fmt: str | None, output: Path, communes: tuple[str, ..
     from .selection import Selection
 
     settings = _settings(config)
+    _check_output_file(settings, output)
     try:
         selection = Selection(communes=communes, departments=departments, epcis=epcis,
                               themes=themes, stops=stops, around=around, radius_km=radius_km)

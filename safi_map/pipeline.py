@@ -81,6 +81,13 @@ class IngestResult:
         pending, self.pending = self.pending, None
         return pending.commit() if pending is not None else []
 
+    def discard_outputs(self) -> None:
+        """Remove the outputs that ``write_ingest_outputs(..., commit=False)`` wrote under
+        temporary names (the site could not be written: the previous files stay the base)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.discard()
+
     @property
     def ok(self) -> bool:
         """False when a whole file could not be read (an input error, exit code 1)."""

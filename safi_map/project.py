@@ -213,6 +213,11 @@ def _survey_target(source: Path, folder: Path, stop_id: str, when: _dt.date | No
     """Where ``source`` goes in the surveys folder (itself when it is already there)."""
     if not source.is_file():
         raise ConfigError(_("survey file not found: {path}").format(path=_shown(source)))
+    if source.suffix.lower() not in _SURVEY_SUFFIXES:
+        raise ConfigError(_("{survey} is not a survey safi-map can read: its name must end in "
+                            "{suffixes}. Save the survey from the spreadsheet as .xlsx, .ods or "
+                            ".csv, then add that file.").format(
+                                survey=_shown(source), suffixes=", ".join(_SURVEY_SUFFIXES)))
     if source.resolve().is_relative_to(folder.resolve()):
         return source
     twin = _same_content(source, folder)

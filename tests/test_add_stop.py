@@ -207,3 +207,19 @@ def test_a_build_with_an_empty_tour_says_so(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="safi_map"):
         ingest(settings=settings)
     assert any("tour.toml" in r.getMessage() and "1" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("name", ["notes", "export.pdf", "enquete.numbers"])
+def test_a_file_the_build_would_not_read_is_refused(tmp_path, name):
+    """A survey without a survey extension was copied and listed in tour.toml, then skipped by
+    every build without a word: its actors were silently lost."""
+    setup(tmp_path)
+    other = tmp_path / name
+    other.write_text("Nom;Ville\nA;Gap\n", encoding="utf-8")
+    tour_before = (tmp_path / "data" / "tour.toml").read_bytes()
+    result = invoke(tmp_path, "gap", str(other), "--town", "Gap", "--date", "2015-11-05")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and name in result.output
+    assert ".xlsx" in result.output and ".csv" in result.output
+    assert (tmp_path / "data" / "tour.toml").read_bytes() == tour_before
+    assert list((tmp_path / "data" / "surveys").iterdir()) == []

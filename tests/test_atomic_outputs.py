@@ -193,6 +193,28 @@ def test_a_build_interrupted_after_ingest_does_not_use_up_the_change_report(proj
     assert "Ressourcerie du Var" in (out / "site" / "changes.html").read_text(encoding="utf-8")
 
 
+def test_a_build_whose_site_fails_leaves_no_temporary_ingest_outputs(project, monkeypatch):
+    """Disk full while the site is written: the staged ingest outputs are removed with the
+    site's, not left beside the previous files until the next run."""
+    import errno
+
+    import safi_map.site as site
+
+    out = project / "build"
+    before = snapshot(out)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "site" / "x.html"))
+
+    with monkeypatch.context() as m:
+        m.setattr(site, "build_site", disk_full)
+        result = run(["build"], project)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert temporaries(out) == []
+    assert snapshot(out) == before
+
+
 # -- corrupt previous outputs ---------------------------------------------------------------
 @pytest.mark.parametrize("name", ["actors.geojson", "ingest-report.json", "changes.json"])
 def test_a_truncated_previous_output_is_no_previous_build(project, name):
