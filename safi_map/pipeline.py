@@ -94,6 +94,27 @@ class IngestResult:
         return not any(f.get("error") for f in self.report.files)
 
 
+def _missing_tour_surveys(tour: Any, settings: Settings) -> list[dict[str, Any]]:
+    """A file entry with an error for each survey that ``tour.toml`` names but that cannot be
+    read (absent, or not a survey by its name): a stop's survey is never skipped in silence."""
+    from .survey import SURVEY_EXTENSIONS
+
+    entries = []
+    for stop in getattr(tour, "stops", ()):
+        for survey in stop.surveys:
+            path = Path(survey)
+            if path.is_file() and path.suffix.lower() in SURVEY_EXTENSIONS:
+                continue
+            reason = (_("the file does not exist") if not path.exists() else
+                      _("its name does not end in {suffixes}").format(
+                          suffixes=", ".join(sorted(SURVEY_EXTENSIONS))))
+            entries.append({"file": path.name, "error": _(
+                "{tour}: stop {stop!r} names the survey {survey}, which cannot be read: "
+                "{reason}. Correct the path in {tour}, or put the file back.").format(
+                    tour=settings.tour, stop=stop.id, survey=str(path), reason=reason)})
+    return entries
+
+
 def load_project(settings: Settings) -> tuple[Any, Any]:
     """Load the taxonomy and the tour named by ``settings`` (packaged defaults when absent)."""
     from .taxonomy import load_taxonomy
@@ -181,6 +202,8 @@ def ingest(
     if progress:
         progress("read", len(paths), len(paths))
     cache.prune()
+    if not surveys:
+        report.files.extend(_missing_tour_surveys(tour, settings))
 
     located = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
     stop_dates = {s.id: s.date.isoformat() for s in getattr(tour, "stops", [])}

@@ -192,3 +192,24 @@ def test_stop_from_file_name(tour, name, stop_id):
 def test_match_stop(tour, text, stop_id):
     stop = tour.match_stop(text)
     assert (stop.id if stop else None) == stop_id
+
+
+def test_a_survey_the_tour_names_but_that_cannot_be_read_is_an_error(tmp_path, monkeypatch):
+    """A stop's survey that is absent is never skipped in silence: the CLI names the tour file,
+    the stop and the path, and exits 1; the other surveys are still read."""
+    from click.testing import CliRunner
+
+    from safi_map.cli import cli
+
+    (tmp_path / "data" / "surveys").mkdir(parents=True)
+    (tmp_path / "data" / "surveys" / "gap.csv").write_text(
+        "Nom;Commune\nLes Amis;Gap\n", encoding="utf-8")
+    (tmp_path / "data" / "tour.toml").write_text(
+        '[[stops]]\nid = "gap"\ntown = "Gap"\ndate = 2015-05-07\n'
+        'surveys = ["surveys/gap.csv", "surveys/absent.csv"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["ingest"])
+    assert result.exit_code == 1, result.output
+    assert "'gap'" in result.output and "absent.csv" in result.output
+    assert "n'existe pas" in result.output
+    assert "1 acteur" in result.output or "1 structure" in result.output
