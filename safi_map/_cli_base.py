@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from ._writer import TMP_MARK
 from .errors import ConfigError, SafiMapError
 from .i18n import LANGUAGES, N_, _, current_language, ngettext, set_language
 
@@ -137,12 +138,23 @@ def user_error(exc: BaseException) -> click.ClickException:
           "project's developers.").format(kind=type(exc).__name__, exc=exc))
 
 
+def meant_path(path: Path) -> Path:
+    """The path a person knows for one of the tool's temporary paths: the staging folder
+    ``.site.safi-tmp-k3j9/assets/x.js`` is ``site/assets/x.js``, the temporary file
+    ``.actors.gpkg.safi-tmp-k3j9.gpkg`` is ``actors.gpkg``; another hidden name is its folder."""
+    parts = []
+    for part in path.parts:
+        if part.startswith(".") and TMP_MARK in part:
+            part = part[1:part.index(TMP_MARK)]
+        parts.append(part)
+    meant = Path(*parts) if parts else path
+    return meant.parent if meant.name.startswith(".") else meant
+
+
 def os_message(exc: OSError) -> str:
     """A French sentence for a file-system failure: what happened, to which file, what to do."""
     name = exc.filename2 or exc.filename  # a rename: its destination is the file meant
-    if name is not None and Path(os.fsdecode(name)).name.startswith("."):
-        name = Path(os.fsdecode(name)).parent  # our hidden temporary file: name its folder
-    where = display(Path(os.fsdecode(name))) if name is not None else _("a file")
+    where = display(meant_path(Path(os.fsdecode(name)))) if name is not None else _("a file")
     code = exc.errno
     if code == errno.ENOSPC or code == errno.EDQUOT:
         return _("The disk is full: {file} could not be written. Free some space (or choose "

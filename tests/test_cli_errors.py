@@ -159,3 +159,23 @@ def test_library_warnings_stay_off_the_coordinator_terminal(project):
     verbose = subprocess.run([sys.executable, "-m", "safi_map", "-v", "export", "-o", "x.csv"],
                              cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert "RuntimeWarning" in verbose.stderr
+
+
+def test_a_full_disk_while_writing_the_site_names_the_site_file_not_the_staging_folder(
+        project, monkeypatch):
+    """The site is written in a hidden staging folder (``.site.safi-tmp-…``): the message names
+    the file as the coordinator knows it, ``build/site/…``."""
+    from safi_map import _writer
+
+    real = _writer.Writer.write_bytes
+
+    def write_bytes(self, rel, data):
+        if rel == "index.html":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC),
+                          str(self.staging_dir / rel))
+        return real(self, rel, data)
+
+    monkeypatch.setattr(_writer.Writer, "write_bytes", write_bytes)
+    result = run("build")
+    assert_one_message(result, "Le disque est plein", str(Path("build") / "site" / "index.html"))
+    assert "safi-tmp" not in result.output
