@@ -241,8 +241,16 @@ def _exit_code(result: Any, strict: bool) -> int:
     if not result.ok:
         return 1
     if strict and result.report.rejected:
+        click.echo(ngettext("--strict: {n} row was rejected (see the report).",
+                            "--strict: {n} rows were rejected (see the report).",
+                            len(result.report.rejected)).format(n=len(result.report.rejected)),
+                   err=True)  # said even with -q: it is why the exit code is 1
         return 1
-    if strict and any(c.has_problems for c in result.report.column_checks()):
+    files = [c.where for c in result.report.column_checks() if c.has_problems]
+    if strict and files:
+        click.echo(_("--strict: a survey has no column for themes, needs, offers, consent or "
+                     "commune: {files}.").format(
+                         files=", ".join(files)), err=True)
         return 1
     return 0
 

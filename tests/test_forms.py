@@ -222,6 +222,9 @@ def test_cli_tells_what_was_not_read_and_strict_fails(tmp_path: Path) -> None:
     strict = _run(["ingest", "--strict", "unread.csv"], tmp_path)
     assert strict.exit_code == 1
     assert _run(["ingest", "--strict", "google-forms.csv"], tmp_path).exit_code == 0
+    quiet = _run(["-q", "ingest", "--strict", "unread.csv"], tmp_path)  # -q: still says why
+    assert quiet.exit_code == 1
+    assert "--strict" in quiet.output and "unread.csv" in quiet.output
 
 
 
