@@ -378,6 +378,9 @@ class Writer:
 
 
 _DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}\Z")
+_DIGEST_TMP = re.compile(r"^\.[0-9a-f]{16,128}" + re.escape(TMP_MARK) + r"\d+\Z")
+"""A copy into the cache that a process stopped before renaming it (a worker ended when a
+build failed): the tool's own, removed by :meth:`PageCache.prune`."""
 
 
 def _copy_with_mtime(source: Path, target: Path) -> None:
@@ -452,13 +455,15 @@ class PageCache:
             tmp.unlink(missing_ok=True)
 
     def prune(self, used: set[str]) -> int:
-        """Remove every entry not in ``used`` (call after a successful build); how many."""
+        """Remove every entry not in ``used`` (call after a successful build: no copy into
+        the cache is under way then), and the copies a stopped process left; how many."""
         removed = 0
         if not self.root.is_dir():
             return 0
         with os.scandir(self.root) as entries:
             for entry in entries:
-                if entry.name not in used and _DIGEST_NAME.match(entry.name):
+                if ((entry.name not in used and _DIGEST_NAME.match(entry.name))
+                        or _DIGEST_TMP.match(entry.name)):
                     try:
                         os.unlink(entry.path)
                         removed += 1

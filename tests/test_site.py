@@ -693,3 +693,21 @@ def test_failed_build_leaves_a_usable_page_cache(tmp_path, monkeypatch, actors, 
     assert _tree(out) == _tree(tmp_path / "scratch" / "site")
     cached = sum(scratch.page_counts[k] for k in ("actor", "commune", "theme", "stop"))
     assert len(list((tmp_path / "cache" / "site-pages").iterdir())) == cached
+
+
+def test_prune_removes_copies_a_stopped_process_left(tmp_path):
+    """A worker ended mid-copy (a failed parallel build) leaves ``.<digest>.safi-tmp-<pid>`` in
+    the page cache: the next successful build's prune removes it, and nothing that is not the
+    tool's own."""
+    from safi_map._writer import TMP_MARK, PageCache
+
+    cache = PageCache(tmp_path)
+    page = tmp_path / "page.html"
+    page.write_text("<p>x</p>", encoding="utf-8")
+    cache.add("ab" * 16, page)
+    leftover = cache.root / f".{'cd' * 16}{TMP_MARK}4242"
+    leftover.write_text("half", encoding="utf-8")
+    mine = cache.root / "notes.txt"
+    mine.write_text("not the tool's", encoding="utf-8")
+    assert cache.prune({"ab" * 16}) == 1
+    assert sorted(p.name for p in cache.root.iterdir()) == ["ab" * 16, "notes.txt"]
