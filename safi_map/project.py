@@ -16,11 +16,10 @@ import datetime as _dt
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._writer import StagedFiles, copy_file_atomic
 from .errors import ConfigError
 from .i18n import _
 from .settings import Settings
@@ -78,23 +77,6 @@ def _check_text(name: str, value: str) -> None:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ConfigError(_("--{option} {value!r} holds a line break or a control character: "
                             "give it on one line").format(option=name, value=value))
-
-
-def _temp_beside(path: Path) -> Path:
-    """A new empty file in ``path``'s folder (so ``os.replace`` onto ``path`` is atomic)."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(name)
-
-
-def _copy_atomic(source: Path, target: Path) -> None:
-    tmp = _temp_beside(target)
-    try:
-        shutil.copyfile(source, tmp)
-        shutil.copystat(source, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _digest(path: Path) -> str:
@@ -305,10 +287,11 @@ def _write(tour_path: Path, new_text: str | None, source: Path | None,
 
     copy = source is not None and target is not None and target.resolve() != source.resolve()
     tour_path.parent.mkdir(parents=True, exist_ok=True)
+    files = StagedFiles()  # temporary names the next run recognises as leftovers
     staged: Path | None = None
     try:
         if new_text is not None:
-            staged = _temp_beside(tour_path)
+            staged = files.path(tour_path)
             staged.write_bytes(new_text.encode("utf-8"))
             try:
                 load_tour(staged)
@@ -317,13 +300,10 @@ def _write(tour_path: Path, new_text: str | None, source: Path | None,
         if copy:
             assert source is not None and target is not None
             target.parent.mkdir(parents=True, exist_ok=True)
-            _copy_atomic(source, target)
-        if staged is not None:
-            os.replace(staged, tour_path)
+            copy_file_atomic(source, target)
+        files.commit()
     except BaseException:
+        files.discard()
         if copy and target is not None and target.exists():
             target.unlink()  # the copy this call made: the stop it belonged to was not written
         raise
-    finally:
-        if staged is not None:
-            staged.unlink(missing_ok=True)
