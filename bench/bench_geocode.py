@@ -32,7 +32,7 @@ import pandas as pd
 
 
 def _messy(name: str, rng: random.Random) -> str:
-    from safi_map.text import fold
+    from safi_map.core.text import fold
 
     kind = rng.random()
     if kind < 0.4:
@@ -51,7 +51,7 @@ def _messy(name: str, rng: random.Random) -> str:
 
 def make_rows(n: int, seed: int, former: float = 0.0) -> pd.DataFrame:
     """Survey-like rows drawn from the packaged gazetteer (deterministic for a seed)."""
-    from safi_map import gazetteer
+    from safi_map.geo import gazetteer
 
     rng = random.Random(seed)
     communes = gazetteer.communes()
@@ -88,7 +88,7 @@ def make_rows(n: int, seed: int, former: float = 0.0) -> pd.DataFrame:
 
 
 def _spellings(name: str) -> dict[str, str]:
-    from safi_map.text import fold
+    from safi_map.core.text import fold
 
     upper = fold(name).upper()
     return {"as is": name, "upper": upper,
@@ -98,8 +98,8 @@ def _spellings(name: str) -> dict[str, str]:
 
 def accuracy() -> None:
     """Print the share of former communes placed in their commune of today."""
-    from safi_map import gazetteer
-    from safi_map.geocode import geocode_offline
+    from safi_map.geo import gazetteer
+    from safi_map.geo.offline import geocode_offline
 
     former = gazetteer.former_communes()
     today = gazetteer.communes().set_index("code_insee")["codes_postaux"].to_dict()
@@ -172,14 +172,14 @@ def main() -> None:
         return
 
     clock = _Clock()
-    from safi_map import gazetteer
+    from safi_map.geo import gazetteer
 
     gazetteer._communes()
     load = clock.lap()
     if hasattr(gazetteer, "_former_communes"):
         gazetteer._former_communes()
     former = clock.lap()
-    from safi_map import geocode
+    from safi_map.geo import offline as geocode
 
     geocode._index()
     index = clock.lap()

@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from safi_map import build_site, ingest, load_settings, write_ingest_outputs
-from safi_map._synthetic import synthetic_actors
+from safi_map.model.synthetic import synthetic_actors
 
 HEADER = ["Nom de la structure", "Statut", "Thématique(s)", "Présentation", "Adresse", "CP",
           "Ville", "Courriel", "Tél", "Accord de publication", "Besoins", "Ressources"]

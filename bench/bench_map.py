@@ -2,7 +2,7 @@
 
 For each size (default 10,000 and 50,000 actors) it builds
 
-* **ours**: :func:`safi_map.maps.render_map_page` (one embedded data set, our own grid
+* **ours**: :func:`safi_map.map.render.render_map_page` (one embedded data set, our own grid
   clusterer ``safi-cluster.js`` over typed arrays, drawing only what is in the viewport, filters
   over typed arrays);
 * **folium**: what users usually write: one ``folium.Marker`` with a ``Popup`` per actor, in a
@@ -46,9 +46,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from safi_map import maps  # noqa: E402
-from safi_map._synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy  # noqa: E402
-from safi_map.public import public_actors  # noqa: E402
+from safi_map.map import render as maps  # noqa: E402
+from safi_map.model.public import public_actors  # noqa: E402
+from safi_map.model.synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

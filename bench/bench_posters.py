@@ -9,7 +9,7 @@ Times, on the example data of ``data/`` (210 actors, 7 stops):
 * **the command line** (a fresh process each, as a coordinator runs it): ``safi-map build``
   from an empty folder, then the rebuild after a new stop of 30 rows (synthetic actors nearest
   to Toulon, written as a stop's CSV export). CPU includes any child process.
-* **the ready-made posters** (:func:`safi_map.export.poster_set`, the site's A3 PDFs, in one
+* **the ready-made posters** (:func:`safi_map.export.api.poster_set`, the site's A3 PDFs, in one
   process, no cache): how many, wall and CPU, per poster.
 * **one poster** of each kind (commune, theme, stop) in each format at A4, A3 and A0: CPU per
   poster (median of 3).
@@ -39,10 +39,10 @@ from pathlib import Path
 import pandas as pd
 
 import safi_map
-from safi_map import export as export_mod
 from safi_map import ingest, load_settings
-from safi_map._synthetic import synthetic_actors
-from safi_map.selection import Selection
+from safi_map.analysis.selection import Selection
+from safi_map.export import api as export_mod
+from safi_map.model.synthetic import synthetic_actors
 
 REPO = Path(__file__).resolve().parent.parent
 

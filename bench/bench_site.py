@@ -19,9 +19,9 @@ import tempfile
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from safi_map._synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
-from safi_map.settings import Settings
-from safi_map.site import build_site
+from safi_map.model.synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
+from safi_map.core.settings import Settings
+from safi_map.site.build import build_site
 
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 t0 = time.perf_counter()

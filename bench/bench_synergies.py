@@ -17,11 +17,11 @@ import sys
 
 CHILD = r"""
 import json, resource, sys, time
-from safi_map._synthetic import synthetic_actors
-from safi_map.diagnostic import coverage, render_diagnostic_pages
-from safi_map.public import public_actors
-from safi_map.synergies import render_synergies_pages, suggest_pairs, synergies_by_actor
-from safi_map.taxonomy import load_taxonomy
+from safi_map.model.synthetic import synthetic_actors
+from safi_map.analysis.diagnostic import coverage, render_diagnostic_pages
+from safi_map.model.public import public_actors
+from safi_map.analysis.synergies import render_synergies_pages, suggest_pairs, synergies_by_actor
+from safi_map.model.taxonomy import load_taxonomy
 
 n = int(sys.argv[1])
 taxonomy = load_taxonomy()
@@ -38,10 +38,10 @@ def timed(name, fn):
 pairs = timed("suggest_pairs", lambda: suggest_pairs(actors, taxonomy=taxonomy))
 out["pairs"] = len(pairs)
 if n <= int(sys.argv[2]):  # the exhaustive reference (every needer x every offerer)
-    from safi_map.synergies import _exhaustive_pairs
+    from safi_map.analysis.synergies import _exhaustive_pairs
     exact = timed("exhaustive_pairs", lambda: _exhaustive_pairs(actors, taxonomy=taxonomy))
     out["same_as_exhaustive"] = bool(exact.equals(pairs))
-from safi_map.synergies import SynergyIndex
+from safi_map.analysis.synergies import SynergyIndex
 timed("synergy_index", lambda: SynergyIndex(pairs, taxonomy=taxonomy))
 timed("synergies_by_actor", lambda: synergies_by_actor(pairs, taxonomy=taxonomy))
 pages = timed("synergies_pages", lambda: render_synergies_pages(actors, taxonomy=taxonomy,

@@ -102,10 +102,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from safi_map.report import Report
-    from safi_map.taxonomy import load_taxonomy
-    from safi_map.tour import Stop, Tour
-    from safi_map.validate import validate_table
+    from safi_map.ingestion.report import Report
+    from safi_map.ingestion.validate import validate_table
+    from safi_map.model.taxonomy import load_taxonomy
+    from safi_map.model.tour import Stop, Tour
 
     taxonomy = load_taxonomy()
     tour = Tour((Stop("toulon", "Toulon", "", dt.date(2015, 9, 28)),

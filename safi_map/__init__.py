@@ -11,9 +11,15 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, GeocodingError, ReferenceDataError, SafiMapError, SurveyError
-from .report import Report, RowIssue, RowRef
-from .settings import Settings, load_settings
+from safi_map.core.errors import (
+    ConfigError,
+    GeocodingError,
+    ReferenceDataError,
+    SafiMapError,
+    SurveyError,
+)
+from safi_map.core.settings import Settings, load_settings
+from safi_map.ingestion.report import Report, RowIssue, RowRef
 
 try:
     __version__ = version("safi-map")
@@ -22,30 +28,30 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 # name -> module that defines it (imported lazily by __getattr__)
 _LAZY = {
-    "IngestResult": "pipeline",
-    "ingest": "pipeline",
-    "write_ingest_outputs": "pipeline",
-    "geocode_file": "pipeline",
-    "geocode_table": "pipeline",
-    "geocode_offline": "geocode",
-    "read_survey": "survey",
-    "iter_survey_files": "survey",
-    "match_header": "survey",
-    "read_actors": "io",
-    "write_actors": "io",
-    "public_actors": "public",
-    "merge_rows": "merge",
-    "load_taxonomy": "taxonomy",
-    "load_tour": "tour",
-    "build_site": "site",
-    "export_actors": "export",
-    "poster_set": "export",
-    "Selection": "selection",
-    "select": "selection",
-    "suggest_pairs": "synergies",
-    "coverage": "diagnostic",
-    "load_corrections": "corrections",
-    "add_stop": "project",
+    "IngestResult": "ingestion.pipeline",
+    "ingest": "ingestion.pipeline",
+    "write_ingest_outputs": "ingestion.pipeline",
+    "geocode_file": "ingestion.pipeline",
+    "geocode_table": "ingestion.pipeline",
+    "geocode_offline": "geo.offline",
+    "read_survey": "ingestion.readers",
+    "iter_survey_files": "ingestion.readers",
+    "match_header": "ingestion.readers",
+    "read_actors": "ingestion.io",
+    "write_actors": "ingestion.io",
+    "public_actors": "model.public",
+    "merge_rows": "ingestion.merge",
+    "load_taxonomy": "model.taxonomy",
+    "load_tour": "model.tour",
+    "build_site": "site.build",
+    "export_actors": "export.api",
+    "poster_set": "export.api",
+    "Selection": "analysis.selection",
+    "select": "analysis.selection",
+    "suggest_pairs": "analysis.synergies",
+    "coverage": "analysis.diagnostic",
+    "load_corrections": "ingestion.corrections",
+    "add_stop": "ingestion.project",
 }
 
 # public names that differ from the name in their module (a submodule's name cannot be used:
@@ -95,7 +101,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'safi_map' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), _RENAMED.get(name, name))
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -105,19 +111,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .corrections import load_corrections
-    from .diagnostic import coverage
-    from .export import export as export_actors
-    from .export import poster_set
-    from .geocode import geocode_offline
-    from .io import read_actors, write_actors
-    from .merge import merge_rows
-    from .pipeline import IngestResult, geocode_file, geocode_table, ingest, write_ingest_outputs
-    from .project import add_stop
-    from .public import public_actors
-    from .selection import Selection, select
-    from .site import build_site
-    from .survey import iter_survey_files, match_header, read_survey
-    from .synergies import suggest_pairs
-    from .taxonomy import load_taxonomy
-    from .tour import load_tour
+    from safi_map.analysis.diagnostic import coverage
+    from safi_map.analysis.selection import Selection, select
+    from safi_map.analysis.synergies import suggest_pairs
+    from safi_map.export.api import export as export_actors
+    from safi_map.export.api import poster_set
+    from safi_map.geo.offline import geocode_offline
+    from safi_map.ingestion.corrections import load_corrections
+    from safi_map.ingestion.io import read_actors, write_actors
+    from safi_map.ingestion.merge import merge_rows
+    from safi_map.ingestion.pipeline import (
+        IngestResult,
+        geocode_file,
+        geocode_table,
+        ingest,
+        write_ingest_outputs,
+    )
+    from safi_map.ingestion.project import add_stop
+    from safi_map.ingestion.readers import iter_survey_files, match_header, read_survey
+    from safi_map.model.public import public_actors
+    from safi_map.model.taxonomy import load_taxonomy
+    from safi_map.model.tour import load_tour
+    from safi_map.site.build import build_site

@@ -1,6 +1,6 @@
 """``python -m safi_map`` runs the CLI."""
 
-from .cli import main
+from safi_map.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 """Take the README screenshot of the map: ``docs/screenshots/map.png``.
 
-Builds the map page on synthetic actors (``safi_map._synthetic``; the hostile test names are
+Builds the map page on synthetic actors (``safi_map.model.synthetic``; the hostile test names are
 left out) with the project's taxonomy, opens it in headless Chromium with the network blocked
 (so the base map is the commune and department outlines, as offline users see it) and saves a
 1280x800 capture.
@@ -14,8 +14,13 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from safi_map import maps
-from safi_map._synthetic import HOSTILE_NAMES, SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
+from safi_map.map import render as maps
+from safi_map.model.synthetic import (
+    HOSTILE_NAMES,
+    SYNTHETIC_STOPS,
+    synthetic_actors,
+    synthetic_taxonomy,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
-from safi_map.settings import load_settings
-from safi_map.tour import load_tour
+from safi_map.cli.main import cli
+from safi_map.core.settings import load_settings
+from safi_map.model.tour import load_tour
 
 TOUR = '# Le tour 2015\n[[stops]]\nid = "toulon"\ntown = "Toulon"\ndate = 2015-09-28\n'
 
@@ -198,7 +198,7 @@ def test_a_failed_write_leaves_the_tour_whole(tmp_path, monkeypatch):
 def test_a_build_with_an_empty_tour_says_so(tmp_path, caplog):
     """An emptied tour.toml (the old add-stop bug) made the next build run with 0 stops and no
     warning."""
-    from safi_map.pipeline import ingest
+    from safi_map.ingestion.pipeline import ingest
 
     survey = setup(tmp_path)
     (tmp_path / "data" / "surveys" / "gap.csv").write_bytes(survey.read_bytes())

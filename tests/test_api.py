@@ -34,7 +34,7 @@ def test_unknown_name_is_an_attribute_error():
 
 
 def test_python_m_and_import_do_not_load_geopandas():
-    code = "import sys, safi_map.cli; print('geopandas' in sys.modules)"
+    code = "import sys, safi_map.cli.main; print('geopandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     help_out = subprocess.run([sys.executable, "-m", "safi_map", "--help"], capture_output=True,

@@ -18,9 +18,9 @@ import pytest
 from shapely.geometry import Point
 from test_build_folder import SURVEY, make_project, run
 
-import safi_map.io as io_module
-import safi_map.pipeline as pipeline
-from safi_map.io import read_actors, write_actors
+import safi_map.ingestion.io as io_module
+import safi_map.ingestion.pipeline as pipeline
+from safi_map.ingestion.io import read_actors, write_actors
 
 ROOT = Path(__file__).resolve().parents[1]
 TMP_MARK = ".safi-tmp-"
@@ -51,7 +51,7 @@ def project(built, tmp_path) -> Path:
 
 # -- the writer ------------------------------------------------------------------------------
 def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path):
-    from safi_map._writer import atomic_path, copy_file_atomic, write_file_atomic
+    from safi_map.core.writer import atomic_path, copy_file_atomic, write_file_atomic
 
     target = tmp_path / "tour.toml"
     target.write_text("ancien\n", encoding="utf-8")
@@ -69,7 +69,7 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path):
 
 
 def test_atomic_write_goes_through_a_symlink(tmp_path):
-    from safi_map._writer import write_file_atomic
+    from safi_map.core.writer import write_file_atomic
 
     real = tmp_path / "real.toml"
     real.write_text("a", encoding="utf-8")
@@ -80,7 +80,7 @@ def test_atomic_write_goes_through_a_symlink(tmp_path):
 
 
 def test_staged_files_are_put_in_place_together(tmp_path):
-    from safi_map._writer import StagedFiles
+    from safi_map.core.writer import StagedFiles
 
     staged = StagedFiles()
     for name in ("a.json", "b.json"):
@@ -139,7 +139,7 @@ def test_ingest_outputs_interrupted_half_way_leave_the_previous_ones(project, mo
 # -- a build killed for real ---------------------------------------------------------------------
 KILLED = textwrap.dedent("""
     import os, signal, sys
-    import safi_map.io as io
+    import safi_map.ingestion.io as io
     real = io._write_csv
     def killed(frame, path, **kwargs):
         real(frame, path, **kwargs)
@@ -147,7 +147,7 @@ KILLED = textwrap.dedent("""
             fh.truncate(10)
         os.kill(os.getpid(), signal.SIGKILL)
     io._write_csv = killed
-    from safi_map.cli import main
+    from safi_map.cli.main import main
     sys.argv = ["safi-map", "build"]
     main()
 """)
@@ -172,7 +172,7 @@ def test_a_build_killed_while_writing_loses_nothing_and_the_next_one_cleans_up(p
 
 def test_a_build_interrupted_after_ingest_does_not_use_up_the_change_report(project,
                                                                           monkeypatch):
-    import safi_map.site as site
+    import safi_map.site.build as site
 
     out = project / "build"
     before = snapshot(out)
@@ -198,7 +198,7 @@ def test_a_build_whose_site_fails_leaves_no_temporary_ingest_outputs(project, mo
     site's, not left beside the previous files until the next run."""
     import errno
 
-    import safi_map.site as site
+    import safi_map.site.build as site
 
     out = project / "build"
     before = snapshot(out)
@@ -240,7 +240,7 @@ class _Payload:
 def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
     """Whoever can write in build/cache must not get code run by the next build: a pickle
     where the ingest cache and the geocoder's tables were kept is never loaded."""
-    import safi_map.geocode as geocode
+    import safi_map.geo.offline as geocode
     from safi_map import load_settings
 
     cache_dir = project / "build" / "cache"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
-from safi_map.settings import load_settings
+from safi_map.cli.main import cli
+from safi_map.core.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_NAME = ".safi-map-manifest.json"
@@ -129,13 +129,13 @@ def test_an_output_folder_inside_the_data_is_refused(project, where):
 
 
 def test_the_check_is_in_the_library_too(project, tmp_path):
-    from safi_map._outdir import OutputFolderError, check_build_folder
+    from safi_map.core.outdir import OutputFolderError, check_build_folder
 
     settings = load_settings(base=project).with_(out=project / "data" / "surveys")
     with pytest.raises(OutputFolderError):
         check_build_folder(settings)
     # and the site writer refuses on its own a site folder it did not write
-    from safi_map._writer import Writer
+    from safi_map.core.writer import Writer
 
     site = tmp_path / "ailleurs" / "site"
     site.mkdir(parents=True)
@@ -158,7 +158,7 @@ def test_files_added_by_hand_to_the_site_are_not_lost(built, tmp_path):
 
 # -- the tool's own things: rebuilt, and its leftovers cleaned ----------------------------------
 def test_leftovers_of_killed_runs_are_cleaned_and_nothing_else(built, tmp_path):
-    from safi_map._writer import TMP_MARK
+    from safi_map.core.writer import TMP_MARK
 
     root = copy_built(built, tmp_path / "p")
     out = root / "build"
@@ -197,8 +197,8 @@ def test_leftovers_of_killed_runs_are_cleaned_and_nothing_else(built, tmp_path):
 HOLDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from safi_map._outdir import build_folder
-    from safi_map.settings import load_settings
+    from safi_map.core.outdir import build_folder
+    from safi_map.core.settings import load_settings
     settings = load_settings(base=Path(sys.argv[1]))
     with build_folder(settings, command="build"):
         print("held", flush=True)
@@ -213,7 +213,7 @@ def test_a_second_build_on_the_same_folder_waits_then_stops_naming_the_other(pro
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr("safi_map._outdir.LOCK_WAIT", 0.5)
+        monkeypatch.setattr("safi_map.core.outdir.LOCK_WAIT", 0.5)
         started = time.monotonic()
         result = run(["build"], project)
         assert result.exit_code == 1, result.output
@@ -234,7 +234,7 @@ def test_a_second_build_waits_for_a_short_one(project, monkeypatch):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr("safi_map._outdir.LOCK_WAIT", 30)
+        monkeypatch.setattr("safi_map.core.outdir.LOCK_WAIT", 30)
         result = run(["ingest"], project)
         assert result.exit_code == 0, result.output
     finally:

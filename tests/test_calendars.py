@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from safi_map import ingest, load_settings, write_ingest_outputs
-from safi_map.calendars import tour_calendars
-from safi_map.site import build_site
+from safi_map.site.build import build_site
+from safi_map.site.calendars import tour_calendars
 
 TOUR = """
 [[stops]]

@@ -11,8 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from safi_map import ingest, load_settings, write_ingest_outputs
-from safi_map.change_history import history_page, public_rejection_reason
-from safi_map.site import build_site
+from safi_map.ingestion.change_history import history_page, public_rejection_reason
+from safi_map.site.build import build_site
 
 TOUR = """
 [[stops]]

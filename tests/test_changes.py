@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safi_map._columns import column_values
-from safi_map.changes import Previous, _norm, _same, compare_builds
+from safi_map.core.columns import column_values
+from safi_map.ingestion.changes import Previous, _norm, _same, compare_builds
 
 VALUES = ["", "a", "b", "1", None, np.nan, np.float64("nan"), 1, np.int64(1), 1.0, True, False,
           np.bool_(True), [], ["a"], ["a", "b"], ["1"], [1], ("a",), np.array(["a"]), [True]]

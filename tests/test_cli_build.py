@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
+from safi_map.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,7 +142,7 @@ def test_rebuild_reuses_files_and_pages_and_force_redoes_them(two_builds):
 
 def test_two_survey_files_with_the_same_name_are_refused(tmp_path):
     from safi_map import ingest, load_settings
-    from safi_map.errors import SurveyError
+    from safi_map.core.errors import SurveyError
 
     text = "Nom de la structure;Ville\nLes Amis;Toulon\n"
     for folder in ("toulon", "nice"):

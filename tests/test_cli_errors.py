@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
+from safi_map.cli.main import cli
 
 SURVEY = "Nom de la structure;Commune;Code postal\nLes Amis;Toulon;83000\nLa Ruche;Gap;05000\n"
 
@@ -58,13 +58,13 @@ def assert_one_message(result, *fragments: str, code: int = 1) -> None:
     (errno.EIO, "Impossible de lire ou d’écrire"),
 ])
 def test_file_system_failures_while_writing_outputs(project, monkeypatch, code, fragment):
-    import safi_map.pipeline
+    import safi_map.ingestion.pipeline
 
     def write(result, out_dir):
         target = Path(out_dir) / "actors.gpkg"
         raise OSError(code, os.strerror(code), str(target))
 
-    monkeypatch.setattr(safi_map.pipeline, "write_ingest_outputs", write)
+    monkeypatch.setattr(safi_map.ingestion.pipeline, "write_ingest_outputs", write)
     result = run("ingest")
     assert_one_message(result, fragment, str(Path("build") / "actors.gpkg"))
     assert "--out" in result.output or code == errno.EIO
@@ -104,12 +104,12 @@ def test_export_on_a_damaged_geopackage(project, content):
 
 def test_an_unexpected_failure_asks_for_debug_and_debug_shows_the_traceback(project,
                                                                              monkeypatch):
-    import safi_map.pipeline
+    import safi_map.ingestion.pipeline
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(safi_map.pipeline, "ingest", broken)
+    monkeypatch.setattr(safi_map.ingestion.pipeline, "ingest", broken)
     result = run("ingest")
     assert_one_message(result, "échec inattendu", "boom", "--debug")
     debug = run("--debug", "ingest")
@@ -117,12 +117,12 @@ def test_an_unexpected_failure_asks_for_debug_and_debug_shows_the_traceback(proj
 
 
 def test_memory_exhaustion_is_a_message(project, monkeypatch):
-    import safi_map.pipeline
+    import safi_map.ingestion.pipeline
 
     def hungry(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(safi_map.pipeline, "ingest", hungry)
+    monkeypatch.setattr(safi_map.ingestion.pipeline, "ingest", hungry)
     assert_one_message(run("ingest"), "Mémoire insuffisante")
 
 
@@ -130,12 +130,12 @@ def test_a_geographic_library_failure_on_a_full_disk(project, monkeypatch):
     """GDAL reports a full disk through pyogrio's own exceptions, not OSError."""
     import pyogrio.errors
 
-    import safi_map.pipeline
+    import safi_map.ingestion.pipeline
 
     def write(result, out_dir):
         raise pyogrio.errors.DataSourceError("sqlite3_step() failed: database or disk is full")
 
-    monkeypatch.setattr(safi_map.pipeline, "write_ingest_outputs", write)
+    monkeypatch.setattr(safi_map.ingestion.pipeline, "write_ingest_outputs", write)
     assert_one_message(run("ingest"), "Le disque est plein")
 
 
@@ -165,7 +165,7 @@ def test_a_full_disk_while_writing_the_site_names_the_site_file_not_the_staging_
         project, monkeypatch):
     """The site is written in a hidden staging folder (``.site.safi-tmp-…``): the message names
     the file as the coordinator knows it, ``build/site/…``."""
-    from safi_map import _writer
+    from safi_map.core import writer as _writer
 
     real = _writer.Writer.write_bytes
 

@@ -17,8 +17,8 @@ import pytest
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-from safi_map import i18n
-from safi_map.cli import cli
+from safi_map.cli.main import cli
+from safi_map.core import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,8 +88,8 @@ def test_translations_keep_every_placeholder(catalog, plural):
 
 
 def test_library_messages_follow_the_language():
-    from safi_map.errors import ConfigError
-    from safi_map.tour import load_tour
+    from safi_map.core.errors import ConfigError
+    from safi_map.model.tour import load_tour
 
     previous = i18n.current_language()
     try:

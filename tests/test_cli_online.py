@@ -10,7 +10,7 @@ import pandas as pd
 from _geoserver import GeoServer, online_project
 from click.testing import CliRunner
 
-from safi_map.cli import cli
+from safi_map.cli.main import cli
 
 SURVEY = (
     "Nom de la structure;Adresse;CP;Ville;Accord de publication\n"

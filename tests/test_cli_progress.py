@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from safi_map import i18n
-from safi_map._cli_base import Progress, progress_bars, progress_enabled
+from safi_map.cli.base import Progress, progress_bars, progress_enabled
+from safi_map.core import i18n
 
 
 class Terminal(io.StringIO):
@@ -78,7 +78,7 @@ def test_nothing_is_drawn_when_quiet_or_not_a_terminal(monkeypatch):
 
 
 def test_posters_report_their_progress(monkeypatch, tmp_path):
-    from safi_map import export
+    from safi_map.export import api as export
 
     drawn = []
     monkeypatch.setattr(export, "export", lambda actors, out, selection, **kw: drawn.append(out))

@@ -25,12 +25,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from safi_map.cli import cli
-from safi_map.corrections import load_corrections
-from safi_map.errors import SafiMapError
-from safi_map.settings import SETTINGS, load_settings
-from safi_map.taxonomy import load_taxonomy
-from safi_map.tour import load_tour
+from safi_map.cli.main import cli
+from safi_map.core.errors import SafiMapError
+from safi_map.core.settings import SETTINGS, load_settings
+from safi_map.ingestion.corrections import load_corrections
+from safi_map.model.taxonomy import load_taxonomy
+from safi_map.model.tour import load_tour
 
 ROOT = Path(__file__).resolve().parents[1]
 

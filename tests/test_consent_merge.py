@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
-from safi_map.merge import merge_rows
+from safi_map.cli.main import cli
+from safi_map.ingestion.merge import merge_rows
 
 # 1. the case: "non" with contacts, then "oui" with empty contact cells (same commune)
 # 2. the same through a SIRET, the later row not placed: the street address and the coordinates

@@ -10,10 +10,11 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from safi_map import _writer, coordinator_report
-from safi_map.cli import cli
-from safi_map.coordinator_report import correction_lines, render_report, write_report
-from safi_map.report import Report, RowRef
+from safi_map.cli.main import cli
+from safi_map.core import writer as _writer
+from safi_map.ingestion import report_page as coordinator_report
+from safi_map.ingestion.report import Report, RowRef
+from safi_map.ingestion.report_page import correction_lines, render_report, write_report
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -162,7 +163,7 @@ def test_cli_writes_it_and_names_it(tmp_path: Path) -> None:
 
 
 def test_every_survey_field_has_a_french_name() -> None:
-    from safi_map.survey import FIELDS
+    from safi_map.ingestion.readers import FIELDS
 
     assert set(coordinator_report.FIELD_NAMES) == set(FIELDS)
 

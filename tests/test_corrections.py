@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from safi_map._synthetic import synthetic_actors
-from safi_map.corrections import apply_corrections, load_corrections
-from safi_map.errors import ConfigError
+from safi_map.core.errors import ConfigError
+from safi_map.ingestion.corrections import apply_corrections, load_corrections
+from safi_map.model.synthetic import synthetic_actors
 
 
 def write(tmp_path, text):

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
-from safi_map.csvsafe import (
+from safi_map.cli.main import cli
+from safi_map.core.csvsafe import (
     FORMULA_PREFIXES,
     neutralise,
     neutralise_frame,

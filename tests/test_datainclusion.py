@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from test_selection import crafted
 
-from safi_map._synthetic import synthetic_actors, synthetic_taxonomy
-from safi_map.datainclusion import (
+from safi_map.export.datainclusion import (
     SCHEMA_FIELDS,
     DataInclusionError,
     load_schema,
@@ -18,6 +17,7 @@ from safi_map.datainclusion import (
     validate_structures,
     write_datainclusion,
 )
+from safi_map.model.synthetic import synthetic_actors, synthetic_taxonomy
 
 TAXONOMY = [
     {"slug": "insertion", "label": "Insertion et emploi", "colour": "#1b9e77",

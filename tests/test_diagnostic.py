@@ -10,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from test_synergies import TAXONOMY_TOML, make_actors
 
-from safi_map import gazetteer
-from safi_map._synthetic import synthetic_actors
-from safi_map.diagnostic import coverage, diagnostic_csv, render_diagnostic_pages
-from safi_map.taxonomy import load_taxonomy
+from safi_map.analysis.diagnostic import coverage, diagnostic_csv, render_diagnostic_pages
+from safi_map.geo import gazetteer
+from safi_map.model.synthetic import synthetic_actors
+from safi_map.model.taxonomy import load_taxonomy
 
 ALL = ["insertion", "culture", "sport"]  # themes of the test taxonomy ("autre" never a gap)
 

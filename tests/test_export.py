@@ -10,10 +10,10 @@ import subprocess
 import pytest
 from test_selection import crafted
 
-from safi_map._synthetic import synthetic_taxonomy
-from safi_map.export import FORMATS, export, poster_set
-from safi_map.selection import Selection
-from safi_map.settings import Settings
+from safi_map.analysis.selection import Selection
+from safi_map.core.settings import Settings
+from safi_map.export.api import FORMATS, export, poster_set
+from safi_map.model.synthetic import synthetic_taxonomy
 
 TAXONOMY = synthetic_taxonomy()
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None and not os.environ.get("CI"),

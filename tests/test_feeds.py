@@ -11,8 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from safi_map import ingest, load_settings, write_ingest_outputs
-from safi_map.feeds import news_feeds
-from safi_map.site import build_site
+from safi_map.site.build import build_site
+from safi_map.site.feeds import news_feeds
 
 A = "{http://www.w3.org/2005/Atom}"
 TOUR = """

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
-from safi_map.columncheck import check_columns
-from safi_map.report import Report
-from safi_map.survey import read_survey
-from safi_map.taxonomy import load_taxonomy
-from safi_map.tour import Tour
-from safi_map.validate import validate_table
+from safi_map.cli.main import cli
+from safi_map.ingestion.columncheck import check_columns
+from safi_map.ingestion.readers import read_survey
+from safi_map.ingestion.report import Report
+from safi_map.ingestion.validate import validate_table
+from safi_map.model.taxonomy import load_taxonomy
+from safi_map.model.tour import Tour
 
 DATA = Path(__file__).resolve().parent / "data" / "forms"
 TAXONOMY = load_taxonomy()
@@ -229,8 +229,8 @@ def test_cli_tells_what_was_not_read_and_strict_fails(tmp_path: Path) -> None:
 
 
 def test_tabular_geocoder_keeps_the_tool_columns(tmp_path: Path) -> None:
-    from safi_map.pipeline import geocode_file
-    from safi_map.settings import load_settings
+    from safi_map.core.settings import load_settings
+    from safi_map.ingestion.pipeline import geocode_file
 
     settings = load_settings(None).with_(out=tmp_path / "build")
     table, _ = geocode_file(DATA / "google-forms.csv", tmp_path / "out.csv", settings=settings,

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import shapely
 
-from safi_map import _derived, gazetteer
-from safi_map.gazetteer import (
+from safi_map.geo import derived as _derived
+from safi_map.geo import gazetteer
+from safi_map.geo.gazetteer import (
     PACA_DEPARTMENTS,
     commune_key,
     in_france,
@@ -334,7 +335,7 @@ def test_postcode_group() -> None:
 
 
 def test_commune_key_ignores_export_spellings_for_every_commune() -> None:
-    from safi_map.text import fold
+    from safi_map.core.text import fold
 
     names = gazetteer.communes()["nom"]
     names = names[~names.str.contains(r"\d")]  # arrondissements carry their number
@@ -346,7 +347,7 @@ def test_commune_key_ignores_export_spellings_for_every_commune() -> None:
 
 
 def test_missing_reference_file_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    from safi_map.errors import ReferenceDataError
+    from safi_map.core.errors import ReferenceDataError
 
     with pytest.raises(ReferenceDataError, match="missing"):
         gazetteer._read_resource("no-such-file.csv.gz")
@@ -358,7 +359,7 @@ def test_missing_reference_file_raises(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("name", sorted(_derived.DERIVED))
 def test_shipped_derived_data_is_what_the_code_computes(name: str) -> None:
     """Fails when the reference data or a computing function changed without
-    ``python -m safi_map._derived``."""
+    ``python -m safi_map.geo.derived``."""
     shipped = (REFERENCE / _derived.file_name(name)).read_bytes()
     assert shipped[4:8] == b"\x00\x00\x00\x00"  # no gzip timestamp
     assert shipped == _derived.encode(name, _derived.compute(name))
@@ -371,7 +372,7 @@ def test_derived_data_from_other_reference_files_is_computed_again(
     monkeypatch.setattr(_derived, "compute", lambda name: calls.append(name) or {"fresh": 1})
     assert _derived.load("map-boundaries") != {"fresh": 1}  # shipped copy, not computed
     monkeypatch.setattr(_derived, "sources_digest", lambda: "0" * 32)
-    with caplog.at_level("INFO", logger="safi_map._derived"):
+    with caplog.at_level("INFO", logger="safi_map.geo.derived"):
         assert _derived.load("map-boundaries") == {"fresh": 1}
     assert calls == ["map-boundaries"]
-    assert "python -m safi_map._derived" in caplog.text
+    assert "python -m safi_map.geo.derived" in caplog.text

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safi_map import gazetteer
-from safi_map.geocode import OUTPUT_COLUMNS, geocode_offline
+from safi_map.geo import gazetteer
+from safi_map.geo.offline import OUTPUT_COLUMNS, geocode_offline
 
 NAN = float("nan")
 

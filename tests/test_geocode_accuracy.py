@@ -2,7 +2,7 @@
 
 The variants imitate real survey exports: Windows-style upper case without accents, ``St``/``Ste``
 abbreviations, a postcode that lost its leading zero (repaired by the caller with
-:func:`safi_map.normalize.repair_postcode`), ``CEDEX``, ``Marseille`` with an arrondissement
+:func:`safi_map.core.normalize.repair_postcode`), ``CEDEX``, ``Marseille`` with an arrondissement
 postcode, hyphens typed as spaces, articles moved to the end, one-letter typos. Each variant
 carries the INSEE code it must resolve to. Run with ``-s`` to see the accuracy per kind.
 """
@@ -14,9 +14,9 @@ import random
 import pandas as pd
 import pytest
 
-from safi_map import gazetteer
-from safi_map.geocode import geocode_offline
-from safi_map.text import fold
+from safi_map.core.text import fold
+from safi_map.geo import gazetteer
+from safi_map.geo.offline import geocode_offline
 
 TARGET = 0.995
 _ARTICLE_PREFIXES = ("Les ", "Le ", "La ", "L'")
@@ -38,7 +38,7 @@ def _article_last(name: str) -> str | None:
 
 def build_variants() -> pd.DataFrame:
     """One row per (commune, variant kind) with the expected INSEE code."""
-    from safi_map.normalize import repair_postcode
+    from safi_map.core.normalize import repair_postcode
 
     rng = random.Random(20260101)
     communes = gazetteer.communes()

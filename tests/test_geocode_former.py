@@ -19,9 +19,10 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from safi_map import gazetteer, i18n
-from safi_map.geocode import geocode_offline
-from safi_map.text import fold
+from safi_map.core import i18n
+from safi_map.core.text import fold
+from safi_map.geo import gazetteer
+from safi_map.geo.offline import geocode_offline
 
 
 @pytest.fixture(autouse=True)
@@ -283,7 +284,7 @@ def test_a_survey_naming_former_communes_end_to_end(tmp_path) -> None:
 
     from click.testing import CliRunner
 
-    from safi_map.cli import cli
+    from safi_map.cli.main import cli
 
     surveys = tmp_path / "data" / "surveys"
     surveys.mkdir(parents=True)

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from _geoserver import GeoServer, Reply
 
-from safi_map import gazetteer, i18n
-from safi_map.geocode import geocode_offline
-from safi_map.online import RetryPolicy, geocode_online
-from safi_map.settings import Settings
+from safi_map.core import i18n
+from safi_map.core.settings import Settings
+from safi_map.geo import gazetteer
+from safi_map.geo.offline import geocode_offline
+from safi_map.geo.online import RetryPolicy, geocode_online
 
 NAN = float("nan")
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from safi_map.columnplan import merge_option_row, option_value, plan_columns
-from safi_map.headers import (
+from safi_map.ingestion.columnplan import merge_option_row, option_value, plan_columns
+from safi_map.ingestion.headers import (
     HEADER_ALIASES,
     META,
     RESPONDENT,
@@ -316,8 +316,8 @@ def test_matching_stays_fast() -> None:
     # Readers match every cell of the first rows (separator and header sniffing): matching a
     # cell must cost about as little as folding it (timed relative to key(), so a loaded
     # machine does not fail the test).
-    from safi_map.headers import _builtin_match
-    from safi_map.text import fold, key
+    from safi_map.core.text import fold, key
+    from safi_map.ingestion.headers import _builtin_match
 
     cells = [f"Association numéro {i} pour la culture et le sport à Toulon, {i % 97} rue X"
              for i in range(5000)]

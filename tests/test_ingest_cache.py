@@ -6,7 +6,7 @@ from pathlib import Path
 
 from _geoserver import GeoServer, online_project
 
-import safi_map.pipeline as pipeline
+import safi_map.ingestion.pipeline as pipeline
 from safi_map import ingest, load_settings
 
 SURVEY = (

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from safi_map._synthetic import synthetic_actors
-from safi_map.io import read_actors, write_actors
-from safi_map.public import public_actors, safe_url
+from safi_map.ingestion.io import read_actors, write_actors
+from safi_map.model.public import public_actors, safe_url
+from safi_map.model.synthetic import synthetic_actors
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_street_level_points_of_actors_without_consent_go_back_to_the_commune():
     actors["geocode_precision"] = "housenumber"
     pub = public_actors(actors)
     refused = ~actors["contact_consent"]
-    from safi_map.gazetteer import communes
+    from safi_map.geo.gazetteer import communes
 
     ref = communes().set_index("code_insee")
     sample = actors[refused].iloc[0]
@@ -101,7 +101,7 @@ def test_an_empty_actor_file_reads_back_with_its_columns(tmp_path, actors):
 
 
 def test_the_gate_runs_once_on_already_public_data(actors, monkeypatch):
-    import safi_map.public as public_mod
+    import safi_map.model.public as public_mod
 
     once = public_actors(actors)
     calls = []
@@ -146,7 +146,7 @@ def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, actors, excel):
     """The CSV writer goes through plain lists for speed; pandas is the reference."""
     import pandas as pd
 
-    from safi_map.io import flatten_lists
+    from safi_map.ingestion.io import flatten_lists
 
     frame = _hostile(actors)
     for table in (frame, frame.iloc[0:0]):
@@ -161,7 +161,7 @@ def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, actors, excel):
 def test_csv_of_other_column_types_is_left_to_pandas(tmp_path, actors):
     import pandas as pd
 
-    from safi_map.io import _write_csv, flatten_lists
+    from safi_map.ingestion.io import _write_csv, flatten_lists
 
     frame = pd.DataFrame(actors.drop(columns="geometry"))
     frame["count"] = pd.array([1, None] * (len(frame) // 2), dtype="Int64")

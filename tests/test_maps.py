@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from safi_map import maps
-from safi_map._synthetic import HOSTILE_NAMES, SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
-from safi_map.public import public_actors
+from safi_map.map import render as maps
+from safi_map.model.public import public_actors
+from safi_map.model.synthetic import (
+    HOSTILE_NAMES,
+    SYNTHETIC_STOPS,
+    synthetic_actors,
+    synthetic_taxonomy,
+)
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +212,8 @@ def test_unknown_theme_falls_under_autre(actors):
 
 
 def test_real_taxonomy_and_tour_objects(actors):
-    from safi_map.taxonomy import load_taxonomy
-    from safi_map.tour import load_tour
+    from safi_map.model.taxonomy import load_taxonomy
+    from safi_map.model.tour import load_tour
 
     root = Path(__file__).resolve().parents[1] / "data"
     tax, tour = load_taxonomy(root / "taxonomy.toml"), load_tour(root / "tour.toml")

@@ -14,9 +14,14 @@ from typing import Any
 import geopandas as gpd
 import pytest
 
-from safi_map import maps
-from safi_map._synthetic import HOSTILE_NAMES, SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
-from safi_map.text import fold
+from safi_map.core.text import fold
+from safi_map.map import render as maps
+from safi_map.model.synthetic import (
+    HOSTILE_NAMES,
+    SYNTHETIC_STOPS,
+    synthetic_actors,
+    synthetic_taxonomy,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from safi_map.merge import actor_id_for, merge_rows, name_key
-from safi_map.report import Report
+from safi_map.ingestion.merge import actor_id_for, merge_rows, name_key
+from safi_map.ingestion.report import Report
 
 STOP_DATES = {"toulon": "2015-09-28", "nice": "2015-10-15", "gap": "2015-11-05"}
 
@@ -312,7 +312,7 @@ def test_merge_keeps_the_best_formed_name(names, expected):
 def test_best_formed_name_end_to_end_through_the_survey_reader(tmp_path):
     from click.testing import CliRunner
 
-    from safi_map.cli import cli
+    from safi_map.cli.main import cli
 
     survey = tmp_path / "data" / "surveys" / "etape.csv"
     survey.parent.mkdir(parents=True)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from safi_map import i18n
-from safi_map.datainclusion import DataInclusionError
-from safi_map.errors import ConfigError
-from safi_map.settings import Settings, load_settings
-from safi_map.survey import read_survey
+from safi_map.core import i18n
+from safi_map.core.errors import ConfigError
+from safi_map.core.settings import Settings, load_settings
+from safi_map.export.datainclusion import DataInclusionError
+from safi_map.ingestion.readers import read_survey
 
 
 @pytest.fixture(autouse=True)

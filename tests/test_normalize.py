@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from safi_map.normalize import (
+from safi_map.core.normalize import (
     clean_commune,
     is_placeholder,
     normalize_email,

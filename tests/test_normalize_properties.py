@@ -11,12 +11,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safi_map import normalize as n
-from safi_map.normalize import Note
-from safi_map.report import Report
-from safi_map.taxonomy import load_taxonomy, map_legal_form
-from safi_map.tour import Stop, Tour
-from safi_map.validate import ROW_COLUMNS, validate_table
+from safi_map.core import normalize as n
+from safi_map.core.normalize import Note
+from safi_map.ingestion.report import Report
+from safi_map.ingestion.validate import ROW_COLUMNS, validate_table
+from safi_map.model.taxonomy import load_taxonomy, map_legal_form
+from safi_map.model.tour import Stop, Tour
 
 # Text that looks like survey cells: digits, separators, accents, "@", ":", "/", quotes, CEDEX...
 _ALPHABET = st.sampled_from([*"0123456789 .,;:/|-+()@'\"«»°NEOWSxX\n\téàçœ<>&?#%_",
@@ -194,7 +194,7 @@ def test_points_are_inside_france_or_dropped(lat, lon):
     _check_notes(notes)
     assert math.isnan(y) == math.isnan(x)
     if not math.isnan(y):
-        from safi_map.gazetteer import in_france
+        from safi_map.geo.gazetteer import in_france
 
         assert bool(in_france([y], [x])[0])
 

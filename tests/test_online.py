@@ -19,9 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from safi_map import __version__
-from safi_map._geocache import GeoCache, normalize_query
-from safi_map.errors import ConfigError
-from safi_map.online import (
+from safi_map.core.errors import ConfigError
+from safi_map.core.settings import Settings
+from safi_map.geo.cache import GeoCache, normalize_query
+from safi_map.geo.online import (
     OUTPUT_COLUMNS,
     OnlineStats,
     RetryPolicy,
@@ -29,7 +30,6 @@ from safi_map.online import (
     build_query,
     geocode_online,
 )
-from safi_map.settings import Settings
 
 FAST = RetryPolicy(tries=3, backoff=0.01, max_wait=0.05, unreachable_after=3)
 
@@ -469,14 +469,14 @@ def test_nominatim_outside_commune_by_name_ignores_the_arrondissement(server, tm
 def test_nominatim_without_commune_boundaries_falls_back_to_names(
     server, tmp_path, monkeypatch, caplog
 ):
-    from safi_map import gazetteer
-    from safi_map.errors import ReferenceDataError
+    from safi_map.core.errors import ReferenceDataError
+    from safi_map.geo import gazetteer
 
     def missing():
         raise ReferenceDataError("reference file 'communes_paca.geojson.gz' is missing")
 
     monkeypatch.setattr(gazetteer, "commune_boundaries", missing)
-    with caplog.at_level("WARNING", logger="safi_map.online"):
+    with caplog.at_level("WARNING", logger="safi_map.geo.online"):
         out, stats = run(server, tmp_path, [HYERES_STREET, TOULON], provider="nominatim")
     assert "commune boundaries not available" in caplog.text
     # The gazetteer's official name of 83137 still catches the Hyères answer.

@@ -16,11 +16,11 @@ from _geoserver import GeoServer, online_project
 from click.testing import CliRunner
 
 from safi_map import __version__
-from safi_map._usage_policy import is_public_nominatim, user_agent
-from safi_map.cli import cli
-from safi_map.errors import ConfigError
-from safi_map.online import _make_provider, geocode_online
-from safi_map.settings import Settings, load_settings
+from safi_map.cli.main import cli
+from safi_map.core.errors import ConfigError
+from safi_map.core.settings import Settings, load_settings
+from safi_map.geo.online import _make_provider, geocode_online
+from safi_map.geo.usage_policy import is_public_nominatim, user_agent
 
 PUBLIC_SPELLINGS = [
     "https://nominatim.openstreetmap.org",

@@ -14,9 +14,9 @@ import pytest
 from _geoserver import GeoServer, Reply, online_project
 from click.testing import CliRunner
 
-from safi_map.cli import cli
-from safi_map.online import RetryPolicy, geocode_online
-from safi_map.settings import Settings
+from safi_map.cli.main import cli
+from safi_map.core.settings import Settings
+from safi_map.geo.online import RetryPolicy, geocode_online
 
 FAST = RetryPolicy(tries=1, backoff=0.01, max_wait=0.05, unreachable_after=3)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from safi_map.cli import cli
+from safi_map.cli.main import cli
 
 SURVEY = "Nom;Code Postal;Ville;Accord de publication\nRessourcerie du Var;83000;Toulon;oui\n"
 

@@ -36,4 +36,4 @@ def test_wheel_contains_reference_data(wheel):
 
 def test_wheel_declares_console_script(wheel):
     entry = next(n for n in wheel.namelist() if n.endswith("entry_points.txt"))
-    assert "safi-map = safi_map.cli:main" in wheel.read(entry).decode()
+    assert "safi-map = safi_map.cli.main:main" in wheel.read(entry).decode()

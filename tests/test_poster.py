@@ -12,8 +12,7 @@ import pytest
 from PIL import Image
 from test_selection import crafted
 
-from safi_map._synthetic import HOSTILE_NAMES, synthetic_actors, synthetic_taxonomy
-from safi_map.poster import (
+from safi_map.export.poster import (
     PAPER_SIZES_MM,
     data_date,
     french_date,
@@ -21,6 +20,7 @@ from safi_map.poster import (
     poster_entries,
     render_poster,
 )
+from safi_map.model.synthetic import HOSTILE_NAMES, synthetic_actors, synthetic_taxonomy
 
 TAXONOMY = synthetic_taxonomy()
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None and not os.environ.get("CI"),
@@ -211,7 +211,7 @@ def test_dates_and_errors(small, tmp_path):
 
 
 def test_extent_holds_every_actor_with_margins():
-    from safi_map.poster._basemap import extent
+    from safi_map.export.poster._basemap import extent
 
     rng = np.random.default_rng(3)
     for aspect in (0.7, 1.0, 1.6):
@@ -225,7 +225,7 @@ def test_extent_holds_every_actor_with_margins():
 
 
 def test_commune_poster_shows_its_commune_whole_and_its_neighbours(small):
-    from safi_map.poster._basemap import base, draw_base, extent, focus_bounds
+    from safi_map.export.poster._basemap import base, draw_base, extent, focus_bounds
 
     toulon = small[small["insee_code"] == "83137"]
     entries = [e for e in poster_entries(toulon, TAXONOMY) if e.number is not None]
@@ -244,8 +244,8 @@ def test_commune_poster_shows_its_commune_whole_and_its_neighbours(small):
 
 @needs_poppler
 def test_commune_poster_through_export_names_neighbours_and_has_a_locator(small, tmp_path):
-    from safi_map.export import export
-    from safi_map.selection import Selection
+    from safi_map.analysis.selection import Selection
+    from safi_map.export.api import export
 
     result = export(small, fmt="pdf", out=tmp_path / "toulon.pdf",
                     selection=Selection(communes=["Toulon"]), taxonomy=TAXONOMY, size="A4",
@@ -263,7 +263,7 @@ def test_commune_poster_through_export_names_neighbours_and_has_a_locator(small,
 
 
 def test_theme_poster_colours_every_marker_by_its_theme_other_themes_as_tags(small):
-    from safi_map.poster._entries import theme_index
+    from safi_map.export.poster._entries import theme_index
 
     theme = "insertion"
     chosen = small[small["themes"].map(lambda t: theme in t)]
@@ -280,10 +280,10 @@ def test_theme_poster_colours_every_marker_by_its_theme_other_themes_as_tags(sma
 def test_empty_selection_writes_nothing_and_exits_1(small, tmp_path):
     from click.testing import CliRunner
 
-    from safi_map.cli import cli
-    from safi_map.errors import EmptySelectionError
-    from safi_map.export import export
-    from safi_map.selection import Selection
+    from safi_map.analysis.selection import Selection
+    from safi_map.cli.main import cli
+    from safi_map.core.errors import EmptySelectionError
+    from safi_map.export.api import export
 
     with pytest.raises(EmptySelectionError, match="Gap"):
         export(small, fmt="pdf", out=tmp_path / "gap.pdf", selection=Selection(communes=["Gap"]))
@@ -304,8 +304,8 @@ def test_empty_selection_writes_nothing_and_exits_1(small, tmp_path):
 
 
 def test_french_elision_and_contraction():
-    from safi_map.selection import Selection, describe
-    from safi_map.text import a_commune, de_commune
+    from safi_map.analysis.selection import Selection, describe
+    from safi_map.core.text import a_commune, de_commune
 
     assert [de_commune(n) for n in ("Arles", "Avignon", "Hyères", "Toulon", "La Seyne-sur-Mer",
                                     "Le Luc", "Les Mées", "Hauteville", "Eygalières")] == [
@@ -320,8 +320,8 @@ def test_french_elision_and_contraction():
 
 
 def test_directory_type_fills_its_column():
-    from safi_map.poster._directory import plan
-    from safi_map.poster._layout import TYPOGRAPHY, Box, layout
+    from safi_map.export.poster._directory import plan
+    from safi_map.export.poster._layout import TYPOGRAPHY, Box, layout
 
     lay = layout("A3", "landscape", 40)
     box = Box(0, 0, 160, 150)
@@ -338,7 +338,7 @@ def test_big_paper_type_is_read_from_its_distance():
     A3 scaled up: its type is larger relative to the sheet than the old 2.3 x A4."""
     from fontTools.ttLib import TTFont
 
-    from safi_map.poster._layout import TYPOGRAPHY
+    from safi_map.export.poster._layout import TYPOGRAPHY
 
     font = TTFont(matplotlib_font())
     x_height = font["glyf"]["x"].yMax / font["head"].unitsPerEm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from safi_map.report import Report, RowRef
+from safi_map.ingestion.report import Report, RowRef
 
 
 def test_issue_message_names_file_row_column_and_value():

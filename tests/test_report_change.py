@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from safi_map import ingest, load_settings
-from safi_map.errors import ConfigError
-from safi_map.report_change import report_href
-from safi_map.site import build_site
+from safi_map.core.errors import ConfigError
+from safi_map.site.build import build_site
+from safi_map.site.report_change import report_href
 
 ROWS = [["Nom de la structure", "Thématique(s)", "Adresse", "CP", "Ville", "Courriel",
          "Téléphone", "Accord de publication"],

@@ -8,9 +8,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from safi_map import gazetteer
-from safi_map.public import ACTOR_COLUMNS
-from safi_map.selection import Selection, describe, resolve_commune, select
+from safi_map.analysis.selection import Selection, describe, resolve_commune, select
+from safi_map.geo import gazetteer
+from safi_map.model.public import ACTOR_COLUMNS
 
 THEMES = [
     {"slug": "insertion", "label": "Insertion et emploi", "colour": "#1b9e77"},

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from safi_map.errors import ConfigError
-from safi_map.settings import SETTINGS, Settings, load_settings
+from safi_map.core.errors import ConfigError
+from safi_map.core.settings import SETTINGS, Settings, load_settings
 
 
 def test_defaults_resolve_against_base(tmp_path):

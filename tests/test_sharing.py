@@ -12,8 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from safi_map import ingest, load_settings
-from safi_map.sharing import sitemap_pages, tags
-from safi_map.site import build_site
+from safi_map.site.build import build_site
+from safi_map.site.sharing import sitemap_pages, tags
 
 HOSTILE = '"><script>alert(1)</script>'
 ROWS = [["Nom de la structure", "Thématique(s)", "Description", "Adresse", "CP", "Ville",
@@ -137,8 +137,8 @@ def test_sitemap_pages() -> None:
 def test_cached_pages_follow_the_sharing_code(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page carries the tags: a change of their code must not reuse cached pages."""
-    from safi_map import report_change, sharing
-    from safi_map.site import _inputs_salt, make_environment
+    from safi_map.site import report_change, sharing
+    from safi_map.site.build import _inputs_salt, make_environment
 
     env = make_environment()
     before = _inputs_salt(env)

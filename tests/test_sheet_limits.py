@@ -31,10 +31,10 @@ from _sheets import (
     write_xlsx,
 )
 
-from safi_map.errors import ConfigError, SurveyError
-from safi_map.settings import load_settings
-from safi_map.sheet_limits import SheetLimits, SheetTooLarge, check_spreadsheet
-from safi_map.survey import read_survey
+from safi_map.core.errors import ConfigError, SurveyError
+from safi_map.core.settings import load_settings
+from safi_map.ingestion.readers import read_survey
+from safi_map.ingestion.sheet_limits import SheetLimits, SheetTooLarge, check_spreadsheet
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_CAP = 3 * 2**30  # far above what a survey needs, far below what the attacks ask for
@@ -68,7 +68,7 @@ def corner_cells_xlsx(path: Path) -> Path:
 def test_corner_cells_are_refused_by_name_instead_of_aborting(tmp_path):
     path = corner_cells_xlsx(tmp_path / "coins.xlsx")
     assert path.stat().st_size < 8_000
-    code = ("from safi_map.survey import read_survey\n"
+    code = ("from safi_map.ingestion.readers import read_survey\n"
             "try:\n"
             f"    read_survey({str(path)!r})\n"
             "except Exception as exc:\n"
@@ -262,7 +262,7 @@ def test_limits_are_settings(tmp_path):
 
 def _bomb_child(path: Path) -> subprocess.CompletedProcess[str]:
     code = ("import time, resource\n"
-            "from safi_map.survey import read_survey\n"
+            "from safi_map.ingestion.readers import read_survey\n"
             "t = time.monotonic()\n"
             "try:\n"
             f"    read_survey({str(path)!r})\n"
@@ -304,7 +304,7 @@ def test_the_issue_bombs_at_full_size(tmp_path):
 def test_a_sheet_not_checked_before_reading_is_checked_before_its_cells_are_copied(
         tmp_path, monkeypatch):
     # XLS files are not zips: the reader's own extent is checked before to_python copies it.
-    import safi_map.survey as survey
+    import safi_map.ingestion.readers as survey
 
     monkeypatch.setattr(survey, "check_spreadsheet", lambda path, limits: None)
     rows = header_rows() + f'<row r="30">{cell("A30", "Asso 30")}{cell("B30", "Gap")}</row>'

@@ -13,13 +13,13 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from safi_map import site as site_mod
-from safi_map._synthetic import SYNTHETIC_STOPS, SYNTHETIC_THEMES, synthetic_actors
-from safi_map._writer import DuplicatePathError, Writer
-from safi_map.settings import Settings
-from safi_map.site import build_site, json_for_script
-from safi_map.taxonomy import Resource, Taxonomy, Theme
-from safi_map.tour import Stop, Tour
+from safi_map.core.settings import Settings
+from safi_map.core.writer import DuplicatePathError, Writer
+from safi_map.model.synthetic import SYNTHETIC_STOPS, SYNTHETIC_THEMES, synthetic_actors
+from safi_map.model.taxonomy import Resource, Taxonomy, Theme
+from safi_map.model.tour import Stop, Tour
+from safi_map.site import build as site_mod
+from safi_map.site.build import build_site, json_for_script
 
 HOSTILE_NAME = '"><img src=x onerror=alert(1)>'
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
@@ -153,7 +153,7 @@ def test_nearby_are_the_nearest(built, actors):
     """The 5 listed neighbours are the 5 nearest located actors (brute force check)."""
     import numpy as np
 
-    from safi_map.public import public_actors
+    from safi_map.model.public import public_actors
 
     out, _ = built
     public = public_actors(actors)  # points of actors without consent may have moved
@@ -524,7 +524,7 @@ def test_an_error_in_a_worker_fails_the_build_and_keeps_the_site(tmp_path, monke
     def broken(*args, **kwargs):
         raise ValueError("disque plein")
 
-    from safi_map import synergies
+    from safi_map.analysis import synergies
 
     monkeypatch.setattr(synergies if failing == "suggest_pairs" else site_mod, failing, broken)
     with pytest.raises(ValueError, match="disque plein"):
@@ -699,7 +699,7 @@ def test_prune_removes_copies_a_stopped_process_left(tmp_path):
     """A worker ended mid-copy (a failed parallel build) leaves ``.<digest>.safi-tmp-<pid>`` in
     the page cache: the next successful build's prune removes it, and nothing that is not the
     tool's own."""
-    from safi_map._writer import TMP_MARK, PageCache
+    from safi_map.core.writer import TMP_MARK, PageCache
 
     cache = PageCache(tmp_path)
     page = tmp_path / "page.html"

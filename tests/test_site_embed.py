@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from safi_map._synthetic import synthetic_actors
-from safi_map.errors import ConfigError
-from safi_map.settings import Settings, load_settings
-from safi_map.site import build_site
+from safi_map.core.errors import ConfigError
+from safi_map.core.settings import Settings, load_settings
+from safi_map.model.synthetic import synthetic_actors
+from safi_map.site.build import build_site
 
 TITLE = 'Le "Tour" & <les> acteurs d\'Azur'
 

@@ -18,11 +18,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from safi_map.public import ACTOR_COLUMNS
-from safi_map.settings import Settings
-from safi_map.site import build_site
-from safi_map.taxonomy import Resource, Taxonomy, Theme
-from safi_map.tour import Stop, Tour
+from safi_map.core.settings import Settings
+from safi_map.model.public import ACTOR_COLUMNS
+from safi_map.model.taxonomy import Resource, Taxonomy, Theme
+from safi_map.model.tour import Stop, Tour
+from safi_map.site.build import build_site
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 SKIPPED = ("assets/", "index.html", "carte-integree.html", "donnees/acteurs.gpkg")

@@ -8,9 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 from test_site import make_actors, make_taxonomy, make_tour
 
-from safi_map.changes import Changes
-from safi_map.settings import Settings
-from safi_map.site import build_site
+from safi_map.core.settings import Settings
+from safi_map.ingestion.changes import Changes
+from safi_map.site.build import build_site
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +83,8 @@ def test_first_build_and_no_comparison(tmp_path):
 
 def test_actor_pages_show_synergies_from_the_pairs(site):
     out, actors, *_ = site
-    from safi_map import synergies
-    from safi_map.public import public_actors
+    from safi_map.analysis import synergies
+    from safi_map.model.public import public_actors
 
     pairs = synergies.suggest_pairs(public_actors(actors), taxonomy=make_taxonomy())
     assert len(pairs), "the synthetic actors have matching needs and offers"
@@ -124,7 +124,7 @@ def test_posters_are_linked_from_their_pages_and_reused(tmp_path):
 
 
 def test_map_marks_actors_new_since_the_previous_build(site):
-    from safi_map.maps import embedded_data
+    from safi_map.map.render import embedded_data
 
     out, _, first, _ = site
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -134,11 +134,11 @@ def test_map_marks_actors_new_since_the_previous_build(site):
 
 
 def test_auto_posters_are_skipped_for_large_data_with_a_warning(tmp_path, monkeypatch, caplog):
-    from safi_map import site as site_mod
+    from safi_map.site import build as site_mod
 
     monkeypatch.setattr(site_mod, "POSTERS_AUTO_MAX_ACTORS", 5)
     out = tmp_path / "build" / "site"
-    with caplog.at_level("WARNING", logger="safi_map.site"):
+    with caplog.at_level("WARNING", logger="safi_map.site.build"):
         build_site(make_actors(12), taxonomy=make_taxonomy(), tour=make_tour(),
                    settings=Settings(), out_dir=out)
     assert not (out / "affiches").exists()

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from safi_map._synthetic import synthetic_actors
-from safi_map.places import department_name
-from safi_map.settings import Settings
-from safi_map.site import build_site
-from safi_map.taxonomy import load_taxonomy
-from safi_map.text import a_commune, de_commune
-from safi_map.tour import Stop, Tour
+from safi_map.core.settings import Settings
+from safi_map.core.text import a_commune, de_commune
+from safi_map.geo.places import department_name
+from safi_map.model.synthetic import synthetic_actors
+from safi_map.model.taxonomy import load_taxonomy
+from safi_map.model.tour import Stop, Tour
+from safi_map.site.build import build_site
 
 
 @pytest.mark.parametrize(("name", "de", "a"), [

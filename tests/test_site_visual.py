@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from safi_map._synthetic import SYNTHETIC_STOPS, synthetic_actors
-from safi_map.settings import Settings
-from safi_map.site import build_site
-from safi_map.taxonomy import load_taxonomy
-from safi_map.tour import Stop, Tour
+from safi_map.core.settings import Settings
+from safi_map.model.synthetic import SYNTHETIC_STOPS, synthetic_actors
+from safi_map.model.taxonomy import load_taxonomy
+from safi_map.model.tour import Stop, Tour
+from safi_map.site.build import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import safi_map.pipeline as ingest_mod
+import safi_map.ingestion.pipeline as ingest_mod
 from safi_map import ingest, load_settings, write_ingest_outputs
 
 TOUR = """

@@ -11,9 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from safi_map.errors import ConfigError, SurveyError
-from safi_map.headers import HEADER_RULES
-from safi_map.survey import (
+from safi_map.core.errors import ConfigError, SurveyError
+from safi_map.core.text import key
+from safi_map.ingestion.headers import HEADER_RULES
+from safi_map.ingestion.readers import (
     FIELDS,
     HEADER_ALIASES,
     SurveyTable,
@@ -22,7 +23,6 @@ from safi_map.survey import (
     match_header,
     read_survey,
 )
-from safi_map.text import key
 
 ROWS = [
     ["Nom", "Code postal", "Commune", "Description"],

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from safi_map.survey import read_survey
+from safi_map.ingestion.readers import read_survey
 
 HEADERS = ["Nom", "Commune", "Description"]
 FIELDS = ["name", "commune", "description"]

@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from safi_map._synthetic import synthetic_actors
-from safi_map.public import ACTOR_COLUMNS
-from safi_map.synergies import (
+from safi_map.analysis.synergies import (
     EARTH_RADIUS_KM,
     SynergyIndex,
     actor_synergies,
@@ -23,7 +21,9 @@ from safi_map.synergies import (
     synergies_by_actor,
     synergies_csv,
 )
-from safi_map.taxonomy import load_taxonomy
+from safi_map.model.public import ACTOR_COLUMNS
+from safi_map.model.synthetic import synthetic_actors
+from safi_map.model.taxonomy import load_taxonomy
 
 # A small taxonomy of our own, so labels and synonyms in the expected sentences are ours.
 TAXONOMY_TOML = """
@@ -290,7 +290,7 @@ def test_page_consent_escaping_and_determinism(actors, taxonomy):
 
 
 def test_partial_renders_both_lists(actors, taxonomy):
-    from safi_map.site import make_environment
+    from safi_map.site.build import make_environment
 
     pairs = suggest_pairs(actors, taxonomy=taxonomy)
     env = make_environment()
@@ -321,8 +321,8 @@ def test_synthetic_scale_invariants():
 
 
 def test_theme_dicts_accepted_like_build_site_does():
-    from safi_map._synthetic import synthetic_taxonomy
-    from safi_map.synergies import as_taxonomy
+    from safi_map.analysis.synergies import as_taxonomy
+    from safi_map.model.synthetic import synthetic_taxonomy
 
     tx = as_taxonomy(synthetic_taxonomy())
     assert tx.theme_slugs == [t["slug"] for t in synthetic_taxonomy()]
@@ -368,7 +368,7 @@ def _random_actors(n: int, seed: int) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize("options", [{}, {"max_km": 8.0}, {"limit_per_actor": 12},
                                      {"limit_per_actor": 1}])
 def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds, options):
-    from safi_map import synergies
+    from safi_map.analysis import synergies
 
     if rounds is not None:  # tiny k: most needers go through every round and the fallback
         monkeypatch.setattr(synergies, "_KNN_ROUNDS", rounds)
@@ -380,7 +380,7 @@ def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds,
 
 
 def test_spatial_index_matches_exhaustive_on_synthetic_region():
-    from safi_map import synergies
+    from safi_map.analysis import synergies
 
     actors = synthetic_actors(2000, seed=7)
     taxonomy = load_taxonomy()

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from safi_map._synthetic import synthetic_actors
-from safi_map.diagnostic import render_diagnostic_pages
-from safi_map.public import public_actors
-from safi_map.synergies import PAGE_ROWS, render_synergies_pages, suggest_pairs
-from safi_map.taxonomy import load_taxonomy
+from safi_map.analysis.diagnostic import render_diagnostic_pages
+from safi_map.analysis.synergies import PAGE_ROWS, render_synergies_pages, suggest_pairs
+from safi_map.model.public import public_actors
+from safi_map.model.synthetic import synthetic_actors
+from safi_map.model.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +108,7 @@ def test_synergies_filters_change_the_count(offline_page, built):
 
 def test_synergies_name_filter_and_phone_cards(browser, built):
     """A structure's name (either side) filters the suggestions; a phone shows 25 cards at a time."""
-    from safi_map.text import fold
+    from safi_map.core.text import fold
 
     root, pairs, _, _ = built
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from safi_map.datainclusion import load_thematiques
-from safi_map.errors import ConfigError
-from safi_map.taxonomy import LEGAL_FORMS, OTHER, Taxonomy, Theme, load_taxonomy, map_legal_form
+from safi_map.core.errors import ConfigError
+from safi_map.export.datainclusion import load_thematiques
+from safi_map.model.taxonomy import (
+    LEGAL_FORMS,
+    OTHER,
+    Taxonomy,
+    Theme,
+    load_taxonomy,
+    map_legal_form,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_TAXONOMY = ROOT / "data" / "taxonomy.toml"

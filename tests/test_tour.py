@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from safi_map.errors import ConfigError
-from safi_map.tour import Stop, Tour, load_tour
+from safi_map.core.errors import ConfigError
+from safi_map.model.tour import Stop, Tour, load_tour
 
 TOUR = """
 [[stops]]
@@ -199,7 +199,7 @@ def test_a_survey_the_tour_names_but_that_cannot_be_read_is_an_error(tmp_path, m
     the stop and the path, and exits 1; the other surveys are still read."""
     from click.testing import CliRunner
 
-    from safi_map.cli import cli
+    from safi_map.cli.main import cli
 
     (tmp_path / "data" / "surveys").mkdir(parents=True)
     (tmp_path / "data" / "surveys" / "gap.csv").write_text(

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from safi_map.report import Report
-from safi_map.taxonomy import load_taxonomy
-from safi_map.tour import Stop, Tour
-from safi_map.validate import ROW_COLUMNS, validate_table
+from safi_map.ingestion.report import Report
+from safi_map.ingestion.validate import ROW_COLUMNS, validate_table
+from safi_map.model.taxonomy import load_taxonomy
+from safi_map.model.tour import Stop, Tour
 
 HEADERS = {
     "name": "Nom de la structure", "legal_form": "Statut", "themes": "Thématique(s)",
@@ -322,7 +322,7 @@ def test_index_is_preserved_and_every_row_accounted_for(taxonomy, tour):
 
 
 def test_real_reader_output(taxonomy, tour, tmp_path):
-    from safi_map.survey import read_survey
+    from safi_map.ingestion.readers import read_survey
 
     path = tmp_path / "etape-nice.csv"
     path.write_text(

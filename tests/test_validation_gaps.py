@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from safi_map.corrections import load_corrections
-from safi_map.errors import ConfigError
-from safi_map.report import Report
-from safi_map.taxonomy import load_taxonomy
-from safi_map.tour import Tour, load_tour
-from safi_map.validate import validate_table
+from safi_map.core.errors import ConfigError
+from safi_map.ingestion.corrections import load_corrections
+from safi_map.ingestion.report import Report
+from safi_map.ingestion.validate import validate_table
+from safi_map.model.taxonomy import load_taxonomy
+from safi_map.model.tour import Tour, load_tour
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "safi_map"
@@ -52,8 +52,8 @@ def test_a_data_inclusion_prefix_ending_in_a_newline_is_refused(tmp_path):
 def test_add_stop_refuses_an_id_ending_in_a_newline(tmp_path):
     import datetime as dt
 
-    from safi_map.project import add_stop
-    from safi_map.settings import load_settings
+    from safi_map.core.settings import load_settings
+    from safi_map.ingestion.project import add_stop
 
     settings = load_settings(base=tmp_path)
     with pytest.raises(ConfigError, match="stop id"):
@@ -155,7 +155,7 @@ def test_a_split_id_with_dots_gives_a_message_not_a_traceback(tmp_path):
 
     from click.testing import CliRunner
 
-    from safi_map.cli import cli
+    from safi_map.cli.main import cli
 
     shutil.copytree(ROOT / "data", tmp_path / "data")
     (tmp_path / "data" / "corrections.toml").write_text(

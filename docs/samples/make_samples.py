@@ -18,10 +18,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from safi_map.export import export
-from safi_map.pipeline import ingest
-from safi_map.selection import Selection
-from safi_map.settings import Settings
+from safi_map.export.api import export
+from safi_map.ingestion.pipeline import ingest
+from safi_map.analysis.selection import Selection
+from safi_map.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent

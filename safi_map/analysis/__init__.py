@@ -1,0 +1,1 @@
+"""Figures computed from the actors (no HTML): synergies, diagnostic, selections."""

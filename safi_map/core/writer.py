@@ -1,0 +1,472 @@
+"""One writer for every file of a build: staged in a temporary folder, swapped in atomically.
+
+Why: a site is hundreds to tens of thousands of files. A build that fails half-way (bad data, a
+full disk, Ctrl-C) must not leave a half-written site where the old one was, and two pages that
+claim the same path (two communes slugging to one name, say) are a bug to report, not a file to
+silently overwrite. This follows pelican's ``writers.py`` discipline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+from safi_map.core.i18n import _
+
+__all__ = ["TMP_MARK", "DuplicatePathError", "PageCache", "StagedFiles", "Writer", "atomic_path",
+           "copy_file_atomic", "write_file_atomic"]
+
+logger = logging.getLogger(__name__)
+
+TMP_MARK = ".safi-tmp-"
+"""In the name of every temporary file the tool makes (``.actors.gpkg.safi-tmp-k3j9x2a1.gpkg``):
+how :func:`safi_map.core.outdir.clean_leftovers` knows a killed run's leftovers for its own."""
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _default_mode()
+
+
+class StagedFiles:
+    """Files written beside their final paths under temporary names, renamed into place
+    together by :meth:`commit` (in the order they were staged) or dropped by :meth:`discard`.
+
+    Why: a run killed while writing must leave every previous file whole; and some files belong
+    together (the ingest outputs are the base the next build compares itself with: they are
+    put in place only once the site showing that comparison is). A temporary name carries
+    :data:`TMP_MARK`, so what a killed run leaves is recognised and removed by the next run.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []  # (temporary, final)
+
+    def __len__(self) -> int:
+        return len(self._staged)
+
+    @property
+    def finals(self) -> list[Path]:
+        return [final for _, final in self._staged]
+
+    def path(self, final: Path | str) -> Path:
+        """A new empty temporary file beside ``final`` (same suffix), to write in any way.
+
+        A ``final`` that is a symbolic link is written through: the file it points to is
+        replaced, the link kept.
+        """
+        final = Path(final)
+        if final.is_symlink():
+            final = final.resolve()
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{final.name}{TMP_MARK}", suffix=final.suffix,
+                                    dir=final.parent)
+        os.close(fd)
+        self._staged.append((Path(name), final))
+        return Path(name)
+
+    def commit(self) -> list[Path]:
+        """Flush every file to disk, then rename each over its final path; the final paths.
+
+        Each new file gets the mode of the file it replaces, or the usual mode of new files.
+        """
+        try:
+            for tmp, final in self._staged:
+                try:
+                    mode = final.stat().st_mode & 0o7777
+                except FileNotFoundError:
+                    mode = _FILE_MODE
+                os.chmod(tmp, mode)
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+            for tmp, final in self._staged:
+                os.replace(tmp, final)
+        except BaseException:
+            self.discard()
+            raise
+        finals = self.finals
+        self._staged = []
+        return finals
+
+    def discard(self) -> None:
+        """Remove the temporary files; the final paths stay as they were."""
+        for tmp, _final in self._staged:
+            tmp.unlink(missing_ok=True)
+        self._staged = []
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces ``path`` in one ``rename`` on success.
+
+    Why: a file written in place and interrupted (Ctrl-C, a killed process, a full disk) is
+    left truncated, and every later run that reads it fails. Write to the yielded path (with
+    any library: GDAL, pandas, ``open``); when the block ends without an exception the file is
+    flushed to disk and renamed over ``path``, so readers see the old file or the new one,
+    never a part. On an exception the temporary file is removed and ``path`` is untouched.
+    See :class:`StagedFiles` (the temporary file exists, empty, and keeps ``path``'s suffix;
+    a symbolic link is written through; the mode of the replaced file is kept).
+    """
+    staged = StagedFiles()
+    tmp = staged.path(path)
+    try:
+        yield tmp
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()
+
+
+def write_file_atomic(path: Path | str, data: bytes | str, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` (text is encoded with ``encoding``, line ends kept as given) to ``path``
+    atomically (see :func:`atomic_path`): the one way the tool writes a single file."""
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(payload)
+    return path
+
+
+def copy_file_atomic(source: Path | str, path: Path | str) -> Path:
+    """Copy ``source`` to ``path`` atomically (contents and modification time)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        shutil.copyfile(source, tmp)
+        shutil.copystat(source, tmp)
+    return path
+
+
+class DuplicatePathError(ValueError):
+    """Two outputs of one build claim the same path."""
+
+
+class Writer:
+    """Write a tree of files under ``out_dir`` as one all-or-nothing operation.
+
+    Use as a context manager::
+
+        with Writer(Path("build/site")) as w:
+            w.write_text("index.html", html)
+
+    Files go to a temporary sibling folder of ``out_dir`` (same file system, so the final
+    ``rename`` is atomic). On a clean exit the previous ``out_dir`` is renamed to a backup, the
+    new folder renamed to ``out_dir`` and the backup deleted; on any exception, including
+    ``KeyboardInterrupt``, the temporary folder is removed and ``out_dir`` is left untouched.
+
+    Paths are relative POSIX paths (``"communes/13055-marseille.html"``); absolute paths and
+    ``..`` are refused so nothing escapes the site. Writing a path twice, or two paths that
+    differ only by case (they collide on macOS and Windows hosts), raises
+    :class:`DuplicatePathError`.
+    """
+
+    def __init__(self, out_dir: Path | str) -> None:
+        self.out_dir = Path(out_dir)
+        self._tmp: Path | None = None
+        self._written: dict[str, str] = {}  # casefolded path -> path as written
+        self._dirs: set[str] = set()  # folders already created under the staging folder
+        self._detached = False
+        self.bytes_written = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> Writer:
+        from safi_map.core.outdir import check_replaceable
+
+        check_replaceable(self.out_dir)  # before any work: a folder we may not replace
+        parent = self.out_dir.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}{TMP_MARK}", dir=parent))
+        logger.debug("staging build in %s", self._tmp)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    @property
+    def staging_dir(self) -> Path:
+        """The temporary folder being written (only while the writer is open)."""
+        if self._tmp is None:
+            raise RuntimeError(_("the writer is not open: use it as a context manager"))
+        return self._tmp
+
+    def abort(self) -> None:
+        """Drop everything written so far; the previous output stays as it was."""
+        if self._detached:
+            raise RuntimeError(_("a detached writer cannot abort the build"))
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            logger.info("build aborted; %s left unchanged", self.out_dir)
+            self._tmp = None
+
+    def commit(self) -> None:
+        """Swap the staged folder in place of ``out_dir`` (rename old -> backup, new -> out)."""
+        if self._detached:
+            raise RuntimeError(_("a detached writer cannot commit the build"))
+        from safi_map.core.outdir import check_replaceable, read_manifest, record_folder_files
+
+        tmp = self.staging_dir
+        out = self.out_dir.resolve()
+        try:
+            check_replaceable(out, files=False)  # again (link, mount) after the build
+        except BaseException:
+            self.abort()
+            raise
+        # The manifest lists the files of both sites while they swap (a run killed between the
+        # two renames leaves only recorded files), then those of the new one.
+        before = read_manifest(out.parent)["folders"].get(out.name) or []
+        record_folder_files(out, [*before, *self._written.values()])
+        backup: Path | None = None
+        if out.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.safi-old-", dir=out.parent))
+            backup.rmdir()  # only reserve the name; rename needs it free
+            os.replace(out, backup)
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            if backup is not None:
+                os.replace(backup, out)
+            self.abort()
+            raise
+        self._tmp = None
+        # The staging folder was made by mkdtemp (mode 0700): give the site usual permissions.
+        out.chmod(0o755)
+        record_folder_files(out, self._written.values())
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+        logger.info("wrote %d files to %s", len(self._written), out)
+
+    # -- writing ---------------------------------------------------------------------------
+    @property
+    def paths(self) -> list[str]:
+        """Every relative path written so far, sorted."""
+        return sorted(self._written.values())
+
+    def _register(self, rel: str | PurePosixPath) -> tuple[str, list[str]]:
+        """Register ``rel``; returns it normalised and as parts (parent folder created)."""
+        parts = rel.split("/") if isinstance(rel, str) else []
+        if not parts or any(p in ("", ".", "..") or "\\" in p for p in parts):
+            # Not a plain "a/b.html": let PurePosixPath normalise it ("./a", "a//b"), or refuse.
+            rel_path = PurePosixPath(rel)
+            if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
+                raise ValueError(
+                    _("output path must be relative and stay inside the site: {rel!r}").format(
+                        rel=str(rel)))
+            parts = list(rel_path.parts)
+        norm = "/".join(parts)
+        folded = norm.casefold()
+        if folded in self._written:
+            raise DuplicatePathError(
+                f"two outputs claim the same path {norm!r}"
+                + (f" (already written as {self._written[folded]!r})"
+                   if self._written[folded] != norm else "")
+            )
+        self._written[folded] = norm
+        parent = "/".join(parts[:-1])
+        if parent not in self._dirs:
+            self.staging_dir.joinpath(*parts[:-1]).mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return norm, parts
+
+    def _claim(self, rel: str | PurePosixPath) -> Path:
+        """Register ``rel`` and return its absolute staging path (parents created)."""
+        return self.staging_dir.joinpath(*self._register(rel)[1])
+
+    def reserve(self, rels: Iterable[str]) -> None:
+        """Claim many paths that other code (a worker process) will write."""
+        for rel in rels:
+            self._register(rel)
+
+    def write_bytes(self, rel: str, data: bytes) -> Path:
+        target = self._claim(rel)
+        with open(target, "wb") as fh:
+            fh.write(data)
+        self.bytes_written += len(data)
+        return target
+
+    def write_chunks(self, rel: str, chunks: Iterable[str]) -> Path:
+        """Write UTF-8 text given in pieces (a large file never held whole in memory)."""
+        target = self._claim(rel)
+        with open(target, "wb") as fh:
+            for chunk in chunks:
+                data = chunk.encode("utf-8")
+                fh.write(data)
+                self.bytes_written += len(data)
+        return target
+
+    def write_text(self, rel: str, text: str) -> Path:
+        """Write UTF-8 text with ``\\n`` line ends whatever the platform."""
+        return self.write_bytes(rel, text.encode("utf-8"))
+
+    def copy_file(self, rel: str, src: Path | str) -> Path:
+        target = self._claim(rel)
+        shutil.copyfile(src, target)
+        self.bytes_written += target.stat().st_size
+        return target
+
+    def claim(self, rel: str) -> Path:
+        """Reserve ``rel`` for a file that a library writes itself (e.g. GDAL); return its path."""
+        return self._claim(rel)
+
+    def reuse(self, rel: str, cache: PageCache | None, digest: str) -> bool:
+        """Link the page cached under ``digest`` to ``rel``, if ``cache`` has it.
+
+        Returns False (and ``rel`` stays free for :meth:`write_text`) when it does not.
+        """
+        if cache is None or not cache.enabled or not cache.reusing:
+            return False
+        norm, parts = self._register(rel)
+        size = cache.reuse(digest, self.staging_dir.joinpath(*parts))
+        if size is None:
+            del self._written[norm.casefold()]
+            return False
+        self.bytes_written += size
+        return True
+
+    def detached(self) -> Writer:
+        """A writer into the same staging folder that claims paths on its own.
+
+        For work done in another process (a forked worker): it writes its files through the
+        returned writer and sends back ``.paths`` and ``.bytes_written``; the parent then
+        :meth:`register` them, which is where two outputs claiming one path are refused
+        (the build then fails and the staging folder is dropped, as for any error). A
+        detached writer cannot commit or abort: the parent owns the build.
+        """
+        view = Writer(self.out_dir)
+        view._tmp = self.staging_dir
+        view._dirs = set(self._dirs)
+        view._detached = True
+        return view
+
+    def register(self, paths: Iterable[str], nbytes: int) -> None:
+        """Take over files a :meth:`detached` writer wrote (see there)."""
+        for rel in paths:
+            folded = rel.casefold()
+            if folded in self._written:
+                raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(
+                                             rel=rel))
+            self._written[folded] = rel
+        self.bytes_written += nbytes
+
+    def adopt(self, path: Path) -> str:
+        """Register a file that was already written inside the staging folder by other code
+        (e.g. ``maps.copy_assets``); returns its relative path.
+        """
+        rel = Path(path).resolve().relative_to(self.staging_dir.resolve()).as_posix()
+        folded = rel.casefold()
+        if folded in self._written:
+            raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(rel=rel))
+        self._written[folded] = rel
+        self.bytes_written += Path(path).stat().st_size
+        return rel
+
+
+_DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}\Z")
+_DIGEST_TMP = re.compile(r"^\.[0-9a-f]{16,128}" + re.escape(TMP_MARK) + r"\d+\Z")
+"""A copy into the cache that a process stopped before renaming it (a worker ended when a
+build failed): the tool's own, removed by :meth:`PageCache.prune`."""
+
+
+def _copy_with_mtime(source: Path, target: Path) -> None:
+    """Copy the bytes and the modification time: a page reused from the cache keeps the time
+    it was first rendered, so a sync to the web host (``rsync -a``, most upload tools) sends
+    only the pages that changed."""
+    shutil.copyfile(source, target)
+    st = os.stat(source)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+class PageCache:
+    """Rendered pages kept by the digest of everything that went into them, between builds.
+
+    Why: after a new tour stop most of the tens of thousands of actor pages come out
+    byte-identical; rendering them again is most of a rebuild. The builder computes a digest of
+    a page's inputs (data, templates, code); when the previous build left a page under that
+    digest, the page is copied into the staging folder instead of rendered (with its
+    modification time: unchanged pages keep theirs).
+
+    The cache is a folder beside the site, with the ingest's cache
+    (``build/cache/site-pages/<digest>`` for ``build/site``), holding a copy of each page of the
+    last build. Copies, not hard links: a published page edited in place (a web host's tool, a
+    hand fix) must not change what the next build reuses. An entry is written under a
+    temporary name and renamed, so a build that fails or is interrupted cannot leave a partial
+    entry; the atomic swap of :class:`Writer` is unchanged. After a successful build,
+    :meth:`prune` drops the entries the build did not use (and only entries: names that are
+    digests).
+
+    Where the folder cannot be made or written, the cache turns itself off and every page is
+    rendered.
+    """
+
+    def __init__(self, out_dir: Path | str, *, reuse: bool = True) -> None:
+        out = Path(out_dir).resolve()
+        self.root = out.parent / "cache" / f"{out.name}-pages"
+        self.enabled = True
+        self.reusing = reuse
+        """False (``--force``): render every page, and keep them for the next build."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # read-only parent, odd file system: render everything
+            logger.debug("page cache off: %s", exc)
+            self.enabled = False
+
+    def reuse(self, digest: str, target: Path) -> int | None:
+        """Copy the cached page ``digest`` to ``target``; its size, or None if not cached."""
+        if not self.enabled or not self.reusing:
+            return None
+        try:
+            _copy_with_mtime(self.root / digest, target)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # unreadable cache: stop trying
+            logger.debug("page cache off: %s", exc)
+            self.enabled = False
+            target.unlink(missing_ok=True)
+            return None
+        return target.stat().st_size
+
+    def add(self, digest: str, path: Path) -> None:
+        """Keep a copy of the complete file ``path`` under ``digest`` (replacing an entry)."""
+        if not self.enabled:
+            return
+        tmp = self.root / f".{digest}{TMP_MARK}{os.getpid()}"
+        try:
+            _copy_with_mtime(path, tmp)
+            os.replace(tmp, self.root / digest)
+        except OSError as exc:
+            logger.debug("page cache off: %s", exc)
+            self.enabled = False
+            tmp.unlink(missing_ok=True)
+
+    def prune(self, used: set[str]) -> int:
+        """Remove every entry not in ``used`` (call after a successful build: no copy into
+        the cache is under way then), and the copies a stopped process left; how many."""
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if ((entry.name not in used and _DIGEST_NAME.match(entry.name))
+                        or _DIGEST_TMP.match(entry.name)):
+                    try:
+                        os.unlink(entry.path)
+                        removed += 1
+                    except OSError:
+                        pass
+        return removed

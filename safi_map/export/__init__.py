@@ -1,0 +1,1 @@
+"""Exports for events and partners: posters, data·inclusion, data files."""

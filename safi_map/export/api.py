@@ -1,0 +1,453 @@
+"""Exports for events and partners: posters, the single-file offline map, data files.
+
+One entry point, :func:`export`, selects the actors (:mod:`safi_map.analysis.selection`), passes them
+through the publication gate (:func:`safi_map.model.public.public_actors`: contacts only with consent,
+never the internal ``sources``) and writes one format. :func:`poster_set` writes the ready-made
+posters (per commune, per theme, per stop) that the site links to from its pages.
+
+The CLI (``safi-map export``) is a thin layer over :func:`export`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from safi_map.analysis.selection import Selection, describe, resolve_commune, select
+from safi_map.core.errors import EmptySelectionError
+from safi_map.core.i18n import _
+from safi_map.core.text import key, slugify
+from safi_map.ingestion.io import actors_to_geojson
+from safi_map.model.public import public_actors
+
+__all__ = [
+    "DATA_FORMATS",
+    "FORMATS",
+    "POSTER_FORMATS",
+    "ExportResult",
+    "PosterSet",
+    "export",
+    "poster_set",
+]
+
+log = logging.getLogger(__name__)
+
+DATA_FORMATS = ("geojson", "csv", "gpkg")
+POSTER_FORMATS = ("pdf", "png", "svg")
+FORMATS = (*POSTER_FORMATS, "html", *DATA_FORMATS, "datainclusion")
+"""Every value ``fmt`` accepts (``safi-map export --format``)."""
+
+_DEFAULT_TITLE = "Les acteurs du SAFI Tour"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export` wrote.
+
+    ``paths``: the files (the data·inclusion export writes JSON and CSV); ``actors``: how many
+    actors the selection kept; ``subtitle``: the French description of the selection;
+    ``detail``: the :class:`~safi_map.export.poster.PosterResult` or
+    :class:`~safi_map.export.datainclusion.DataInclusionResult` when there is one.
+    """
+
+    fmt: str
+    paths: tuple[Path, ...]
+    actors: int
+    subtitle: str = ""
+    detail: Any = None
+
+    @property
+    def path(self) -> Path:
+        """The main file written."""
+        return self.paths[0]
+
+
+def _setting(settings: Any, name: str, default: Any) -> Any:
+    value = getattr(settings, name, None) if settings is not None else None
+    return value if value else default
+
+
+def _infer_format(out: Path) -> str:
+    suffix = out.suffix.lower().lstrip(".")
+    aliases = {"json": "geojson", "htm": "html"}
+    fmt = aliases.get(suffix, suffix)
+    if fmt not in FORMATS:
+        raise ValueError(_("cannot tell the export format from {name!r}; give one of {formats}").format(
+                             name=out.name, formats=', '.join(FORMATS)))
+    return fmt
+
+
+def export(
+    actors: gpd.GeoDataFrame,
+    *,
+    fmt: str | None,
+    out: str | Path,
+    selection: Selection | None = None,
+    taxonomy: Any = None,
+    tour: Any = None,
+    settings: Any = None,
+    excel: bool = False,
+    size: str = "A3",
+    orientation: str = "landscape",
+    title: str | None = None,
+    subtitle: str | None = None,
+    qr_url: str | None = None,
+    dpi: int = 150,
+) -> ExportResult:
+    """Select actors and write them in one format.
+
+    Parameters
+    ----------
+    actors
+        The actors GeoDataFrame (docs/ARCHITECTURE.md, "Actors").
+    fmt
+        ``pdf``, ``png``, ``svg`` (posters), ``html`` (single-file offline map),
+        ``geojson``, ``csv``, ``gpkg`` (data files), ``datainclusion`` (JSON + CSV of the
+        national schema). ``None``: from the suffix of ``out``.
+    out
+        The file to write (``datainclusion``: the JSON file; the CSV goes beside it). Data
+        files list the actors in ``actor_id`` order, whatever the order of ``actors``.
+    selection
+        Which actors (see :class:`~safi_map.analysis.selection.Selection`); ``None`` = all.
+    taxonomy, tour
+        Theme labels and colours, stop names; also let a selection name themes by label and
+        stops by town.
+    settings
+        :class:`~safi_map.core.settings.Settings`: ``title`` and ``site_url`` (QR code, links).
+    excel
+        CSV for French Excel (UTF-8 with BOM, ``;``).
+    size, orientation, dpi
+        Posters: paper ``A4``..``A0``, ``portrait``/``landscape``, PNG resolution.
+    title, subtitle
+        Posters and HTML; defaults: the project title and the description of the selection.
+    qr_url
+        URL printed as a QR code on posters; default ``settings.site_url``.
+
+    Raises
+    ------
+    ValueError
+        Unknown format, or a selection naming something that does not exist.
+    """
+    out = Path(out)
+    fmt = (fmt or _infer_format(out)).lower()
+    if fmt == "json":
+        fmt = "geojson"
+    if fmt not in FORMATS:
+        raise ValueError(_("unknown export format {fmt!r}; expected one of {formats}").format(
+                             fmt=fmt, formats=', '.join(FORMATS)))
+    # Rows in actor_id order whatever the input order (as the site's downloads): the same
+    # actors give the same file.
+    chosen = (select(actors, selection, taxonomy=taxonomy, tour=tour)
+              .sort_values("actor_id", kind="stable").reset_index(drop=True))
+    if subtitle is None:
+        subtitle = describe(selection, taxonomy=taxonomy, tour=tour)
+    title = title or _setting(settings, "title", _DEFAULT_TITLE)
+    site_url = str(_setting(settings, "site_url", ""))
+    log.info("export %s: %d of %d actors selected (%s)", fmt, len(chosen), len(actors),
+             subtitle or "tous")
+    _check_not_empty(chosen, subtitle)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    if fmt in DATA_FORMATS:
+        from safi_map.ingestion.io import write_actors
+
+        path = write_actors(public_actors(chosen), out, fmt, excel=excel)
+        return ExportResult(fmt, (path,), len(chosen), subtitle)
+
+    if fmt == "datainclusion":
+        from safi_map.export.datainclusion import write_datainclusion
+
+        written = write_datainclusion(chosen, out, taxonomy=taxonomy, site_url=site_url)
+        return ExportResult(fmt, written.paths, len(chosen), subtitle, written)
+
+    if fmt in POSTER_FORMATS:
+        from safi_map.export.poster import render_poster
+
+        result = render_poster(
+            chosen, path=out, fmt=fmt, size=size, orientation=orientation, title=title,
+            subtitle=subtitle[:1].upper() + subtitle[1:], taxonomy=taxonomy,
+            qr_url=qr_url or site_url or None, dpi=dpi, theme=_poster_theme(selection, taxonomy),
+            communes=sorted(set(chosen["insee_code"].astype(str)) - {""})
+            if selection is not None and selection.communes else (),
+        )
+        return ExportResult(fmt, (result.path,), len(chosen), subtitle, result)
+
+    # html: the single-file offline map belongs to maps.py
+    from safi_map.map.render import render_map_page
+
+    page_title = f"{title} — {subtitle}" if subtitle else title
+    actor_url = f"{site_url.rstrip('/')}/acteurs/{{actor_id}}.html" if site_url else ""
+    page = render_map_page(public_actors(chosen), taxonomy=taxonomy, tour=tour, title=page_title,
+                  actor_url=actor_url, inline_assets=True)
+    from safi_map.core.writer import write_file_atomic
+
+    write_file_atomic(out, page)
+    return ExportResult(fmt, (out,), len(chosen), subtitle)
+
+
+def _check_not_empty(chosen: gpd.GeoDataFrame, subtitle: str) -> None:
+    """An empty poster or file helps nobody and hides a typo in the selection: refuse it."""
+    if not chosen.empty:
+        return
+    if subtitle:
+        raise EmptySelectionError(
+            _("No actor matches the selection ({selection}): nothing was written.")
+            .format(selection=subtitle))
+    raise EmptySelectionError(_("There is no actor to export: nothing was written."))
+
+
+def _poster_theme(selection: Selection | None, taxonomy: Any) -> str | None:
+    """The theme a poster is coloured by: the selection's theme when it names one (by slug or
+    label), else None (markers take each actor's first theme)."""
+    if selection is None or len(selection.themes) != 1:
+        return None
+    from safi_map.export.poster._entries import theme_index
+
+    wanted = key(selection.themes[0])
+    for slug, (label, _colour) in theme_index(taxonomy).items():
+        if wanted in (key(slug), key(label)):
+            return slug
+    return selection.themes[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Ready-made posters for the site
+
+
+@dataclass(frozen=True)
+class PosterSet:
+    """Posters written by :func:`poster_set`, by kind then key, as paths relative to the folder.
+
+    ``communes`` is keyed by INSEE code, ``themes`` by theme slug, ``stops`` by stop id.
+    """
+
+    root: Path
+    communes: dict[str, Path] = field(default_factory=dict)
+    themes: dict[str, Path] = field(default_factory=dict)
+    stops: dict[str, Path] = field(default_factory=dict)
+    reused: int = 0
+    """Posters taken from the cache instead of being rendered again."""
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every poster file written (absolute or as given by ``root``)."""
+        return [self.root / p for d in (self.communes, self.themes, self.stops)
+                for p in d.values()]
+
+
+def _theme_slugs(taxonomy: Any, actors: gpd.GeoDataFrame) -> list[str]:
+    themes = getattr(taxonomy, "themes", taxonomy) if taxonomy is not None else None
+    if themes:
+        return [str(t["slug"] if isinstance(t, dict) else t.slug) for t in themes]
+    return sorted({str(s) for ts in actors["themes"] if isinstance(ts, list | tuple)
+                   for s in ts})
+
+
+def poster_set(
+    actors: gpd.GeoDataFrame,
+    out_dir: str | Path,
+    *,
+    taxonomy: Any = None,
+    tour: Any = None,
+    settings: Any = None,
+    fmt: str = "pdf",
+    size: str = "A3",
+    orientation: str = "landscape",
+    communes: Iterable[str] | None = None,
+    themes: Iterable[str] | None = None,
+    stops: Iterable[str] | None = None,
+    min_actors: int = 1,
+    dpi: int = 150,
+    cache_dir: str | Path | None = None,
+    max_actors: int | None = None,
+    refresh: bool = False,
+) -> PosterSet:
+    """Write one poster per commune, per theme and per tour stop into ``out_dir``.
+
+    Files: ``communes/<insee>-<slug>.<fmt>``, ``themes/<slug>.<fmt>``, ``stops/<id>.<fmt>``.
+
+    Parameters
+    ----------
+    communes, themes, stops
+        Which ones (INSEE codes or names; slugs; stop ids). ``None``: every commune, theme and
+        stop with at least ``min_actors`` actors. Pass an empty list to skip a kind.
+    min_actors
+        Skip a poster that would show fewer actors (an empty poster helps nobody).
+    max_actors
+        Skip a poster that would show more actors (not legible on one sheet).
+    cache_dir
+        Keep rendered posters there, keyed by a digest of everything a poster shows (its
+        public actors, taxonomy, title, format, size): a rebuild re-renders only the posters
+        whose content changed. Entries not used by this call are removed.
+    refresh
+        Draw every poster again, even those in the cache (and keep them there).
+
+    Returns
+    -------
+    PosterSet
+        Paths relative to ``out_dir``, keyed by INSEE code, theme slug and stop id, for the
+        site's commune, theme and stop pages to link to.
+    """
+    root = Path(out_dir)
+    found = PosterSet(root=root)
+    kwargs = {"fmt": fmt, "taxonomy": taxonomy, "tour": tour, "settings": settings,
+              "size": size, "orientation": orientation, "dpi": dpi}
+    cache = (_PosterCache(Path(cache_dir), kwargs, reuse=not refresh)
+             if cache_dir is not None else None)
+
+    def fits(count: int) -> bool:
+        return count >= min_actors and (max_actors is None or count <= max_actors)
+
+    # What to draw: (where it is listed, its key there, its path, its selection).
+    planned: list[tuple[dict[str, Path], str, Path, Selection]] = []
+    codes = actors["insee_code"].astype(str)
+    if communes is None:
+        counts = codes[codes != ""].value_counts()
+        wanted = sorted(c for c, n in counts.items() if fits(int(n)))
+    else:
+        wanted = sorted({resolve_commune(c).code for c in communes})
+    for code in wanted:
+        commune = resolve_commune(code)
+        sel = Selection(communes=(code,))
+        if fits(len(select(actors, sel))):
+            planned.append((found.communes, code,
+                            Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}", sel))
+
+    slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
+    for slug in slugs:
+        sel = Selection(themes=(slug,))
+        if fits(len(select(actors, sel, taxonomy=taxonomy))):
+            planned.append((found.themes, slug, Path("themes") / f"{slugify(slug)}.{fmt}", sel))
+
+    if stops is None:
+        stop_ids = [str(getattr(s, "id", s.get("id") if isinstance(s, dict) else s))
+                    for s in (getattr(tour, "stops", None) or [])]
+    else:
+        stop_ids = list(stops)
+    for sid in stop_ids:
+        sel = Selection(stops=(sid,))
+        if fits(len(select(actors, sel, tour=tour))):
+            planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
+
+    # Draw what the cache does not have (everything, without a cache).
+    todo: list[tuple[Path, Selection]] = []
+    finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
+    for listing, name, rel, sel in planned:
+        out = root / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if cache is None:
+            todo.append((out, sel))
+        else:
+            cached, draw = cache.entry(actors, sel)
+            if draw:
+                todo.append((cache.pending(cached), sel))
+            finish.append((cached, out))
+        listing[name] = rel
+    _draw_posters(actors, todo, kwargs)
+    result = found
+    if cache is not None:
+        for cached, out in finish:
+            cache.complete(cached)
+            shutil.copyfile(cached, out)
+        cache.prune()
+        result = replace(found, reused=cache.hits)
+    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn)",
+             len(result.communes), len(result.themes), len(result.stops), root, len(todo))
+    return result
+
+
+POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "POSTER_PROGRESS", default=None)
+"""Who hears ``(done, total)`` while posters are drawn (the CLI's progress bar), if anyone."""
+
+
+def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
+                  kwargs: dict[str, Any]) -> None:
+    """Draw each ``(path, selection)`` poster, one after the other; :data:`POSTER_PROGRESS`,
+    when set, hears ``(done, total)`` as they are drawn.
+
+    A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
+    before the font was cut once), most of it matplotlib laying out and writing text. The pool
+    of forked workers that drew them (beside the site's page workers above 4,000 actors) is
+    gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
+    posters are drawn (the cache of :func:`poster_set`).
+    """
+    tell = POSTER_PROGRESS.get()
+    if tell is not None and todo:
+        tell(0, len(todo))
+    for done, (path, sel) in enumerate(todo, start=1):
+        export(actors, out=path, selection=sel, **kwargs)
+        if tell is not None:
+            tell(done, len(todo))
+
+
+class _PosterCache:
+    """Rendered posters keyed by the digest of what they show (see :func:`poster_set`).
+
+    :meth:`entry` gives a poster's cache file and whether it must be drawn; it is then drawn
+    under :meth:`pending` (a temporary name) and :meth:`complete` moves it into place, so an
+    interrupted build never leaves a partial file under a digest.
+    """
+
+    def __init__(self, folder: Path, kwargs: dict[str, Any], *, reuse: bool = True) -> None:
+        from safi_map import __version__
+
+        self.folder = folder
+        self.reuse = reuse
+        self.hits = 0
+        self.used: set[str] = set()
+        settings = kwargs.get("settings")
+        self.fmt = kwargs["fmt"]
+        self.taxonomy, self.tour = kwargs.get("taxonomy"), kwargs.get("tour")
+        self.context = repr((
+            __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
+            repr(kwargs.get("taxonomy")), repr(kwargs.get("tour")),
+            _setting(settings, "title", ""), _setting(settings, "site_url", ""),
+        ))
+
+    def entry(self, actors: gpd.GeoDataFrame, selection: Selection) -> tuple[Path, bool]:
+        """(the cache file of this poster, whether it must be drawn)."""
+        chosen = public_actors(select(actors, selection, taxonomy=self.taxonomy,
+                                      tour=self.tour))
+        digest = hashlib.sha256()
+        digest.update(self.context.encode())
+        digest.update(repr(selection).encode())
+        digest.update(actors_to_geojson(chosen.sort_values("actor_id")).encode())
+        key = digest.hexdigest()[:32]
+        self.used.add(key)
+        cached = self.folder / f"{key}.{self.fmt}"
+        if self.reuse and cached.is_file():
+            self.hits += 1
+            return cached, False
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return cached, True
+
+    def pending(self, cached: Path) -> Path:
+        """Where a poster is drawn before :meth:`complete` moves it to ``cached``."""
+        return cached.with_name(f"{cached.stem}.tmp{cached.suffix}")
+
+    def complete(self, cached: Path) -> None:
+        """Move a freshly drawn poster into place (nothing to do for a cache hit)."""
+        tmp = self.pending(cached)
+        if tmp.is_file():
+            tmp.replace(cached)
+
+    def prune(self) -> None:
+        """Remove the entries this run did not use: only entries (a digest, then the format or
+        ``.tmp.`` and the format), never another file that someone put in the folder."""
+        for entry in self.folder.glob("*"):
+            if (entry.is_file() and _POSTER_ENTRY.match(entry.name)
+                    and entry.name.split(".")[0] not in self.used):
+                entry.unlink(missing_ok=True)
+
+
+_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)\Z")

@@ -1,0 +1,1 @@
+"""Places: the packaged gazetteer, the offline and online geocoders and their cache."""

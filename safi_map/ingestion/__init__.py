@@ -1,0 +1,1 @@
+"""From survey files to the actors GeoDataFrame: read, validate, geocode, merge, report."""

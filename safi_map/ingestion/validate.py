@@ -1,0 +1,423 @@
+"""Row validation: a raw survey table (strings) becomes row records plus report entries.
+
+Each cell goes through its normalizer from :mod:`safi_map.core.normalize`; every note a normalizer
+returns becomes a warning naming the file, the row, the column as the survey wrote it and the
+raw value. The only hard rule is the name: a row without one is rejected (an error and a
+``report.reject`` line), because an actor without a name cannot be shown, merged or corrected.
+Everything else is repaired or dropped cell by cell and the row is kept.
+
+Normalizers run once per distinct cell value (survey columns repeat a lot: communes, themes,
+consent answers), so a 50,000-row table validates in about a second.
+
+Exact duplicate rows are kept here: the merge folds them and records them as merged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from safi_map.core.i18n import _
+from safi_map.core.normalize import (
+    Note,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_siret,
+    normalize_url,
+    parse_bool,
+    parse_coordinate,
+    parse_date,
+    parse_points,
+    repair_postcode,
+    split_commune_cell,
+    split_list,
+)
+from safi_map.core.text import key
+from safi_map.ingestion.nonactors import non_actor_rows
+from safi_map.ingestion.report import Report, RowRef
+from safi_map.model.taxonomy import OTHER, Taxonomy, map_legal_form
+from safi_map.model.tour import Tour
+
+__all__ = ["ROW_COLUMNS", "validate_table"]
+
+log = logging.getLogger(__name__)
+
+ROW_COLUMNS: tuple[str, ...] = (
+    "name", "legal_form", "themes", "description", "address", "postcode", "commune_input",
+    "latitude", "longitude", "website", "email", "phone", "needs", "offers", "stops",
+    "contact_consent", "siret", "survey_date", "source", "_file", "_sheet", "_row", "extras",
+)
+"""Columns of the row records, in order (docs/ARCHITECTURE.md, "Row records")."""
+
+_INPUT_FIELDS = (
+    "name", "legal_form", "themes", "description", "address", "postcode", "commune", "latitude",
+    "longitude", "website", "email", "phone", "needs", "offers", "stop", "contact_consent",
+    "siret", "survey_date",
+)
+
+T = TypeVar("T")
+_WS = re.compile(r"\s+")
+_STOP_SPLIT = re.compile(r"\s*(?:[;,|\n]|\s+et\s+)\s*")
+# "12 rue X, 83000 Toulon": a postcode and commune at the end of an address.
+_ADDRESS_TAIL = re.compile(r"(?:^|[\s,])(\d{5})\s+([^\d,]*[^\W\d_][^\d,]*)$")
+
+
+def _squash(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _by_unique(values: Sequence[Hashable], fn: Callable[[Any], T]) -> list[T]:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value."""
+    cache: dict[Hashable, T] = {}
+    out: list[T] = []
+    for v in values:
+        try:
+            out.append(cache[v])
+        except KeyError:
+            cache[v] = result = fn(v)
+            out.append(result)
+    return out
+
+
+class _Issues:
+    """Collects one table's warnings so that rejected rows do not also get cell warnings."""
+
+    def __init__(self, table: Any, refs: list[RowRef]) -> None:
+        self.columns: dict[str, str] = dict(getattr(table, "columns", {}) or {})
+        self.refs = refs
+        self.items: list[tuple[int, str, str, str | None, str]] = []
+
+    def column(self, field: str) -> str | None:
+        if field in self.columns:
+            return self.columns[field]
+        return field if field else None
+
+    def add(self, i: int, code: str, message: str, column: str | None, value: str) -> None:
+        self.items.append((i, code, message, column, value))
+
+    def notes(self, field: str, raws: Sequence[str], notes: Sequence[Sequence[Note]]) -> None:
+        column = self.column(field)
+        for i, row_notes in enumerate(notes):
+            for note in row_notes:
+                self.add(i, note.code, note.message, column, raws[i])
+
+    def flush(self, report: Report, kept: np.ndarray) -> None:
+        for i, code, message, column, value in sorted(self.items, key=lambda t: t[0]):
+            if kept[i]:
+                report.warning(code, message, self.refs[i], column=column, value=value)
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str]:
+    if name not in frame.columns:
+        return [""] * len(frame)
+    series = frame[name]
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            for v in series.tolist()]
+
+
+def _is_junk(text: str) -> bool:
+    # Not ``text.key``: it keeps only latin letters, and a name in another script is a name.
+    return not any(c.isalnum() for c in text)
+
+
+def _table_path(table: Any, file: str) -> str | Path:
+    path = getattr(table, "path", None)
+    return path if path is not None else file
+
+
+def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report) -> pd.DataFrame:
+    """Turn one :class:`~safi_map.ingestion.readers.SurveyTable` into row records.
+
+    Returns one row per kept row, indexed like ``table.frame``, with :data:`ROW_COLUMNS`.
+    Rejected rows are recorded with ``report.reject`` and an error issue; every repaired or
+    dropped value with a warning. ``report.rows_read`` is not touched: the caller counts rows
+    when it reads them.
+
+    Parameters
+    ----------
+    table
+        A ``SurveyTable`` (``frame`` of str with canonical columns and ``_file``, ``_sheet``,
+        ``_row``; ``extras``; ``columns``; optionally ``path``).
+    taxonomy, tour
+        Vocabularies for themes, legal forms and needs/offers, and the tour stops.
+    report
+        Receives issues and rejections.
+    """
+    frame: pd.DataFrame = table.frame
+    n = len(frame)
+    files = _column(frame, "_file")
+    sheets = _column(frame, "_sheet")
+    row_numbers = [int(float(r)) if r else 0 for r in _column(frame, "_row")]
+    refs = [RowRef(f, r, s) for f, r, s in zip(files, row_numbers, sheets, strict=True)]
+    issues = _Issues(table, refs)
+    raw = {f: _column(frame, f) for f in _INPUT_FIELDS}
+
+    # --- name: the only required value ------------------------------------------------------
+    names = [v for v, _ in _by_unique(raw["name"], normalize_name)]
+    kept = np.array([not _is_junk(v) for v in names], dtype=bool)
+    extras_frame = getattr(table, "extras", None)
+    extras_records: list[dict[str, str]] = [{} for _ in range(n)]
+    if extras_frame is not None and len(extras_frame.columns):
+        for i, rec in enumerate(extras_frame.astype(object).to_dict("records")):
+            extras_records[i] = {
+                str(k): str(v) for k, v in rec.items()
+                if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip()
+            }
+    name_column = issues.column("name") if "name" in frame.columns else None
+    not_actors = non_actor_rows(raw, extras_records, issues.columns, row_numbers,
+                                getattr(table, "truncated_row", None))
+    for i, (code, reason) in sorted(not_actors.items()):
+        kept[i] = False
+        report.error(code, reason, refs[i], column=None, value=raw["name"][i])
+        report.reject(refs[i], reason)
+    for i in map(int, np.flatnonzero(~kept)):
+        if i in not_actors:
+            continue
+        ref = refs[i]
+        empty = all(_is_junk(raw[f][i]) for f in _INPUT_FIELDS) and all(
+            _is_junk(v) for v in extras_records[i].values()
+        )
+        if empty:
+            reason = _("row holds no usable data (only blanks or punctuation)")
+            report.error("row.empty", _("{reason}; row rejected").format(reason=reason), ref, column=None,
+                         value=raw["name"][i])
+        elif name_column is None:
+            reason = _("no column holds the name of the structure")
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=None)
+        else:
+            reason = _("name is empty (column {column!r})").format(column=name_column)
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=name_column,
+                         value=raw["name"][i])
+        report.reject(ref, reason)
+
+    # --- legal form, themes -----------------------------------------------------------------
+    legal = _by_unique(raw["legal_form"], map_legal_form)
+    legal_forms = [slug for slug, _ in legal]
+    issues.notes("legal_form", raw["legal_form"],
+                 [[Note("legal_form.unknown", note)] if note else [] for _, note in legal])
+
+    options: dict[str, dict[str, str]] = dict(getattr(table, "options", {}) or {})
+    known = {fld: taxonomy.list_terms(fld) | {key(o) for o in options.get(fld, {}).values()}
+             for fld in ("themes", "needs", "offers")}
+
+    def themes_of(cell: str) -> tuple[list[str], list[str]]:
+        values, _unused = split_list(cell, split_and=False, known=known["themes"])
+        return taxonomy.map_themes(values)
+
+    mapped_themes = _by_unique(raw["themes"], themes_of)
+    has_themes = "themes" in frame.columns
+    themes: list[list[str]] = []
+    theme_notes: list[list[Note]] = []
+    for slugs, unknown in mapped_themes:
+        row_notes = [Note("themes.unknown", _("theme {u!r} not recognized; tagged {other!r}").format(
+                                                u=u, other=OTHER))
+                     for u in unknown]
+        if not slugs:
+            slugs = [OTHER]
+            if has_themes:  # a file without a theme column is not warned about on every row
+                row_notes.append(Note("themes.missing", _("no theme given; tagged {other!r}").format(
+                                                            other=OTHER)))
+        themes.append(list(slugs))
+        theme_notes.append(row_notes)
+    issues.notes("themes", raw["themes"], theme_notes)
+
+    # --- places -----------------------------------------------------------------------------
+    descriptions = _by_unique(raw["description"], _squash)
+    addresses = _by_unique(raw["address"], _squash)
+    postcode_results = _by_unique(raw["postcode"], repair_postcode)
+    issues.notes("postcode", raw["postcode"], [notes for _, notes in postcode_results])
+    commune_results = _by_unique(raw["commune"], split_commune_cell)
+    issues.notes("commune", raw["commune"], [notes for _, notes in commune_results])
+    postcodes: list[str] = []
+    communes: list[str] = []
+    for i in range(n):
+        postcode = postcode_results[i][0]
+        (cell_postcode, commune) = commune_results[i][0]
+        if not postcode:
+            postcode = cell_postcode
+        if not postcode and not commune:
+            tail = _ADDRESS_TAIL.search(addresses[i])
+            if tail:
+                postcode, commune = tail.group(1), _squash(tail.group(2))
+                if not repair_postcode(postcode)[0]:
+                    postcode = ""
+        postcodes.append(postcode)
+        communes.append(commune)
+
+    lat_parsed = _by_unique(raw["latitude"], parse_coordinate)
+    lon_parsed = _by_unique(raw["longitude"], parse_coordinate)
+    issues.notes("latitude", raw["latitude"], [notes for _, notes in lat_parsed])
+    issues.notes("longitude", raw["longitude"], [notes for _, notes in lon_parsed])
+    lat_ok = [r if not notes else "" for r, (_, notes) in zip(raw["latitude"], lat_parsed,
+                                                                 strict=True)]
+    lon_ok = [r if not notes else "" for r, (_, notes) in zip(raw["longitude"], lon_parsed,
+                                                                 strict=True)]
+    # A pair with an unreadable half is dropped, already reported once for that half.
+    bad = [bool(ra and not a) or bool(rb and not b)
+           for a, b, ra, rb in zip(lat_ok, lon_ok, raw["latitude"], raw["longitude"], strict=True)]
+    lat_in = ["" if x else a for a, x in zip(lat_ok, bad, strict=True)]
+    lon_in = ["" if x else b for b, x in zip(lon_ok, bad, strict=True)]
+    latitudes, longitudes, point_notes = parse_points(lat_in, lon_in)
+    lat_header = issues.column("latitude")
+    lon_header = issues.column("longitude")
+    pair_column = f"{lat_header} / {lon_header}"
+    for i, row_notes in enumerate(point_notes):
+        for note in row_notes:
+            issues.add(i, note.code, note.message, pair_column,
+                       f"{raw['latitude'][i]}, {raw['longitude'][i]}")
+
+    # --- contact details and identifiers ----------------------------------------------------
+    def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]],
+               consents: list[bool] | None = None) -> list[T]:
+        results = _by_unique(raw[field], fn)
+        notes = [row_notes for _, row_notes in results]
+        if consents is None:
+            issues.notes(field, raw[field], notes)
+        else:  # contact details: the report never keeps what an actor did not let us publish
+            issues.notes(field, *_masked(raw[field], notes, consents))
+        return [value for value, _ in results]
+
+    consents_raw = simple("contact_consent", parse_bool)
+    consents = [bool(v) for v in consents_raw]
+    websites = simple("website", normalize_url)
+    emails = simple("email", normalize_email, consents)
+    phones = simple("phone", normalize_phone, consents)
+    sirets = simple("siret", normalize_siret)
+    survey_dates = simple("survey_date", parse_date)
+
+    def resources_of(fld: str) -> Callable[[str], list[str]]:
+        labels = {key(o) for o in options.get(fld, {}).values()}
+
+        def read(cell: str) -> list[str]:
+            values, _unused = split_list(cell, split_and=False, known=known[fld])
+            tags, free = taxonomy.map_resources(values, choices=labels)
+            return [*tags, *free]
+        return read
+
+    needs = [list(v) for v in _by_unique(raw["needs"], resources_of("needs"))]
+    offers = [list(v) for v in _by_unique(raw["offers"], resources_of("offers"))]
+
+    # --- stops ------------------------------------------------------------------------------
+    stops = _bind_stops(table, tour, raw["stop"], files, issues)
+
+    records = pd.DataFrame(
+        {
+            "name": names,
+            "legal_form": legal_forms,
+            "themes": themes,
+            "description": descriptions,
+            "address": addresses,
+            "postcode": postcodes,
+            "commune_input": communes,
+            "latitude": latitudes,
+            "longitude": longitudes,
+            "website": websites,
+            "email": emails,
+            "phone": phones,
+            "needs": needs,
+            "offers": offers,
+            "stops": stops,
+            "contact_consent": consents,
+            "siret": sirets,
+            "survey_date": survey_dates,
+            "source": [str(r) for r in refs],
+            "_file": files,
+            "_sheet": sheets,
+            "_row": row_numbers,
+            "extras": extras_records,
+        },
+        index=frame.index,
+        columns=list(ROW_COLUMNS),
+    )
+    for col in ROW_COLUMNS:
+        if col not in {"latitude", "longitude", "contact_consent", "_row"}:
+            records[col] = records[col].astype(object)
+    records["latitude"] = records["latitude"].astype(float)
+    records["longitude"] = records["longitude"].astype(float)
+    records["contact_consent"] = records["contact_consent"].astype(bool)
+    records["_row"] = records["_row"].astype(int)
+    issues.flush(report, kept)
+    result = records[kept]
+    log.debug("%s: %d rows kept, %d rejected", getattr(table, "file", "") or "table",
+              len(result), n - len(result))
+    return result
+
+
+def _masked(raws: list[str], notes: list[list[Note]], consents: list[bool]
+            ) -> tuple[list[str], list[list[Note]]]:
+    """Contact values and notes (which quote the value) of rows without consent, masked."""
+    hidden = _("(hidden: no consent to publish contact details)")
+    shown_raws = [r if ok or not r else hidden for r, ok in zip(raws, consents, strict=True)]
+    shown_notes = [row if ok else [Note(n.code, _("{code}: the value is not shown, this actor "
+                                                  "did not consent to publishing contact "
+                                                  "details").format(code=n.code))
+                                   for n in row]
+                   for row, ok in zip(notes, consents, strict=True)]
+    return shown_raws, shown_notes
+
+
+def _bind_stops(
+    table: Any, tour: Tour, cells: list[str], files: list[str], issues: _Issues
+) -> list[list[str]]:
+    """Stop ids of each row: the file's tour.toml binding, else the row's stop column, else a
+    stop id in the file name."""
+    by_file: dict[str, tuple[Any, Any]] = {}
+    column = issues.column("stop")
+
+    def file_stops(file: str) -> tuple[Any, Any]:
+        if file not in by_file:
+            configured = tour.configured_stop(_table_path(table, file)) if len(tour) else None
+            if configured is None and len(tour) and file:
+                configured = tour.configured_stop(file)
+            named = tour.stop_from_file_name(file) if len(tour) and file else None
+            by_file[file] = (configured, named)
+        return by_file[file]
+
+    def match_cell(cell: str) -> tuple[list[str], list[str]]:
+        if not key(cell):
+            return [], []
+        whole = tour.match_stop(cell)
+        if whole is not None:
+            return [whole.id], []
+        found: list[str] = []
+        unknown: list[str] = []
+        for part in _STOP_SPLIT.split(cell):
+            if not key(part):
+                continue
+            stop = tour.match_stop(part)
+            if stop is None:
+                unknown.append(part)
+            elif stop.id not in found:
+                found.append(stop.id)
+        return found, unknown
+
+    matched = _by_unique(cells, match_cell)
+    out: list[list[str]] = []
+    for i, (cell, (found, unknown)) in enumerate(zip(cells, matched, strict=True)):
+        configured, named = file_stops(files[i])
+        if configured is not None:
+            stops = [configured.id]
+            others = [s for s in found if s != configured.id]
+            if others:
+                issues.add(i, "stop.conflict",
+                           _("the file is bound to stop {id!r} in the tour file; ignored {x1}").format(
+                               id=configured.id, x1=', '.join(map(repr, others))), column, cell)
+            out.append(stops)
+            continue
+        for value in unknown:
+            issues.add(i, "stop.unknown", _("{value!r} is not a stop of the tour").format(
+                                              value=value), column, cell)
+        if found:
+            out.append(list(found))
+        elif named is not None:
+            out.append([named.id])
+        else:
+            out.append([])
+    return out

@@ -1,0 +1,1 @@
+"""The filterable actor map: payload, elements, page."""

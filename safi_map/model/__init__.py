@@ -1,0 +1,1 @@
+"""The actors' model: taxonomy, tour, the consent gate (public fields), synthetic data."""
