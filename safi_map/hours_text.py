@@ -28,6 +28,8 @@ def _clock(minutes: int) -> str:
 
 def _days_label(days: list[int]) -> str:
     """``lundi–vendredi``, ``samedi et dimanche``, ``lundi, mercredi et vendredi``."""
+    if len(days) == 7:
+        return "Tous les jours"
     runs: list[list[int]] = []
     for d in days:
         if runs and runs[-1][-1] == d - 1:

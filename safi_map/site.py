@@ -49,6 +49,7 @@ from ._writer import PageCache, Writer
 from .calendars import write_tour_calendars
 from .change_history import history_page
 from .feeds import write_news_feeds
+from .hours_text import hours_view
 from .i18n import _
 from .public import public_actors, safe_url
 from .report import Report
@@ -411,6 +412,7 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
             "first_seen": _str(rec.get("first_seen")),
             "last_seen": _str(rec.get("last_seen")),
             "siret": _str(rec.get("siret")),
+            "hours": hours_view(rec.get("opening_hours")),
             "precision": _str(rec.get("geocode_precision")),
             "precision_label": PRECISIONS.get(_str(rec.get("geocode_precision")), ""),
             "lat": round(lat, 6) if located else None,

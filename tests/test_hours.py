@@ -148,6 +148,7 @@ def test_payload_is_sparse_and_follows_indexes():
     ('"sur rendez-vous"', ["Sur rendez-vous"]),
     ('Tu 14:00-18:00 "sur rendez-vous"', ["Mardi\u00a0: 14\u00a0h–18\u00a0h (sur rendez-vous)"]),
     ("24/7", ["Ouvert 24\u00a0h/24, 7\u00a0j/7"]),
+    ("09:30-12:00", ["Tous les jours\u00a0: 9\u00a0h\u00a030–12\u00a0h"]),
     ("Su 22:00-02:00", ["Dimanche\u00a0: 22\u00a0h–2\u00a0h"]),
     ("le matin, <b>selon</b> la saison", ["le matin, <b>selon</b> la saison"]),
     ("", []),
