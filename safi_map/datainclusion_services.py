@@ -25,7 +25,6 @@ from typing import Any
 import geopandas as gpd
 
 from .datainclusion import SOURCE, expand_thematiques, theme_prefixes
-from .i18n import _
 from .public import public_actors
 
 __all__ = [
@@ -156,6 +155,5 @@ def validate_services(services: Iterable[dict[str, Any]]) -> list[str]:
         who = f"{service.get('id')!s} ({service.get('nom')!r})"
         for error in sorted(validator.iter_errors(service), key=lambda e: list(e.path)):
             field = ".".join(str(p) for p in error.path) or "(record)"
-            problems.append(_("{who}: field {field!r}: {message}").format(
-                who=who, field=field, message=error.message))
+            problems.append(f"{who}: field {field!r}: {error.message}")
     return problems
