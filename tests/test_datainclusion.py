@@ -80,13 +80,15 @@ def test_strictly_schema_records_without_thematiques(actors):
 
 def test_non_consented_contacts_absent_from_files(actors, tmp_path):
     result = write_datainclusion(actors, tmp_path / "di.json", taxonomy=TAXONOMY)
-    assert [p.name for p in result.paths] == ["di.json", "di.csv"]
+    assert [p.name for p in result.paths] == ["di.json", "di.csv", "di-services.json",
+                                              "di-services.csv"]
     for path in result.paths:
         data = path.read_bytes()
         for secret in (b"secret-epicerie", b"06 11 22 33 44", b"+33611223344", b"Secrets"):
             assert secret not in data, (path.name, secret)
         assert b"contact@amis.example.org" in data
-        assert "Épicerie « Le Panier »".encode() in data
+        if "services" not in path.name:  # the épicerie's only theme is no data·inclusion service
+            assert "Épicerie « Le Panier »".encode() in data
         assert b"t.csv" not in data  # sources never published
 
 

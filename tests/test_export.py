@@ -85,7 +85,8 @@ def test_datainclusion_through_export_writes_json_and_csv(actors, tmp_path):
     settings = Settings(site_url="https://safi.example.org")
     result = export(actors, fmt="datainclusion", out=tmp_path / "di.json", settings=settings,
                     selection=Selection(around="Toulon", radius_km=10))
-    assert [p.suffix for p in result.paths] == [".json", ".csv"]
+    assert [p.name for p in result.paths] == ["di.json", "di.csv", "di-services.json",
+                                              "di-services.csv"]
     structures = json.loads(result.path.read_text(encoding="utf-8"))
     assert len(structures) == result.actors == 4
     assert structures[0]["lien_source"].startswith("https://safi.example.org/acteurs/")

@@ -21,7 +21,7 @@ HEADERS = {
     "commune": "Ville", "latitude": "Lat", "longitude": "Lng", "website": "Site web",
     "email": "Courriel", "phone": "Tél", "needs": "Besoins", "offers": "Ressources",
     "stop": "Étape", "contact_consent": "Accord de publication", "siret": "SIRET",
-    "survey_date": "Date",
+    "survey_date": "Date", "opening_hours": "Horaires",
 }
 
 
@@ -86,6 +86,7 @@ FULL_ROW = {
     "contact_consent": "oui",
     "siret": "732 829 320 00074",
     "survey_date": "05/10/2015",
+    "opening_hours": "lun-ven 9h-12h et 14h-17h",
 }
 
 
@@ -113,6 +114,7 @@ def test_full_row_exact_record_and_issues(taxonomy, tour):
         "contact_consent": True,
         "siret": "73282932000074",
         "survey_date": "2015-10-05",
+        "opening_hours": "Mo-Fr 09:00-12:00,14:00-17:00",
         "source": "etape.csv:2",
         "_file": "etape.csv",
         "_sheet": "",
@@ -124,6 +126,19 @@ def test_full_row_exact_record_and_issues(taxonomy, tour):
         ("warning", "url.scheme_added", "etape.csv", "", 2, "Site web", "www.Jardins.FR"),
     ]
     assert report.rejected == {}
+
+
+def test_unparsable_opening_hours_kept_as_text_with_a_warning_naming_row_and_column(
+        taxonomy, tour):
+    rows = [{"name": "A", "opening_hours": "le matin, selon la saison"},
+            {"name": "B", "opening_hours": "le mardi de 14h à 18h"},
+            {"name": "C", "opening_hours": ""}]
+    report = Report()
+    records = validate_table(make_table(rows), taxonomy=taxonomy, tour=tour, report=report)
+    assert list(records["opening_hours"]) == ["le matin, selon la saison", "Tu 14:00-18:00", ""]
+    assert [(i.code, i.file, i.row, i.column, i.value) for i in report.issues] == [
+        ("opening_hours.unparsed", "etape.csv", 2, "Horaires", "le matin, selon la saison")]
+    assert "matin, selon la saison" in report.issues[0].message
 
 
 HIDDEN = "(hidden: no consent to publish contact details)"

@@ -37,6 +37,7 @@ import pandas as pd
 
 from safi_map.core.csvsafe import neutralise
 from safi_map.core.errors import SafiMapError
+from safi_map.core.hours import is_osm
 from safi_map.core.i18n import _, ngettext
 from safi_map.model.public import public_actors, safe_url
 
@@ -45,9 +46,12 @@ __all__ = [
     "SOURCE",
     "DataInclusionError",
     "DataInclusionResult",
+    "expand_thematiques",
     "load_schema",
     "load_thematiques",
+    "records_csv",
     "structures_frame",
+    "theme_prefixes",
     "to_structures",
     "validate_structures",
     "write_datainclusion",
@@ -167,7 +171,14 @@ def _coordinate(value: Any) -> float | None:
     return round(number, 6) if math.isfinite(number) else None
 
 
-def _thematiques(slugs: Iterable[str], prefixes: dict[str, tuple[str, ...]]) -> list[str]:
+def _osm_hours(value: Any) -> str | None:
+    """``horaires_accueil``: the OSM expression; hours kept as written are not OSM, left out."""
+    text = _text(value)
+    return text if text and is_osm(text) else None
+
+
+def expand_thematiques(slugs: Iterable[str], prefixes: dict[str, tuple[str, ...]]) -> list[str]:
+    """The v1 ``thematique`` values of the taxonomy themes ``slugs`` (see :func:`theme_prefixes`)."""
     vocabulary = load_thematiques()
     out: set[str] = set()
     for slug in slugs:
@@ -176,7 +187,8 @@ def _thematiques(slugs: Iterable[str], prefixes: dict[str, tuple[str, ...]]) -> 
     return sorted(out)
 
 
-def _prefixes(taxonomy: Any) -> dict[str, tuple[str, ...]]:
+def theme_prefixes(taxonomy: Any) -> dict[str, tuple[str, ...]]:
+    """Theme slug -> its ``datainclusion`` prefixes, for the themes the taxonomy maps."""
     themes = getattr(taxonomy, "themes", taxonomy) if taxonomy is not None else []
     out: dict[str, tuple[str, ...]] = {}
     for item in themes or []:
@@ -232,7 +244,7 @@ def to_structures(
     records = public.drop(columns=public.geometry.name).to_dict("records") if len(public) else []
     seen = [str(r.get("last_seen") or "")[:10] for r in records]
     fallback = date or max((d for d in seen if d), default="")
-    prefixes = _prefixes(taxonomy) if thematiques else {}
+    prefixes = theme_prefixes(taxonomy) if thematiques else {}
     base = site_url.rstrip("/")
     out = []
     for rec, last_seen in zip(records, seen, strict=True):
@@ -262,11 +274,12 @@ def to_structures(
             "telephone": _phone(rec.get("phone")),
             "courriel": _text(rec.get("email")) or None,
             "site_web": _http_url(rec.get("website")),
+            "horaires_accueil": _osm_hours(rec.get("opening_hours")),
         })
         if structure["longitude"] is None or structure["latitude"] is None:
             structure["longitude"] = structure["latitude"] = None
         if prefixes:
-            values = _thematiques(_list(rec.get("themes")), prefixes)
+            values = expand_thematiques(_list(rec.get("themes")), prefixes)
             if values:
                 structure["thematiques"] = values
         out.append(structure)
@@ -292,14 +305,17 @@ def validate_structures(structures: Iterable[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def _csv_text(structures: Sequence[dict[str, Any]]) -> str:
-    extra = sorted({k for s in structures for k in s} - set(SCHEMA_FIELDS))
+def records_csv(structures: Sequence[dict[str, Any]],
+                fields: Sequence[str] = SCHEMA_FIELDS) -> str:
+    """The records as CSV: ``fields`` then any extra key, lists joined with commas, text made
+    formula-safe (:mod:`safi_map.core.csvsafe`), numbers left as numbers."""
+    extra = sorted({k for s in structures for k in s} - set(fields))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*SCHEMA_FIELDS, *extra])
+    writer.writerow([*fields, *extra])
     for s in structures:
         row = []
-        for name in (*SCHEMA_FIELDS, *extra):
+        for name in (*fields, *extra):
             value = s.get(name)
             if value is None:
                 row.append("")
@@ -321,8 +337,9 @@ class DataInclusionResult:
 
     paths: tuple[Path, ...]
     written: int
-    skipped: tuple[str, ...]  # ids of structures left out
+    skipped: tuple[str, ...]  # ids of structures (and services) left out
     problems: tuple[str, ...]
+    services: int = 0  # services written
 
 
 def write_datainclusion(
@@ -335,8 +352,9 @@ def write_datainclusion(
     thematiques: bool = True,
     csv_path: str | Path | None = None,
     strict: bool = True,
+    with_services: bool = True,
 ) -> DataInclusionResult:
-    """Validate and write the actors as data·inclusion structures: JSON, and CSV beside it.
+    """Validate and write the actors as data·inclusion structures and services: JSON and CSV.
 
     Parameters
     ----------
@@ -347,12 +365,17 @@ def write_datainclusion(
     strict
         Raise :class:`DataInclusionError` when any record is invalid (default), or leave the
         invalid records out with a warning each.
+    with_services
+        Also write the services (:mod:`safi_map.export.datainclusion_services`): ``<stem>-services.json``
+        beside the JSON and ``<stem>-services.csv`` beside the CSV.
 
     Raises
     ------
     DataInclusionError
         Invalid records, each named with the actor id, name and field.
     """
+    from safi_map.export.datainclusion_services import SERVICE_FIELDS, to_services, validate_services
+
     structures = to_structures(actors, taxonomy=taxonomy, site_url=site_url, date=date,
                                thematiques=thematiques)
     problems = validate_structures(structures)
@@ -365,6 +388,16 @@ def write_datainclusion(
         for problem in problems:
             log.warning(_("data·inclusion: left out %s"), problem)
         structures = [s for s in structures if s["id"] not in bad]
+    services = to_services(actors, structures, taxonomy=taxonomy) if with_services else []
+    service_problems = validate_services(services)
+    if service_problems:
+        if strict:
+            raise DataInclusionError(service_problems)
+        bad = {p.split(" ", 1)[0] for p in service_problems}
+        skipped += sorted(bad)
+        for problem in service_problems:
+            log.warning(_("data·inclusion: left out %s"), problem)
+        services = [s for s in services if s["id"] not in bad]
     path = Path(path)
     if path.suffix.lower() == ".csv" and csv_path is None:  # asked for the CSV: JSON beside it
         path, csv_path = path.with_suffix(".json"), path
@@ -373,11 +406,21 @@ def write_datainclusion(
 
     write_file_atomic(path, json.dumps(structures, ensure_ascii=False, sort_keys=True,
                                        indent=1) + "\n")
-    write_file_atomic(csv_file, _csv_text(structures))
-    log.info("data·inclusion: %d structures written to %s and %s", len(structures), path,
-             csv_file)
-    return DataInclusionResult(paths=(path, csv_file), written=len(structures),
-                               skipped=tuple(skipped), problems=tuple(problems))
+    write_file_atomic(csv_file, records_csv(structures))
+    paths = [path, csv_file]
+    if with_services:
+        services_json = path.with_name(f"{path.stem}-services.json")
+        services_csv = csv_file.with_name(f"{csv_file.stem}-services.csv")
+        write_file_atomic(services_json, json.dumps(services, ensure_ascii=False,
+                                                    sort_keys=True, indent=1) + "\n")
+        write_file_atomic(services_csv, records_csv(services, SERVICE_FIELDS))
+        paths += [services_json, services_csv]
+    log.info("data·inclusion: %d structures and %d services written to %s", len(structures),
+             len(services), ", ".join(map(str, paths)))
+    return DataInclusionResult(paths=tuple(paths), written=len(structures),
+                               skipped=tuple(skipped),
+                               problems=tuple(problems) + tuple(service_problems),
+                               services=len(services))
 
 
 def structures_frame(structures: Sequence[dict[str, Any]]) -> pd.DataFrame:

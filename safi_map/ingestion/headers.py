@@ -49,7 +49,7 @@ __all__ = [
 FIELDS: tuple[str, ...] = (
     "name", "legal_form", "themes", "description", "address", "postcode", "commune", "latitude",
     "longitude", "website", "email", "phone", "needs", "offers", "stop", "contact_consent",
-    "siret", "survey_date",
+    "siret", "survey_date", "opening_hours",
 )
 #: Fields a multiple-choice question can fill, one option per column.
 LIST_FIELDS: tuple[str, ...] = ("themes", "needs", "offers")
@@ -141,6 +141,11 @@ _ALIASES_BY_FIELD: dict[str, tuple[str, ...]] = {
         "Date de saisie", "Date de réponse", "Date de soumission", "Heure de soumission",
         "Soumis le", "Submitted", "Submitted on", "Submission date", "Survey date",
         "Date submitted",
+    ),
+    "opening_hours": (
+        "Horaires", "Horaire", "Heures d'ouverture", "Horaires d'ouverture", "Horaires d'accueil",
+        "Horaires d'accueil du public", "Jours et horaires", "Jours et heures d'ouverture",
+        "Jours d'ouverture", "Ouverture", "Opening hours", "Hours", "Horaires accueil",
     ),
 }
 
@@ -264,6 +269,11 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
                               "date de la reponse", "date de soumission", "date submitted",
                               "submission date", "soumis le", "submitted on", "survey date",
                               "date du questionnaire", "date de remplissage")),
+    _rule("opening_hours", 52, ("horaire", "heures d ouverture", "heure d ouverture",
+                                "jours d ouverture", "jours et heures", "opening hour",
+                                "quand etes vous ouvert", "quand accueillez vous"),
+          unless=("soumission", "horodateur", "horodatage", "benevole", "nombre", "volume",
+                  "salarie", "atelier", "formation")),
 )
 
 # Politeness and question words that forms put before the subject of a question.

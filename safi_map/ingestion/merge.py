@@ -55,7 +55,7 @@ _LOCATION_COLUMNS = (
 )
 _LATEST_COLUMNS = (
     "name", "legal_form", "themes", "description", "website", "email", "phone", "needs",
-    "offers", "siret",
+    "offers", "siret", "opening_hours",
 )
 _READ_COLUMNS = frozenset({
     *_LOCATION_COLUMNS, *_LATEST_COLUMNS, "source", "stops", "survey_date", "commune_input",

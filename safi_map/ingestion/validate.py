@@ -23,7 +23,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from safi_map.core.hours import normalize_hours
 from safi_map.core.i18n import _
+from safi_map.ingestion.nonactors import non_actor_rows
 from safi_map.core.normalize import (
     Note,
     normalize_email,
@@ -52,14 +54,15 @@ log = logging.getLogger(__name__)
 ROW_COLUMNS: tuple[str, ...] = (
     "name", "legal_form", "themes", "description", "address", "postcode", "commune_input",
     "latitude", "longitude", "website", "email", "phone", "needs", "offers", "stops",
-    "contact_consent", "siret", "survey_date", "source", "_file", "_sheet", "_row", "extras",
+    "contact_consent", "siret", "survey_date", "opening_hours", "source", "_file", "_sheet", "_row",
+    "extras",
 )
 """Columns of the row records, in order (docs/ARCHITECTURE.md, "Row records")."""
 
 _INPUT_FIELDS = (
     "name", "legal_form", "themes", "description", "address", "postcode", "commune", "latitude",
     "longitude", "website", "email", "phone", "needs", "offers", "stop", "contact_consent",
-    "siret", "survey_date",
+    "siret", "survey_date", "opening_hours",
 )
 
 T = TypeVar("T")
@@ -291,6 +294,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     phones = simple("phone", normalize_phone, consents)
     sirets = simple("siret", normalize_siret)
     survey_dates = simple("survey_date", parse_date)
+    opening_hours = simple("opening_hours", normalize_hours)
 
     def resources_of(fld: str) -> Callable[[str], list[str]]:
         labels = {key(o) for o in options.get(fld, {}).values()}
@@ -327,6 +331,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
             "contact_consent": consents,
             "siret": sirets,
             "survey_date": survey_dates,
+            "opening_hours": opening_hours,
             "source": [str(r) for r in refs],
             "_file": files,
             "_sheet": sheets,

@@ -63,7 +63,10 @@ from safi_map.map.assets import (  # noqa: F401 - BASE_MAPS, copy_assets, ... ar
     asset_files,
     copy_assets,
 )
+from safi_map.core.hours import weekly_payload
+from safi_map.core.i18n import _
 from safi_map.model.public import public_actors
+from safi_map.core.text import fold
 
 __all__ = [
     "CSP_IMG_SOURCES",
@@ -233,7 +236,7 @@ _AUTRE = {"slug": "autre", "label": "Autre", "colour": "#777777", "icon": "dot"}
 # --------------------------------------------------------------------------------------------
 
 _MAP_CSS = ("leaflet/leaflet.css", "safi-map.css")
-_MAP_JS = ("leaflet/leaflet.js", "safi-icons.js", "safi-cluster.js", "safi-map.js")
+_MAP_JS = ("leaflet/leaflet.js", "safi-icons.js", "safi-cluster.js", "safi-hours.js", "safi-map.js")
 _MINI_CSS = ("leaflet/leaflet.css", "safi-map.css")
 _MINI_JS = ("leaflet/leaflet.js", "safi-icons.js", "safi-mini.js")
 
@@ -565,6 +568,9 @@ def map_payload(
             "phone": [_str(v) for v in col("phone")],
         },
     }
+    hours = weekly_payload(col("opening_hours"))  # [[i, open minutes]], see safi-hours.js
+    if hours:
+        payload["actors"]["hours"] = hours
     if new_ids:
         wanted = {str(x) for x in new_ids}
         marked = [i for i, aid in enumerate(ids) if aid in wanted]

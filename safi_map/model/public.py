@@ -26,7 +26,7 @@ ACTOR_COLUMNS: tuple[str, ...] = (
     "actor_id", "name", "legal_form", "themes", "description", "address", "postcode", "commune",
     "commune_former", "insee_code", "department", "epci", "epci_name", "latitude", "longitude", "geocode_precision",
     "geocode_source", "geocode_score", "website", "email", "phone", "needs", "offers", "stops",
-    "first_seen", "last_seen", "contact_consent", "siret", "sources", "geometry",
+    "first_seen", "last_seen", "contact_consent", "siret", "opening_hours", "sources", "geometry",
 )
 """Columns of the actors GeoDataFrame, in order (see docs/ARCHITECTURE.md)."""
 

@@ -119,6 +119,10 @@ _EXTRAS = (
     "Ateliers le {day} matin, ouverts aux {aud}.",
 )
 _RESOURCES = ("locaux", "benevoles", "materiel", "financement", "communication", "formation", "vehicule")
+# Opening hours as the survey parser stores them: OSM expressions, and one text kept as written.
+_HOURS = ("Mo-Fr 09:00-12:00,14:00-17:00", "", "Tu 14:00-18:00", "Mo-Fr 09:00-17:00; We off",
+          "\"sur rendez-vous\"", "", "Tu-Sa 10:00-13:00,14:30-19:00; PH off",
+          "le matin, selon la saison", "")
 _STREETS = ("rue de la République", "avenue Jean Jaurès", "place de la Mairie", "chemin des Vignes",
             "boulevard Victor Hugo", "rue Pasteur", "cours Mirabeau", "impasse des Lavandes")
 
@@ -295,6 +299,7 @@ def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
                 "last_seen": dates[-1],
                 "contact_consent": bool(consent[i]),
                 "siret": str(siret_draw[i]) if legal[i] in (1, 4) else "",
+                "opening_hours": _HOURS[i % len(_HOURS)],
                 "sources": [f"synthetic.csv:{i + 2}"],
             }
         )

@@ -43,21 +43,22 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from safi_map.analysis.synergies import _records
-from safi_map.core.i18n import _
-from safi_map.core.settings import Settings
-from safi_map.core.text import a_commune, de_commune, french_date, key, slugify
-from safi_map.core.writer import PageCache, Writer
 from safi_map.geo import places as _places
-from safi_map.ingestion.change_history import history_page
-from safi_map.ingestion.report import Report
 from safi_map.map.assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
-from safi_map.model.public import public_actors, safe_url
-from safi_map.model.taxonomy import LEGAL_FORMS
+from safi_map.core.writer import PageCache, Writer
 from safi_map.site.calendars import write_tour_calendars
+from safi_map.ingestion.change_history import history_page
 from safi_map.site.feeds import write_news_feeds
+from safi_map.site.hours_text import hours_view
+from safi_map.core.i18n import _
+from safi_map.model.public import public_actors, safe_url
+from safi_map.ingestion.report import Report
 from safi_map.site.report_change import report_link
+from safi_map.core.settings import Settings
 from safi_map.site.sharing import map_page_with_share_tags, share_tags, write_crawler_files
+from safi_map.analysis.synergies import _records
+from safi_map.model.taxonomy import LEGAL_FORMS
+from safi_map.core.text import a_commune, de_commune, french_date, key, slugify
 
 __all__ = ["CSP", "SiteSummary", "build_site", "json_for_script", "make_environment"]
 
@@ -411,6 +412,7 @@ def _build_model(public: gpd.GeoDataFrame, taxonomy: Any, tour: Any) -> _Model:
             "first_seen": _str(rec.get("first_seen")),
             "last_seen": _str(rec.get("last_seen")),
             "siret": _str(rec.get("siret")),
+            "hours": hours_view(rec.get("opening_hours")),
             "precision": _str(rec.get("geocode_precision")),
             "precision_label": PRECISIONS.get(_str(rec.get("geocode_precision")), ""),
             "lat": round(lat, 6) if located else None,
