@@ -29,7 +29,7 @@ from safi_map.ingestion.agenda_read import read_rows
 from safi_map.ingestion.report import Report, RowRef
 from safi_map.ingestion.sheet_limits import SheetLimits
 
-__all__ = ["AGENDA_NAMES", "AgendaEvent", "Agenda", "find_agenda", "read_agenda"]
+__all__ = ["AGENDA_NAMES", "Agenda", "AgendaEvent", "find_agenda", "read_agenda"]
 
 AGENDA_NAMES = ("agenda.csv", "agenda.xlsx", "agenda.ods", "agenda.xls")
 """The agenda files looked for in the data folder, in this order."""
@@ -194,7 +194,7 @@ def _read_row(cells: Mapping[str, str], ref: RowRef, report: Report, actors: _Ac
         report.error("agenda.no_title", _("the event has no title; row not published"), ref,
                      column=label["title"])
         return None
-    iso, notes = parse_date(cells.get("date", ""))
+    iso, _notes = parse_date(cells.get("date", ""))
     if not iso:
         raw = cells.get("date", "")
         message = (_("{raw!r} is not a date; row not published").format(raw=raw) if raw
