@@ -138,3 +138,27 @@ def test_ids_are_stable(tmp_path: Path) -> None:
 ])
 def test_parse_time(text: str, expected: dt.time | None) -> None:
     assert parse_time(text) == expected
+
+
+def test_event_calendars_parse_back(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    from safi_map.site.agenda_ics import event_files
+
+    events = read_agenda(_write(tmp_path, CSV), actors=ACTORS).events
+    files = event_files(events, site_title="Carte", site_url="https://ex.org/")
+    assert len(files) == len(events)
+    atelier = next(e for e in events if e.title == "Atelier réparation")
+    cal = Calendar.from_ical(files[f"agenda/evenements/{atelier.id}.ics"])
+    [vevent] = cal.walk("VEVENT")
+    start = vevent.decoded("dtstart")
+    assert (start.hour, str(start.tzinfo)) == (14, "Europe/Paris")
+    assert vevent.decoded("dtend").hour == 17
+    assert str(vevent["summary"]) == "Atelier réparation"
+    assert str(vevent["url"]) == "https://www.example.org/atelier"
+    assert cal.walk("VTIMEZONE")  # calendar applications read the hours the same
+    portes = next(e for e in events if e.title == "Portes ouvertes")
+    [allday] = Calendar.from_ical(files[f"agenda/evenements/{portes.id}.ics"]).walk("VEVENT")
+    assert allday.decoded("dtstart") == dt.date(2027, 3, 13)
+    # deterministic
+    assert files == event_files(events, site_title="Carte", site_url="https://ex.org/")
