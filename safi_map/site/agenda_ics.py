@@ -59,7 +59,7 @@ def event_component(event: AgendaEvent, *, site_title: str, site_url: str,
         ev.add("url", event.url)
         lines.append(event.url)
     elif site_url:
-        ev.add("url", f"{site_url}{page}#{event.id}")
+        ev.add("url", f"{site_url}{page}#evt-{event.id}")
     if lines:
         ev.add("description", "\n".join(lines))
     return ev
