@@ -1536,8 +1536,53 @@ def tour_toml() -> str:
     return "\n".join(lines)
 
 
+# The actors' shared calendar: events of surveyed actors after the tour's seventh stop, with
+# the mistakes people make planted on purpose (see data/README.md).
+AGENDA_HEADER = ("Date", "Début", "Fin", "Titre", "Structure", "Commune", "Lieu", "Lien",
+                 "Description", "Public")
+AGENDA_ROWS = (
+    ("03/10/2015", "14h", "17h", "Atelier réparation de vélos", "Atelier L'Étincelle", "Toulon",
+     "Cour de l'atelier", "", "Apportez votre vélo, on répare ensemble.", "oui"),
+    ("2015-10-08", "18h30", "", "Distribution des paniers", "AMAP d'Avignon", "", "",
+     "https://example.org/amap-avignon", "", "oui"),
+    ("10 octobre 2015", "", "", "Portes ouvertes", "Accueil de jour La Bricole", "Antibes", "",
+     "", "Visite des locaux et rencontre de l'équipe.", ""),
+    ("15/10/2015", "9h-12h", "", "Matinée de l'accompagnement scolaire",
+     "Accompagnement scolaire La Ruche", "Nice", "Salle municipale", "", "", "oui"),
+    ("17/10/2015", "10h", "16h", "Troc de graines", "AMAP du Vallon", "La Valette-du-Var", "",
+     "www.example.org/troc", "", "oui"),
+    ("22/10/2015", "14h", "", "Forum des associations sportives", "Association sportive Le Lien",
+     "Sorgues", "Gymnase", "", "", "oui"),
+    ("05/11/2015", "18h", "20h", "Réunion du réseau AMAP", "AMAP de Marseille", "Marseille",
+     "Maison des associations", "", "", "oui"),
+    ("12/11/2015", "", "", "Fête de la récolte", "AMAP Le Bon Grain", "", "", "", "", "oui"),
+    # planted: a date that does not exist, an unknown actor, a time that is not one, a row kept
+    # private, the same event twice
+    ("31/11/2015", "14h", "", "Atelier cuisine", "AMAP de Nice", "Nice", "", "", "", "oui"),
+    ("19/11/2015", "10h", "", "Collecte de jouets", "Association inconnue", "Gap", "", "", "",
+     "oui"),
+    ("26/11/2015", "vers 14h", "", "Goûter solidaire", "Accueil de jour La Tramontane",
+     "Marseille", "", "", "", "oui"),
+    ("03/12/2015", "9h", "", "Réunion interne du bureau", "AMAP d'Orange", "Orange", "", "", "",
+     "non"),
+    ("08/10/2015", "18h30", "", "Distribution des paniers", "AMAP d'Avignon", "", "", "", "",
+     "oui"),
+)
+
+
+def agenda_csv() -> bytes:
+    """``agenda.csv``: UTF-8 with BOM, ``;``, CRLF, as a spreadsheet saves it for Excel."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([MARKER] + [""] * (len(AGENDA_HEADER) - 1))
+    writer.writerow(AGENDA_HEADER)
+    writer.writerows(AGENDA_ROWS)
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
 def generate(out: Path) -> list[Path]:
-    """Write ``out/tour.toml`` and ``out/surveys/*``; return the written paths."""
+    """Write ``out/tour.toml``, ``out/surveys/*`` and ``out/agenda.csv``; return the written
+    paths."""
     rng = random.Random(SEED)
     tables = build(rng)
     surveys = out / "surveys"
@@ -1553,6 +1598,9 @@ def generate(out: Path) -> list[Path]:
         written.append(path)
     path = out / "tour.toml"
     path.write_bytes(tour_toml().encode("utf-8"))
+    written.append(path)
+    path = out / "agenda.csv"
+    path.write_bytes(agenda_csv())
     written.append(path)
     return written
 

@@ -124,7 +124,7 @@ def test_generator_is_deterministic_and_matches_committed_files(tmp_path: Path) 
     assert first == second, "two runs of the generator wrote different bytes"
     committed = {
         str(p.relative_to(DATA)): p.read_bytes()
-        for p in sorted([DATA / "tour.toml", *SURVEYS.iterdir()])
+        for p in sorted([DATA / "tour.toml", DATA / "agenda.csv", *SURVEYS.iterdir()])
         if p.is_file()
     }
     assert sorted(committed) == sorted(first), "committed files differ from the generated set"
