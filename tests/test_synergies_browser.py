@@ -169,8 +169,8 @@ def _phone(browser, path: Path, name: str):
 
 
 def _no_overflow_no_small_text(page) -> None:
-    overflow, _covered, small = page.evaluate(_CHECK, PHONE["width"])
-    assert overflow == [] and small == [], (overflow, small)
+    overflow, covered, small = page.evaluate(_CHECK, PHONE["width"])
+    assert overflow == [] and covered == [] and small == [], (overflow, covered, small)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
 
 

@@ -224,6 +224,37 @@ def _top(n: np.ndarray, h: np.ndarray, rounded: np.ndarray, limit: int) -> np.nd
     return finite[order[rank < limit]]
 
 
+def _limit_scores(n_kept: np.ndarray, s_kept: np.ndarray, chunk: np.ndarray,
+                  limit: int) -> np.ndarray:
+    """The ``limit``-th kept score of each needer of ``chunk`` (-inf when it has fewer)."""
+    pos = np.searchsorted(n_kept, chunk)
+    cnt_kept = np.searchsorted(n_kept, chunk, side="right") - pos
+    s_lim = np.full(len(chunk), -np.inf)
+    full = cnt_kept >= limit
+    s_lim[full] = s_kept[pos[full] + limit - 1]
+    return s_lim
+
+
+def _left_out_bound(themes: np.ndarray, kth_chord: np.ndarray | None, max_km: float | None,
+                    max_t_loc: float, max_t_unloc: float | None) -> np.ndarray:
+    """Best score any offerer left out of a needer's candidates could reach.
+
+    ``themes`` is each needer's theme count; ``kth_chord`` the chord (unit sphere) to its k-th
+    nearest located offerer, ``None`` when every located offerer was a candidate;
+    ``max_t_unloc`` the most themes of an offerer without a location (``None``: there is none).
+    """
+    bound = np.full(len(themes), -np.inf)
+    if kth_chord is not None:
+        reach = 1.0 / (1.0 + kth_chord * EARTH_RADIUS_KM / PROXIMITY_SCALE_KM)
+        loc_bound = reach + THEME_WEIGHT * np.minimum(themes, max_t_loc)
+        if max_km is not None:
+            loc_bound[kth_chord * EARTH_RADIUS_KM > max_km + 1e-6] = -np.inf
+        bound = np.maximum(bound, loc_bound)
+    if max_t_unloc is not None and max_km is None:
+        bound = np.maximum(bound, THEME_WEIGHT * np.minimum(themes, max_t_unloc))
+    return bound
+
+
 def _tree_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray,
                 max_km: float | None, limit: int) -> list[np.ndarray]:
     """The best ``limit`` helpers of each needer of one tag, through a KD-tree: exact.
@@ -299,24 +330,10 @@ def _tree_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray,
             n = np.concatenate([np.repeat(chunk, k), np.repeat(chunk, cnt)])
             h = np.concatenate([loc_off[nn.ravel()], off_by_com[first + offs]])
             n_kept, s_kept = keep(n, h)
-            # The limit-th score of each needer (-inf when it has fewer candidates).
-            pos = np.searchsorted(n_kept, chunk)
-            cnt_kept = np.searchsorted(n_kept, chunk, side="right") - pos
-            s_lim = np.full(len(chunk), -np.inf)
-            full = cnt_kept >= limit
-            s_lim[full] = s_kept[pos[full] + limit - 1]
-            # Best score any left-out offerer could reach.
-            t = tcount[chunk]
-            bound = np.full(len(chunk), -np.inf)
-            if k < len(loc_off):
-                reach = 1.0 / (1.0 + far[:, -1] * EARTH_RADIUS_KM / PROXIMITY_SCALE_KM)
-                loc_bound = reach + THEME_WEIGHT * np.minimum(t, max_t_loc)
-                if max_km is not None:
-                    loc_bound[far[:, -1] * EARTH_RADIUS_KM > max_km + 1e-6] = -np.inf
-                bound = np.maximum(bound, loc_bound)
-            if has_unlocated_offerer and max_km is None:
-                bound = np.maximum(bound, THEME_WEIGHT * np.minimum(t, max_t_unloc))
-            bad = bound + 2 * _SCORE_STEP >= s_lim
+            bound = _left_out_bound(tcount[chunk], far[:, -1] if k < len(loc_off) else None,
+                                    max_km, max_t_loc,
+                                    max_t_unloc if has_unlocated_offerer else None)
+            bad = bound + 2 * _SCORE_STEP >= _limit_scores(n_kept, s_kept, chunk, limit)
             if bad.any():
                 failed.append(chunk[bad])
                 # Drop what was stored for them: they are scored again in the next round.
