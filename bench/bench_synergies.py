@@ -18,10 +18,11 @@ import sys
 CHILD = r"""
 import json, resource, sys, time
 from safi_map.model.synthetic import synthetic_actors
-from safi_map.analysis.diagnostic import coverage, render_diagnostic_pages
+from safi_map.analysis.diagnostic import coverage
 from safi_map.model.public import public_actors
-from safi_map.analysis.synergies import render_synergies_pages, suggest_pairs, synergies_by_actor
+from safi_map.analysis.synergies import suggest_pairs, synergies_by_actor, synergies_csv
 from safi_map.model.taxonomy import load_taxonomy
+from safi_map.site.pages import diagnostic as diagnostic_page, synergies as synergies_page
 
 n = int(sys.argv[1])
 taxonomy = load_taxonomy()
@@ -44,13 +45,15 @@ if n <= int(sys.argv[2]):  # the exhaustive reference (every needer x every offe
 from safi_map.analysis.synergies import SynergyIndex
 timed("synergy_index", lambda: SynergyIndex(pairs, taxonomy=taxonomy))
 timed("synergies_by_actor", lambda: synergies_by_actor(pairs, taxonomy=taxonomy))
-pages = timed("synergies_pages", lambda: render_synergies_pages(actors, taxonomy=taxonomy,
-                                                                pairs=pairs))
-out["synergies_html_mb"] = round(len(pages["synergies.html"].encode()) / 2**20, 2)
-out["synergies_csv_mb"] = round(len(pages["synergies/mises-en-relation.csv"].encode()) / 2**20, 2)
+html = timed("synergies_page", lambda: synergies_page.render_page(actors, pairs,
+                                                                 taxonomy=taxonomy))
+out["synergies_html_mb"] = round(len(html.encode()) / 2**20, 2)
+text = timed("synergies_csv", lambda: synergies_csv(pairs, taxonomy=taxonomy))
+out["synergies_csv_mb"] = round(len(text.encode()) / 2**20, 2)
 for level in ("commune", "epci", "department"):
     timed("coverage_" + level, lambda: coverage(actors, taxonomy=taxonomy, level=level))
-pages = timed("diagnostic_pages", lambda: render_diagnostic_pages(actors, taxonomy=taxonomy))
+pages = timed("diagnostic_pages", lambda: diagnostic_page.render_pages(actors,
+                                                                      taxonomy=taxonomy))
 out["diagnostic_html_mb"] = round(len(pages["diagnostic.html"].encode()) / 2**20, 2)
 out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 print(json.dumps(out))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import pytest
-from bs4 import BeautifulSoup
 from test_synergies import TAXONOMY_TOML, make_actors
 
-from safi_map.analysis.diagnostic import coverage, diagnostic_csv, render_diagnostic_pages
+from safi_map.analysis.diagnostic import coverage, diagnostic_csv
 from safi_map.geo import gazetteer
 from safi_map.model.synthetic import synthetic_actors
 from safi_map.model.taxonomy import load_taxonomy
@@ -131,46 +129,6 @@ def test_csv(actors, taxonomy, gaz):
     assert var[5] == f"{2 * 10_000 / pop83:.2f}".replace(".", ",")
     assert var[6:10] == ["2", "1", "0", "0"]
     assert var[10] == "Sport et loisirs"
-
-
-def test_page(actors, taxonomy):
-    out = render_diagnostic_pages(actors, taxonomy=taxonomy, context={"site_title": "Essai"})
-    assert set(out) == {"diagnostic.html", "diagnostic/couverture-communes.csv",
-                        "diagnostic/couverture-epci.csv", "diagnostic/couverture-departements.csv"}
-    assert out == render_diagnostic_pages(actors, taxonomy=taxonomy,
-                                          context={"site_title": "Essai"})
-    for content in out.values():
-        for secret in ("cache-d4@example.org", "04 92 00 00 04"):
-            assert secret not in content
-    soup = BeautifulSoup(out["diagnostic.html"], "html.parser")
-    assert soup.html["lang"] == "fr"
-    # One small multiple per theme (not "autre"), each an accessible image with a title.
-    maps = soup.select(".dg-multiples figure svg")
-    assert len(maps) == len(ALL)
-    for svg in maps:
-        assert svg["role"] == "img"
-        title = soup.find(id=svg["aria-labelledby"])
-        assert title is not None and title.name == "title"
-        assert len(svg.select("use[href^='#dg-e-']")) == 52
-    ids = {p["id"] for p in soup.select(".dg-defs path")}
-    for use in soup.select("use"):
-        assert use["href"][1:] in ids
-    # Zones blanches per theme: sport is absent from Toulon's EPCI, present in Gap's.
-    sport = soup.find(id="dg-zone-sport")
-    assert "Alpes-de-Haute-Provence" in sport.get_text() and "Var" in sport.get_text()
-    assert "Hautes-Alpes" not in sport.find("p").get_text()
-    dep_rows = soup.select("#dg-table-departements tbody tr")
-    assert [r.find("th").get_text() for r in dep_rows] == [
-        "Alpes-de-Haute-Provence", "Hautes-Alpes", "Alpes-Maritimes", "Bouches-du-Rhône",
-        "Var", "Vaucluse"]
-    assert len(soup.select("#dg-table-communes tbody tr")) == 946
-    charts = soup.select(".dg-bars")
-    assert len(charts) == 2 and all(c.get("aria-label") for c in charts)
-    # Labels are page text (they wrap, never cut), not SVG text scaled down with the chart.
-    labels = [dt.get_text() for dt in charts[1].select("dt")]
-    assert labels and not soup.select(".dg-bars svg text")
-    assert not soup.find_all("script", src=False)
-    assert not re.search(r'\sstyle="', out["diagnostic.html"])  # CSP: no inline styles
 
 
 def test_synthetic_totals_agree_across_levels():

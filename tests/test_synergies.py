@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 
 import geopandas as gpd
@@ -16,7 +15,6 @@ from safi_map.analysis.synergies import (
     EARTH_RADIUS_KM,
     SynergyIndex,
     actor_synergies,
-    render_synergies_pages,
     suggest_pairs,
     synergies_by_actor,
     synergies_csv,
@@ -87,6 +85,11 @@ def taxonomy(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def actors():
+    return example_actors()
+
+
+def example_actors() -> gpd.GeoDataFrame:
+    """Eight actors near Toulon whose pairs, order and reasons are known exactly."""
     return make_actors([
         {"actor_id": "t-01", "name": "Atelier A", "insee_code": "83137", "commune": "Toulon",
          "department": "83", "latitude": LAT0, "longitude": LON0,
@@ -259,36 +262,6 @@ def test_csv_dialect_and_content(actors, taxonomy):
     assert synergies_csv(pairs, taxonomy=taxonomy) == text
 
 
-def test_page_consent_escaping_and_determinism(actors, taxonomy):
-    hostile = make_actors([
-        {"actor_id": "x-1", "name": "<script>alert(1)</script>", "insee_code": "83137",
-         "latitude": LAT0, "longitude": LON0, "needs": ["locaux"], "department": "83"},
-    ])
-    both = pd.concat([actors, hostile], ignore_index=True)
-    out = render_synergies_pages(both, taxonomy=taxonomy, context={"site_title": "Essai"})
-    again = render_synergies_pages(both, taxonomy=taxonomy, context={"site_title": "Essai"})
-    assert out == again
-    assert set(out) == {"synergies.html", "synergies/mises-en-relation.csv"}
-    for content in out.values():
-        for secret in ("secret-f@example.org", "04 94 00 00 01", "3 rue Privée"):
-            assert secret not in content
-    html = out["synergies.html"]
-    assert "<script>alert" not in html and "</script><script>alert" not in html
-    soup = BeautifulSoup(html, "html.parser")
-    data = json.loads(soup.find("script", id="synergies-data").string)
-    names = {a[1] for a in data["actors"]}
-    assert "<script>alert(1)</script>" in names  # escaped in the page, intact in the data
-    assert len(data["pairs"]) == len(suggest_pairs(both, taxonomy=taxonomy))
-    rows = soup.select("#syn-rows tr")
-    assert len(rows) == len(data["pairs"])
-    assert rows[0].find_all("td")[1].get_text(" ", strip=True).startswith("Atelier A")
-    assert soup.find("p", id="syn-count")["aria-live"] == "polite"
-    for sel in ("syn-resource", "syn-department", "syn-theme"):
-        assert soup.find("label", attrs={"for": sel}) is not None
-    assert soup.find("script", src="assets/site/synergies.js") is not None
-    assert not soup.find_all("script", src=False, type=lambda t: t != "application/json")
-
-
 def test_partial_renders_both_lists(actors, taxonomy):
     from safi_map.site.build import make_environment
 
@@ -318,19 +291,6 @@ def test_synthetic_scale_invariants():
         assert keys == sorted(keys)
     again = suggest_pairs(actors.sample(frac=1, random_state=1), taxonomy=taxonomy)
     pd.testing.assert_frame_equal(pairs, again)
-
-
-def test_theme_dicts_accepted_like_build_site_does():
-    from safi_map.analysis.synergies import as_taxonomy
-    from safi_map.model.synthetic import synthetic_taxonomy
-
-    tx = as_taxonomy(synthetic_taxonomy())
-    assert tx.theme_slugs == [t["slug"] for t in synthetic_taxonomy()]
-    assert tx.resource_slugs == load_taxonomy().resource_slugs
-    actors = synthetic_actors(60, seed=1)
-    pairs = suggest_pairs(actors, taxonomy=synthetic_taxonomy())
-    pd.testing.assert_frame_equal(pairs, suggest_pairs(actors, taxonomy=tx))
-    assert len(pairs) > 0
 
 
 # --- The spatial index gives exactly what scoring every pair gives -----------------------------
@@ -368,10 +328,10 @@ def _random_actors(n: int, seed: int) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize("options", [{}, {"max_km": 8.0}, {"limit_per_actor": 12},
                                      {"limit_per_actor": 1}])
 def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds, options):
-    from safi_map.analysis import synergies
+    from safi_map.analysis import pair_scoring, synergies
 
     if rounds is not None:  # tiny k: most needers go through every round and the fallback
-        monkeypatch.setattr(synergies, "_KNN_ROUNDS", rounds)
+        monkeypatch.setattr(pair_scoring, "_KNN_ROUNDS", rounds)
     actors = _random_actors(2000, seed=len(options) + (rounds is None))
     fast = suggest_pairs(actors, taxonomy=taxonomy, **options)
     exact = synergies._exhaustive_pairs(actors, taxonomy=taxonomy, **options)
@@ -386,3 +346,68 @@ def test_spatial_index_matches_exhaustive_on_synthetic_region():
     taxonomy = load_taxonomy()
     pd.testing.assert_frame_equal(suggest_pairs(actors, taxonomy=taxonomy),
                                   synergies._exhaustive_pairs(actors, taxonomy=taxonomy))
+
+
+# --- analysis/ computes figures only ------------------------------------------------------------
+_PAGE_LAYERS = ("safi_map.site", "safi_map.map", "safi_map.export", "jinja2", "markupsafe")
+
+
+def _imported_names(path, package: str) -> list[str]:
+    """Every module ``path`` imports, at the top or inside a function (relative ones resolved)."""
+    import ast
+
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level \
+                else []
+            names.append(".".join([*base, node.module or ""]).strip("."))
+    return names
+
+
+def test_analysis_imports_nothing_from_the_site_or_jinja():
+    """No module of safi_map/analysis imports the site, the map, the exports, Jinja or MarkupSafe
+    (the former cycle diagnostic <-> site <-> synergies): figures only, no HTML."""
+    from pathlib import Path
+
+    import safi_map.analysis
+
+    folder = Path(safi_map.analysis.__file__).parent
+    found = {p.name: [n for n in _imported_names(p, "safi_map.analysis")
+                      if n == "jinja2" or n.startswith(_PAGE_LAYERS)]
+             for p in sorted(folder.glob("*.py"))}
+    assert len(found) >= 5
+    assert {name: bad for name, bad in found.items() if bad} == {}
+
+
+def test_imported_names_sees_lazy_and_relative_imports(tmp_path):
+    """The check above would see an import hidden in a function, or a relative one."""
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from ..site.build import make_environment\n"
+                      "    import jinja2\n", encoding="utf-8")
+    assert sorted(_imported_names(module, "safi_map.analysis")) == [
+        "jinja2", "safi_map.site.build"]
+
+
+def test_figures_run_without_loading_the_site_builder():
+    """Computing pairs, their CSV and the coverage loads neither the site builder nor a page."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from safi_map.model.synthetic import synthetic_actors\n"
+        "from safi_map.model.taxonomy import load_taxonomy\n"
+        "from safi_map.analysis import synergies, diagnostic, selection\n"
+        "a = synthetic_actors(60, seed=1); t = load_taxonomy()\n"
+        "p = synergies.suggest_pairs(a, taxonomy=t); synergies.synergies_csv(p, taxonomy=t)\n"
+        "synergies.SynergyIndex(p).get(p['needer_id'].iloc[0])\n"
+        "diagnostic.diagnostic_csv(diagnostic.coverage(a, taxonomy=t), taxonomy=t)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('safi_map.site.build',"
+        " 'safi_map.site.pages', 'safi_map.map'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

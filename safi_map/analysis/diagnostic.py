@@ -9,10 +9,9 @@ Territories come from the packaged gazetteer, not from the actors' own ``epci``/
 columns, so every actor of one commune lands in the same EPCI whatever the survey said. Actors
 located in a municipal arrondissement (Marseille) count in their city at the commune level.
 
-The choropleth maps are hand-written inline SVG rather than matplotlib figures: a few hundred
-paths render in milliseconds, the output is byte-identical from one build to the next, every
-territory carries a ``<title>`` (its figures, read by screen readers and shown on hover), and
-the EPCI shapes are written once and reused by every small multiple (``<use>``).
+The territory outlines are given as projected, simplified SVG path data (:func:`_shapes`), which
+the diagnostic page (:mod:`safi_map.site.pages.diagnostic`) draws as inline SVG maps: figures
+only here, no HTML.
 """
 
 from __future__ import annotations
@@ -21,24 +20,22 @@ import csv
 import io
 import logging
 import math
-from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from safi_map.analysis.synergies import _records, as_taxonomy
 from safi_map.core.csvsafe import safe_row
 from safi_map.core.i18n import _
-from safi_map.model.public import public_actors
-from safi_map.model.taxonomy import OTHER, Taxonomy
+from safi_map.core.text import french_number
+from safi_map.model.cells import cell_list, cell_text, records
+from safi_map.model.taxonomy import OTHER, Taxonomy, load_taxonomy
 
 __all__ = [
     "LEVELS",
     "coverage",
     "diagnostic_csv",
-    "render_diagnostic_pages",
     "territories",
 ]
 
@@ -51,22 +48,6 @@ PER = 10_000
 
 _LEVEL_LABELS = {"commune": "Communes", "epci": "Intercommunalités (EPCI)",
                  "department": "Départements"}
-
-
-def _str(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(";") if v.strip()]
-    if isinstance(value, float) and math.isnan(value):
-        return []
-    return [str(v) for v in value if v is not None and str(v).strip()]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,14 +115,14 @@ def _actor_territories(actors: pd.DataFrame, level: Level) -> pd.Series:
     """The territory code of each actor at ``level`` ("" when unknown or outside PACA)."""
     _unused, lookup = _gazetteer_paca()
     position = {"commune": 0, "epci": 1, "department": 2}[level]
-    insee = actors["insee_code"].map(_str) if "insee_code" in actors else pd.Series(
+    insee = actors["insee_code"].map(cell_text) if "insee_code" in actors else pd.Series(
         [""] * len(actors), index=actors.index)
     codes = insee.map(lambda c: lookup[c][position] if c in lookup else "")
     if level != "commune":  # no commune known: the actor's own EPCI/department, if PACA
         column = "epci" if level == "epci" else "department"
         if column in actors:
             valid = set(territories(level)["code"])
-            own = actors[column].map(_str)
+            own = actors[column].map(cell_text)
             codes = codes.where(codes != "", own.where(own.isin(valid), ""))
     return codes
 
@@ -153,7 +134,7 @@ def _theme_slugs(taxonomy: Taxonomy) -> list[str]:
     return list(taxonomy.theme_slugs)
 
 
-def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | Any = None,
+def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | None = None,
              level: Level = "commune") -> pd.DataFrame:
     """Actors per territory, per theme and per 10,000 inhabitants, with the zones blanches.
 
@@ -177,7 +158,7 @@ def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | Any = None,
         order, ``autre`` excluded, with no actor) and ``n_zones_blanches``. ``attrs["outside"]``
         counts actors not placed in any territory (not located, or outside PACA).
     """
-    taxonomy = as_taxonomy(taxonomy)
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     out = territories(level)
     slugs = _theme_slugs(taxonomy)
     codes = _actor_territories(actors, level) if len(actors) else pd.Series(dtype=str)
@@ -193,7 +174,7 @@ def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | Any = None,
         if i is None:
             continue
         totals[i] += 1
-        for slug in dict.fromkeys(_as_list(value)):
+        for slug in dict.fromkeys(cell_list(value)):
             j = theme_pos.get(slug)
             if j is not None:
                 per_theme[i, j] += 1
@@ -214,20 +195,14 @@ def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | Any = None,
     return out
 
 
-def _french(value: float, digits: int) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> str:
+def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | None = None) -> str:
     """A coverage table as CSV for spreadsheets: ``;``, decimal comma, UTF-8 with BOM.
 
     Same dialect as :func:`safi_map.analysis.synergies.synergies_csv` (French Excel opens it by
     double-click). Headers are French; theme columns are headed by their labels. Text cells
     that a spreadsheet would run as formulas are neutralised (:mod:`safi_map.core.csvsafe`).
     """
-    taxonomy = as_taxonomy(taxonomy)
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     labels = {t.slug: t.label for t in taxonomy.themes}
     slugs = [c[2:] for c in frame.columns if c.startswith("n_") and c != "n_zones_blanches"]
     headers = ["Code", "Territoire", "Département", "Population", "Structures",
@@ -237,10 +212,10 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(safe_row(headers))  # theme labels come from the taxonomy file
     numeric = range(3, 6 + len(slugs))  # population ... theme counts: numbers
-    for rec in _records(frame):
+    for rec in records(frame):
         writer.writerow(safe_row([
             rec["code"], rec["name"], rec["department"], int(rec["population"]),
-            int(rec["actors"]), _french(rec["per_10k"], 2),
+            int(rec["actors"]), french_number(rec["per_10k"], 2, grouped=False),
             *[int(rec[f"n_{s}"]) for s in slugs],
             ", ".join(labels.get(s, s) for s in rec["zones_blanches"]),
         ], numeric))
@@ -252,9 +227,6 @@ def diagnostic_csv(frame: pd.DataFrame, *, taxonomy: Taxonomy | Any = None) -> s
 # ---------------------------------------------------------------------------------------------
 _MAP_WIDTH = 1000.0
 _SIMPLIFY = 0.005  # degrees (~500 m): plenty for a map a few hundred pixels wide
-ZERO_COLOUR = "#e3e3e3"
-RAMP = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
-"""Sequential blues for positive densities (ColorBrewer Blues); zero is grey."""
 
 
 @cache
@@ -312,207 +284,3 @@ def _compute_shapes() -> dict[str, Any]:
     communes = {c: path(g) for c, g in zip(com["code_insee"], geoms, strict=True)}
     return {"communes": communes, "epcis": epcis, "departments": deps,
             "width": int(_MAP_WIDTH), "height": math.ceil(height)}
-
-
-def _nice(value: float) -> float:
-    """Round a class break to two significant digits."""
-    if value <= 0:
-        return 0.0
-    digits = 1 - math.floor(math.log10(value))
-    return round(value, digits)
-
-
-def _breaks(values: Sequence[float]) -> list[float]:
-    """Upper bounds of the positive classes: quartiles of the positive values, rounded."""
-    positive = np.array([v for v in values if v > 0 and math.isfinite(v)], dtype=float)
-    if not len(positive):
-        return []
-    qs = [_nice(float(q)) for q in np.quantile(positive, [0.25, 0.5, 0.75])]
-    out = sorted({q for q in qs if q > 0})
-    return out
-
-
-def _colour(value: float, breaks: Sequence[float]) -> str:
-    if not (value > 0):
-        return ZERO_COLOUR
-    for i, b in enumerate(breaks):
-        if value <= b:
-            return RAMP[i]
-    return RAMP[len(breaks)]
-
-
-def _short(value: float) -> str:
-    """``7.5`` -> ``"7,5"``, ``17.0`` -> ``"17"``: class bounds without trailing zeros."""
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
-
-
-def _legend(breaks: Sequence[float]) -> list[dict[str, str]]:
-    """Legend entries matching :func:`_colour`: zero, then one entry per positive class."""
-    items = [{"colour": ZERO_COLOUR, "label": "aucune structure (zone blanche)"}]
-    low: float | None = None
-    for i, b in enumerate(breaks):
-        text = f"jusqu'à {_short(b)}" if low is None else (
-            f"plus de {_short(low)} à {_short(b)}")
-        items.append({"colour": RAMP[i], "label": text})
-        low = b
-    if low is not None:
-        items.append({"colour": RAMP[len(breaks)], "label": f"plus de {_short(low)}"})
-    return items
-
-
-def _density_text(count: int, density: float) -> str:
-    word = "structure" if count <= 1 else "structures"
-    if not math.isfinite(density):
-        return f"{count} {word}"
-    return f"{count} {word}, {_french(density, 2)} pour 10 000 habitants"
-
-
-# ---------------------------------------------------------------------------------------------
-# Page
-# ---------------------------------------------------------------------------------------------
-def _bar_rows(labels: Sequence[str], values: Sequence[float], texts: Sequence[str],
-              colour: str = "#2f5d8a") -> dict[str, Any]:
-    """Geometry of a horizontal SVG bar chart (label column, bar, value text)."""
-    peak = max([v for v in values if math.isfinite(v)], default=0) or 1
-    rows = []
-    for i, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
-        width = 0.0 if not math.isfinite(value) else round(300 * value / peak, 1)
-        rows.append({"y": 8 + i * 26, "label": label, "width": width, "text": text,
-                     "colour": colour})
-    return {"rows": rows, "height": 16 + 26 * len(rows)}
-
-
-def render_diagnostic_pages(
-    actors: pd.DataFrame,
-    *,
-    taxonomy: Taxonomy | None = None,
-    env: Any = None,
-    context: Mapping[str, Any] | None = None,
-) -> dict[str, str]:
-    """The diagnostic page and its CSV tables: ``{relative path: text}`` for the site's writer.
-
-    Parameters
-    ----------
-    actors
-        The actors frame; it goes through :func:`~safi_map.model.public.public_actors` here.
-    taxonomy
-        The project taxonomy (``None``: packaged default).
-    env
-        The site's Jinja2 environment (``site.make_environment``); made when ``None``.
-    context
-        Variables every page template gets (``site_title``, ``site_url``; ``header_html`` and
-        ``footer_html`` if pre-rendered for ``root=""``).
-
-    Returns
-    -------
-    dict
-        ``diagnostic.html`` and ``diagnostic/couverture-{communes,epci,departements}.csv``.
-    """
-    taxonomy = as_taxonomy(taxonomy)
-    public = public_actors(actors)
-    if env is None:
-        from safi_map.site.build import make_environment
-
-        env = make_environment()
-    ctx = {"site_title": "Les acteurs du SAFI Tour", "site_url": "", **(context or {})}
-    frames = {level: coverage(public, taxonomy=taxonomy, level=level) for level in LEVELS}
-    themes = [t for t in taxonomy.themes if t.slug != OTHER]
-    labels = {t.slug: t.label for t in taxonomy.themes}
-    shapes = _shapes()
-
-    # Tables ---------------------------------------------------------------------------------
-    def table_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        return [{
-            "code": r["code"], "name": r["name"], "department": r["department"],
-            "population": int(r["population"]), "actors": int(r["actors"]),
-            "per_10k": _french(r["per_10k"], 2),
-            "zones": [labels.get(s, s) for s in r["zones_blanches"]],
-            "n_zones": int(r["n_zones_blanches"]),
-        } for r in _records(frame)]
-
-    dep, epci, com = frames["department"], frames["epci"], frames["commune"]
-
-    # Zones blanches per theme -----------------------------------------------------------------
-    zones = []
-    for t in themes:
-        col = f"n_{t.slug}"
-        zones.append({
-            "slug": t.slug, "label": t.label, "colour": t.colour,
-            "epci": epci.loc[epci[col] == 0, "name"].tolist(),
-            "departments": dep.loc[dep[col] == 0, "name"].tolist(),
-            "epci_actors": int(epci[col].sum()),
-        })
-
-    # Charts -----------------------------------------------------------------------------------
-    dep_chart = _bar_rows(
-        [f"{r['name']} ({r['code']})" for r in _records(dep)],
-        [float(v) if math.isfinite(v) else 0.0 for v in dep["per_10k"]],
-        [_french(v, 2) for v in dep["per_10k"]])
-    zone_chart = _bar_rows([z["label"] for z in zones],
-                           [float(len(z["epci"])) for z in zones],
-                           [f"{len(z['epci'])} sur {len(epci)}" for z in zones], "#8d4e2a")
-
-    # Maps -------------------------------------------------------------------------------------
-    densities: list[float] = []
-    pop = epci["population"].to_numpy(dtype=float)
-    per_theme_density = {}
-    for t in themes:
-        counts = epci[f"n_{t.slug}"].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(pop > 0, counts * PER / pop, np.nan)
-        per_theme_density[t.slug] = d
-        densities.extend(float(x) for x in d if math.isfinite(x))
-    theme_breaks = _breaks(densities)
-    small_multiples = []
-    for t in themes:
-        d = per_theme_density[t.slug]
-        counts = epci[f"n_{t.slug}"].to_numpy()
-        small_multiples.append({
-            "slug": t.slug, "label": t.label,
-            "zones": int((counts == 0).sum()),
-            "shapes": [{"ref": f"dg-e-{code}", "fill": _colour(float(d[i]), theme_breaks),
-                        "title": f"{name}\u00a0: {_density_text(int(counts[i]), float(d[i]))}"}
-                       for i, (code, name) in enumerate(zip(epci["code"], epci["name"],
-                                                            strict=True))],
-        })
-    com_breaks = _breaks([float(x) for x in com["per_10k"] if math.isfinite(x)])
-    commune_map = [{"d": shapes["communes"][r["code"]],
-                    "fill": _colour(float(r["per_10k"]), com_breaks),
-                    "title": f"{r['name']}\u00a0: {_density_text(int(r['actors']), r['per_10k'])}"}
-                   for r in _records(com) if shapes["communes"].get(r["code"])]
-
-    total_pop = int(com["population"].sum())
-    html = env.get_template("diagnostic.html").render(
-        **ctx,
-        root="",
-        page_path="diagnostic.html",
-        nav="diagnostic",
-        total=int(dep["actors"].sum()),
-        outside=int(frames["commune"].attrs.get("outside", 0)),
-        population=total_pop,
-        per_10k=_french(int(dep["actors"].sum()) * PER / total_pop if total_pop else math.nan, 2),
-        communes_without=int((com["actors"] == 0).sum()),
-        communes_total=len(com),
-        epci_without=int((epci["actors"] == 0).sum()),
-        epci_total=len(epci),
-        departments=table_rows(dep),
-        epcis=table_rows(epci),
-        communes=table_rows(com),
-        zones=zones,
-        dep_chart=dep_chart,
-        zone_chart=zone_chart,
-        shapes=shapes,
-        small_multiples=small_multiples,
-        theme_legend=_legend(theme_breaks),
-        commune_map=commune_map,
-        commune_legend=_legend(com_breaks),
-        csv_urls={"commune": "diagnostic/couverture-communes.csv",
-                  "epci": "diagnostic/couverture-epci.csv",
-                  "department": "diagnostic/couverture-departements.csv"},
-    )
-    return {
-        "diagnostic.html": html,
-        "diagnostic/couverture-communes.csv": diagnostic_csv(com, taxonomy=taxonomy),
-        "diagnostic/couverture-epci.csv": diagnostic_csv(epci, taxonomy=taxonomy),
-        "diagnostic/couverture-departements.csv": diagnostic_csv(dep, taxonomy=taxonomy),
-    }

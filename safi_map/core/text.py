@@ -9,7 +9,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["a_commune", "de_commune", "fold", "french_date", "key", "slugify"]
+__all__ = ["a_commune", "de_commune", "fold", "french_date", "french_distance", "french_number",
+           "key", "slugify"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Characters that NFKD does not decompose but people type for plain letters.
@@ -113,3 +114,30 @@ def a_commune(name: str) -> str:
     if article == "les":
         return f"aux {rest}"
     return f"à {name}"
+
+
+def french_number(value: object, digits: int = 0, *, grouped: bool = True) -> str:
+    """A number the French way: ``1234.5`` -> ``"1 234,5"`` (narrow no-break space, comma).
+
+    ``grouped=False`` leaves out the thousands separator (CSV cells a spreadsheet reads as
+    numbers: ``"1234,50"``). ``None``, NaN and anything that is not a number give ``""``.
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if number != number or number in (float("inf"), float("-inf")):
+        return ""
+    text = f"{number:{',' if grouped else ''}.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def french_distance(km: float, space: str = " ") -> str:
+    """A distance as a French sentence says it: ``"12 km"``, ``"3,4 km"``, ``"moins de 100 m"``.
+
+    ``space`` goes between the number and its unit (``"\u00a0"`` on a page, so "km" never
+    starts a line alone).
+    """
+    if km < 0.1:
+        return f"moins de 100{space}m"
+    return f"{french_number(km, 1 if km < 10 else 0)}{space}km"

@@ -36,6 +36,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import geopandas as gpd
@@ -43,22 +44,22 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from safi_map.geo import places as _places
-from safi_map.map.assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
+from safi_map.core.i18n import _
+from safi_map.core.settings import Settings
+from safi_map.core.text import a_commune, de_commune, french_date, key, slugify
 from safi_map.core.writer import PageCache, Writer
-from safi_map.site.calendars import write_tour_calendars
+from safi_map.geo import places as _places
 from safi_map.ingestion.change_history import history_page
+from safi_map.ingestion.report import Report
+from safi_map.map.assets import BASE_MAPS, CSP_IMG_SOURCES, copy_assets
+from safi_map.model.cells import records as _records
+from safi_map.model.public import public_actors, safe_url
+from safi_map.model.taxonomy import LEGAL_FORMS
+from safi_map.site.calendars import write_tour_calendars
 from safi_map.site.feeds import write_news_feeds
 from safi_map.site.hours_text import hours_view
-from safi_map.core.i18n import _
-from safi_map.model.public import public_actors, safe_url
-from safi_map.ingestion.report import Report
 from safi_map.site.report_change import report_link
-from safi_map.core.settings import Settings
 from safi_map.site.sharing import map_page_with_share_tags, share_tags, write_crawler_files
-from safi_map.analysis.synergies import _records
-from safi_map.model.taxonomy import LEGAL_FORMS
-from safi_map.core.text import a_commune, de_commune, french_date, key, slugify
 
 __all__ = ["CSP", "SiteSummary", "build_site", "json_for_script", "make_environment"]
 
@@ -745,14 +746,15 @@ def _inputs_salt(env: jinja2.Environment, *parts: Any) -> bytes:
     report link (Jinja globals), to Jinja2/MarkupSafe or to the
     site settings gives every page a new digest, so nothing stale is ever reused.
     """
-    from safi_map.analysis import synergies
+    from safi_map.analysis import synergies, synergy_index
     from safi_map.site import report_change, sharing
 
     h = hashlib.blake2b(digest_size=20)
     for name in sorted(env.list_templates()):
         source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
         h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
-    for module in (__file__, synergies.__file__, sharing.__file__, report_change.__file__):
+    for module in (__file__, synergies.__file__, synergy_index.__file__, sharing.__file__,
+                   report_change.__file__):
         h.update(Path(module).read_bytes())
     h.update(" ".join(_version(d) for d in ("jinja2", "markupsafe", "safi-map")).encode())
     h.update(json.dumps([BASE_MAP, CSP, NEARBY, SIMILAR, *parts], sort_keys=True,
@@ -1200,10 +1202,12 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
         actor_run = stack.enter_context(_PageRun(
             actor_job, len(acts),
             {"synergies": lambda w: _write_synergy_pages(
-                w, public, held.pop("pairs"), taxonomy=taxonomy, env=env, base_ctx=base_ctx),
+                w, public, held.pop("pairs"), taxonomy=taxonomy, tour=tour, settings=settings,
+                env=env, base_ctx=base_ctx),
              "downloads": lambda w: _write_downloads(w, public),
              "diagnostic": lambda w: _write_diagnostic_pages(
-                 w, public, taxonomy=taxonomy, env=env, base_ctx=base_ctx)}, writer))
+                 w, public, taxonomy=taxonomy, tour=tour, settings=settings, env=env,
+                 base_ctx=base_ctx)}, writer))
         # Commune, theme and stop pages are cached like actor pages: a digest of the page's
         # own context, of every actor it lists (their memoised prints) and of the shared salt
         # (templates, code, chrome) plus the theme views that colour its bars.
@@ -1408,34 +1412,34 @@ def _build_site(actors: gpd.GeoDataFrame, *, taxonomy: Any, tour: Any, settings:
     return summary
 
 
+def _page_context(public: gpd.GeoDataFrame, pairs: Any, *, taxonomy: Any, tour: Any,
+                  settings: Settings, env: jinja2.Environment,
+                  base_ctx: dict[str, Any]) -> SimpleNamespace:
+    """What a page family's ``write_pages(ctx, writer)`` reads (site/pages/*.py)."""
+    return SimpleNamespace(public=public, taxonomy=taxonomy, tour=tour, settings=settings,
+                           env=env, base=base_ctx, pairs=pairs)
+
+
 def _write_synergy_pages(writer: Writer, public: gpd.GeoDataFrame, pairs: Any, *,
-                         taxonomy: Any, env: jinja2.Environment,
+                         taxonomy: Any, tour: Any, settings: Settings, env: jinja2.Environment,
                          base_ctx: dict[str, Any]) -> Counter[str]:
     """``synergies.html`` (who can help whom) and its CSV; the pages written."""
-    from safi_map.analysis import synergies
+    from safi_map.site.pages import synergies
 
-    # What synergies.render_synergies_pages returns, with the CSV (tens of MB at the scale of
-    # the region) streamed to its file instead of held in memory as one string.
-    tx = synergies.as_taxonomy(taxonomy)
-    writer.write_text("synergies.html", synergies._synergies_html(
-        public, pairs, taxonomy=tx, env=env, context=base_ctx, max_km=None))
-    writer.write_chunks("synergies/mises-en-relation.csv",
-                        synergies.synergies_csv_chunks(pairs, taxonomy=tx))
-    return Counter(synergies=1)
+    return synergies.write_pages(_page_context(
+        public, pairs, taxonomy=taxonomy, tour=tour, settings=settings, env=env,
+        base_ctx=base_ctx), writer)
 
 
 def _write_diagnostic_pages(writer: Writer, public: gpd.GeoDataFrame, *, taxonomy: Any,
-                            env: jinja2.Environment, base_ctx: dict[str, Any]) -> Counter[str]:
+                            tour: Any, settings: Settings, env: jinja2.Environment,
+                            base_ctx: dict[str, Any]) -> Counter[str]:
     """``diagnostic.html`` (coverage, gaps) and its CSV tables; the pages written."""
-    from safi_map.analysis import diagnostic
+    from safi_map.site.pages import diagnostic
 
-    pages: Counter[str] = Counter()
-    for rel, text in diagnostic.render_diagnostic_pages(public, taxonomy=taxonomy, env=env,
-                                                        context=base_ctx).items():
-        writer.write_text(rel, text)
-        if rel.endswith(".html"):
-            pages["diagnostic"] += 1
-    return pages
+    return diagnostic.write_pages(_page_context(
+        public, None, taxonomy=taxonomy, tour=tour, settings=settings, env=env,
+        base_ctx=base_ctx), writer)
 
 
 POSTERS_AUTO_MAX_ACTORS = 2000
