@@ -8,7 +8,6 @@ use, so ``safi-map --help`` stays quick.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from safi_map.core.errors import (
@@ -19,12 +18,8 @@ from safi_map.core.errors import (
     SurveyError,
 )
 from safi_map.core.settings import Settings, load_settings
+from safi_map.core.version import __version__
 from safi_map.ingestion.report import Report, RowIssue, RowRef
-
-try:
-    __version__ = version("safi-map")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
 
 # name -> module that defines it (imported lazily by __getattr__)
 _LAZY = {

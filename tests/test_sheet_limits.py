@@ -34,7 +34,8 @@ from _sheets import (
 from safi_map.core.errors import ConfigError, SurveyError
 from safi_map.core.settings import load_settings
 from safi_map.ingestion.readers import read_survey
-from safi_map.ingestion.sheet_limits import SheetLimits, SheetTooLarge, check_spreadsheet
+from safi_map.ingestion.sheet_limits import SheetLimits, SheetTooLarge
+from safi_map.ingestion.zip_scan import check_spreadsheet
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_CAP = 3 * 2**30  # far above what a survey needs, far below what the attacks ask for

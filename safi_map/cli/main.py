@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-from safi_map import __version__
 from safi_map.cli.base import (
     Group,
     Option,
@@ -28,6 +27,7 @@ from safi_map.cli.base import (
 from safi_map.core.errors import ConfigError, SafiMapError
 from safi_map.core.i18n import N_, _, ngettext
 from safi_map.core.settings import Settings, load_settings
+from safi_map.core.version import __version__
 
 
 class _State:

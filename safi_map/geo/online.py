@@ -575,7 +575,7 @@ class _Provider:
 
 
 def _make_provider(settings: Settings) -> _Provider:
-    from safi_map import __version__
+    from safi_map.core.version import __version__
 
     rate = settings.rate
     agent = user_agent(settings, __version__)

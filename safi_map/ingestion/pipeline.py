@@ -388,7 +388,7 @@ _ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)\Z")
 
 
 def _package_version() -> str:
-    from safi_map import __version__
+    from safi_map.core.version import __version__
 
     return __version__
 

@@ -52,9 +52,9 @@ from safi_map.ingestion.sheet_limits import (
     check_file_size,
     check_rows,
     check_sheet_end,
-    check_spreadsheet,
     limited_records,
 )
+from safi_map.ingestion.zip_scan import check_spreadsheet
 
 __all__ = [
     "CSV_EXTENSIONS",
