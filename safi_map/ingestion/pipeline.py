@@ -624,12 +624,8 @@ def geocode_table(table: Any, *, settings: Settings | None = None, online: bool 
     :data:`GEOCODE_COLUMNS` and ``geocode_reason``. Input columns that carry one of those names
     are overwritten. Postcodes and communes are repaired the same way as in ``ingest``.
     """
-    from safi_map.core.normalize import (
-        parse_bool,
-        parse_points,
-        repair_postcode,
-        split_commune_cell,
-    )
+    from safi_map.core.normalize import parse_bool, repair_postcode, split_commune_cell
+    from safi_map.geo.coordinates import parse_points
 
     settings = settings or load_settings()
     frame = table.frame

@@ -32,14 +32,13 @@ from safi_map.core.normalize import (
     normalize_siret,
     normalize_url,
     parse_bool,
-    parse_coordinate,
     parse_date,
-    parse_points,
     repair_postcode,
     split_commune_cell,
     split_list,
 )
 from safi_map.core.text import key
+from safi_map.geo.coordinates import parse_coordinate, parse_points
 from safi_map.ingestion.nonactors import non_actor_rows
 from safi_map.ingestion.report import Report, RowRef
 from safi_map.model.taxonomy import OTHER, Taxonomy, map_legal_form
