@@ -19,8 +19,8 @@ from shapely.geometry import Point
 from test_build_folder import SURVEY, make_project, run
 
 import safi_map.ingestion.io as io_module
-import safi_map.ingestion.pipeline as pipeline
 from safi_map.ingestion.io import read_actors, write_actors
+from safi_map.ingestion.partcache import PartCache
 
 ROOT = Path(__file__).resolve().parents[1]
 TMP_MARK = ".safi-tmp-"
@@ -247,7 +247,7 @@ def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
     marker = tmp_path / "executed"
     evil = pickle.dumps(_Payload(marker))
     settings = load_settings(base=project)
-    key = pipeline._PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
+    key = PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
     (cache_dir / f"{key}.pkl").write_bytes(evil)
     monkeypatch.setattr(geocode, "_INDEX", None)  # as in a new process
     digest = getattr(geocode, "_index_digest", lambda: "0" * 32)()

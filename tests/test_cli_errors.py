@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from safi_map.cli.base import Group
 from safi_map.cli.main import cli
 
 SURVEY = "Nom de la structure;Commune;Code postal\nLes Amis;Toulon;83000\nLa Ruche;Gap;05000\n"
@@ -58,13 +59,7 @@ def assert_one_message(result, *fragments: str, code: int = 1) -> None:
     (errno.EIO, "Impossible de lire ou d’écrire"),
 ])
 def test_file_system_failures_while_writing_outputs(project, monkeypatch, code, fragment):
-    import safi_map.ingestion.pipeline
-
-    def write(result, out_dir):
-        target = Path(out_dir) / "actors.gpkg"
-        raise OSError(code, os.strerror(code), str(target))
-
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "write_ingest_outputs", write)
+    failing_replace(monkeypatch, code, when=lambda dst: dst.name == "actors.gpkg")
     result = run("ingest")
     assert_one_message(result, fragment, str(Path("build") / "actors.gpkg"))
     assert "--out" in result.output or code == errno.EIO
@@ -102,41 +97,40 @@ def test_export_on_a_damaged_geopackage(project, content):
     assert not (project / "sortie.csv").exists()
 
 
-def test_an_unexpected_failure_asks_for_debug_and_debug_shows_the_traceback(project,
-                                                                             monkeypatch):
-    import safi_map.ingestion.pipeline
+def failing_command(exc: BaseException) -> Group:
+    """The ``safi-map`` group (its options and error handling) with one command, ``ingest``,
+    that raises ``exc``: how any command's failure reaches the person."""
+    group = Group("safi-map", params=cli.params, callback=cli.callback)
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
+    @group.command("ingest")
+    def failing() -> None:
+        raise exc
 
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "ingest", broken)
-    result = run("ingest")
+    return group
+
+
+def run_failing(exc: BaseException, *args: str):
+    return CliRunner().invoke(failing_command(exc), [*args, "ingest"],
+                              env={"LANG": "fr_FR.UTF-8", "LC_ALL": ""})
+
+
+def test_an_unexpected_failure_asks_for_debug_and_debug_shows_the_traceback(project):
+    result = run_failing(RuntimeError("boom"))
     assert_one_message(result, "échec inattendu", "boom", "--debug")
-    debug = run("--debug", "ingest")
+    debug = run_failing(RuntimeError("boom"), "--debug")
     assert isinstance(debug.exception, RuntimeError)
 
 
-def test_memory_exhaustion_is_a_message(project, monkeypatch):
-    import safi_map.ingestion.pipeline
-
-    def hungry(*args, **kwargs):
-        raise MemoryError
-
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "ingest", hungry)
-    assert_one_message(run("ingest"), "Mémoire insuffisante")
+def test_memory_exhaustion_is_a_message(project):
+    assert_one_message(run_failing(MemoryError()), "Mémoire insuffisante")
 
 
-def test_a_geographic_library_failure_on_a_full_disk(project, monkeypatch):
+def test_a_geographic_library_failure_on_a_full_disk(project):
     """GDAL reports a full disk through pyogrio's own exceptions, not OSError."""
     import pyogrio.errors
 
-    import safi_map.ingestion.pipeline
-
-    def write(result, out_dir):
-        raise pyogrio.errors.DataSourceError("sqlite3_step() failed: database or disk is full")
-
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "write_ingest_outputs", write)
-    assert_one_message(run("ingest"), "Le disque est plein")
+    full = pyogrio.errors.DataSourceError("sqlite3_step() failed: database or disk is full")
+    assert_one_message(run_failing(full), "Le disque est plein")
 
 
 def test_library_warnings_stay_off_the_coordinator_terminal(project):
