@@ -26,10 +26,10 @@ from safi_map.geo.online import (
     OUTPUT_COLUMNS,
     OnlineStats,
     RetryPolicy,
-    _nominatim_precision,
     build_query,
     geocode_online,
 )
+from safi_map.geo.online_candidates import nominatim_precision
 
 FAST = RetryPolicy(tries=3, backoff=0.01, max_wait=0.05, unreachable_after=3)
 
@@ -568,7 +568,7 @@ def test_nominatim_commune_answer_is_municipality_and_county_is_coarse(server, t
     ],
 )
 def test_nominatim_precision_mapping(item, expected):
-    assert _nominatim_precision(item) == expected
+    assert nominatim_precision(item) == expected
 
 
 # --------------------------------------------------------------------------------------------
