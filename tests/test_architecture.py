@@ -32,7 +32,7 @@ LAYERS = ("core", "geo", "model", "ingestion", "analysis", "map", "export", "sit
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 100
 
-SIZE_CHECKED = ("core", "cli", "app")
+SIZE_CHECKED = ("core", "geo", "ingestion", "cli", "app")
 """Layers whose sizes are enforced now (the others follow once their rewrite is merged)."""
 
 PENDING_UPWARD = {

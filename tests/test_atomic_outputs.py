@@ -237,10 +237,10 @@ class _Payload:
         return (Path.write_text, (self.marker, "pwned"))
 
 
-def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
+def test_no_cache_file_is_unpickled(project, tmp_path):
     """Whoever can write in build/cache must not get code run by the next build: a pickle
-    where the ingest cache and the geocoder's tables were kept is never loaded."""
-    import safi_map.geo.offline as geocode
+    where the ingest cache and the geocoder's tables were kept is never loaded (the build runs
+    in a new process: nothing is in memory yet)."""
     from safi_map import load_settings
 
     cache_dir = project / "build" / "cache"
@@ -249,15 +249,15 @@ def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
     settings = load_settings(base=project)
     key = PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
     (cache_dir / f"{key}.pkl").write_bytes(evil)
-    monkeypatch.setattr(geocode, "_INDEX", None)  # as in a new process
-    digest = getattr(geocode, "_index_digest", lambda: "0" * 32)()
     (cache_dir / "geocode-index").mkdir(exist_ok=True)
-    (cache_dir / "geocode-index" / f"index-{digest}.pkl").write_bytes(evil)
+    (cache_dir / "geocode-index" / f"index-{'0' * 32}.pkl").write_bytes(evil)
     # a new file: its rows are not cached, so the geocoder is made ready
     (project / "data" / "surveys" / "autre.csv").write_text(
         "Nom de la structure;CP;Ville\nCafé Associatif;05000;Gap\n", encoding="utf-8")
-    result = run(["build"], project)
-    assert result.exit_code == 0, result.output
+    done = subprocess.run([sys.executable, "-m", "safi_map", "build"], cwd=project,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
     assert not marker.exists()
 
 
