@@ -75,6 +75,7 @@ def build(
     force: bool = False,
     site: bool = True,
     command: str = "build",
+    lock_wait: float | None = None,
     progress: Progress | None = None,
     on_ingest: Ingested | None = None,
 ) -> BuildResult:
@@ -97,6 +98,9 @@ def build(
         base the next build compares itself with).
     command
         Named in the lock of the build folder, for a second run that has to wait.
+    lock_wait
+        Seconds to wait for another run working in the same build folder (default:
+        :data:`safi_map.core.outdir.LOCK_WAIT`).
     progress
         ``progress(stage, done, total)`` for the stages ``read``, ``geocode``, ``site`` and
         ``posters``; if it also has a ``start(stage)`` method, that is called when the site
@@ -114,7 +118,7 @@ def build(
     started = time.perf_counter()
     if settings is None:
         settings = project_settings(project_dir, config=config, out=out)
-    with build_folder(settings, command=command):
+    with build_folder(settings, command=command, wait=lock_wait):
         result = ingest(surveys, settings=settings, online=online, refresh=refresh, force=force,
                         progress=progress)
         outputs = write_ingest_outputs(result, settings.out, commit=not site)

@@ -19,11 +19,10 @@ SURVEY = "Nom de la structure;Commune;Code postal\nLes Amis;Toulon;83000\nLa Ruc
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "etape.csv").write_text(SURVEY, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def project(make_project, monkeypatch):
+    project = make_project(surveys={"etape.csv": SURVEY})
+    monkeypatch.chdir(project.root)
+    return project.root
 
 
 def run(*args: str):
@@ -72,8 +71,8 @@ def test_the_site_folder_being_a_mount_point(project, monkeypatch):
     assert_one_message(result, "point de montage", "site", "--out")
 
 
-def test_add_stop_on_a_read_only_data_folder(project, monkeypatch):
-    (project / "data" / "tour.toml").write_text("", encoding="utf-8")
+def test_add_stop_on_a_read_only_data_folder(project, make_project, monkeypatch):
+    make_project(project, tour="")
     failing_replace(monkeypatch, errno.EROFS)
     result = run("add-stop", "gap", "--town", "Gap", "--date", "28/11/2026")
     assert_one_message(result, "lecture seule", "tour.toml")
@@ -81,9 +80,8 @@ def test_add_stop_on_a_read_only_data_folder(project, monkeypatch):
     assert sorted(p.name for p in (project / "data").iterdir()) == ["surveys", "tour.toml"]
 
 
-def test_a_split_id_with_a_path_is_refused(project):
-    (project / "data" / "corrections.toml").write_text(
-        '[[split]]\nsources = ["etape.csv:2"]\nactor_id = "../../x"\n', encoding="utf-8")
+def test_a_split_id_with_a_path_is_refused(project, make_project):
+    make_project(project, corrections='[[split]]\nsources = ["etape.csv:2"]\nactor_id = "../../x"\n')
     result = run("build")
     assert_one_message(result, "corrections.toml", "[[split]]", "'../../x'", code=2)
 

@@ -115,6 +115,7 @@ def geocode_online(
     refresh: bool = False,
     progress: Callable[[int, int], None] | None = None,
     policy: RetryPolicy | None = None,
+    commune_check: CommuneCheck | None = None,
 ) -> tuple[pd.DataFrame, OnlineStats]:
     """Geocode the rows of ``frame`` that have an address with ``settings.provider``.
 
@@ -147,6 +148,9 @@ def geocode_online(
         Called as ``progress(done, total)`` after each row with an address.
     policy
         Retries and the "unreachable" threshold; the defaults suit the public services.
+    commune_check
+        How a result is checked to lie in the expected commune (default: with the gazetteer's
+        names and PACA commune polygons).
 
     Returns
     -------
@@ -168,7 +172,7 @@ def geocode_online(
     log.info("online geocoding: %d rows with an address, provider %s at %s", len(todo),
              provider.name, provider.url)
     session = _Session(provider, policy, stats, refresh=refresh)
-    check = CommuneCheck()
+    check = commune_check or CommuneCheck()
     with GeoCache(settings.cache) as cache:
         for done, i in enumerate(todo, start=1):
             payload, failure = session.answer(rows.queries[i], cache, remaining=len(todo) - done)

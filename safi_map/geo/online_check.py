@@ -52,7 +52,10 @@ class CommuneCheck:
     the names from the survey are used and the log says so once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, boundaries: Callable[[], Any] | None = None) -> None:
+        """``boundaries``: the commune polygons (default: the gazetteer's, PACA); a function
+        that raises :class:`~safi_map.core.errors.ReferenceDataError` when there are none."""
+        self._boundaries = boundaries
         self._names_loaded = False
         self._polygons_loaded = False
         self._names: dict[str, str] = {}
@@ -95,7 +98,7 @@ class CommuneCheck:
 
                 from safi_map.geo import gazetteer
 
-                boundaries = gazetteer.commune_boundaries()
+                boundaries = (self._boundaries or gazetteer.commune_boundaries)()
                 polygons = dict(zip(boundaries["code_insee"], boundaries.geometry, strict=True))
                 parts: defaultdict[str, list[Any]] = defaultdict(list)
                 for code, geometry in polygons.items():

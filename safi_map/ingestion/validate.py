@@ -229,7 +229,7 @@ def _reject_rows(rows: _Rows, names: list[str], table: Any, report: Report) -> n
     return kept
 
 
-def _kinds(rows: _Rows, taxonomy: Taxonomy, known: dict[str, set[str]], *,
+def _kinds(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]], *,
            has_themes: bool) -> dict[str, list[Any]]:
     """Legal forms and themes (a row without a known theme is tagged "other")."""
     raw, issues = rows.raw, rows.issues
@@ -335,7 +335,7 @@ def _contacts(rows: _Rows) -> dict[str, list[Any]]:
             "survey_date": simple("survey_date", parse_date)}
 
 
-def _resources(rows: _Rows, taxonomy: Taxonomy, known: dict[str, set[str]],
+def _resources(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]],
                options: dict[str, dict[str, str]]) -> dict[str, list[Any]]:
     """Needs and offers: the taxonomy's tags, then free text."""
     def resources_of(fld: str) -> Callable[[str], list[str]]:
