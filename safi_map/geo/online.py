@@ -20,10 +20,11 @@ never hurt the build:
 network or from the cache: the coordinates come from that provider either way, and an output
 must not change between a first and a second run. Cache hits are counted in :class:`OnlineStats`.
 
-Nominatim has no match score and no INSEE code, so this module derives them (see
-:func:`_nominatim_candidates`): precision from ``place_rank``/``class``/``type``/``addresstype``,
-score from the text similarity between the query and the address Nominatim returns, commune
-check from the commune polygons of the gazetteer (PACA) or the commune names.
+Nominatim has no match score and no INSEE code, so they are derived (see
+:func:`~safi_map.geo.online_candidates.nominatim_candidates`): precision from
+``place_rank``/``class``/``type``/``addresstype``, score from the text similarity between the
+query and the address Nominatim returns, commune check from the commune polygons of the
+gazetteer (PACA) or the commune names.
 
 The parts: :mod:`~safi_map.geo.online_candidates` (queries, answers),
 :mod:`~safi_map.geo.online_check` (the commune check, which candidate is accepted),
