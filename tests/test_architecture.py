@@ -229,3 +229,26 @@ def test_the_size_check_counts_non_blank_lines_and_nested_functions(tmp_path: Pa
     assert module.lines == 4
     assert _functions(module) == [(6, "safi_map.core.sample.outer"),
                                   (2, "safi_map.core.sample.inner")]
+
+
+def report(limit: int = 10) -> str:
+    """The largest modules and functions of every layer, the upward imports and the cycles:
+    ``python tests/test_architecture.py``."""
+    lines = []
+    mods = sorted(((m.lines, m.name) for m in modules().values()), reverse=True)
+    fns = sorted((f for m in modules().values() for f in _functions(m)), reverse=True)
+    lines.append(f"{len(mods)} modules; over {MAX_MODULE_LINES} non-blank lines: "
+                 f"{sum(n > MAX_MODULE_LINES for n, _ in mods)}; functions over "
+                 f"{MAX_FUNCTION_LINES} lines: {sum(n > MAX_FUNCTION_LINES for n, _ in fns)}")
+    lines += [f"  module {n:5d}  {name}" for n, name in mods[:limit]]
+    lines += [f"  function {n:3d}  {name}" for n, name in fns[:limit]]
+    upward = sorted((m.name, t) for m in modules().values() for t in m.imports
+                    if layer(t) > layer(m.name))
+    lines += [f"  upward import: {a} -> {b}" for a, b in upward]
+    graph = {name: set(m.imports) - {"safi_map"} for name, m in modules().items()}
+    lines += ["  cycle: " + " <-> ".join(c) for c in _cycles(graph)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(report())
