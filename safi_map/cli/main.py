@@ -17,6 +17,7 @@ import click
 from safi_map.cli.base import (
     Group,
     Option,
+    PhasedProgress,
     display,
     lang_option,
     progress_bars,
@@ -100,16 +101,22 @@ def _build(state: _State, settings: Settings, surveys: tuple[Path, ...], *,
            online: bool | None, refresh: bool, force: bool, site: bool, command: str,
            summary: bool = True) -> Any:
     """Run :func:`safi_map.build` with progress bars; the ingest summary is printed as soon as
-    the surveys are ingested (before the site is built)."""
+    the surveys are ingested (its bars cleared), before the site is built."""
     from safi_map.app import build
 
-    def print_summary(result: Any, outputs: Any) -> None:
-        _print_ingest_summary(state, result, outputs.report_json)
+    progress = PhasedProgress(state.quiet)
 
-    with progress_bars(state.quiet) as progress:
+    def ingested(result: Any, outputs: Any) -> None:
+        progress.next_phase()
+        if summary:
+            _print_ingest_summary(state, result, outputs.report_json)
+
+    try:
         return build(list(surveys) or None, settings=settings, online=online, refresh=refresh,
                      force=force, site=site, command=command, progress=progress,
-                     on_ingest=print_summary if summary else None)
+                     on_ingest=ingested)
+    finally:
+        progress.close()
 
 
 def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None:
