@@ -125,3 +125,30 @@ def test_geocode_file_returns_the_report_of_the_file(make_project, tmp_path):
                                                                             "commune")]
     assert pd.read_csv(tmp_path / "geo.csv")["geocode_precision"].tolist() == [
         "municipality", "municipality", "none"]
+
+
+def test_ingest_then_build_site_gives_the_site_of_build(make_project, tmp_path):
+    """From Python, ``ingest()`` then ``build_site()`` (as the README shows) gives the very
+    site ``safi-map build`` gives, also on a rebuild where an actor left the surveys."""
+    from safi_map import build_site
+
+    by_build = make_project(tmp_path / "a", surveys={"etape.csv": SURVEY}, config=NO_POSTERS)
+    by_hand = make_project(tmp_path / "b", surveys={"etape.csv": SURVEY}, config=NO_POSTERS)
+    for project in (by_build, by_hand):
+        build(project_dir=project.root)
+        project.survey("etape.csv", SURVEY.replace("La Ruche;;05000;Gap;oui\n", ""))
+    build(project_dir=by_build.root)
+    settings = by_hand.settings()
+    result = ingest(settings=settings)
+    build_site(result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
+               report=result.report, out_dir=settings.out / "site", changes=result.changes)
+
+    def site(project) -> dict[str, bytes]:
+        root = project.out / "site"
+        return {p.relative_to(root).as_posix(): p.read_bytes()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    built, by_python = site(by_build), site(by_hand)
+    assert built.keys() == by_python.keys()
+    assert [name for name in built if built[name] != by_python[name]] == []
+    assert "la-ruche" in b"".join(by_python.values()).decode("utf-8", "replace").lower()
