@@ -179,13 +179,14 @@ def main() -> None:
     if hasattr(gazetteer, "_former_communes"):
         gazetteer._former_communes()
     former = clock.lap()
-    from safi_map.geo import offline as geocode
+    from safi_map.geo import offline_index
+    from safi_map.geo.offline import geocode_offline
 
-    geocode._index()
+    offline_index.index()
     index = clock.lap()
     gazetteer._commune_boundaries()
-    geocode._commune_polygons()
-    geocode._commune_points()
+    offline_index.commune_polygons()
+    offline_index.commune_points()
     gazetteer._paca_outline()
     shapes = clock.lap()
 
@@ -194,7 +195,7 @@ def main() -> None:
     times = []
     clock.lap()
     for _ in range(args.repeat):
-        result = geocode.geocode_offline(rows)
+        result = geocode_offline(rows)
         times.append(clock.lap())
     assert len(result) == len(rows)
     precision = result["geocode_precision"].value_counts().to_dict()

@@ -1,14 +1,14 @@
 """safi-map: turn the surveys of the SAFI Tour into a living, filterable map of social-economy
 actors in Provence-Alpes-Côte d'Azur.
 
-The public API is listed in ``__all__``. Heavy modules (geopandas, folium) are imported on first
+``build()`` does what ``safi-map build`` does (ingest, outputs, site); the public API is listed
+in ``__all__``. Heavy modules (geopandas, folium) are imported on first
 use, so ``safi-map --help`` stays quick.
 """
 
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from safi_map.core.errors import (
@@ -19,20 +19,19 @@ from safi_map.core.errors import (
     SurveyError,
 )
 from safi_map.core.settings import Settings, load_settings
+from safi_map.core.version import __version__
 from safi_map.ingestion.report import Report, RowIssue, RowRef
-
-try:
-    __version__ = version("safi-map")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
 
 # name -> module that defines it (imported lazily by __getattr__)
 _LAZY = {
+    "build": "app",
+    "BuildResult": "app",
+    "IngestOutputs": "ingestion.outputs",
     "IngestResult": "ingestion.pipeline",
     "ingest": "ingestion.pipeline",
-    "write_ingest_outputs": "ingestion.pipeline",
-    "geocode_file": "ingestion.pipeline",
-    "geocode_table": "ingestion.pipeline",
+    "write_ingest_outputs": "ingestion.outputs",
+    "geocode_file": "ingestion.geocoding",
+    "geocode_table": "ingestion.geocoding",
     "geocode_offline": "geo.offline",
     "read_survey": "ingestion.readers",
     "iter_survey_files": "ingestion.readers",
@@ -59,8 +58,10 @@ _LAZY = {
 _RENAMED = {"export_actors": "export"}
 
 __all__ = [
+    "BuildResult",
     "ConfigError",
     "GeocodingError",
+    "IngestOutputs",
     "IngestResult",
     "ReferenceDataError",
     "Report",
@@ -72,6 +73,7 @@ __all__ = [
     "SurveyError",
     "__version__",
     "add_stop",
+    "build",
     "build_site",
     "coverage",
     "export_actors",
@@ -114,19 +116,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from safi_map.analysis.diagnostic import coverage
     from safi_map.analysis.selection import Selection, select
     from safi_map.analysis.synergies import suggest_pairs
+    from safi_map.app import BuildResult, build
     from safi_map.export.api import export as export_actors
     from safi_map.export.api import poster_set
     from safi_map.geo.offline import geocode_offline
     from safi_map.ingestion.corrections import load_corrections
+    from safi_map.ingestion.geocoding import geocode_file, geocode_table
     from safi_map.ingestion.io import read_actors, write_actors
     from safi_map.ingestion.merge import merge_rows
-    from safi_map.ingestion.pipeline import (
-        IngestResult,
-        geocode_file,
-        geocode_table,
-        ingest,
-        write_ingest_outputs,
-    )
+    from safi_map.ingestion.outputs import IngestOutputs, write_ingest_outputs
+    from safi_map.ingestion.pipeline import IngestResult, ingest
     from safi_map.ingestion.project import add_stop
     from safi_map.ingestion.readers import iter_survey_files, match_header, read_survey
     from safi_map.model.public import public_actors

@@ -176,8 +176,7 @@ def closed_port() -> int:
 def online_project(root: Path, ban_url: str, survey: str) -> Path:
     """A project in ``root``: one Windows-1252 survey ``data/surveys/etape.csv`` and a
     ``safi-map.toml`` pointing BAN at ``ban_url`` (fast timeout and rate, for tests)."""
-    (root / "data" / "surveys").mkdir(parents=True)
-    (root / "data" / "surveys" / "etape.csv").write_bytes(survey.encode("cp1252"))
-    (root / "safi-map.toml").write_text(
-        f'[geocode]\nban_url = "{ban_url}"\ntimeout = 0.5\nrate = 100\n', encoding="utf-8")
-    return root
+    from _project import make
+
+    return make(root, surveys={"etape.csv": survey}, encoding="cp1252",
+                config=f'[geocode]\nban_url = "{ban_url}"\ntimeout = 0.5\nrate = 100\n').root

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _project import Project, make
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,6 +27,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture()
+def make_project(tmp_path: Path) -> Any:
+    """``make_project(root=None, *, surveys={name: text}, encoding, tour, taxonomy,
+    corrections, config)``: a project folder (see tests/_project.py), in ``tmp_path`` unless
+    ``root`` is given."""
+
+    def factory(root: Path | None = None, **files: Any) -> Project:
+        return make(root or tmp_path, **files)
+
+    return factory
 
 
 @pytest.fixture(scope="session")

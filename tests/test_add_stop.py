@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from _project import make
 from click.testing import CliRunner
 
 from safi_map.cli.main import cli
@@ -16,9 +17,7 @@ TOUR = '# Le tour 2015\n[[stops]]\nid = "toulon"\ntown = "Toulon"\ndate = 2015-0
 
 
 def setup(tmp_path: Path) -> Path:
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "tour.toml").write_text(TOUR, encoding="utf-8")
-    (tmp_path / "safi-map.toml").write_text("", encoding="utf-8")
+    make(tmp_path, tour=TOUR, config="")
     survey = tmp_path / "export.csv"
     survey.write_text("Nom;Ville\nA;Gap\n", encoding="utf-8")
     return survey

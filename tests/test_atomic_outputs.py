@@ -19,8 +19,8 @@ from shapely.geometry import Point
 from test_build_folder import SURVEY, make_project, run
 
 import safi_map.ingestion.io as io_module
-import safi_map.ingestion.pipeline as pipeline
 from safi_map.ingestion.io import read_actors, write_actors
+from safi_map.ingestion.partcache import PartCache
 
 ROOT = Path(__file__).resolve().parents[1]
 TMP_MARK = ".safi-tmp-"
@@ -237,27 +237,27 @@ class _Payload:
         return (Path.write_text, (self.marker, "pwned"))
 
 
-def test_no_cache_file_is_unpickled(project, tmp_path, monkeypatch):
+def test_no_cache_file_is_unpickled(project, tmp_path):
     """Whoever can write in build/cache must not get code run by the next build: a pickle
-    where the ingest cache and the geocoder's tables were kept is never loaded."""
-    import safi_map.geo.offline as geocode
+    where the ingest cache and the geocoder's tables were kept is never loaded (the build runs
+    in a new process: nothing is in memory yet)."""
     from safi_map import load_settings
 
     cache_dir = project / "build" / "cache"
     marker = tmp_path / "executed"
     evil = pickle.dumps(_Payload(marker))
     settings = load_settings(base=project)
-    key = pipeline._PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
+    key = PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
     (cache_dir / f"{key}.pkl").write_bytes(evil)
-    monkeypatch.setattr(geocode, "_INDEX", None)  # as in a new process
-    digest = getattr(geocode, "_index_digest", lambda: "0" * 32)()
     (cache_dir / "geocode-index").mkdir(exist_ok=True)
-    (cache_dir / "geocode-index" / f"index-{digest}.pkl").write_bytes(evil)
+    (cache_dir / "geocode-index" / f"index-{'0' * 32}.pkl").write_bytes(evil)
     # a new file: its rows are not cached, so the geocoder is made ready
     (project / "data" / "surveys" / "autre.csv").write_text(
         "Nom de la structure;CP;Ville\nCafé Associatif;05000;Gap\n", encoding="utf-8")
-    result = run(["build"], project)
-    assert result.exit_code == 0, result.output
+    done = subprocess.run([sys.executable, "-m", "safi_map", "build"], cwd=project,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
     assert not marker.exists()
 
 

@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from _project import make
 from click.testing import CliRunner
 
+from safi_map.cli.base import user_error
 from safi_map.cli.main import cli
 from safi_map.core.settings import load_settings
 
@@ -30,10 +32,7 @@ SURVEY = (
 
 def make_project(root: Path, survey: str = SURVEY) -> Path:
     """A small project: one survey, no posters (a build takes seconds)."""
-    (root / "data" / "surveys").mkdir(parents=True)
-    (root / "data" / "surveys" / "etape.csv").write_text(survey, encoding="utf-8")
-    (root / "safi-map.toml").write_text("[site]\nposters = false\n", encoding="utf-8")
-    return root
+    return make(root, surveys={"etape.csv": survey}, config="[site]\nposters = false\n").root
 
 
 def run(args: list[str], cwd: Path):
@@ -206,20 +205,22 @@ HOLDER = textwrap.dedent("""
 """)
 
 
-def test_a_second_build_on_the_same_folder_waits_then_stops_naming_the_other(project,
-                                                                            monkeypatch):
+def test_a_second_build_on_the_same_folder_waits_then_stops_naming_the_other(project):
+    from safi_map import build
+    from safi_map.core.outdir import BuildFolderBusyError
+
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(project), "60"], env=env,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr("safi_map.core.outdir.LOCK_WAIT", 0.5)
         started = time.monotonic()
-        result = run(["build"], project)
-        assert result.exit_code == 1, result.output
+        with pytest.raises(BuildFolderBusyError) as busy:
+            build(project_dir=project, lock_wait=0.5)
         assert time.monotonic() - started >= 0.5
-        assert f"{holder.pid}" in result.output
+        assert f"{holder.pid}" in str(busy.value)
         assert not (project / "build" / "actors.gpkg").exists()
+        assert user_error(busy.value).exit_code == 1  # the command's message and exit code
     finally:
         holder.kill()
         holder.wait()
@@ -228,13 +229,15 @@ def test_a_second_build_on_the_same_folder_waits_then_stops_naming_the_other(pro
     assert result.exit_code == 0, result.output
 
 
-def test_a_second_build_waits_for_a_short_one(project, monkeypatch):
+def test_a_second_build_waits_for_a_short_one(project):
+    from safi_map.core.outdir import LOCK_WAIT
+
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(project), "1"], env=env,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr("safi_map.core.outdir.LOCK_WAIT", 30)
+        assert LOCK_WAIT > 1  # the command waits longer than the other run takes
         result = run(["ingest"], project)
         assert result.exit_code == 0, result.output
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -37,10 +38,8 @@ TOULON = HEADER + (
 
 
 @pytest.fixture()
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "tour.toml").write_text(TOUR, encoding="utf-8")
-    return tmp_path
+def project(make_project: Any) -> Path:
+    return make_project(tour=TOUR).root
 
 
 def build(project: Path) -> tuple[dict, BeautifulSoup]:

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from safi_map.core.columns import column_values
-from safi_map.ingestion.changes import Previous, _norm, _same, compare_builds
+from safi_map.ingestion.changes import Previous, compare_builds
+from safi_map.ingestion.compare import norm, same
 
 VALUES = ["", "a", "b", "1", None, np.nan, np.float64("nan"), 1, np.int64(1), 1.0, True, False,
           np.bool_(True), [], ["a"], ["a", "b"], ["1"], [1], ("a",), np.array(["a"]), [True]]
@@ -18,7 +19,7 @@ VALUES = ["", "a", "b", "1", None, np.nan, np.float64("nan"), 1, np.int64(1), 1.
 
 def test_same_is_equality_of_normalized_values():
     for old, new in itertools.product(VALUES, VALUES):
-        assert _same(old, new) == (_norm(old) == _norm(new)), (old, new)
+        assert same(old, new) == (norm(old) == norm(new)), (old, new)
 
 
 @pytest.mark.parametrize("series", [

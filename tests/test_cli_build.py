@@ -117,8 +117,8 @@ def test_unreadable_survey_exits_1_and_reports_it(tmp_path):
     assert any(f.get("file") == "casse.xlsx" and f.get("error") for f in report["files"])
 
 
-def test_an_empty_surveys_folder_builds_an_empty_site_twice(tmp_path):
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
+def test_an_empty_surveys_folder_builds_an_empty_site_twice(tmp_path, make_project):
+    make_project()
     for _ in range(2):
         result = run(["build"], tmp_path)
         assert result.exit_code == 0, result.output
@@ -140,15 +140,12 @@ def test_rebuild_reuses_files_and_pages_and_force_redoes_them(two_builds):
     assert files(project / "build") == before
 
 
-def test_two_survey_files_with_the_same_name_are_refused(tmp_path):
+def test_two_survey_files_with_the_same_name_are_refused(tmp_path, make_project):
     from safi_map import ingest, load_settings
     from safi_map.core.errors import SurveyError
 
     text = "Nom de la structure;Ville\nLes Amis;Toulon\n"
-    for folder in ("toulon", "nice"):
-        (tmp_path / "data" / "surveys" / folder).mkdir(parents=True)
-        (tmp_path / "data" / "surveys" / folder / "enquete.csv").write_text(text,
-                                                                          encoding="utf-8")
+    make_project(surveys={f"{folder}/enquete.csv": text for folder in ("toulon", "nice")})
     with pytest.raises(SurveyError) as info:
         ingest(settings=load_settings(base=tmp_path))
     message = str(info.value)

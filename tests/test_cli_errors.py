@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from safi_map.cli.base import Group
 from safi_map.cli.main import cli
 
 SURVEY = "Nom de la structure;Commune;Code postal\nLes Amis;Toulon;83000\nLa Ruche;Gap;05000\n"
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "etape.csv").write_text(SURVEY, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def project(make_project, monkeypatch):
+    project = make_project(surveys={"etape.csv": SURVEY})
+    monkeypatch.chdir(project.root)
+    return project.root
 
 
 def run(*args: str):
@@ -58,13 +58,7 @@ def assert_one_message(result, *fragments: str, code: int = 1) -> None:
     (errno.EIO, "Impossible de lire ou d’écrire"),
 ])
 def test_file_system_failures_while_writing_outputs(project, monkeypatch, code, fragment):
-    import safi_map.ingestion.pipeline
-
-    def write(result, out_dir):
-        target = Path(out_dir) / "actors.gpkg"
-        raise OSError(code, os.strerror(code), str(target))
-
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "write_ingest_outputs", write)
+    failing_replace(monkeypatch, code, when=lambda dst: dst.name == "actors.gpkg")
     result = run("ingest")
     assert_one_message(result, fragment, str(Path("build") / "actors.gpkg"))
     assert "--out" in result.output or code == errno.EIO
@@ -77,8 +71,8 @@ def test_the_site_folder_being_a_mount_point(project, monkeypatch):
     assert_one_message(result, "point de montage", "site", "--out")
 
 
-def test_add_stop_on_a_read_only_data_folder(project, monkeypatch):
-    (project / "data" / "tour.toml").write_text("", encoding="utf-8")
+def test_add_stop_on_a_read_only_data_folder(project, make_project, monkeypatch):
+    make_project(project, tour="")
     failing_replace(monkeypatch, errno.EROFS)
     result = run("add-stop", "gap", "--town", "Gap", "--date", "28/11/2026")
     assert_one_message(result, "lecture seule", "tour.toml")
@@ -86,9 +80,8 @@ def test_add_stop_on_a_read_only_data_folder(project, monkeypatch):
     assert sorted(p.name for p in (project / "data").iterdir()) == ["surveys", "tour.toml"]
 
 
-def test_a_split_id_with_a_path_is_refused(project):
-    (project / "data" / "corrections.toml").write_text(
-        '[[split]]\nsources = ["etape.csv:2"]\nactor_id = "../../x"\n', encoding="utf-8")
+def test_a_split_id_with_a_path_is_refused(project, make_project):
+    make_project(project, corrections='[[split]]\nsources = ["etape.csv:2"]\nactor_id = "../../x"\n')
     result = run("build")
     assert_one_message(result, "corrections.toml", "[[split]]", "'../../x'", code=2)
 
@@ -102,41 +95,40 @@ def test_export_on_a_damaged_geopackage(project, content):
     assert not (project / "sortie.csv").exists()
 
 
-def test_an_unexpected_failure_asks_for_debug_and_debug_shows_the_traceback(project,
-                                                                             monkeypatch):
-    import safi_map.ingestion.pipeline
+def failing_command(exc: BaseException) -> Group:
+    """The ``safi-map`` group (its options and error handling) with one command, ``ingest``,
+    that raises ``exc``: how any command's failure reaches the person."""
+    group = Group("safi-map", params=cli.params, callback=cli.callback)
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
+    @group.command("ingest")
+    def failing() -> None:
+        raise exc
 
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "ingest", broken)
-    result = run("ingest")
+    return group
+
+
+def run_failing(exc: BaseException, *args: str):
+    return CliRunner().invoke(failing_command(exc), [*args, "ingest"],
+                              env={"LANG": "fr_FR.UTF-8", "LC_ALL": ""})
+
+
+def test_an_unexpected_failure_asks_for_debug_and_debug_shows_the_traceback(project):
+    result = run_failing(RuntimeError("boom"))
     assert_one_message(result, "échec inattendu", "boom", "--debug")
-    debug = run("--debug", "ingest")
+    debug = run_failing(RuntimeError("boom"), "--debug")
     assert isinstance(debug.exception, RuntimeError)
 
 
-def test_memory_exhaustion_is_a_message(project, monkeypatch):
-    import safi_map.ingestion.pipeline
-
-    def hungry(*args, **kwargs):
-        raise MemoryError
-
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "ingest", hungry)
-    assert_one_message(run("ingest"), "Mémoire insuffisante")
+def test_memory_exhaustion_is_a_message(project):
+    assert_one_message(run_failing(MemoryError()), "Mémoire insuffisante")
 
 
-def test_a_geographic_library_failure_on_a_full_disk(project, monkeypatch):
+def test_a_geographic_library_failure_on_a_full_disk(project):
     """GDAL reports a full disk through pyogrio's own exceptions, not OSError."""
     import pyogrio.errors
 
-    import safi_map.ingestion.pipeline
-
-    def write(result, out_dir):
-        raise pyogrio.errors.DataSourceError("sqlite3_step() failed: database or disk is full")
-
-    monkeypatch.setattr(safi_map.ingestion.pipeline, "write_ingest_outputs", write)
-    assert_one_message(run("ingest"), "Le disque est plein")
+    full = pyogrio.errors.DataSourceError("sqlite3_step() failed: database or disk is full")
+    assert_one_message(run_failing(full), "Le disque est plein")
 
 
 def test_library_warnings_stay_off_the_coordinator_terminal(project):

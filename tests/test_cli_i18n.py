@@ -162,18 +162,17 @@ def test_an_error_is_printed_once_in_french(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "Error:" in result.output
 
 
-def test_warnings_are_labelled_in_french(tmp_path, monkeypatch):
+def test_warnings_are_labelled_in_french(tmp_path, make_project, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
+    make_project()
     result = CliRunner().invoke(cli, ["ingest"], env={"LANG": "fr_FR.UTF-8"})
     assert result.exit_code == 0, result.output
     assert "attention : aucun fichier d'enquête" in result.output
 
 
-def test_an_unreadable_survey_is_reported_once(tmp_path, monkeypatch):
+def test_an_unreadable_survey_is_reported_once(tmp_path, make_project, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "casse.xlsx").write_bytes(b"not a workbook")
+    make_project(surveys={"casse.xlsx": b"not a workbook"})
     for _run in range(2):  # the second run reads the file's result from the cache
         result = CliRunner().invoke(cli, ["ingest"], env={"LANG": "fr_FR.UTF-8"})
         assert result.exit_code == 1

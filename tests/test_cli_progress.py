@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from safi_map.cli.base import Progress, progress_bars, progress_enabled
+from safi_map.cli.base import PhasedProgress, Progress, progress_bars, progress_enabled
 from safi_map.core import i18n
 
 
@@ -61,6 +61,25 @@ def test_a_started_stage_shows_it_is_alive_before_its_first_count(monkeypatch, f
     text = screen.getvalue()
     assert "Construction du site" in text
     assert "00:02" in text, text
+
+
+def test_the_ingest_bars_are_cleared_before_its_summary_and_the_site(monkeypatch, french):
+    """``safi-map build`` prints the ingest summary between the ingest and the site: the
+    reading bar must be gone by then, not left ticking during the site."""
+    monkeypatch.delenv("TERM", raising=False)
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    progress = PhasedProgress(False)
+    progress("read", 1, 2)
+    ingest_bars = progress.current
+    assert set(ingest_bars.bars) == {"read"}
+    progress.next_phase()
+    assert ingest_bars.bars == {} and progress.current is not ingest_bars
+    progress.start("site")
+    assert set(progress.current.bars) == {"site"}
+    progress.close()
+    assert progress.current.bars == {}
+    assert "Lecture des enquêtes" in screen.getvalue()
 
 
 def test_nothing_is_drawn_when_quiet_or_not_a_terminal(monkeypatch):

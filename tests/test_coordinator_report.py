@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -144,11 +145,9 @@ def test_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport.html"]  # no leftover
 
 
-def test_cli_writes_it_and_names_it(tmp_path: Path) -> None:
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "s.csv").write_text(
-        "Nom;Ville;Remarques\nLes Jardins;Toulon;x\n;Toulon;y\n", encoding="utf-8")
-    (tmp_path / "data" / "tour.toml").write_text("", encoding="utf-8")
+def test_cli_writes_it_and_names_it(tmp_path: Path, make_project: Any) -> None:
+    make_project(surveys={"s.csv": "Nom;Ville;Remarques\nLes Jardins;Toulon;x\n;Toulon;y\n"},
+                 tour="")
     old = os.getcwd()
     os.chdir(tmp_path)
     try:
@@ -168,15 +167,12 @@ def test_every_survey_field_has_a_french_name() -> None:
     assert set(coordinator_report.FIELD_NAMES) == set(FIELDS)
 
 
-def test_column_check_of_form_exports_is_shown(tmp_path: Path) -> None:
+def test_column_check_of_form_exports_is_shown(tmp_path: Path, make_project: Any) -> None:
     """The column check of the survey readers reaches the report: the form tool, its private
     columns, the unread columns with the [columns] line that reads them, the missing fields."""
     forms = Path(__file__).parent / "data" / "forms"
-    surveys = tmp_path / "data" / "surveys"
-    surveys.mkdir(parents=True)
-    for name in ("google-forms.csv", "unread.csv"):
-        (surveys / name).write_bytes((forms / name).read_bytes())
-    (tmp_path / "data" / "tour.toml").write_text("", encoding="utf-8")
+    make_project(surveys={name: (forms / name).read_bytes()
+                          for name in ("google-forms.csv", "unread.csv")}, tour="")
     old = os.getcwd()
     os.chdir(tmp_path)
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _project import make
 from click.testing import CliRunner
 
 from safi_map.cli.main import cli
@@ -58,18 +59,16 @@ def run(args: list[str], cwd: Path) -> str:
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    project = tmp_path_factory.mktemp("hostile")
-    (project / "data" / "surveys").mkdir(parents=True)
-    survey = project / "data" / "surveys" / "hostile.csv"
-    survey.write_text(SURVEY, encoding="utf-8", newline="")
-    (project / "data" / "tour.toml").write_text(
-        '[[stops]]\nid = "marseille"\ntown = "Marseille"\ninsee_code = "13055"\n'
-        'date = 2026-11-28\nsurveys = ["surveys/hostile.csv"]\n', encoding="utf-8")
+    project = make(tmp_path_factory.mktemp("hostile"), surveys={"hostile.csv": SURVEY},
+                   tour='[[stops]]\nid = "marseille"\ntown = "Marseille"\n'
+                        'insee_code = "13055"\ndate = 2026-11-28\n'
+                        'surveys = ["surveys/hostile.csv"]\n').root
     run(["build"], project)
     exports = project / "exports"
     run(["export", "--format", "csv", "-o", str(exports / "a.csv")], project)
     run(["export", "--format", "csv", "--excel", "-o", str(exports / "excel.csv")], project)
     run(["export", "--format", "datainclusion", "-o", str(exports / "di.json")], project)
+    survey = project / "data" / "surveys" / "hostile.csv"
     run(["geocode", str(survey), "-o", str(exports / "geocoded.csv")], project)
     found = {p.relative_to(project).as_posix(): p for p in sorted(project.rglob("*.csv"))
              if "surveys" not in p.parts and "cache" not in p.parts}

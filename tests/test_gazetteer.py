@@ -366,13 +366,18 @@ def test_shipped_derived_data_is_what_the_code_computes(name: str) -> None:
 
 
 def test_derived_data_from_other_reference_files_is_computed_again(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    calls: list[str] = []
-    monkeypatch.setattr(_derived, "compute", lambda name: calls.append(name) or {"fresh": 1})
-    assert _derived.load("map-boundaries") != {"fresh": 1}  # shipped copy, not computed
-    monkeypatch.setattr(_derived, "sources_digest", lambda: "0" * 32)
+    import gzip
+    import json
+
+    name = "diagnostic-shapes"
+    stored = tmp_path / _derived.file_name(name)
+    stored.write_bytes(_derived.encode(name, {"stored": 1}))  # made from these reference files
+    assert _derived.load(name, folder=tmp_path) == {"stored": 1}  # read back, not computed
+    assert caplog.text == ""
+    stored.write_bytes(gzip.compress(json.dumps(
+        {"sources": "0" * 32, "name": name, "data": {"stored": 1}}).encode()))
     with caplog.at_level("INFO", logger="safi_map.geo.derived"):
-        assert _derived.load("map-boundaries") == {"fresh": 1}
-    assert calls == ["map-boundaries"]
+        assert _derived.load(name, folder=tmp_path) == _derived.compute(name)
     assert "python -m safi_map.geo.derived" in caplog.text

@@ -1,4 +1,4 @@
-"""The per-file ingest cache (``pipeline._PartCache``): keyed by what changes a file's rows."""
+"""The per-file ingest cache (``partcache.PartCache``): keyed by what changes a file's rows."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 from _geoserver import GeoServer, online_project
 
-import safi_map.ingestion.pipeline as pipeline
-from safi_map import ingest, load_settings
+from safi_map import Report, ingest, load_settings
+from safi_map.ingestion.partcache import PartCache
+from safi_map.ingestion.result import FilePart, empty_rows
 
 SURVEY = (
     "Nom de la structure;Adresse;CP;Ville;Accord de publication\n"
@@ -57,7 +58,9 @@ def test_each_file_is_hashed_once(tmp_path, monkeypatch):
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", counting)
-    monkeypatch.setattr(pipeline, "_ingest_file", lambda path, **kw: pipeline._FilePart(
-        pipeline._empty_rows(), pipeline.Report()))
-    ingest(settings=settings, online=False)
-    assert len(reads) == 1
+    survey = settings.surveys[0] / "etape.csv"
+    cache = PartCache(settings, False)
+    assert cache.get(survey) is None  # as ingest does: look up, read the file, then store
+    cache.put(survey, FilePart(empty_rows(), Report()))
+    assert reads == [survey]
+    assert PartCache(settings, False).get(survey) is not None

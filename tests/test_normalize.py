@@ -15,14 +15,12 @@ from safi_map.core.normalize import (
     normalize_siret,
     normalize_url,
     parse_bool,
-    parse_coordinate,
     parse_date,
-    parse_point,
-    parse_points,
     repair_postcode,
     split_commune_cell,
     split_list,
 )
+from safi_map.geo.coordinates import parse_coordinate, parse_point, parse_points
 
 
 def codes(notes):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from safi_map.core import normalize as n
 from safi_map.core.normalize import Note
+from safi_map.geo import coordinates
 from safi_map.ingestion.report import Report
 from safi_map.ingestion.validate import ROW_COLUMNS, validate_table
 from safi_map.model.taxonomy import load_taxonomy, map_legal_form
@@ -25,7 +26,7 @@ _ALPHABET = st.sampled_from([*"0123456789 .,;:/|-+()@'\"«»°NEOWSxX\n\téàç�
 CELL = st.one_of(st.text(max_size=40), st.lists(_ALPHABET, max_size=12).map("".join))
 
 SCALAR_NORMALIZERS = [
-    n.repair_postcode, n.split_commune_cell, n.clean_commune, n.parse_coordinate,
+    n.repair_postcode, n.split_commune_cell, n.clean_commune, coordinates.parse_coordinate,
     n.normalize_url, n.normalize_email, n.normalize_phone, n.parse_bool, n.split_list,
     n.normalize_siret, n.normalize_name, n.parse_date,
 ]
@@ -190,7 +191,7 @@ def test_siret_name_list_are_fixed_points(text):
 @PROPERTY_SETTINGS
 @given(CELL, CELL)
 def test_points_are_inside_france_or_dropped(lat, lon):
-    (y, x), notes = n.parse_point(lat, lon)
+    (y, x), notes = coordinates.parse_point(lat, lon)
     _check_notes(notes)
     assert math.isnan(y) == math.isnan(x)
     if not math.isnan(y):

@@ -26,10 +26,10 @@ from safi_map.geo.online import (
     OUTPUT_COLUMNS,
     OnlineStats,
     RetryPolicy,
-    _nominatim_precision,
     build_query,
     geocode_online,
 )
+from safi_map.geo.online_candidates import nominatim_precision
 
 FAST = RetryPolicy(tries=3, backoff=0.01, max_wait=0.05, unreachable_after=3)
 
@@ -80,7 +80,8 @@ def settings_for(server: GeoServer, tmp_path: Path, **changes) -> Settings:
     return base.with_(**changes)
 
 
-def run(server, tmp_path, specs, *, policy=FAST, expected=True, refresh=False, **changes):
+def run(server, tmp_path, specs, *, policy=FAST, expected=True, refresh=False,
+        commune_check=None, **changes):
     frame, insee = rows(*specs)
     return geocode_online(
         frame,
@@ -88,6 +89,7 @@ def run(server, tmp_path, specs, *, policy=FAST, expected=True, refresh=False, *
         expected_insee=insee if expected else None,
         refresh=refresh,
         policy=policy,
+        commune_check=commune_check,
     )
 
 
@@ -466,18 +468,16 @@ def test_nominatim_outside_commune_by_name_ignores_the_arrondissement(server, tm
     assert stats.refused_outside == 1
 
 
-def test_nominatim_without_commune_boundaries_falls_back_to_names(
-    server, tmp_path, monkeypatch, caplog
-):
+def test_nominatim_without_commune_boundaries_falls_back_to_names(server, tmp_path, caplog):
     from safi_map.core.errors import ReferenceDataError
-    from safi_map.geo import gazetteer
+    from safi_map.geo.online_check import CommuneCheck
 
     def missing():
         raise ReferenceDataError("reference file 'communes_paca.geojson.gz' is missing")
 
-    monkeypatch.setattr(gazetteer, "commune_boundaries", missing)
-    with caplog.at_level("WARNING", logger="safi_map.geo.online"):
-        out, stats = run(server, tmp_path, [HYERES_STREET, TOULON], provider="nominatim")
+    with caplog.at_level("WARNING", logger="safi_map.geo"):
+        out, stats = run(server, tmp_path, [HYERES_STREET, TOULON], provider="nominatim",
+                         commune_check=CommuneCheck(boundaries=missing))
     assert "commune boundaries not available" in caplog.text
     # The gazetteer's official name of 83137 still catches the Hyères answer.
     assert "'Hyères' not in 'Toulon'" in out.loc["r0", "geocode_reason"]
@@ -568,7 +568,7 @@ def test_nominatim_commune_answer_is_municipality_and_county_is_coarse(server, t
     ],
 )
 def test_nominatim_precision_mapping(item, expected):
-    assert _nominatim_precision(item) == expected
+    assert nominatim_precision(item) == expected
 
 
 # --------------------------------------------------------------------------------------------

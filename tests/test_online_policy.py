@@ -19,7 +19,8 @@ from safi_map import __version__
 from safi_map.cli.main import cli
 from safi_map.core.errors import ConfigError
 from safi_map.core.settings import Settings, load_settings
-from safi_map.geo.online import _make_provider, geocode_online
+from safi_map.geo.online import geocode_online
+from safi_map.geo.online_providers import make_provider
 from safi_map.geo.usage_policy import is_public_nominatim, user_agent
 
 PUBLIC_SPELLINGS = [
@@ -48,7 +49,7 @@ def test_every_spelling_of_the_public_host_gets_one_request_per_second(url, tmp_
     assert is_public_nominatim(url)
     settings = Settings(provider="nominatim", nominatim_url=url, rate=10.0,
                         contact="carte@example.org", cache=tmp_path / "c.sqlite")
-    provider = _make_provider(settings)
+    provider = make_provider(settings)
     assert provider.fetch.min_delay_seconds == 1.0
 
 
@@ -57,7 +58,7 @@ def test_other_hosts_keep_the_configured_rate(url, tmp_path):
     assert not is_public_nominatim(url)
     settings = Settings(provider="nominatim", nominatim_url=url, rate=10.0,
                         cache=tmp_path / "c.sqlite")
-    assert _make_provider(settings).fetch.min_delay_seconds == pytest.approx(0.1)
+    assert make_provider(settings).fetch.min_delay_seconds == pytest.approx(0.1)
 
 
 @pytest.mark.parametrize("url", ["https://Nominatim.OpenStreetMap.org.:443",

@@ -9,6 +9,7 @@ twice, and the input's private columns read again. ``--out`` inside ``data/`` is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,11 +20,10 @@ SURVEY = "Nom;Code Postal;Ville;Accord de publication\nRessourcerie du Var;83000
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "data" / "surveys").mkdir(parents=True)
-    (tmp_path / "data" / "surveys" / "etape.csv").write_text(SURVEY, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def project(make_project: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_project(surveys={"etape.csv": SURVEY}).root
+    monkeypatch.chdir(root)
+    return root
 
 
 def run(*args: str):

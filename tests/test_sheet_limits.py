@@ -34,7 +34,8 @@ from _sheets import (
 from safi_map.core.errors import ConfigError, SurveyError
 from safi_map.core.settings import load_settings
 from safi_map.ingestion.readers import read_survey
-from safi_map.ingestion.sheet_limits import SheetLimits, SheetTooLarge, check_spreadsheet
+from safi_map.ingestion.sheet_limits import SheetLimits, SheetTooLarge
+from safi_map.ingestion.zip_scan import check_spreadsheet
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_CAP = 3 * 2**30  # far above what a survey needs, far below what the attacks ask for
@@ -301,16 +302,16 @@ def test_the_issue_bombs_at_full_size(tmp_path):
     assert seconds < 20 and peak < 600, done.stdout
 
 
-def test_a_sheet_not_checked_before_reading_is_checked_before_its_cells_are_copied(
-        tmp_path, monkeypatch):
-    # XLS files are not zips: the reader's own extent is checked before to_python copies it.
-    import safi_map.ingestion.readers as survey
+def test_a_sheet_not_checked_before_reading_is_checked_before_its_cells_are_copied(tmp_path):
+    # XLS files are not zips (check_spreadsheet lets them through): the reader's own extent is
+    # checked before to_python copies the cells. The sheet is read here without that check.
+    from safi_map.ingestion.spreadsheet_reader import open_workbook, sheet_rows
 
-    monkeypatch.setattr(survey, "check_spreadsheet", lambda path, limits: None)
     rows = header_rows() + f'<row r="30">{cell("A30", "Asso 30")}{cell("B30", "Gap")}</row>'
     path = write_xlsx(tmp_path / "ancien.xlsx", sheet_xml(rows, dimension=None))
+    workbook = open_workbook(path)
     with pytest.raises(SheetTooLarge, match=r"ancien\.xlsx\[Enquête\]: .*row 30.*max_rows"):
-        read_survey(path, limits=SheetLimits(max_rows=20))
+        sheet_rows(workbook, "Enquête", "ancien.xlsx[Enquête]", SheetLimits(max_rows=20))
 
 
 def test_an_ods_whose_content_declares_a_gigabyte_is_refused(tmp_path):

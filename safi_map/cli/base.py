@@ -295,6 +295,30 @@ class Progress:
             self.bars.clear()
 
 
+class PhasedProgress:
+    """A :class:`Progress` whose bars can be closed between two phases of one call (the ingest
+    and the site of ``safi-map build``): :meth:`next_phase` clears the finished bars, so the
+    summary printed between them is not drawn over, and a finished stage does not keep
+    ticking."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.current = Progress(progress_enabled(quiet))
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.current(stage, done, total)
+
+    def start(self, stage: str) -> None:
+        self.current.start(stage)
+
+    def next_phase(self) -> None:
+        self.current.close()
+        self.current = Progress(progress_enabled(self.quiet))
+
+    def close(self) -> None:
+        self.current.close()
+
+
 @contextmanager
 def progress_bars(quiet: bool) -> Iterator[Progress]:
     """A :class:`Progress` for a block of work (drawing nothing unless :func:`progress_enabled`)."""

@@ -9,16 +9,15 @@ or ``LANG=en_…`` for English); library errors become one clean message here; e
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from safi_map import __version__
 from safi_map.cli.base import (
     Group,
     Option,
+    PhasedProgress,
     display,
     lang_option,
     progress_bars,
@@ -28,6 +27,7 @@ from safi_map.cli.base import (
 from safi_map.core.errors import ConfigError, SafiMapError
 from safi_map.core.i18n import N_, _, ngettext
 from safi_map.core.settings import Settings, load_settings
+from safi_map.core.version import __version__
 
 
 class _State:
@@ -97,25 +97,26 @@ def _check_output_file(settings: Settings, output: Path) -> None:
         raise click.UsageError(str(exc)) from None
 
 
-def _hold_build_folder(settings: Settings, command: str) -> None:
-    """Check and lock the build folder until the command ends (see ``_outdir.build_folder``)."""
-    from safi_map.core.outdir import OutputFolderError, build_folder
+def _build(state: _State, settings: Settings, surveys: tuple[Path, ...], *,
+           online: bool | None, refresh: bool, force: bool, site: bool, command: str,
+           summary: bool = True) -> Any:
+    """Run :func:`safi_map.build` with progress bars; the ingest summary is printed as soon as
+    the surveys are ingested (its bars cleared), before the site is built."""
+    from safi_map.app import build
+
+    progress = PhasedProgress(state.quiet)
+
+    def ingested(result: Any, outputs: Any) -> None:
+        progress.next_phase()
+        if summary:
+            _print_ingest_summary(state, result, outputs.report_json)
 
     try:
-        click.get_current_context().with_resource(build_folder(settings, command=command))
-    except OutputFolderError as exc:
-        raise click.UsageError(str(exc)) from None
-    except SafiMapError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _run_ingest(state: _State, settings: Settings, surveys: tuple[Path, ...],
-                online: bool | None, refresh: bool, force: bool = False) -> Any:
-    from safi_map.ingestion.pipeline import ingest
-
-    with progress_bars(state.quiet) as progress:
-        return ingest(list(surveys) or None, settings=settings, online=online,
-                      refresh=refresh, force=force, progress=progress)
+        return build(list(surveys) or None, settings=settings, online=online, refresh=refresh,
+                     force=force, site=site, command=command, progress=progress,
+                     on_ingest=ingested)
+    finally:
+        progress.close()
 
 
 def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None:
@@ -275,15 +276,12 @@ _surveys_argument = click.argument("surveys", nargs=-1,
 @click.pass_obj
 def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
            online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
-    from safi_map.ingestion.pipeline import write_ingest_outputs
-
     settings = _settings(config, out=out.resolve() if out else None)
-    _hold_build_folder(settings, "ingest")
-    result = _run_ingest(state, settings, surveys, online, refresh, force)
-    written = write_ingest_outputs(result, settings.out)
-    _print_ingest_summary(state, result, written[3])
-    state.echo(_("Wrote {files}").format(files=", ".join(display(p) for p in written[:3])))
-    sys.exit(_exit_code(result, strict))
+    done = _build(state, settings, surveys, online=online, refresh=refresh, force=force,
+                  site=False, command="ingest")
+    state.echo(_("Wrote {files}").format(
+        files=", ".join(display(p) for p in done.outputs.actors_files)))
+    sys.exit(_exit_code(done.ingest, strict))
 
 
 @cli.command(help=N_("Ingest SURVEYS and build the static site in build/site (the main job)."))
@@ -297,42 +295,18 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 @click.pass_obj
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
-    from safi_map.export.api import POSTER_PROGRESS
-    from safi_map.ingestion.pipeline import write_ingest_outputs
-    from safi_map.site.build import build_site
-
-    started = time.perf_counter()
     settings = _settings(config, out=out.resolve() if out else None)
-    _hold_build_folder(settings, "build")
-    result = _run_ingest(state, settings, surveys, online, refresh, force)
-    written = write_ingest_outputs(result, settings.out, commit=False)  # in place with the site
-    _print_ingest_summary(state, result, written[3])
-    with progress_bars(state.quiet) as progress:
-        progress.start("site")
-        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
-        try:
-            summary = build_site(
-                result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
-                report=result.report, out_dir=settings.out / "site",
-                progress=lambda done, total: progress("site", done, total),
-                changes=result.changes, force=force,
-            )
-        except BaseException:
-            result.discard_outputs()  # never leave the staged ingest outputs behind
-            raise
-        finally:
-            POSTER_PROGRESS.reset(token)
-    result.commit_outputs()
+    done = _build(state, settings, surveys, online=online, refresh=refresh, force=force,
+                  site=True, command="build")
+    summary = done.site
     if summary.pages_reused:
         state.echo(ngettext(
             "{n} unchanged page reused from the previous build (--force to render it again).",
             "{n} unchanged pages reused from the previous build (--force to render them again).",
             summary.pages_reused).format(n=summary.pages_reused))
-    state.echo(_("{summary} ({seconds:.1f} s)").format(
-        summary=summary, seconds=time.perf_counter() - started))
-    index = settings.out / "site" / "index.html"
-    state.echo(_("Open {index} in a browser.").format(index=display(index)))
-    sys.exit(_exit_code(result, strict))
+    state.echo(_("{summary} ({seconds:.1f} s)").format(summary=summary, seconds=done.seconds))
+    state.echo(_("Open {index} in a browser.").format(index=display(done.site_index)))
+    sys.exit(_exit_code(done.ingest, strict))
 
 
 @cli.command(help=N_("Geocode any table: one output row per input row, same order, input "
@@ -437,7 +411,7 @@ def export(state: _State, fmt: str | None, output: Path, communes: tuple[str, ..
 def _current_actors(state: _State, settings: Settings) -> tuple[Any, Any, Any]:
     """Actors of the last ingest (build/actors.gpkg), or a fresh ingest when there is none."""
     from safi_map.ingestion.io import read_actors
-    from safi_map.ingestion.pipeline import load_project, write_ingest_outputs
+    from safi_map.ingestion.pipeline import load_project
 
     path = settings.out / "actors.gpkg"
     if path.is_file():
@@ -453,9 +427,8 @@ def _current_actors(state: _State, settings: Settings) -> tuple[Any, Any, Any]:
             ) from None
     state.echo(_("{path} does not exist yet: ingesting the surveys first.").format(
         path=display(path)))
-    _hold_build_folder(settings, "export")
-    result = _run_ingest(state, settings, (), None, False)
-    write_ingest_outputs(result, settings.out)
+    result = _build(state, settings, (), online=None, refresh=False, force=False, site=False,
+                    command="export", summary=False).ingest
     return result.actors, result.taxonomy, result.tour
 
 

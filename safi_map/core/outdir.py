@@ -16,7 +16,7 @@ surveys, a previous site with files added by hand) that deleted files the tool n
 * **A lock** (:func:`build_folder`): a second run on the same folder waits a little, then stops
   with a message naming the process at work (``DIR/.safi-map.lock``, with ``filelock``).
 * **Leftovers** of killed runs (temporary files and staging folders, see
-  :data:`safi_map.core.writer.TMP_MARK`) are removed at the next run, under the lock.
+  :data:`safi_map.core.atomic.TMP_MARK`) are removed at the next run, under the lock.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from safi_map.core.atomic import TMP_MARK, write_file_atomic
 from safi_map.core.errors import ConfigError, SafiMapError
 from safi_map.core.i18n import _
-from safi_map.core.writer import TMP_MARK, write_file_atomic
 
 __all__ = [
     "LOCK_WAIT", "MANIFEST_NAME", "BuildFolderBusyError", "OutputFolderError", "build_folder",

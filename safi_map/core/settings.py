@@ -14,7 +14,7 @@ from typing import Any
 
 from safi_map.core.errors import ConfigError
 from safi_map.core.i18n import _
-from safi_map.site.report_change import check_report_url
+from safi_map.core.urls import check_report_url, check_site_url
 
 __all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
 
@@ -57,31 +57,8 @@ def _str_list(v: Any) -> list[str]:
     return list(v)
 
 
-_URL_FORBIDDEN = frozenset('"<>\\`{}|^') | {chr(c) for c in range(33)} | {chr(127)}
-
-
 def _site_url(v: Any) -> str:
-    """An absolute http(s) address, or "" (not set): it goes into links, QR codes and the
-    embed snippet, so no other scheme (``javascript:``) and no quote, space or control
-    character."""
-    from urllib.parse import urlsplit
-
-    from safi_map.core.i18n import _
-
-    value = _str(v).strip()
-    if not value:
-        return ""
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = None, False
-    if (parts is None or not port_ok or parts.scheme.lower() not in ("http", "https")
-            or not parts.hostname or any(c in _URL_FORBIDDEN for c in value)):
-        raise TypeError(_("expected the site's address starting with https:// or http:// "
-                          "(such as https://www.example.org/carte/), without spaces or "
-                          "quotes, got {value!r}").format(value=value))
-    return value
+    return check_site_url(_str(v))
 
 
 def _choice(*choices: str) -> Callable[[Any], str]:

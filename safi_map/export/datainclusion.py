@@ -27,7 +27,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +38,13 @@ from safi_map.core.csvsafe import neutralise
 from safi_map.core.errors import SafiMapError
 from safi_map.core.hours import is_osm
 from safi_map.core.i18n import _, ngettext
+from safi_map.export.datainclusion_vocabulary import (
+    SOURCE,
+    expand_thematiques,
+    load_thematiques,
+    resource_text,
+    theme_prefixes,
+)
 from safi_map.model.public import public_actors, safe_url
 
 __all__ = [
@@ -59,11 +65,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SOURCE = "safi-map"
 """Producer identifier written in ``source`` and as the prefix of every ``id``."""
 
 _SCHEMA_FILE = "datainclusion-structure-v1.json"
-_THEMATIQUES_FILE = "datainclusion-thematiques-v1.json"
 
 SCHEMA_FIELDS: tuple[str, ...] = (
     "source", "id", "nom", "date_maj", "description", "lien_source", "siret", "commune",
@@ -90,20 +94,10 @@ class DataInclusionError(SafiMapError, ValueError):
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems[:50])]))
 
 
-def _resource_text(name: str) -> str:
-    return resources.files("safi_map").joinpath("resources", "schema", name).read_text("utf-8")
-
-
 @cache
 def load_schema() -> dict[str, Any]:
     """The packaged data·inclusion structure schema (v1) as a dict."""
-    return json.loads(_resource_text(_SCHEMA_FILE))
-
-
-@cache
-def load_thematiques() -> tuple[str, ...]:
-    """Every ``thematique`` value of the v1 vocabulary (``categorie--sous-categorie``)."""
-    return tuple(sorted(item["value"] for item in json.loads(_resource_text(_THEMATIQUES_FILE))))
+    return json.loads(resource_text(_SCHEMA_FILE))
 
 
 @cache
@@ -175,31 +169,6 @@ def _osm_hours(value: Any) -> str | None:
     """``horaires_accueil``: the OSM expression; hours kept as written are not OSM, left out."""
     text = _text(value)
     return text if text and is_osm(text) else None
-
-
-def expand_thematiques(slugs: Iterable[str], prefixes: dict[str, tuple[str, ...]]) -> list[str]:
-    """The v1 ``thematique`` values of the taxonomy themes ``slugs`` (see :func:`theme_prefixes`)."""
-    vocabulary = load_thematiques()
-    out: set[str] = set()
-    for slug in slugs:
-        for prefix in prefixes.get(slug, ()):
-            out.update(v for v in vocabulary if v == prefix or v.startswith(prefix + "--"))
-    return sorted(out)
-
-
-def theme_prefixes(taxonomy: Any) -> dict[str, tuple[str, ...]]:
-    """Theme slug -> its ``datainclusion`` prefixes, for the themes the taxonomy maps."""
-    themes = getattr(taxonomy, "themes", taxonomy) if taxonomy is not None else []
-    out: dict[str, tuple[str, ...]] = {}
-    for item in themes or []:
-        get = item.get if isinstance(item, dict) else lambda n, d=None, i=item: getattr(i, n, d)
-        slug = get("slug", "")
-        values = get("datainclusion", ()) or ()
-        if isinstance(values, str):
-            values = (values,)
-        if slug and values:
-            out[str(slug)] = tuple(str(v) for v in values)
-    return out
 
 
 def _list(value: Any) -> list[str]:
@@ -374,7 +343,11 @@ def write_datainclusion(
     DataInclusionError
         Invalid records, each named with the actor id, name and field.
     """
-    from safi_map.export.datainclusion_services import SERVICE_FIELDS, to_services, validate_services
+    from safi_map.export.datainclusion_services import (
+        SERVICE_FIELDS,
+        to_services,
+        validate_services,
+    )
 
     structures = to_structures(actors, taxonomy=taxonomy, site_url=site_url, date=date,
                                thematiques=thematiques)

@@ -24,7 +24,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from safi_map.export.datainclusion import SOURCE, expand_thematiques, theme_prefixes
+from safi_map.export.datainclusion_vocabulary import SOURCE, expand_thematiques, theme_prefixes
 from safi_map.model.public import public_actors
 
 __all__ = [

@@ -75,11 +75,15 @@ def encode(name: str, data: Any) -> bytes:
     return buffer.getvalue()
 
 
-def load(name: str) -> Any:
+def load(name: str, *, folder: Any = None) -> Any:
     """Derived data ``name``: the shipped copy if it was made from these reference files,
-    else computed now (and a note in the log saying how to ship it)."""
+    else computed now (and a note in the log saying how to ship it).
+
+    ``folder``: where the shipped copies are (default: the package's reference folder).
+    """
+    where = _folder() if folder is None else folder
     try:
-        stored = json.loads(gzip.decompress(_folder().joinpath(file_name(name)).read_bytes()))
+        stored = json.loads(gzip.decompress(where.joinpath(file_name(name)).read_bytes()))
     except (FileNotFoundError, OSError, ValueError) as exc:
         log.debug("derived data %s not shipped (%s): computing it", name, exc)
     else:

@@ -85,6 +85,6 @@ def user_agent(settings: Settings, version: str) -> str:
 def check_online_settings(settings: Settings) -> None:
     """Raise :class:`ConfigError` now, before any file is read, when going online with these
     settings would break the service's usage policy (see :func:`user_agent`)."""
-    from safi_map import __version__
+    from safi_map.core.version import __version__
 
     user_agent(settings, __version__)

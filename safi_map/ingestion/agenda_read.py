@@ -6,27 +6,16 @@ sniffed); spreadsheets are read with calamine, dates as ISO text and times as ``
 
 from __future__ import annotations
 
-import csv
 from functools import cache
 from pathlib import Path
 
 from safi_map.core.errors import SurveyError
 from safi_map.core.i18n import _
 from safi_map.core.text import key
-from safi_map.ingestion.readers import (
-    _decode,
-    _open_workbook,
-    _records,
-    _sheet_rows,
-    _sniff_separator,
-    clean_cell,
-)
-from safi_map.ingestion.sheet_limits import (
-    SheetLimits,
-    check_file_size,
-    check_spreadsheet,
-    limited_records,
-)
+from safi_map.ingestion.csv_reader import csv_rows
+from safi_map.ingestion.sheet_limits import SheetLimits, check_file_size
+from safi_map.ingestion.spreadsheet_reader import open_workbook, sheet_rows
+from safi_map.ingestion.zip_scan import check_spreadsheet
 
 __all__ = ["read_rows", "region_communes"]
 
@@ -46,27 +35,16 @@ def read_rows(path: Path, limits: SheetLimits) -> list[list[str]]:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".xls") or magic in (
             b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         return _spreadsheet_rows(path, limits)
-    text, _encoding, _warnings = _decode(path.read_bytes(), where)
-    separator = _sniff_separator(text, {})
-    old = csv.field_size_limit()
-    csv.field_size_limit(limits.max_cell_chars)
-    try:
-        records = limited_records(_records(text, separator), where, limits)
-    except csv.Error as exc:
-        raise SurveyError(_("{where}: not a readable CSV file ({exc})").format(
-            where=where, exc=exc)) from exc
-    finally:
-        csv.field_size_limit(old)
-    return [[clean_cell(c) for c in record] for record in records]
+    return csv_rows(path, limits)
 
 
 def _spreadsheet_rows(path: Path, limits: SheetLimits) -> list[list[str]]:
     if path.suffix.lower() != ".xls":
         check_spreadsheet(path, limits)
-    workbook = _open_workbook(path)
+    workbook = open_workbook(path)
     try:
         for name in workbook.sheet_names:
-            rows = _sheet_rows(workbook, name, f"{path.name}[{name}]", limits)
+            rows = sheet_rows(workbook, name, f"{path.name}[{name}]", limits)
             if any(any(r) for r in rows):
                 return rows
     finally:

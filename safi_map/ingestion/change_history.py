@@ -20,6 +20,8 @@ from typing import Any
 
 import geopandas as gpd
 
+from safi_map.ingestion.compare import GEOCODE_FIELDS, moved, records, same
+
 __all__ = ["PUBLIC_FIELDS", "first_entry", "history_page", "public_entry",
            "public_rejection_reason"]
 
@@ -57,24 +59,22 @@ def _public_view(frame: gpd.GeoDataFrame, ids: list[str]) -> gpd.GeoDataFrame:
 def _public_differences(previous: gpd.GeoDataFrame, actors: gpd.GeoDataFrame, ids: list[str]
                         ) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
     """Fields changed and moves between the public views of the actors ``ids`` (in both)."""
-    from safi_map.ingestion.changes import GEOCODE_FIELDS, _moved, _records, _same
-
     if not ids:
         return {}, {}
     old_view, new_view = _public_view(previous, ids), _public_view(actors, ids)
     fields = [f for f in (*PUBLIC_FIELDS, *GEOCODE_FIELDS)
               if f in old_view.columns and f in new_view.columns]
-    old, new = _records(old_view, ids, fields), _records(new_view, ids, fields)
+    old, new = records(old_view, ids, fields), records(new_view, ids, fields)
     changed: dict[str, list[str]] = {}
     for f in PUBLIC_FIELDS:
         if f in old:
             for aid, a, b in zip(ids, old[f], new[f], strict=True):
-                if not _same(a, b):
+                if not same(a, b):
                     changed.setdefault(aid, []).append(f)
-    moved = {ids[i]: {when: {"commune": place["commune"], "precision": place["precision"]}
+    moves = {ids[i]: {when: {"commune": place["commune"], "precision": place["precision"]}
                       for when, place in move.items()}
-             for i, move in sorted(_moved(old, new).items())}
-    return changed, moved
+             for i, move in sorted(moved(old, new).items())}
+    return changed, moves
 
 
 def _stops(frame: gpd.GeoDataFrame | None) -> set[str]:

@@ -25,8 +25,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from safi_map.core.columns import column_values
 from safi_map.core.i18n import _, ngettext
+from safi_map.ingestion.compare import GEOCODE_FIELDS, moved, records, same
 
 __all__ = ["Changes", "compare_builds", "load_previous", "rejection_codes"]
 
@@ -35,7 +35,6 @@ COMPARED_FIELDS = (
     "insee_code", "website", "email", "phone", "needs", "offers", "stops", "contact_consent",
     "siret",
 )
-GEOCODE_FIELDS = ("geocode_precision", "latitude", "longitude")
 
 
 @dataclass
@@ -144,41 +143,6 @@ def rejection_codes(report: Any) -> dict[str, str]:
     return codes
 
 
-def _norm(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        value = value.tolist()
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value) if value != "" else None
-
-
-def _same(old: Any, new: Any) -> bool:
-    """``_norm(old) == _norm(new)``, deciding the common cases without normalizing: equal
-    strings, and equal lists of strings (other list items would compare by their text)."""
-    if old.__class__ is str and new.__class__ is str:
-        return old == new
-    if (old.__class__ is list and new.__class__ is list and old == new
-            and all(v.__class__ is str for v in old)):
-        return True
-    return _norm(old) == _norm(new)
-
-
-def _records(frame: pd.DataFrame, ids: list[str], fields: list[str]) -> dict[str, list[Any]]:
-    """``fields`` of the actors ``ids`` of ``frame`` (one per actor id), one list per field, the
-    values as ``to_dict`` gives them."""
-    position = pd.Index(frame["actor_id"])
-    if not position.is_unique:
-        raise ValueError(_("actor_id is not unique: cannot compare the builds"))
-    rows = position.get_indexer(ids)
-    return {f: column_values(frame[f].iloc[rows]) for f in fields}
-
-
 def still_read(previous: gpd.GeoDataFrame, ids: Iterable[str], rows: pd.DataFrame | None
                ) -> set[str]:
     """Those of ``ids`` (actors of the ``previous`` build) one of whose source rows is still read
@@ -274,21 +238,21 @@ def _compare(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[str, s
     already_retained = set(previous.retained)
     changes.removed = [aid for aid in gone if aid not in already_retained]
     common = sorted(current_ids & prev_ids)
-    old = _records(prev, common, fields_compared)
-    new = _records(actors, common, fields_compared)
+    old = records(prev, common, fields_compared)
+    new = records(actors, common, fields_compared)
     changed: dict[int, list[str]] = {}
     for f in COMPARED_FIELDS:
         if f not in old:
             continue
         for i, (a, b) in enumerate(zip(old[f], new[f], strict=True)):
-            if (a.__class__ is not str or b.__class__ is not str or a != b) and not _same(a, b):
+            if (a.__class__ is not str or b.__class__ is not str or a != b) and not same(a, b):
                 changed.setdefault(i, []).append(f)  # (equal strings, most cells, skip the call)
-    moved = _moved(old, new)
+    places = moved(old, new)
     for i, aid in enumerate(common):
         if i in changed:
             changes.changed[aid] = changed[i]
-        if i in moved:
-            changes.geocoding[aid] = moved[i]
+        if i in places:
+            changes.geocoding[aid] = places[i]
     changes.newly_rejected = {k: v for k, v in sorted(rejected.items())
                               if k not in previous.rejected}
     changes.no_longer_rejected = sorted(set(previous.rejected) - set(rejected))
@@ -305,40 +269,6 @@ def _compare(previous: Previous, actors: gpd.GeoDataFrame, rejected: dict[str, s
              **dict(zip(current_list, actors["name"].tolist(), strict=True))}
     changes.names = {aid: str(names[aid]) for aid in sorted(involved)}
     return changes, publish
-
-
-def _moved(old: dict[str, list[Any]], new: dict[str, list[Any]]) -> dict[int, dict[str, Any]]:
-    """Positions whose place (see :func:`_place`) differs, with the place before and after.
-
-    Most actors did not move: where precision, coordinates and commune are the very same values
-    (equal, of the same type), the places are equal without building them.
-    """
-    n = len(next(iter(old.values()), []))
-    maybe = [True] * n if n else []
-    fields = ("geocode_precision", "latitude", "longitude", "commune")
-    if all(f in old for f in fields):  # else a missing field counts as None: build the places
-        maybe = [False] * n
-        for f in fields:
-            for i, (a, b) in enumerate(zip(old[f], new[f], strict=True)):
-                if a != b or a.__class__ is not b.__class__:
-                    maybe[i] = True
-    moved: dict[int, dict[str, Any]] = {}
-    for i in (i for i, m in enumerate(maybe) if m):
-        before = _place({f: old[f][i] for f in old})
-        after = _place({f: new[f][i] for f in new})
-        if before != after:
-            moved[i] = {"before": before, "after": after}
-    return moved
-
-
-def _place(record: dict[str, Any]) -> dict[str, Any]:
-    lat, lon = record.get("latitude"), record.get("longitude")
-    return {
-        "precision": str(record.get("geocode_precision") or "none"),
-        "latitude": None if lat is None or pd.isna(lat) else round(float(lat), 5),
-        "longitude": None if lon is None or pd.isna(lon) else round(float(lon), 5),
-        "commune": str(record.get("commune") or ""),
-    }
 
 
 def changes_json(changes: Changes) -> str:

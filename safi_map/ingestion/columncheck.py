@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from safi_map.core.normalize import parse_bool
@@ -173,3 +174,24 @@ def check_columns(table: Any, taxonomy: Any = None) -> ColumnCheck:
             check.toml.append(toml_line(item["header"], item["looks_like"]))
     return check
 
+
+def file_entry(path: Path, table: Any, taxonomy: Any = None) -> dict[str, Any]:
+    """The report's entry for one table read from ``path``: its size, columns read and not
+    read, encoding and separator, and the check of its columns."""
+    entry: dict[str, Any] = {
+        "file": path.name,
+        "sheet": getattr(table, "sheet", "") or "",
+        "rows": len(table.frame),
+        "blank_rows": table.blank_rows,
+        "columns": dict(sorted(table.columns.items())),
+        "unknown_columns": list(table.unknown_columns),
+    }
+    for attr in ("encoding", "separator"):
+        value = getattr(table, attr, None)
+        if value:
+            entry[attr] = value
+    warnings = list(getattr(table, "warnings", []) or [])
+    if warnings:
+        entry["warnings"] = warnings
+    entry["column_check"] = check_columns(table, taxonomy).to_dict()
+    return entry

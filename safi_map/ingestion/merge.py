@@ -29,14 +29,17 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely import points
 
 from safi_map.core.columns import column_values
-from safi_map.core.i18n import _
 from safi_map.core.text import key, slugify
-from safi_map.ingestion.merge_values import actor_record, consent_answer
-from safi_map.ingestion.report import Report, RowRef
-from safi_map.model.public import ACTOR_COLUMNS, back_to_commune
+from safi_map.ingestion.merge_records import (
+    LATEST_COLUMNS,
+    LOCATION_COLUMNS,
+    ActorRecords,
+    actors_frame,
+    report_group,
+)
+from safi_map.ingestion.report import Report
 
 __all__ = ["MergeResult", "actor_id_for", "merge_rows", "name_key"]
 
@@ -48,17 +51,8 @@ _TRAILING_FORM = re.compile(rf"\s+{_FORMS}(?:\s+(?:sas|sarl|sa))?$")
 _ARTICLE = re.compile(r"^(?:le|la|les|l)\s+")
 SIMILAR_NAME_SCORE = 92
 """Names of the same commune at least this similar (rapidfuzz ratio, 0-100) are one actor."""
-_LOCATION_COLUMNS = (
-    "address", "postcode", "commune", "commune_former", "insee_code", "department", "epci",
-    "epci_name",
-    "latitude", "longitude", "geocode_precision", "geocode_source", "geocode_score",
-)
-_LATEST_COLUMNS = (
-    "name", "legal_form", "themes", "description", "website", "email", "phone", "needs",
-    "offers", "siret", "opening_hours",
-)
 _READ_COLUMNS = frozenset({
-    *_LOCATION_COLUMNS, *_LATEST_COLUMNS, "source", "stops", "survey_date", "commune_input",
+    *LOCATION_COLUMNS, *LATEST_COLUMNS, "source", "stops", "survey_date", "commune_input",
     "contact_consent", "_file", "_row", "_sheet",
 })
 
@@ -107,6 +101,8 @@ class _Keys:
     place: list[str]  # INSEE code, else postcode, else the commune text's key
     split: list[str]  # the new actor id of a row split by a correction, else ""
     date: list[str]  # the date of the row's first stop, else its survey date
+    siret: list[str]
+    source: list[str]  # "file:row"
 
 
 def _text(values: Iterable[object]) -> list[str]:
@@ -243,32 +239,6 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _is_empty(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if isinstance(value, str | list | tuple | dict):
-        return len(value) == 0
-    return bool(pd.isna(value)) if np.isscalar(value) else False
-
-
-def _filled(values: list[object]) -> list[bool]:
-    """``not _is_empty(v)`` for every value, with strings and lists (most values) tested
-    inline."""
-    return [v != "" if v.__class__ is str else len(v) > 0 if v.__class__ is list
-            else not _is_empty(v) for v in values]
-
-
-def _union_lists(values: Iterable[object]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        if isinstance(value, list | tuple):
-            for item in value:
-                seen.setdefault(str(item), None)
-    return list(seen)
-
-
 def merge_rows(
     rows: pd.DataFrame,
     *,
@@ -311,22 +281,42 @@ def merge_rows(
         previous build, it keeps that actor's id instead, unless another actor now has that id.
     """
     stop_dates = stop_dates or {}
-    splits = splits or {}
+    values = _read_values(rows)
+    keys = _row_keys(values, stop_dates, splits or {})
+    grouping = _group(keys, list(links), previous_ids)
+    builder = ActorRecords(values, keys.date, stop_dates)
+    labels = rows.index.tolist()
+    records = []
+    row_actor: dict[object, str] = {}
+    for g, members in _groups_oldest_first(rows, keys, grouping.group_of).items():
+        aid = grouping.ids[g]
+        rec, withheld = builder.record(members, aid)
+        records.append(rec)
+        for i in members:
+            row_actor[labels[i]] = aid
+        if report is not None:
+            report_group(report, values, members, aid, renamed=grouping.renamed.get(g),
+                         similar=g in grouping.similar, withheld=withheld)
+    actors = actors_frame(records)
+    return MergeResult(actors=actors, row_actor=pd.Series(row_actor).reindex(rows.index),
+                       ids_before_links=grouping.ids_before_links or set(actors["actor_id"]))
+
+
+def _read_values(rows: pd.DataFrame) -> dict[str, list[Any]]:
+    """Every column the merge reads, as plain lists (see :class:`_Keys`); five count as
+    present and empty when the rows lack them."""
     n = len(rows)
-    # Every column the merge reads, as plain lists (see _Keys); these five count as present
-    # and empty when the rows lack them.
     values: dict[str, list[Any]] = {c: column_values(rows[c]) for c in rows.columns
                                     if c in _READ_COLUMNS}
     for col in ("siret", "insee_code", "postcode", "commune_input", "survey_date"):
         values.setdefault(col, [""] * n)
+    return values
+
+
+def _row_keys(values: dict[str, list[Any]], stop_dates: dict[str, str],
+              splits: dict[str, str]) -> _Keys:
     names = values["name"]
-    split_of = [splits.get(src, "") for src in _text(values["source"])]
-    place = [
-        insee or postcode or key(commune)
-        for insee, postcode, commune in zip(_text(values["insee_code"]),
-                                            _text(values["postcode"]),
-                                            values["commune_input"], strict=True)
-    ]
+    n = len(names)
 
     def row_date(stops: object, survey_date: object) -> str:
         for stop in stops if isinstance(stops, list | tuple) else []:
@@ -334,22 +324,41 @@ def merge_rows(
                 return stop_dates[stop]
         return str(survey_date or "")
 
-    stops_of = values.get("stops", [[]] * n)
-    keys = _Keys(
+    return _Keys(
         nkey=[name_key(v) for v in names],
         idkey=[key(v) for v in names],
-        place=place,
-        split=split_of,
-        date=[row_date(a, b) for a, b in zip(stops_of, values["survey_date"], strict=True)],
+        place=[insee or postcode or key(commune)
+               for insee, postcode, commune in zip(_text(values["insee_code"]),
+                                                   _text(values["postcode"]),
+                                                   values["commune_input"], strict=True)],
+        split=[splits.get(src, "") for src in _text(values["source"])],
+        date=[row_date(a, b) for a, b in zip(values.get("stops", [[]] * n),
+                                             values["survey_date"], strict=True)],
+        siret=_text(values["siret"]),
+        source=_text(values["source"]),
     )
 
+
+@dataclass
+class _Grouping:
+    group_of: list[int]  # the group (its smallest row position) of every row
+    ids: dict[int, str]  # group -> actor id
+    similar: set[int]  # groups the similar-names rule joined: worth a warning
+    renamed: dict[int, str]  # group -> the id it could not take (another actor has it)
+    ids_before_links: set[str]
+
+
+def _group(keys: _Keys, links: list[tuple[str, str]],
+           previous_ids: dict[str, str] | None) -> _Grouping:
+    """Rows sharing a SIRET or a name key in one place, or similar names there, or linked by
+    a ``[[merge]]`` correction, form one actor; then each actor's id."""
+    n = len(keys.nkey)
     uf = _UnionFind(n)
     # A split row only joins rows split to the same new id: its keys are namespaced by it.
-    sirets = _text(values["siret"])
     siret_keys = [f"{s}#{siret}" if s and siret else siret
-                  for s, siret in zip(split_of, sirets, strict=True)]
+                  for s, siret in zip(keys.split, keys.siret, strict=True)]
     name_keys = [f"#split|{s}" if s else f"{nkey}|{p}"
-                 for s, nkey, p in zip(split_of, keys.nkey, place, strict=True)]
+                 for s, nkey, p in zip(keys.split, keys.nkey, keys.place, strict=True)]
     for link_keys in (siret_keys, name_keys):
         first: dict[str, int] = {}
         for pos, k in enumerate(link_keys):
@@ -364,126 +373,34 @@ def merge_rows(
         if uf.find(a) != uf.find(b):
             fuzzy_joined.append(a)
             uf.union(a, b)
-    links = list(links)
     ids_before_links: set[str] = set()
     if links:
         # ids of every group, computed as below, so links can name them
-        group_ids = _group_ids(keys, [uf.find(i) for i in range(n)])
-        by_id = {aid: g for g, aid in group_ids.items()}
+        by_id = {aid: g for g, aid in _group_ids(keys, [uf.find(i) for i in range(n)]).items()}
         ids_before_links = set(by_id)
         for kept, absorbed in links:
             if kept in by_id and absorbed in by_id:
                 uf.union(by_id[kept], by_id[absorbed])
     group_of = [uf.find(i) for i in range(n)]
-    final_ids = _group_ids(keys, group_of, links)
-    # only these groups are worth a warning: SIRET and [[merge]] joins are meant
-    fuzzy_groups = {group_of[a] for a in fuzzy_joined}
+    ids = _group_ids(keys, group_of, links)
     if previous_ids:
-        _keep_previous_ids(final_ids, group_of, sirets, previous_ids)
-    renamed = _unique_ids(final_ids, group_of, keys, _text(values["source"]))
+        _keep_previous_ids(ids, group_of, keys.siret, previous_ids)
+    renamed = _unique_ids(ids, group_of, keys, keys.source)
+    # only similar names are worth a warning: SIRET and [[merge]] joins are meant
+    return _Grouping(group_of, ids, {group_of[a] for a in fuzzy_joined}, renamed,
+                     ids_before_links)
 
-    # Most recent last: date, then file name, then row number.
+
+def _groups_oldest_first(rows: pd.DataFrame, keys: _Keys,
+                         group_of: list[int]) -> dict[int, list[int]]:
+    """Each group's rows, most recent last: date, then file name, then row number."""
     order = pd.DataFrame(index=rows.index).assign(
         _date=keys.date,
         _file=rows["_file"] if "_file" in rows.columns else "",
         _row=rows["_row"] if "_row" in rows.columns else 0,
-        _pos=np.arange(n),
+        _pos=np.arange(len(rows)),
     ).sort_values(["_date", "_file", "_row", "_pos"], kind="stable")["_pos"].tolist()
     groups: dict[int, list[int]] = defaultdict(list)
     for pos in order:
         groups[group_of[pos]].append(pos)
-    files = values.get("_file", [""] * n)
-    row_numbers = values.get("_row", [0] * n)
-    sheets = values.get("_sheet", [""] * n)
-    sources = values["source"]
-    latest_columns = [c for c in _LATEST_COLUMNS if c in values]
-    filled = {c: _filled(values[c]) for c in latest_columns}
-    precision = values.get("geocode_precision")
-    located_rows = ([(p or "none") != "none" and f for p, f in zip(precision, _filled(precision),
-                                                                    strict=True)]
-                    if precision is not None else [False] * n)
-    consents = [consent_answer(v) for v in values.get("contact_consent", [None] * n)]
-    labels = rows.index.tolist()
-    records = []
-    row_actor: dict[object, str] = {}
-    for g, members in groups.items():
-        aid = final_ids[g]
-        rec, withheld = actor_record(members, aid=aid, values=values, filled=filled,
-                                     located_rows=located_rows, consents=consents,
-                                     location_columns=_LOCATION_COLUMNS)
-        rec["sources"] = sorted({str(sources[i]) for i in members})
-        if "stops" in values:
-            rec["stops"] = sorted(_union_lists(stops_of[i] for i in members),
-                                  key=lambda stop: (stop_dates.get(stop, ""), stop))
-        dates = sorted(keys.date[i] for i in members if keys.date[i])
-        rec["first_seen"] = dates[0] if dates else ""
-        rec["last_seen"] = dates[-1] if dates else ""
-        records.append(rec)
-        for i in members:
-            row_actor[labels[i]] = aid
-        if report is None:
-            continue
-
-        def ref(pos: int) -> RowRef:
-            return RowRef(str(files[pos]), int(row_numbers[pos] or 0), str(sheets[pos] or ""))
-
-        head = members[0]
-        if g in renamed:
-            report.warning(
-                "merge.id_clash",
-                _("another actor has the id {x1!r}: this one is published as {aid!r} (check "
-                  "the [[split]] corrections: a new id must not be an existing one)").format(
-                    x1=renamed[g], aid=aid),
-                ref(head), "name", names[head],
-            )
-        if g in fuzzy_groups:
-            merged_names = sorted({str(names[i]) for i in members})
-            report.warning(
-                "merge.similar_names",
-                _("merged as one actor ({aid}): {x1}; add a [[split]] correction if they are "
-                  "different structures").format(aid=aid, x1=' / '.join(map(repr, merged_names))),
-                ref(head), "name", names[head],
-            )
-        for w in withheld:  # the value itself stays out of the report: it is not public
-            report.warning(
-                "merge.contact_without_consent",
-                _("not published: given in this row without consent to publish contacts, and "
-                  "no later row of this actor ({actor_id}) that consents gives it again (ask "
-                  "the actor, then confirm it with a [[set]] in corrections.toml)")
-                .format(actor_id=aid),
-                ref(w.position), w.column,
-            )
-        published_source = str(sources[members[-1]])
-        for i in members:
-            src = str(sources[i])
-            if src == published_source:
-                report.published[src] = aid
-            else:
-                report.merged[src] = aid
-
-    frame = pd.DataFrame.from_records(records)
-    if frame.empty:
-        frame = pd.DataFrame(columns=[c for c in ACTOR_COLUMNS if c != "geometry"])
-    for col in ACTOR_COLUMNS:
-        if col not in frame.columns and col != "geometry":
-            frame[col] = [[] for _ in range(len(frame))] if col in (
-                "themes", "needs", "offers", "stops", "sources") else ""
-    frame = frame.sort_values("actor_id", kind="stable").reset_index(drop=True)
-    to_commune = (frame.pop("_to_commune").eq(True) if "_to_commune" in frame.columns
-                  else pd.Series(False, index=frame.index))
-    lat = pd.to_numeric(frame["latitude"], errors="coerce").astype(float)
-    lon = pd.to_numeric(frame["longitude"], errors="coerce").astype(float)
-    frame["latitude"], frame["longitude"] = lat, lon
-    frame["geocode_score"] = pd.to_numeric(frame["geocode_score"], errors="coerce").astype(float)
-    missing = (lat.isna() | lon.isna()).to_numpy()
-    geom = points(lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy())
-    geom = np.where(missing, None, geom)
-    actors = gpd.GeoDataFrame(
-        frame[[c for c in ACTOR_COLUMNS if c != "geometry"]],
-        geometry=gpd.GeoSeries(list(geom), index=frame.index, crs="EPSG:4326"),
-        crs="EPSG:4326",
-    )
-    if to_commune.any():
-        back_to_commune(actors, to_commune)
-    return MergeResult(actors=actors, row_actor=pd.Series(row_actor).reindex(rows.index),
-                       ids_before_links=ids_before_links or set(actors["actor_id"]))
+    return groups

@@ -13,15 +13,26 @@ holding anything else than JSON values (and numpy numbers of numeric columns) is
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import logging
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from safi_map.core.atomic import write_file_atomic
+from safi_map.core.i18n import current_language
+from safi_map.core.settings import Settings
+from safi_map.core.version import __version__
 from safi_map.ingestion.report import Report, RowIssue
+from safi_map.ingestion.result import FilePart
 
-__all__ = ["FORMAT", "decode_part", "encode_part"]
+__all__ = ["FORMAT", "PartCache", "decode_part", "encode_part"]
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 
@@ -83,3 +94,74 @@ def decode_part(payload: bytes) -> tuple[pd.DataFrame, Report]:
     fields["issues"] = [RowIssue(**issue) for issue in fields["issues"]]
     known = {f.name for f in dataclasses.fields(Report)}
     return frame, Report(**{k: v for k, v in fields.items() if k in known})
+
+
+class PartCache:
+    """Per-file cache of ingest parts, keyed by content hashes (see
+    :func:`safi_map.ingestion.pipeline.ingest`): ``build/cache/<key>.json``."""
+
+    VERSION = 4  # 4: form-tool columns (3: rows carry commune_former; 2: JSON entries; 1: pickles)
+
+    def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
+        self.folder = settings.out / "cache"
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+        self.used: set[str] = set()
+        self._keys: dict[Path, str] = {}
+        h = hashlib.sha256()
+        for extra in (settings.taxonomy, settings.tour):
+            h.update(extra.read_bytes() if extra.is_file() else b"-")
+        context: list[Any] = [self.VERSION, __version__, sorted(settings.columns.items()),
+                              online, settings.provider if online else "",
+                              current_language()]  # the report's messages are in that language
+        if online:  # what decides which online answers are accepted (offline keys unchanged)
+            context += [settings.min_score, settings.ban_url if settings.provider == "ban"
+                        else settings.nominatim_url]
+        h.update(json.dumps(context).encode())
+        self.context = h.hexdigest()
+
+    def _key(self, path: Path) -> str:
+        """The file's key (its content is read and hashed once per run: get, then put)."""
+        if path not in self._keys:
+            h = hashlib.sha256(self.context.encode())
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+            self._keys[path] = h.hexdigest()[:32]
+        return self._keys[path]
+
+    def get(self, path: Path) -> FilePart | None:
+        if not path.is_file():
+            return None
+        key = self._key(path)
+        self.used.add(key)
+        target = self.folder / f"{key}.json"
+        if self.enabled and target.is_file():
+            try:
+                rows, report = decode_part(target.read_bytes())
+                self.hits += 1
+                log.debug("%s: unchanged, reusing cached rows", path.name)
+                return FilePart(rows, report)
+            except (OSError, ValueError, KeyError, TypeError):  # stale or damaged: redo
+                log.debug("%s: unreadable cache entry, redoing", path.name)
+        self.misses += 1
+        return None
+
+    def put(self, path: Path, part: FilePart) -> None:
+        if not path.is_file() or any(f.get("error") for f in part.report.files):
+            return
+        data = encode_part(part.rows, part.report)
+        if data is not None:
+            write_file_atomic(self.folder / f"{self._key(path)}.json", data)
+
+    def prune(self) -> None:
+        """Remove cache entries that no current survey file uses (and those of the pickle
+        format of earlier versions, never read)."""
+        if self.folder.is_dir():
+            for entry in self.folder.iterdir():
+                match = _ENTRY.match(entry.name)
+                if match and (match[2] == "pkl" or match[1] not in self.used):
+                    entry.unlink(missing_ok=True)
+
+
+_ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)\Z")

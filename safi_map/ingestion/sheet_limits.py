@@ -3,7 +3,8 @@
 A spreadsheet is a zip of XML: a 1.5 KB XLSX with one cell at A1 and one at XFD1048576 makes
 calamine allocate the whole rectangle between them (512 GiB, and the process aborts); a 1 MB
 XLSX can inflate to gigabytes; an ODS row or cell can be "repeated" a million times; one shared
-string can be referenced by every cell. So before calamine sees a file, :func:`check_spreadsheet`
+string can be referenced by every cell. So before calamine sees a file,
+:func:`safi_map.ingestion.zip_scan.check_spreadsheet`
 
 * adds up the sizes the zip *declares* for its members, then inflates every member as a stream,
   counting the bytes it really holds (a member larger than declared fails its CRC check);
@@ -23,8 +24,6 @@ are still read.
 from __future__ import annotations
 
 import csv
-import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from safi_map.core.errors import SurveyError
 from safi_map.core.i18n import _
 
 __all__ = ["SheetLimits", "SheetTooLarge", "check_file_size", "check_rows", "check_sheet_end",
-           "check_spreadsheet", "limited_records"]
+           "limited_records"]
 
 _MB = 1_000_000
 
@@ -168,38 +167,3 @@ def limited_records(records: Iterable[list[str]], where: str, limits: SheetLimit
             raise cell_too_long(where, limits.max_cell_chars, limits, at_least=True) from None
         raise
     return out
-
-
-def check_spreadsheet(path: Path, limits: SheetLimits, where: str | None = None) -> None:
-    """Refuse a zip-based spreadsheet (XLSX, XLSM, ODS) over a limit, before it is read.
-
-    A file that is not a zip (XLS) is only checked by size here, then by
-    :func:`check_sheet_end` once its reader has read it (the XLS format cannot exceed 65,536
-    rows by 256 columns).
-
-    Raises
-    ------
-    SheetTooLarge
-        If the file exceeds a limit.
-    SurveyError
-        If the zip is damaged, encrypted or uses a compression this check cannot read.
-    """
-    where = where or path.name
-    check_file_size(path, limits, where)
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a zip: the reader says what it is
-    from safi_map.ingestion.zip_scan import scan_zip
-
-    with zf:
-        try:
-            scan_zip(zf, where, limits)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
-                ValueError, OSError) as exc:
-            if isinstance(exc, SurveyError):
-                raise
-            raise SurveyError(
-                _("{where}: cannot read this spreadsheet: it is damaged or compressed in a way "
-                  "spreadsheet programs do not use ({error}); open it and save it again")
-                .format(where=where, error=exc)) from exc

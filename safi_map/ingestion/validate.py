@@ -34,14 +34,13 @@ from safi_map.core.normalize import (
     normalize_siret,
     normalize_url,
     parse_bool,
-    parse_coordinate,
     parse_date,
-    parse_points,
     repair_postcode,
     split_commune_cell,
     split_list,
 )
 from safi_map.core.text import key
+from safi_map.geo.coordinates import parse_coordinate, parse_points
 from safi_map.ingestion.nonactors import non_actor_rows
 from safi_map.ingestion.report import Report, RowRef
 from safi_map.model.taxonomy import OTHER, Taxonomy, map_legal_form
@@ -153,28 +152,58 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     report
         Receives issues and rejections.
     """
-    frame: pd.DataFrame = table.frame
-    n = len(frame)
-    files = _column(frame, "_file")
-    sheets = _column(frame, "_sheet")
-    row_numbers = [int(float(r)) if r else 0 for r in _column(frame, "_row")]
-    refs = [RowRef(f, r, s) for f, r, s in zip(files, row_numbers, sheets, strict=True)]
-    issues = _Issues(table, refs)
-    raw = {f: _column(frame, f) for f in _INPUT_FIELDS}
+    rows = _Rows(table)
+    names = [v for v, _ in _by_unique(rows.raw["name"], normalize_name)]
+    kept = _reject_rows(rows, names, table, report)
+    options: dict[str, dict[str, str]] = dict(getattr(table, "options", {}) or {})
+    known = {fld: taxonomy.list_terms(fld) | {key(o) for o in options.get(fld, {}).values()}
+             for fld in ("themes", "needs", "offers")}
+    columns: dict[str, Any] = {
+        "name": names,
+        **_kinds(rows, taxonomy, known, has_themes="themes" in table.frame.columns),
+        **_places(rows),
+        **_contacts(rows),
+        **_resources(rows, taxonomy, known, options),
+        "stops": _bind_stops(table, tour, rows.raw["stop"], rows.files, rows.issues),
+    }
+    records = _records(rows, columns, table.frame.index)
+    rows.issues.flush(report, kept)
+    result = records[kept]
+    log.debug("%s: %d rows kept, %d rejected", getattr(table, "file", "") or "table",
+              len(result), rows.n - len(result))
+    return result
 
-    # --- name: the only required value ------------------------------------------------------
-    names = [v for v, _ in _by_unique(raw["name"], normalize_name)]
+
+class _Rows:
+    """One table's cells as plain lists, with each row's reference and the warnings."""
+
+    def __init__(self, table: Any) -> None:
+        frame: pd.DataFrame = table.frame
+        self.n = len(frame)
+        self.files = _column(frame, "_file")
+        self.sheets = _column(frame, "_sheet")
+        self.row_numbers = [int(float(r)) if r else 0 for r in _column(frame, "_row")]
+        self.refs = [RowRef(f, r, s)
+                     for f, r, s in zip(self.files, self.row_numbers, self.sheets, strict=True)]
+        self.issues = _Issues(table, self.refs)
+        self.raw = {f: _column(frame, f) for f in _INPUT_FIELDS}
+        self.extras: list[dict[str, str]] = [{} for _ in range(self.n)]
+        extras_frame = getattr(table, "extras", None)
+        if extras_frame is not None and len(extras_frame.columns):
+            for i, rec in enumerate(extras_frame.astype(object).to_dict("records")):
+                self.extras[i] = {
+                    str(k): str(v) for k, v in rec.items()
+                    if v is not None and not (isinstance(v, float) and np.isnan(v))
+                    and str(v).strip()
+                }
+
+def _reject_rows(rows: _Rows, names: list[str], table: Any, report: Report) -> np.ndarray:
+    """Which rows are kept: a row without a name, or that does not describe a structure (a
+    total, a repeated header, a line cut short), is rejected with its reason."""
+    raw, refs = rows.raw, rows.refs
     kept = np.array([not _is_junk(v) for v in names], dtype=bool)
-    extras_frame = getattr(table, "extras", None)
-    extras_records: list[dict[str, str]] = [{} for _ in range(n)]
-    if extras_frame is not None and len(extras_frame.columns):
-        for i, rec in enumerate(extras_frame.astype(object).to_dict("records")):
-            extras_records[i] = {
-                str(k): str(v) for k, v in rec.items()
-                if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip()
-            }
-    name_column = issues.column("name") if "name" in frame.columns else None
-    not_actors = non_actor_rows(raw, extras_records, issues.columns, row_numbers,
+    name_column = rows.issues.column("name") if "name" in table.frame.columns else None
+    not_actors = non_actor_rows(raw, rows.extras, rows.issues.columns, rows.row_numbers,
                                 getattr(table, "truncated_row", None))
     for i, (code, reason) in sorted(not_actors.items()):
         kept[i] = False
@@ -185,53 +214,57 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
             continue
         ref = refs[i]
         empty = all(_is_junk(raw[f][i]) for f in _INPUT_FIELDS) and all(
-            _is_junk(v) for v in extras_records[i].values()
+            _is_junk(v) for v in rows.extras[i].values()
         )
         if empty:
             reason = _("row holds no usable data (only blanks or punctuation)")
-            report.error("row.empty", _("{reason}; row rejected").format(reason=reason), ref, column=None,
-                         value=raw["name"][i])
+            report.error("row.empty", _("{reason}; row rejected").format(reason=reason), ref,
+                         column=None, value=raw["name"][i])
         elif name_column is None:
             reason = _("no column holds the name of the structure")
-            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=None)
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref,
+                         column=None)
         else:
             reason = _("name is empty (column {column!r})").format(column=name_column)
-            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref, column=name_column,
-                         value=raw["name"][i])
+            report.error("name.missing", _("{reason}; row rejected").format(reason=reason), ref,
+                         column=name_column, value=raw["name"][i])
         report.reject(ref, reason)
+    return kept
 
-    # --- legal form, themes -----------------------------------------------------------------
+
+def _kinds(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]], *,
+           has_themes: bool) -> dict[str, list[Any]]:
+    """Legal forms and themes (a row without a known theme is tagged "other")."""
+    raw, issues = rows.raw, rows.issues
     legal = _by_unique(raw["legal_form"], map_legal_form)
-    legal_forms = [slug for slug, _ in legal]
     issues.notes("legal_form", raw["legal_form"],
                  [[Note("legal_form.unknown", note)] if note else [] for _, note in legal])
-
-    options: dict[str, dict[str, str]] = dict(getattr(table, "options", {}) or {})
-    known = {fld: taxonomy.list_terms(fld) | {key(o) for o in options.get(fld, {}).values()}
-             for fld in ("themes", "needs", "offers")}
 
     def themes_of(cell: str) -> tuple[list[str], list[str]]:
         values, _unused = split_list(cell, split_and=False, known=known["themes"])
         return taxonomy.map_themes(values)
 
-    mapped_themes = _by_unique(raw["themes"], themes_of)
-    has_themes = "themes" in frame.columns
     themes: list[list[str]] = []
     theme_notes: list[list[Note]] = []
-    for slugs, unknown in mapped_themes:
-        row_notes = [Note("themes.unknown", _("theme {u!r} not recognized; tagged {other!r}").format(
-                                                u=u, other=OTHER))
+    for slugs, unknown in _by_unique(raw["themes"], themes_of):
+        row_notes = [Note("themes.unknown", _("theme {u!r} not recognized; tagged {other!r}")
+                          .format(u=u, other=OTHER))
                      for u in unknown]
         if not slugs:
             slugs = [OTHER]
             if has_themes:  # a file without a theme column is not warned about on every row
-                row_notes.append(Note("themes.missing", _("no theme given; tagged {other!r}").format(
-                                                            other=OTHER)))
+                row_notes.append(Note("themes.missing", _("no theme given; tagged {other!r}")
+                                      .format(other=OTHER)))
         themes.append(list(slugs))
         theme_notes.append(row_notes)
     issues.notes("themes", raw["themes"], theme_notes)
+    return {"legal_form": [slug for slug, _ in legal], "themes": themes}
 
-    # --- places -----------------------------------------------------------------------------
+
+def _places(rows: _Rows) -> dict[str, list[Any]]:
+    """Description, address, postcode and commune (from the address's end when both are
+    missing), and the point when the survey gives one."""
+    raw, issues = rows.raw, rows.issues
     descriptions = _by_unique(raw["description"], _squash)
     addresses = _by_unique(raw["address"], _squash)
     postcode_results = _by_unique(raw["postcode"], repair_postcode)
@@ -240,7 +273,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     issues.notes("commune", raw["commune"], [notes for _, notes in commune_results])
     postcodes: list[str] = []
     communes: list[str] = []
-    for i in range(n):
+    for i in range(rows.n):
         postcode = postcode_results[i][0]
         (cell_postcode, commune) = commune_results[i][0]
         if not postcode:
@@ -253,7 +286,13 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
                     postcode = ""
         postcodes.append(postcode)
         communes.append(commune)
+    latitudes, longitudes = _points(rows)
+    return {"description": descriptions, "address": addresses, "postcode": postcodes,
+            "commune_input": communes, "latitude": latitudes, "longitude": longitudes}
 
+
+def _points(rows: _Rows) -> tuple[Any, Any]:
+    raw, issues = rows.raw, rows.issues
     lat_parsed = _by_unique(raw["latitude"], parse_coordinate)
     lon_parsed = _by_unique(raw["longitude"], parse_coordinate)
     issues.notes("latitude", raw["latitude"], [notes for _, notes in lat_parsed])
@@ -268,15 +307,19 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     lat_in = ["" if x else a for a, x in zip(lat_ok, bad, strict=True)]
     lon_in = ["" if x else b for b, x in zip(lon_ok, bad, strict=True)]
     latitudes, longitudes, point_notes = parse_points(lat_in, lon_in)
-    lat_header = issues.column("latitude")
-    lon_header = issues.column("longitude")
-    pair_column = f"{lat_header} / {lon_header}"
+    pair_column = f"{issues.column('latitude')} / {issues.column('longitude')}"
     for i, row_notes in enumerate(point_notes):
         for note in row_notes:
             issues.add(i, note.code, note.message, pair_column,
                        f"{raw['latitude'][i]}, {raw['longitude'][i]}")
+    return latitudes, longitudes
 
-    # --- contact details and identifiers ----------------------------------------------------
+
+def _contacts(rows: _Rows) -> dict[str, list[Any]]:
+    """Consent, website, e-mail, phone, SIRET, survey date; the report never quotes an
+    e-mail or phone of a row without consent."""
+    raw, issues = rows.raw, rows.issues
+
     def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]],
                consents: list[bool] | None = None) -> list[T]:
         results = _by_unique(raw[field], fn)
@@ -287,15 +330,18 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
             issues.notes(field, *_masked(raw[field], notes, consents))
         return [value for value, _ in results]
 
-    consents_raw = simple("contact_consent", parse_bool)
-    consents = [bool(v) for v in consents_raw]
-    websites = simple("website", normalize_url)
-    emails = simple("email", normalize_email, consents)
-    phones = simple("phone", normalize_phone, consents)
-    sirets = simple("siret", normalize_siret)
-    survey_dates = simple("survey_date", parse_date)
-    opening_hours = simple("opening_hours", normalize_hours)
+    consents = [bool(v) for v in simple("contact_consent", parse_bool)]
+    return {"contact_consent": consents, "website": simple("website", normalize_url),
+            "email": simple("email", normalize_email, consents),
+            "phone": simple("phone", normalize_phone, consents),
+            "siret": simple("siret", normalize_siret),
+            "survey_date": simple("survey_date", parse_date),
+            "opening_hours": simple("opening_hours", normalize_hours)}
 
+
+def _resources(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]],
+               options: dict[str, dict[str, str]]) -> dict[str, list[Any]]:
+    """Needs and offers: the taxonomy's tags, then free text."""
     def resources_of(fld: str) -> Callable[[str], list[str]]:
         labels = {key(o) for o in options.get(fld, {}).values()}
 
@@ -305,40 +351,16 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
             return [*tags, *free]
         return read
 
-    needs = [list(v) for v in _by_unique(raw["needs"], resources_of("needs"))]
-    offers = [list(v) for v in _by_unique(raw["offers"], resources_of("offers"))]
+    return {fld: [list(v) for v in _by_unique(rows.raw[fld], resources_of(fld))]
+            for fld in ("needs", "offers")}
 
-    # --- stops ------------------------------------------------------------------------------
-    stops = _bind_stops(table, tour, raw["stop"], files, issues)
 
+def _records(rows: _Rows, columns: dict[str, Any], index: pd.Index) -> pd.DataFrame:
+    """The row records (:data:`ROW_COLUMNS`, typed) of every row, kept or not."""
     records = pd.DataFrame(
-        {
-            "name": names,
-            "legal_form": legal_forms,
-            "themes": themes,
-            "description": descriptions,
-            "address": addresses,
-            "postcode": postcodes,
-            "commune_input": communes,
-            "latitude": latitudes,
-            "longitude": longitudes,
-            "website": websites,
-            "email": emails,
-            "phone": phones,
-            "needs": needs,
-            "offers": offers,
-            "stops": stops,
-            "contact_consent": consents,
-            "siret": sirets,
-            "survey_date": survey_dates,
-            "opening_hours": opening_hours,
-            "source": [str(r) for r in refs],
-            "_file": files,
-            "_sheet": sheets,
-            "_row": row_numbers,
-            "extras": extras_records,
-        },
-        index=frame.index,
+        {**columns, "source": [str(r) for r in rows.refs], "_file": rows.files,
+         "_sheet": rows.sheets, "_row": rows.row_numbers, "extras": rows.extras},
+        index=index,
         columns=list(ROW_COLUMNS),
     )
     for col in ROW_COLUMNS:
@@ -348,11 +370,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
     records["longitude"] = records["longitude"].astype(float)
     records["contact_consent"] = records["contact_consent"].astype(bool)
     records["_row"] = records["_row"].astype(int)
-    issues.flush(report, kept)
-    result = records[kept]
-    log.debug("%s: %d rows kept, %d rejected", getattr(table, "file", "") or "table",
-              len(result), n - len(result))
-    return result
+    return records
 
 
 def _masked(raws: list[str], notes: list[list[Note]], consents: list[bool]

@@ -1,24 +1,32 @@
 """Stream the XML of a zip-based spreadsheet (XLSX, XLSM, ODS) to bound what reading it costs.
 
-The part of :mod:`safi_map.ingestion.sheet_limits` that reads XML: expat, as a stream, with a handler per
-element kind; see that module for what is checked and why.
+The part of :mod:`safi_map.ingestion.sheet_limits` that reads XML (:func:`check_spreadsheet`):
+expat, as a stream, with a handler per element kind; see that module for what is checked and why.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
 from safi_map.core.errors import SurveyError
 from safi_map.core.i18n import _
-from safi_map.ingestion.sheet_limits import SheetLimits, cell_too_long, check_extent, too_many_bytes
+from safi_map.ingestion.sheet_limits import (
+    SheetLimits,
+    cell_too_long,
+    check_extent,
+    check_file_size,
+    too_many_bytes,
+)
 
-__all__ = ["scan_zip"]
+__all__ = ["check_spreadsheet", "scan_zip"]
 
 _CHUNK = 1 << 16
 
@@ -364,3 +372,36 @@ def scan_zip(zf: zipfile.ZipFile, where: str, limits: SheetLimits) -> None:
     for index, count in refs.items():  # each reference to a shared string is a new copy
         if index < len(strings):
             budget.add(strings[index] * count)
+
+
+def check_spreadsheet(path: Path, limits: SheetLimits, where: str | None = None) -> None:
+    """Refuse a zip-based spreadsheet (XLSX, XLSM, ODS) over a limit, before it is read.
+
+    A file that is not a zip (XLS) is only checked by size here, then by
+    :func:`check_sheet_end` once its reader has read it (the XLS format cannot exceed 65,536
+    rows by 256 columns).
+
+    Raises
+    ------
+    SheetTooLarge
+        If the file exceeds a limit.
+    SurveyError
+        If the zip is damaged, encrypted or uses a compression this check cannot read.
+    """
+    where = where or path.name
+    check_file_size(path, limits, where)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the reader says what it is
+    with zf:
+        try:
+            scan_zip(zf, where, limits)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+                ValueError, OSError) as exc:
+            if isinstance(exc, SurveyError):
+                raise
+            raise SurveyError(
+                _("{where}: cannot read this spreadsheet: it is damaged or compressed in a way "
+                  "spreadsheet programs do not use ({error}); open it and save it again")
+                .format(where=where, error=exc)) from exc

@@ -14,51 +14,17 @@ only what the page publishes goes in (contacts are blank without consent in the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import jinja2
 
+from safi_map.core.urls import PLACEHOLDERS, check_report_url
+
 __all__ = ["PLACEHOLDERS", "check_report_url", "report_href", "report_link", "report_message"]
 
-PLACEHOLDERS = ("{id}", "{name}", "{message}")
-_MAILTO = re.compile(r"mailto:[A-Za-z0-9.!#$%&'*+/=^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+",
-                     re.ASCII)
-_URL_FORBIDDEN = frozenset('"<>\\`{}|^') | {chr(c) for c in range(33)} | {chr(127)}
 _DESCRIPTION_CHARS = 300  # a whole description would make a link too long for some mailers
-
-
-def check_report_url(v: Any) -> str:
-    """The setting's validator: ``""``, ``mailto:`` one address, or an http(s) address (with
-    the placeholders :data:`PLACEHOLDERS` at most)."""
-    from safi_map.core.i18n import _
-
-    if not isinstance(v, str):
-        raise TypeError(_("expected a text, got {v!r}").format(v=v))
-    value = v.strip()
-    if not value:
-        return ""
-    if value.lower().startswith("mailto:"):
-        if _MAILTO.fullmatch(value):
-            return value
-    else:
-        bare = value
-        for p in PLACEHOLDERS:
-            bare = bare.replace(p, "x")
-        try:
-            parts = urlsplit(bare)
-            ok = (parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-                  and (parts.port is None or parts.port > 0))
-        except ValueError:
-            ok = False
-        if ok and not any(c in _URL_FORBIDDEN for c in bare):
-            return value
-    raise TypeError(_("expected mailto: and one e-mail address (mailto:coordination@example.org) "
-                      "or a form's address starting with https:// or http://, without spaces "
-                      "or quotes ({{id}}, {{name}} and {{message}} are replaced), got "
-                      "{value!r}").format(value=value))
 
 
 def _line(label: str, value: Any) -> str | None:
