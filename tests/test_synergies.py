@@ -212,7 +212,8 @@ def test_actor_synergies_both_lists(actors, taxonomy):
         ("t-02", "locaux"), ("t-07", "locaux"), ("t-05", "locaux"), ("t-03", "locaux"),
         ("t-06", "locaux"), ("t-03", "materiel"), ("t-04", "materiel")]
     assert a["helped"] == [] and a["helped_total"] == 0
-    assert a["helpers"][0]["url"] == "acteurs/t-02.html"
+    assert a["helpers"][0]["actor_id"] == "t-02" and "url" not in a["helpers"][0]  # no link
+    assert a["helpers"][2]["distance_text"] == "5,0 km"
     assert a["helpers"][3]["shared_labels"] == ["Insertion et emploi", "Culture et médias"]
     b = actor_synergies(pairs, "t-02", taxonomy=taxonomy)
     # Bureau B can help Atelier A (same commune, 1.8333) before Espace E (3 km, 0.7692).

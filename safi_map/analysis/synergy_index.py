@@ -25,7 +25,6 @@ def _item(rec: Mapping[str, Any], side: str, theme_labels: Mapping[str, str]) ->
         "actor_id": rec[f"{side}_id"],
         "name": rec[f"{side}_name"],
         "commune": rec.get(f"{side}_commune", ""),
-        "url": f"acteurs/{rec[f'{side}_id']}.html",
         "resource": rec["resource"],
         "resource_label": rec.get("resource_label") or rec["resource"],
         "distance_km": float(distance) if known else None,
@@ -166,9 +165,9 @@ def actor_synergies(
         ``helpers`` ("Peut vous aider": actors offering what it needs, by resource then rank),
         ``helped`` ("Vous pouvez aider": actors needing what it offers, best score first, at
         most ``limit``) and ``helped_total`` (how many such pairs exist). Each item has
-        ``actor_id, name, commune, url`` (``acteurs/<id>.html``, relative to the site root),
-        ``resource, resource_label, distance_km`` (None if unknown), ``distance_text``,
-        ``shared_themes, shared_labels, score, reason``.
+        ``actor_id, name, commune, resource, resource_label, distance_km`` (None if unknown),
+        ``distance_text`` ("3,4 km"), ``shared_themes, shared_labels, score, reason``: figures
+        and text, no link (the page makes it from ``actor_id``).
     """
     subset = pairs[(pairs["needer_id"] == actor_id) | (pairs["helper_id"] == actor_id)]
     found = synergies_by_actor(subset, limit=limit, taxonomy=taxonomy).get(actor_id)
