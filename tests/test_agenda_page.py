@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from safi_map.ingestion.agenda import Agenda, AgendaEvent
-from safi_map.site.pages import agenda as agenda_page
+from safi_map.site.pages import events as agenda_page
 
 EVENTS = [
     AgendaEvent(id="2027-03-12-aaaa", date=dt.date(2027, 3, 12), title="Atelier <vélo>",
