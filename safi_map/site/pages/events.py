@@ -1,4 +1,5 @@
-"""The "Agenda" page family (module `events`; `agenda.py` is the tour calendar): the actors' events by month (issue #16 item 1).
+"""The "Agenda" page family: the actors' events by month (issue #16 item 1); ``agenda.py``
+is the tour's calendar.
 
 ``agenda.html`` lists every public event of ``data/agenda.*`` by month, each with its
 "Ajouter à mon agenda" calendar file; ``agenda/evenements.ics`` holds them all. Whether an event
