@@ -35,7 +35,7 @@ def built(tmp_path_factory):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    static = resources.files("safi_map") / "resources" / "site-static"
+    static = resources.files("safi_map") / "resources" / "static" / "site"
     (root / "assets" / "site").mkdir(parents=True)
     for entry in static.iterdir():
         if entry.is_file():
