@@ -103,7 +103,7 @@
     box.appendChild(list);
     this.msg = h('p', { id: 'safi-near-msg', 'class': 'safi-near-msg', role: 'status', 'aria-live': 'polite' });
     box.appendChild(this.msg);
-    this.clear = h('button', { type: 'button', 'class': 'safi-reset safi-near-clear' }, app.label('near_clear'));
+    this.clear = h('button', { type: 'button', 'class': 'safi-show safi-near-clear' }, app.label('near_clear'));
     this.clear.hidden = true;
     this.clear.addEventListener('click', function () { self.set(null); self.locate.focus(); });
     box.appendChild(this.clear);
