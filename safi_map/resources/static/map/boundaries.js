@@ -2,11 +2,9 @@
 (function (window, SafiMap) {
   'use strict';
   var L = window.L;
-  var document = window.document;
   var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+  var h = u.h, number = u.number, now = u.now, loadBlock = u.loadBlock;
+
   var CHORO_BREAKS = [1, 3, 10, 30, 100, 300];
   var CHORO_COLOURS = ['#d6e6f4', '#abcfe5', '#82badb', '#4f9bcb', '#2373b5', '#08468b'];
 

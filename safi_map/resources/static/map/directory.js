@@ -1,12 +1,10 @@
 /* directory.js: the accessible, paginated list of results next to the map. */
 (function (window, SafiMap) {
   'use strict';
-  var L = window.L;
   var document = window.document;
   var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+  var h = u.h, number = u.number;
+
   function Directory(app, o) {
     var self = this;
     this.app = app;

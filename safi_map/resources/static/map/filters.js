@@ -5,9 +5,8 @@
   var L = window.L;
   var document = window.document;
   var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, formatDate = u.formatDate;
+
   function FilterPanel(app, o) {
     var self = this;
     this.app = app;

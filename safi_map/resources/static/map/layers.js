@@ -2,11 +2,9 @@
 (function (window, SafiMap) {
   'use strict';
   var L = window.L;
-  var document = window.document;
   var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+  var overlaps = u.overlaps;
+
   function addBaseLayers(app, o) {
     var bases = {}, first = null;
     app.baseLayers = {};

@@ -5,9 +5,8 @@
   var L = window.L;
   var document = window.document;
   var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+  var h = u.h, swatch = u.swatch, overlaps = u.overlaps;
+
   function addLegend(app, o) {
     var ctl = L.control({ position: o.position || 'bottomright' });
     ctl.onAdd = function () {

@@ -166,7 +166,7 @@
       idx = near.sort(idx).slice(0, 5);
       var b = L.latLngBounds([[near.origin.lat, near.origin.lon], [near.origin.lat, near.origin.lon]]);
       idx.forEach(function (k) { b.extend([app.lat[k], app.lon[k]]); });
-      app.map.fitBounds(b, { padding: [40, 40], maxZoom: 14, animate: false });
+      app.map.fitBounds(b, { paddingTopLeft: [50, 50], paddingBottomRight: [50, 90], maxZoom: 14, animate: false });
     }
   };
 

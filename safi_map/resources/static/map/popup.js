@@ -9,9 +9,8 @@
   var L = window.L;
   var document = window.document;
   var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+  var h = u.h, number = u.number, swatch = u.swatch, safeHref = u.safeHref, onActivate = u.onActivate;
+
   SafiMap.extend({
     _pointMarker: function (i) {
       var self = this, off = this.themeCsr.off, t = off[i + 1] > off[i] ? this.themeCsr.val[off[i]] : 0;

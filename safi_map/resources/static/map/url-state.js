@@ -2,12 +2,7 @@
    forward work; a link shares the view). */
 (function (window, SafiMap) {
   'use strict';
-  var L = window.L;
-  var document = window.document;
-  var u = SafiMap.util;
-  var h = u.h, number = u.number, fold = u.fold, swatch = u.swatch, iconSvg = u.iconSvg;
-  var safeHref = u.safeHref, formatDate = u.formatDate, overlaps = u.overlaps, now = u.now;
-  var onActivate = u.onActivate, loadBlock = u.loadBlock, HEX = u.HEX;
+
   function UrlState(app) {
     var self = this;
     this.app = app;
