@@ -63,6 +63,7 @@ MAP_SCRIPTS = (
     "map/icons.js",
     "map/cluster.js",
     "map/core.js",
+    "map/selection.js",
     "map/popup.js",
     "map/filters.js",
     "map/directory.js",

@@ -225,11 +225,7 @@ def map_payload(
 
     names = [names[i] for i in order]
     ids = [ids[i] for i in order]
-    if "geometry" in pub.columns and n:
-        geoms = pub.geometry.tolist()
-        geoms = [geoms[i] for i in order]
-    else:
-        geoms = [None] * n
+    geoms = col("geometry") if "geometry" in pub.columns else [None] * n
     lats, lons = _coordinates(col("latitude"), col("longitude"), geoms)
     actor_themes = _theme_indices(col("themes"), themes)
     legal_raw = [_str(v) for v in col("legal_form")]
@@ -269,13 +265,20 @@ def map_payload(
             "phone": [_str(v) for v in col("phone")],
         },
     }
-    if new_ids:
-        wanted = {str(x) for x in new_ids}
-        marked = [i for i, aid in enumerate(ids) if aid in wanted]
-        if marked:
-            payload["actors"]["new"] = marked
-        logger.debug("%d of %d new actors are on the map", len(marked), len(wanted))
+    marked = _new_rows(ids, new_ids)
+    if marked:
+        payload["actors"]["new"] = marked
     return payload
+
+
+def _new_rows(ids: list[str], new_ids: Collection[str] | None) -> list[int]:
+    """Rows (sorted) of the public actors among ``new_ids``; unknown ids are ignored."""
+    if not new_ids:
+        return []
+    wanted = {str(x) for x in new_ids}
+    marked = [i for i, aid in enumerate(ids) if aid in wanted]
+    logger.debug("%d of %d new actors are on the map", len(marked), len(wanted))
+    return marked
 
 
 def _coordinates(
