@@ -70,7 +70,8 @@
     app.data.communes.forEach(function (c, k) {
       if (sum[k]) { add(c.name, c.dep, c.code, sum[k][0] / sum[k][2], sum[k][1] / sum[k][2]); }
     });
-    out.sort(function (a, b) { var x = fold(a.text), y = fold(b.text); return x < y ? -1 : x > y ? 1 : 0; });
+    out.forEach(function (p) { p.key = fold(p.text); });
+    out.sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
     return out;
   }
 
@@ -79,14 +80,7 @@
     this.app = app;
     var root = document.getElementById(o.container);
     if (!root) { return; }
-    this.places = communePlaces(app);
-    this.byText = Object.create(null);
-    var homonyms = Object.create(null);
-    this.places.forEach(function (p) { var f = fold(p.name); homonyms[f] = (homonyms[f] || 0) + 1; });
-    this.places.forEach(function (p) {
-      self.byText[fold(p.text)] = p;
-      if (homonyms[fold(p.name)] === 1) { self.byText[fold(p.name)] = p; }
-    });
+    this.places = null;  /* made when the commune field is first used (not at page load) */
     var box = h('div', { 'class': 'safi-near', role: 'group', 'aria-labelledby': 'safi-near-title' });
     box.appendChild(h('h3', { id: 'safi-near-title' }, app.label('near_title')));
     this.locate = h('button', { type: 'button', 'class': 'safi-show safi-near-locate' }, app.label('near_locate'));
@@ -94,13 +88,13 @@
     box.appendChild(this.locate);
     box.appendChild(h('label', { 'for': 'safi-near-commune' }, app.label('near_commune')));
     this.input = h('input', { type: 'text', id: 'safi-near-commune', list: 'safi-near-communes', autocomplete: 'off', placeholder: app.label('commune_placeholder'), 'aria-describedby': 'safi-near-msg' });
-    var list = h('datalist', { id: 'safi-near-communes' });
-    this.places.forEach(function (p) { list.appendChild(h('option', { value: p.text })); });
+    this.list = h('datalist', { id: 'safi-near-communes' });
+    this.input.addEventListener('focus', function () { self._places(); });
     var choose = function () { self.fromCommune(); };
     this.input.addEventListener('change', choose);
     this.input.addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { ev.preventDefault(); choose(); } });
     box.appendChild(this.input);
-    box.appendChild(list);
+    box.appendChild(this.list);
     this.msg = h('p', { id: 'safi-near-msg', 'class': 'safi-near-msg', role: 'status', 'aria-live': 'polite' });
     box.appendChild(this.msg);
     this.clear = h('button', { type: 'button', 'class': 'safi-show safi-near-clear' }, app.label('near_clear'));
@@ -113,6 +107,20 @@
   }
 
   NearMe.prototype = {
+    /* The communes one can type, and their suggestions (about 950 in the region). */
+    _places: function () {
+      if (this.places) { return; }
+      var self = this, frag = document.createDocumentFragment(), homonyms = Object.create(null);
+      this.places = communePlaces(this.app);
+      this.byText = Object.create(null);
+      this.places.forEach(function (p) { var f = fold(p.name); homonyms[f] = (homonyms[f] || 0) + 1; });
+      this.places.forEach(function (p) {
+        self.byText[fold(p.text)] = p;
+        if (homonyms[fold(p.name)] === 1) { self.byText[fold(p.name)] = p; }
+        frag.appendChild(h('option', { value: p.text }));
+      });
+      this.list.appendChild(frag);
+    },
     geolocate: function () {
       var self = this, app = this.app, geo = window.navigator.geolocation;
       if (!geo) { this.msg.textContent = app.label('near_refused'); this.input.focus(); return; }
@@ -127,6 +135,7 @@
     fromCommune: function () {
       var v = this.input.value.trim();
       if (!v) { return; }
+      this._places();
       var p = this.byText[fold(v)];
       if (!p) { this.msg.textContent = this.app.label('unknown_commune'); return; }
       this.set({ lat: p.lat, lon: p.lon, label: p.name });
