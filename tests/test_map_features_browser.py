@@ -218,6 +218,30 @@ def test_popup_from_the_directory_with_the_keyboard(browser, built):
         context.close()
 
 
+def test_filters_with_the_keyboard_alone(browser, built):
+    """From the search field, Tab reaches the theme boxes; Space ticks one and the map, the
+    counts and the directory follow; the reset button is reachable and works with Enter."""
+    context, page, errors = _open(browser, built["url"])
+    try:
+        page.locator("#safi-q").focus()
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.name === 'theme'"):
+                break
+        slug = page.evaluate("() => document.activeElement.value")
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => {APP}.state.themes.length === 1")
+        assert page.evaluate(f"() => {APP}.state.themes[0]") == slug
+        n = page.evaluate(f"() => {APP}.matchCount")
+        assert int(page.get_attribute(".safi-dir-count", "data-count")) == n < built["payload"]["actors"]["n"]
+        page.locator(".safi-filters .safi-reset").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"() => {APP}.state.themes.length === 0")
+        assert errors == []
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # "Près de moi"
 # ---------------------------------------------------------------------------------------------
