@@ -53,78 +53,13 @@
       form.appendChild(labN);
     }
 
-    this.themeBoxes = [];
-    this.themeCounts = [];
-    var fsT = h('fieldset', { 'class': 'safi-themes' });
-    fsT.appendChild(h('legend', null, app.label('themes')));
-    var ulT = h('ul');
-    d.themes.forEach(function (t, k) {
-      var li = h('li'), lab = h('label');
-      var box = h('input', { type: 'checkbox', name: 'theme', value: t.slug });
-      box.addEventListener('change', function () { self._checkboxes('themes', self.themeBoxes); });
-      lab.appendChild(box);
-      lab.appendChild(swatch(t.colour, t.icon));
-      lab.appendChild(h('span', { 'class': 'safi-opt-label' }, t.label));
-      var c = h('span', { 'class': 'safi-opt-count' });
-      lab.appendChild(c);
-      li.appendChild(lab); ulT.appendChild(li);
-      self.themeBoxes.push(box); self.themeCounts.push(c);
-    });
-    fsT.appendChild(ulT);
-    form.appendChild(fsT);
-
-    this.legalBoxes = [];
-    this.legalCounts = [];
-    var fsL = h('fieldset', { 'class': 'safi-legal' });
-    fsL.appendChild(h('legend', null, app.label('legal_forms')));
-    var ulL = h('ul');
-    d.legal_forms.forEach(function (f) {
-      var li = h('li'), lab = h('label');
-      var box = h('input', { type: 'checkbox', name: 'legal', value: f.slug });
-      box.addEventListener('change', function () { self._checkboxes('legal', self.legalBoxes); });
-      lab.appendChild(box);
-      lab.appendChild(h('span', { 'class': 'safi-opt-label' }, f.label));
-      var c = h('span', { 'class': 'safi-opt-count' });
-      lab.appendChild(c);
-      li.appendChild(lab); ulL.appendChild(li);
-      self.legalBoxes.push(box); self.legalCounts.push(c);
-    });
-    fsL.appendChild(ulL);
-    form.appendChild(fsL);
-
-    /* Commune: type-ahead over the communes that have actors. */
-    this.communeValues = Object.create(null);
-    this.communeByFold = Object.create(null);
-    var homonyms = Object.create(null);
-    d.communes.forEach(function (c) { var f = fold(c.name); homonyms[f] = (homonyms[f] || 0) + 1; });
-    this.communeText = d.communes.map(function (c) {
-      var text = c.name + ' (' + c.dep + ')';
-      self.communeValues[text] = c.code;
-      var f = fold(c.name);
-      if (homonyms[f] === 1) { self.communeByFold[f] = c.code; }
-      self.communeByFold[fold(text)] = c.code;
-      self.communeByFold[c.code] = c.code;
-      return text;
-    });
-    form.appendChild(h('label', { 'for': 'safi-commune' }, app.label('commune')));
-    this.commune = h('input', { type: 'text', id: 'safi-commune', name: 'commune', list: 'safi-communes', autocomplete: 'off', placeholder: app.label('commune_placeholder'), 'aria-describedby': 'safi-commune-msg' });
-    this.datalist = h('datalist', { id: 'safi-communes' });
-    this.communeOptions = this.communeText.map(function (text) {
-      var opt = h('option', { value: text });
-      self.datalist.appendChild(opt);
-      return opt;
-    });
-    this.communeMsg = h('p', { id: 'safi-commune-msg', 'class': 'safi-msg', 'aria-live': 'polite' });
-    this.commune.addEventListener('change', function () { self._commune(); });
-    /* The counts in the suggestions are only seen once the field is used: refresh them then. */
-    this.commune.addEventListener('focus', function () { self._communeCounts(); });
-    this.commune.addEventListener('input', function () {
-      if (self.communeValues[self.commune.value]) { self._commune(); }
-      if (self.commune.value === '' && app.state.commune) { self._commune(); }
-    });
-    form.appendChild(this.commune);
-    form.appendChild(this.datalist);
-    form.appendChild(this.communeMsg);
+    var themes = this._checkboxGroup(form, 'safi-themes', app.label('themes'), 'theme', 'themes', d.themes);
+    this.themeBoxes = themes.boxes;
+    this.themeCounts = themes.counts;
+    var legal = this._checkboxGroup(form, 'safi-legal', app.label('legal_forms'), 'legal', 'legal', d.legal_forms);
+    this.legalBoxes = legal.boxes;
+    this.legalCounts = legal.counts;
+    this._communeField(form);
 
     form.appendChild(h('label', { 'for': 'safi-stop' }, app.label('stop')));
     this.stop = h('select', { id: 'safi-stop', name: 'stop' });
@@ -150,6 +85,63 @@
   }
 
   FilterPanel.prototype = {
+    /* A fieldset of checkboxes (themes: with their colour and icon), each with its live count. */
+    _checkboxGroup: function (form, cls, legend, name, key, items) {
+      var self = this, boxes = [], counts = [];
+      var fs = h('fieldset', { 'class': cls }), ul = h('ul');
+      fs.appendChild(h('legend', null, legend));
+      items.forEach(function (t) {
+        var li = h('li'), lab = h('label');
+        var box = h('input', { type: 'checkbox', name: name, value: t.slug });
+        box.addEventListener('change', function () { self._checkboxes(key, boxes); });
+        lab.appendChild(box);
+        if (t.colour) { lab.appendChild(swatch(t.colour, t.icon)); }
+        lab.appendChild(h('span', { 'class': 'safi-opt-label' }, t.label));
+        var c = h('span', { 'class': 'safi-opt-count' });
+        lab.appendChild(c);
+        li.appendChild(lab); ul.appendChild(li);
+        boxes.push(box); counts.push(c);
+      });
+      fs.appendChild(ul);
+      form.appendChild(fs);
+      return { boxes: boxes, counts: counts };
+    },
+    /* Commune: type-ahead over the communes that have actors. */
+    _communeField: function (form) {
+      var self = this, app = this.app, d = app.data;
+      this.communeValues = Object.create(null);
+      this.communeByFold = Object.create(null);
+      var homonyms = Object.create(null);
+      d.communes.forEach(function (c) { var f = fold(c.name); homonyms[f] = (homonyms[f] || 0) + 1; });
+      this.communeText = d.communes.map(function (c) {
+        var text = c.name + ' (' + c.dep + ')';
+        self.communeValues[text] = c.code;
+        var f = fold(c.name);
+        if (homonyms[f] === 1) { self.communeByFold[f] = c.code; }
+        self.communeByFold[fold(text)] = c.code;
+        self.communeByFold[c.code] = c.code;
+        return text;
+      });
+      form.appendChild(h('label', { 'for': 'safi-commune' }, app.label('commune')));
+      this.commune = h('input', { type: 'text', id: 'safi-commune', name: 'commune', list: 'safi-communes', autocomplete: 'off', placeholder: app.label('commune_placeholder'), 'aria-describedby': 'safi-commune-msg' });
+      this.datalist = h('datalist', { id: 'safi-communes' });
+      this.communeOptions = this.communeText.map(function (text) {
+        var opt = h('option', { value: text });
+        self.datalist.appendChild(opt);
+        return opt;
+      });
+      this.communeMsg = h('p', { id: 'safi-commune-msg', 'class': 'safi-msg', 'aria-live': 'polite' });
+      this.commune.addEventListener('change', function () { self._commune(); });
+      /* The counts in the suggestions are only seen once the field is used: refresh them then. */
+      this.commune.addEventListener('focus', function () { self._communeCounts(); });
+      this.commune.addEventListener('input', function () {
+        if (self.communeValues[self.commune.value]) { self._commune(); }
+        if (self.commune.value === '' && app.state.commune) { self._commune(); }
+      });
+      form.appendChild(this.commune);
+      form.appendChild(this.datalist);
+      form.appendChild(this.communeMsg);
+    },
     _communeCounts: function () {
       if (!this._countsDirty) { return; }
       this._countsDirty = false;
