@@ -394,3 +394,47 @@ def test_offline_single_file_has_every_control(browser, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def test_mini_map_shows_actors_at_one_point_as_one_counted_marker(browser, tmp_path):
+    """The small maps of commune, stop and actor pages (static/site/minimap.js): six actors on
+    the commune's point are one marker saying 6, whose popup lists them (names as text)."""
+    from importlib import resources
+
+    maps.copy_assets(tmp_path / "assets")
+    script = (resources.files("safi_map") / "resources" / "static" / "site" / "minimap.js").read_text(
+        encoding="utf-8")
+    (tmp_path / "minimap.js").write_text(script, encoding="utf-8")
+    names = ["<img src=x onerror=alert(1)>", *(f"Structure {k}" for k in range(1, 6))]
+    points = [{"lat": 43.1242, "lon": 5.928, "name": n, "url": f"acteurs/{k}.html", "colour": "#e41a1c",
+               "current": k == 0} for k, n in enumerate(names)]
+    points.append({"lat": 43.14, "lon": 5.95, "name": "Ailleurs", "url": "acteurs/x.html",
+                   "colour": "#377eb8", "current": False})
+    data = json.dumps({"points": points}).replace("<", "\\u003c")
+    (tmp_path / "commune.html").write_text(
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+        '<link rel="stylesheet" href="assets/leaflet/leaflet.css"></head><body>'
+        '<div id="minimap" style="height:300px;width:400px"></div>'
+        f'<script type="application/json" id="minimap-data">{data}</script>'
+        '<script src="assets/leaflet/leaflet.js"></script><script src="minimap.js"></script>'
+        "</body></html>", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((tmp_path / "commune.html").as_uri())
+        counted = page.locator(".minimap-count")
+        counted.wait_for()
+        assert counted.count() == 1 and counted.text_content() == "6"
+        assert "minimap-count-current" in counted.get_attribute("class")  # the page's actor is there
+        assert page.locator("path.leaflet-interactive").count() == 1  # the actor elsewhere
+        counted.click()
+        items = page.locator(".leaflet-popup .minimap-tip li")
+        items.first.wait_for()
+        assert sorted(items.all_text_contents()) == sorted(names)
+        assert page.locator("img[src=x]").count() == 0
+        assert errors == []
+    finally:
+        context.close()
