@@ -438,3 +438,23 @@ def test_mini_map_shows_actors_at_one_point_as_one_counted_marker(browser, tmp_p
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_page_of_one_commune_opens_on_its_actors(browser, tmp_path):
+    """An export of one commune (few actors in a small area) opens on them, not on the region."""
+    actors = synthetic_actors(600, seed=9)
+    near = actors[(actors["latitude"] - 43.125).abs().lt(0.05) & (actors["longitude"] - 5.93).abs().lt(0.08)]
+    assert len(near) >= 3
+    page_html = maps.render_map_page(near, taxonomy=synthetic_taxonomy(), tour=list(SYNTHETIC_STOPS),
+                                     title="Toulon", inline_assets=True)
+    (tmp_path / "toulon.html").write_text(page_html, encoding="utf-8")
+    context, page, errors = _open(browser, (tmp_path / "toulon.html").as_uri())
+    try:
+        zoom = page.evaluate(f"() => {APP}.map.getZoom()")
+        inside = page.evaluate(f"""() => {{ const app = {APP}, b = app.map.getBounds();
+            for (let i = 0; i < app.n; i++) if (app.hasLoc[i] && !b.contains([app.lat[i], app.lon[i]])) return false;
+            return true; }}""")
+        assert inside and zoom >= 10
+        assert errors == []
+    finally:
+        context.close()

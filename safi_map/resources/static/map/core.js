@@ -170,6 +170,7 @@
         for (var k in st) { if (Object.prototype.hasOwnProperty.call(st, k)) { self.state[k] = st[k]; } }
         self._stateFromUrl = true;
       }
+      self._fitActors();
       self.compute();
       self._applyMarkers();
       var chain = Promise.resolve();
@@ -284,6 +285,19 @@
     });
     this.timings.prepare = now() - t0;
     this.actorsLayer.addTo(map);
+  };
+
+  /* A page of few actors in a small area (an export of one commune, a stop) opens on them,
+     not on the whole region; the URL's view, read later, still wins. Only when every located
+     actor lies inside the region's frame. */
+  App.prototype._fitActors = function () {
+    var b = null, i, frame = this.opts.bounds ? L.latLngBounds(this.opts.bounds) : null;
+    for (i = 0; i < this.n; i++) {
+      if (!this.hasLoc[i]) { continue; }
+      if (b) { b.extend([this.lat[i], this.lon[i]]); } else { b = L.latLngBounds([this.lat[i], this.lon[i]], [this.lat[i], this.lon[i]]); }
+    }
+    if (!b || (frame && !frame.contains(b))) { return; }
+    this.map.fitBounds(b, { padding: [40, 40], maxZoom: 13, animate: false });
   };
 
   extend({
