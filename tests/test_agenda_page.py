@@ -100,7 +100,7 @@ def test_past_events_move_to_the_archive_in_the_browser(tmp_path: Path, offline_
                                                         ) -> None:
     _write(tmp_path, EVENTS)
     static = resources.files("safi_map") / "resources"
-    for folder in ("site-static", "static/site"):
+    for folder in ("static/site",):
         source = static.joinpath(*folder.split("/"))
         if source.is_dir():
             shutil.copytree(str(source), tmp_path / "assets" / "site", dirs_exist_ok=True)

@@ -1,4 +1,4 @@
-"""The "Ouvert maintenant" badge, decided by safi-hours.js in Chromium at fixed clocks."""
+"""The "Ouvert maintenant" badge, decided by map/hours.js in Chromium at fixed clocks."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_actor_page_shows_hours_in_french_and_text_as_written(site):
                          "html.parser")
     assert [li.get_text() for li in kept.select("ul.hours li")] == ["le matin, selon la saison"]
     assert kept.select_one("[data-safi-hours]") is None
-    assert not any("safi-hours.js" in (s.get("src") or "") for s in kept.select("script"))
+    assert not any("map/hours.js" in (s.get("src") or "") for s in kept.select("script"))
 
 
 @pytest.mark.parametrize(("actor", "when", "expected"), [

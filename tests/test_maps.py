@@ -99,11 +99,33 @@ def test_only_local_assets(soup, tmp_path):
     for url in srcs + hrefs:
         assert (tmp_path / url).is_file(), f"{url} referenced but not copied"
     names = {p.relative_to(tmp_path / "assets").as_posix() for p in written}
-    assert {"leaflet/leaflet.js", "leaflet/images/layers.png", "safi-cluster.js",
-            "safi-map.js", "safi-map.css", "safi-icons.js", "safi-mini.js"} <= names
+    assert {"leaflet/leaflet.js", "leaflet/images/layers.png", "map/cluster.js",
+            "map/core.js", "map/map.css", "map/icons.js"} <= names
     # Our own clusterer replaced Leaflet.markercluster: the plugin is neither copied nor linked.
     assert not any("markercluster" in n for n in names)
-    assert srcs.index("assets/safi-cluster.js") < srcs.index("assets/safi-map.js")
+    # Every script of the map is copied and linked, in load order: core before the controls.
+    own = [s for s in srcs if s.startswith("assets/map/")]
+    assert own == [f"assets/{rel}" for rel in maps.MAP_SCRIPTS if rel.startswith("map/")]
+    assert {n for n in names if n.startswith("map/") and n.endswith(".js")} == {
+        s.removeprefix("assets/") for s in own}
+    assert own.index("assets/map/cluster.js") < own.index("assets/map/core.js") < own.index(
+        "assets/map/popup.js")
+
+
+def test_map_scripts_are_classic_scripts_on_one_namespace():
+    """No ES modules (Chrome refuses them from file://): each control file registers itself on
+    window.SafiMap, which core.js makes."""
+    from importlib import resources
+
+    folder = resources.files("safi_map") / "resources" / "static" / "map"
+    for rel in maps.MAP_SCRIPTS:
+        if not rel.startswith("map/"):
+            continue
+        text = (folder / rel.removeprefix("map/")).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|export)\s", text, re.MULTILINE), rel
+        assert "eval(" not in text and "new Function" not in text, rel
+        if rel not in ("map/icons.js", "map/cluster.js", "map/hours.js", "map/core.js"):
+            assert "})(window, window.SafiMap);" in text, rel
 
 
 def test_folium_cdn_defaults_are_gone(page):
@@ -256,18 +278,6 @@ def test_english_labels(actors):
         labels="en", lang="en",
     )
     assert '<html lang="en">' in html and "Directory of actors" in html
-
-
-def test_mini_map_html_escapes_and_skips_missing():
-    html = maps.mini_map_html(43.1, 5.9, label='<script>alert("x")</script>', colour="red;x", icon="../x")
-    div = BeautifulSoup(html, "html.parser").div
-    assert div["data-label"] == '<script>alert("x")</script>'
-    assert "<script>" not in html
-    assert div["data-colour"] == "#1b9e77" and div["data-icon"] == "dot"
-    assert maps.mini_map_html(float("nan"), 5.0) == ""
-    assert maps.mini_map_html(None, None) == ""
-    head = maps.mini_map_head("../assets/")
-    assert 'src="../assets/safi-mini.js"' in head and "<script>" not in head
 
 
 # -- new since the last stop -----------------------------------------------------------------

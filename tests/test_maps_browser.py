@@ -293,25 +293,6 @@ def test_two_thousand_actors_gzip_and_inline(offline_page, tmp_path):
     _clean(watch)
 
 
-def test_mini_map_on_an_actor_page(offline_page, tmp_path):
-    """The small map of actor pages: no inline script, so a CSP without hashes holds."""
-    maps.copy_assets(tmp_path / "assets")
-    csp = maps.content_security_policy()
-    body = maps.mini_map_html(43.1242, 5.928, label='<img src=x onerror=alert(1)>', colour="#e41a1c", icon="heart")
-    (tmp_path / "actor.html").write_text(
-        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
-        f'{maps.mini_map_head("assets/")}</head><body>{body}</body></html>',
-        encoding="utf-8",
-    )
-    page, watch = offline_page
-    page.goto((tmp_path / "actor.html").as_uri())
-    page.locator(".safi-mini-map .safi-pin").wait_for()
-    assert page.locator(".safi-mini-map .leaflet-marker-icon").get_attribute("title") == "<img src=x onerror=alert(1)>"
-    assert page.locator("img[src=x]").count() == 0
-    _clean(watch)
-
-
 def _largest_cluster(page: Any) -> int:
     counts = page.evaluate(
         "() => Array.from(document.querySelectorAll('.safi-cluster [data-count]')).map(e => Number(e.dataset.count))"

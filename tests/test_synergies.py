@@ -350,7 +350,7 @@ def test_spatial_index_matches_exhaustive_on_synthetic_region():
 
 
 # --- analysis/ computes figures only ------------------------------------------------------------
-_PAGE_LAYERS = ("safi_map.site", "safi_map.map", "safi_map.export", "jinja2", "markupsafe")
+_PAGE_LAYERS = ("safi_map.site.build", "safi_map.map", "safi_map.export.api", "jinja2", "markupsafe")
 
 
 def _imported_names(path, package: str) -> list[str]:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from safi_map.site.pages import diagnostic, synergies
 from test_site_visual import _CHECK
 
 from safi_map.analysis.synergies import suggest_pairs
@@ -24,7 +25,6 @@ from safi_map.model.public import public_actors
 from safi_map.model.synthetic import synthetic_actors
 from safi_map.model.taxonomy import load_taxonomy
 from safi_map.site.build import make_environment
-from safi_map.site.pages import diagnostic, synergies
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def built(tmp_path_factory):
     writer = _Writer(root)
     synergies.write_pages(ctx, writer)
     diagnostic.write_pages(ctx, writer)
-    static = resources.files("safi_map") / "resources" / "site-static"
+    static = resources.files("safi_map") / "resources" / "static" / "site"
     (root / "assets" / "site").mkdir(parents=True)
     for entry in static.iterdir():
         if entry.is_file():

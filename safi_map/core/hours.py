@@ -11,7 +11,7 @@ written (a row warning says so) and shown as-is.
 
 The OSM expression is checked and evaluated by the ``opening-hours-py`` library (the Rust
 ``opening-hours`` crate). :func:`weekly_intervals` turns it into the compact list of open minutes
-of a week that the static site ships to the browser, where ``safi-hours.js`` decides "Ouvert
+of a week that the static site ships to the browser, where ``map/hours.js`` decides "Ouvert
 maintenant" from the visitor's clock (the time of France). Expressions whose week changes along
 the year (months, dates) or that only carry a comment ("sur rendez-vous") get no weekly list:
 the site then shows the hours, but no badge.

@@ -17,7 +17,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BASE_MAPS", "CSP_IMG_SOURCES", "MAX_ZOOM", "asset_files", "copy_assets"]
+__all__ = [
+    "BASE_MAPS",
+    "CSP_IMG_SOURCES",
+    "MAP_SCRIPTS",
+    "MAP_STYLES",
+    "MAX_ZOOM",
+    "asset_files",
+    "copy_assets",
+    "site_static_files",
+]
 
 logger = logging.getLogger("safi_map.map.render")
 
@@ -49,6 +58,48 @@ BASE_MAPS: tuple[dict[str, Any], ...] = (
 )
 
 
+MAP_SCRIPTS = (
+    "leaflet/leaflet.js",
+    "map/icons.js",
+    "map/cluster.js",
+    "map/hours.js",
+    "map/core.js",
+    "map/selection.js",
+    "map/popup.js",
+    "map/filters.js",
+    "map/directory.js",
+    "map/legend.js",
+    "map/boundaries.js",
+    "map/stops.js",
+    "map/layers.js",
+    "map/url-state.js",
+    "map/near.js",
+    "map/download.js",
+)
+"""The map page's scripts (under ``assets/``), in load order: classic scripts, not ES modules
+(Chrome refuses module scripts from ``file://``). ``core.js`` makes ``window.SafiMap``; each
+control file after it registers on it (see the head of ``core.js``)."""
+
+MAP_STYLES = ("leaflet/leaflet.css", "map/map.css")
+"""The map page's stylesheets (under ``assets/``)."""
+
+
+def _static_dir(owner: str) -> Path:
+    """``resources/static/map`` (the map's files) or ``resources/static/site`` (the pages')."""
+    return Path(str(resources.files("safi_map") / "resources" / "static" / owner))
+
+
+def site_static_files() -> list[tuple[str, Path]]:
+    """(name, path) of the site pages' own scripts and styles, in name order.
+
+    They are published under ``assets/site/``; the map's files (:func:`copy_assets`) under
+    ``assets/map/``.
+    """
+    base = _static_dir("site")
+    return [(p.name, p) for p in sorted(base.iterdir(), key=lambda p: p.name)
+            if p.is_file() and not p.name.startswith(".")]
+
+
 @dataclass(frozen=True)
 class _Asset:
     rel: str  # path under assets/
@@ -65,7 +116,7 @@ def _xstatic_dir(module: str) -> Path:
 @cache
 def _assets() -> tuple[_Asset, ...]:
     leaflet = _xstatic_dir("xstatic.pkg.leaflet")
-    static = Path(str(resources.files("safi_map") / "resources" / "static"))
+    static = _static_dir("map")
     out = [
         _Asset("leaflet/leaflet.js", leaflet / "leaflet.js"),
         _Asset("leaflet/leaflet.css", leaflet / "leaflet.css"),
@@ -74,7 +125,7 @@ def _assets() -> tuple[_Asset, ...]:
         _Asset(f"leaflet/images/{p.name}", p) for p in sorted((leaflet / "images").glob("*.png"))
     ]
     out += [
-        _Asset(p.name, p)
+        _Asset(f"map/{p.name}", p)
         for p in sorted(static.iterdir())
         if p.is_file() and p.suffix in {".js", ".css", ".svg", ".png"}
     ]
@@ -90,7 +141,7 @@ def copy_assets(dest: Path) -> list[Path]:
     """Copy Leaflet and our map scripts (clusterer included) and styles into ``dest``.
 
     ``dest`` is the site's ``assets/`` folder (created if needed). Files come from the
-    ``xstatic-leaflet`` package and from ``safi_map/resources/static``, so nothing is fetched
+    ``xstatic-leaflet`` package and from ``safi_map/resources/static/map``, so nothing is fetched
     from a CDN at view time.
 
     Returns

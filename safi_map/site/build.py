@@ -656,7 +656,7 @@ def _map_data(points: list[dict[str, Any]]) -> dict[str, Any]:
 # Assets
 # --------------------------------------------------------------------------------------------
 def _site_static_files() -> list[tuple[str, Any]]:
-    base = resources.files("safi_map") / "resources" / "site-static"
+    base = resources.files("safi_map") / "resources" / "static" / "site"
     out = []
     for entry in sorted(base.iterdir(), key=lambda e: e.name):
         if entry.is_file() and not entry.name.startswith("."):

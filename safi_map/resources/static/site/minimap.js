@@ -46,8 +46,42 @@
     return box;
   }
 
-  var current = null;
+  // Actors geocoded to the same point (often the commune's point) would hide one another:
+  // one marker shows how many they are and its popup lists them.
+  var groups = Object.create(null), order = [];
   points.forEach(function (p) {
+    var key = Number(p.lat).toFixed(5) + "," + Number(p.lon).toFixed(5);
+    if (!groups[key]) { groups[key] = []; order.push(key); }
+    groups[key].push(p);
+  });
+
+  function listTip(group) {
+    var box = document.createElement("div");
+    box.className = "minimap-tip";
+    var title = document.createElement("p");
+    title.textContent = group.length + " structures à cet endroit";
+    box.appendChild(title);
+    var ul = document.createElement("ul");
+    group.forEach(function (p) { var li = document.createElement("li"); li.appendChild(tip(p)); ul.appendChild(li); });
+    box.appendChild(ul);
+    return box;
+  }
+
+  var current = null;
+  order.forEach(function (key) {
+    var group = groups[key], p = group[0];
+    var here = group.filter(function (q) { return q.current; }).length > 0;
+    if (group.length > 1) {
+      var span = document.createElement("span");
+      span.textContent = String(group.length);
+      var icon = L.divIcon({
+        className: "minimap-count" + (here ? " minimap-count-current" : ""),
+        html: span.outerHTML, iconSize: [30, 30], iconAnchor: [15, 15]
+      });
+      L.marker([p.lat, p.lon], { icon: icon, title: group.length + " structures à cet endroit", keyboard: true, zIndexOffset: here ? 1000 : 0 })
+        .bindPopup(listTip(group)).addTo(map);
+      return;
+    }
     var marker = L.circleMarker([p.lat, p.lon], {
       radius: p.current ? 10 : 7,
       color: p.current ? "#1d2730" : "#ffffff",
