@@ -145,6 +145,7 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
         if len(rejected) > 20:
             state.echo(_("  … and {n} more (all in {report})").format(
                 n=len(rejected) - 20, report=display(report_path.with_name("rapport.html"))))
+    _print_agenda_summary(state, result)
     _print_column_checks(state, report)
     state.echo(ngettext("{n} warning; read the report {report} (for machines: {json})",
                         "{n} warnings; read the report {report} (for machines: {json})",
@@ -153,6 +154,19 @@ def _print_ingest_summary(state: _State, result: Any, report_path: Path) -> None
         json=display(report_path)))
     if result.changes is not None:
         state.echo(result.changes.summary())
+
+
+def _print_agenda_summary(state: _State, result: Any) -> None:
+    """One line for the actors' agenda, then its rejected rows with their reasons."""
+    counts = result.report.extra.get("agenda")
+    if not counts or result.agenda is None:
+        return
+    state.echo(_("Agenda {file}: {events} events published, {rejected} rows rejected, {held} "
+                 "kept private (Public = no), {merged} given twice.").format(
+        file=counts["file"], events=counts["events"], rejected=counts["rejected"],
+        held=counts["held_back"], merged=counts["merged"]))
+    for issue in result.agenda.report.errors:
+        state.echo(_("  {ref}: {reason}").format(ref=issue.ref, reason=issue.message))
 
 
 _PRECISION = {"provided": N_("at the given coordinates"), "housenumber": N_("at the address"),

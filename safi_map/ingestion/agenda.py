@@ -327,3 +327,32 @@ def read_agenda(path: Path, *, actors: Iterable[Mapping[str, Any]] = (),
         agenda.events.append(event)
     agenda.events.sort(key=lambda e: e.sort_key)
     return agenda
+
+
+def project_agenda(settings: Any, actors: Any, report: Report) -> Agenda | None:
+    """The agenda of a project (``agenda.*`` beside ``tour.toml``), read against its public
+    actors, or None when there is none.
+
+    Its problems join the ingest ``report`` (they name ``agenda.csv``, the row and the column,
+    so the coordinator's report lists them with the surveys'); its counts go to
+    ``report.extra["agenda"]``. A file that cannot be read is an input error of the run.
+    """
+    from safi_map.core.errors import SurveyError
+    from safi_map.ingestion.sheet_limits import SheetLimits
+    from safi_map.model.public import public_actors
+
+    path = find_agenda(Path(settings.tour).parent)
+    if path is None:
+        return None
+    records = public_actors(actors).drop(columns="geometry", errors="ignore").to_dict("records")
+    try:
+        agenda = read_agenda(path, actors=records, limits=SheetLimits.from_settings(settings))
+    except SurveyError as exc:
+        report.files.append({"file": path.name, "error": str(exc)})
+        return None
+    report.issues.extend(agenda.report.issues)
+    report.extra["agenda"] = {
+        "file": path.name, "rows": agenda.report.rows_read, "events": len(agenda.events),
+        "rejected": len(agenda.report.rejected) - agenda.held_back,
+        "held_back": agenda.held_back, "merged": len(agenda.report.merged)}
+    return agenda

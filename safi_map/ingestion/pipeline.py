@@ -21,6 +21,7 @@ from safi_map.core.i18n import _
 from safi_map.core.outdir import claim_outputs
 from safi_map.core.settings import Settings, load_settings
 from safi_map.geo.usage_policy import check_online_settings
+from safi_map.ingestion.agenda import project_agenda
 from safi_map.ingestion.corrections import apply_corrections, load_corrections
 from safi_map.ingestion.geocoding import GEOCODE_COLUMNS, geocode_file, geocode_rows, geocode_table
 from safi_map.ingestion.merge import merge_rows
@@ -135,9 +136,10 @@ def ingest(
     log.info("ingest: %s", report.summary())
     changes, published = _compare_with_previous(actors, located, report, settings=settings,
                                                 withdrawn=withdrawn, previous=previous)
+    agenda = project_agenda(settings, published, report)
     return IngestResult(actors=published, rows=located, report=report, taxonomy=taxonomy,
                         tour=tour, settings=settings, files=paths, files_reused=cache.hits,
-                        changes=changes, withdrawn=withdrawn)
+                        changes=changes, withdrawn=withdrawn, agenda=agenda)
 
 
 def _survey_paths(surveys: Sequence[str | Path] | None, settings: Settings,

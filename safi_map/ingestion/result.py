@@ -45,6 +45,9 @@ class IngestResult:
     withdrawn: set[str] = field(default_factory=set)
     """Actor ids that corrections hide or merge into another actor: never kept from the
     previous build (nor reported as no longer in any survey)."""
+    agenda: Any = None
+    """The actors' :class:`~safi_map.ingestion.agenda.Agenda` (``agenda.*`` beside
+    ``tour.toml``), None when the project has none."""
 
     @property
     def ok(self) -> bool:

@@ -25,7 +25,6 @@ import pandas as pd
 
 from safi_map.core.hours import normalize_hours
 from safi_map.core.i18n import _
-from safi_map.ingestion.nonactors import non_actor_rows
 from safi_map.core.normalize import (
     Note,
     normalize_email,
