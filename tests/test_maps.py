@@ -19,6 +19,7 @@ from safi_map.model.synthetic import (
     synthetic_actors,
     synthetic_taxonomy,
 )
+from safi_map.map.assets import MAP_SOURCES
 
 
 @pytest.fixture(scope="module")
@@ -99,17 +100,16 @@ def test_only_local_assets(soup, tmp_path):
     for url in srcs + hrefs:
         assert (tmp_path / url).is_file(), f"{url} referenced but not copied"
     names = {p.relative_to(tmp_path / "assets").as_posix() for p in written}
-    assert {"leaflet/leaflet.js", "leaflet/images/layers.png", "map/cluster.js",
-            "map/core.js", "map/map.css", "map/icons.js"} <= names
+    assert {"leaflet/leaflet.js", "leaflet/images/layers.png", "map/safi-map.js",
+            "map/map.css"} <= names
     # Our own clusterer replaced Leaflet.markercluster: the plugin is neither copied nor linked.
     assert not any("markercluster" in n for n in names)
-    # Every script of the map is copied and linked, in load order: core before the controls.
-    own = [s for s in srcs if s.startswith("assets/map/")]
-    assert own == [f"assets/{rel}" for rel in maps.MAP_SCRIPTS if rel.startswith("map/")]
-    assert {n for n in names if n.startswith("map/") and n.endswith(".js")} == {
-        s.removeprefix("assets/") for s in own}
-    assert own.index("assets/map/cluster.js") < own.index("assets/map/core.js") < own.index(
-        "assets/map/popup.js")
+    # The map's scripts arrive as one file: every part, in load order, core before controls.
+    assert srcs == ["assets/leaflet/leaflet.js", "assets/map/safi-map.js"]
+    bundle = (tmp_path / "assets" / "map" / "safi-map.js").read_text(encoding="utf-8")
+    heads = re.findall(r"^/\* ---- (\S+) ---- \*/$", bundle, re.MULTILINE)
+    assert heads == list(MAP_SOURCES)
+    assert heads.index("cluster.js") < heads.index("core.js") < heads.index("popup.js")
 
 
 def test_map_scripts_are_classic_scripts_on_one_namespace():
@@ -118,14 +118,13 @@ def test_map_scripts_are_classic_scripts_on_one_namespace():
     from importlib import resources
 
     folder = resources.files("safi_map") / "resources" / "static" / "map"
-    for rel in maps.MAP_SCRIPTS:
-        if not rel.startswith("map/"):
-            continue
-        text = (folder / rel.removeprefix("map/")).read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(import|export)\s", text, re.MULTILINE), rel
-        assert "eval(" not in text and "new Function" not in text, rel
-        if rel not in ("map/icons.js", "map/cluster.js", "map/hours.js", "map/core.js"):
-            assert "})(window, window.SafiMap);" in text, rel
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".js")) == sorted(MAP_SOURCES)
+    for name in MAP_SOURCES:
+        text = (folder / name).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|export)\s", text, re.MULTILINE), name
+        assert "eval(" not in text and "new Function" not in text, name
+        if name not in ("icons.js", "cluster.js", "hours.js", "core.js"):
+            assert "})(window, window.SafiMap);" in text, name
 
 
 def test_folium_cdn_defaults_are_gone(page):

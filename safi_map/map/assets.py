@@ -21,6 +21,7 @@ __all__ = [
     "BASE_MAPS",
     "CSP_IMG_SOURCES",
     "MAP_SCRIPTS",
+    "MAP_SOURCES",
     "MAP_STYLES",
     "MAX_ZOOM",
     "asset_files",
@@ -58,27 +59,32 @@ BASE_MAPS: tuple[dict[str, Any], ...] = (
 )
 
 
-MAP_SCRIPTS = (
-    "leaflet/leaflet.js",
-    "map/icons.js",
-    "map/cluster.js",
-    "map/hours.js",
-    "map/core.js",
-    "map/selection.js",
-    "map/popup.js",
-    "map/filters.js",
-    "map/directory.js",
-    "map/legend.js",
-    "map/boundaries.js",
-    "map/stops.js",
-    "map/layers.js",
-    "map/url-state.js",
-    "map/near.js",
-    "map/download.js",
+MAP_SOURCES = (
+    "icons.js",
+    "cluster.js",
+    "hours.js",
+    "core.js",
+    "selection.js",
+    "popup.js",
+    "filters.js",
+    "directory.js",
+    "legend.js",
+    "boundaries.js",
+    "stops.js",
+    "layers.js",
+    "url-state.js",
+    "near.js",
+    "download.js",
 )
-"""The map page's scripts (under ``assets/``), in load order: classic scripts, not ES modules
-(Chrome refuses module scripts from ``file://``). ``core.js`` makes ``window.SafiMap``; each
-control file after it registers on it (see the head of ``core.js``)."""
+"""The map's scripts in ``resources/static/map/``, in load order: classic scripts, not ES
+modules (Chrome refuses module scripts from ``file://``). ``core.js`` makes ``window.SafiMap``;
+each control file after it registers on it (see the head of ``core.js``). They are published as
+one file, ``assets/map/safi-map.js``, their concatenation in this order: one request instead of
+fourteen (from ``file://`` the browser reads blocking scripts one after the other; at 50,000
+actors separate files delayed the first markers by about 0.2-0.3 s)."""
+
+MAP_SCRIPTS = ("leaflet/leaflet.js", "map/safi-map.js")
+"""The map page's scripts (under ``assets/``), in load order."""
 
 MAP_STYLES = ("leaflet/leaflet.css", "map/map.css")
 """The map page's stylesheets (under ``assets/``)."""
@@ -103,7 +109,16 @@ def site_static_files() -> list[tuple[str, Path]]:
 @dataclass(frozen=True)
 class _Asset:
     rel: str  # path under assets/
-    source: Path
+    sources: tuple[Path, ...]  # one file, or the parts of a concatenated script
+
+    def data(self) -> bytes:
+        """The file's bytes (a concatenated script names each part in a comment)."""
+        if len(self.sources) == 1:
+            return self.sources[0].read_bytes()
+        return b"".join(
+            f"/* ---- {p.name} ---- */\n".encode() + p.read_bytes().rstrip(b"\n") + b"\n"
+            for p in self.sources
+        )
 
 
 def _xstatic_dir(module: str) -> Path:
@@ -118,16 +133,20 @@ def _assets() -> tuple[_Asset, ...]:
     leaflet = _xstatic_dir("xstatic.pkg.leaflet")
     static = _static_dir("map")
     out = [
-        _Asset("leaflet/leaflet.js", leaflet / "leaflet.js"),
-        _Asset("leaflet/leaflet.css", leaflet / "leaflet.css"),
+        _Asset("leaflet/leaflet.js", (leaflet / "leaflet.js",)),
+        _Asset("leaflet/leaflet.css", (leaflet / "leaflet.css",)),
     ]
     out += [
-        _Asset(f"leaflet/images/{p.name}", p) for p in sorted((leaflet / "images").glob("*.png"))
+        _Asset(f"leaflet/images/{p.name}", (p,))
+        for p in sorted((leaflet / "images").glob("*.png"))
     ]
+    out.append(_Asset("map/safi-map.js", tuple(static / name for name in MAP_SOURCES)))
+    # also alone: the actor pages' "Ouvert maintenant" badge needs it without the whole map
+    out.append(_Asset("map/hours.js", (static / "hours.js",)))
     out += [
-        _Asset(f"map/{p.name}", p)
+        _Asset(f"map/{p.name}", (p,))
         for p in sorted(static.iterdir())
-        if p.is_file() and p.suffix in {".js", ".css", ".svg", ".png"}
+        if p.is_file() and p.suffix in {".css", ".svg", ".png"}
     ]
     return tuple(out)
 
@@ -138,7 +157,7 @@ def asset_files() -> list[str]:
 
 
 def copy_assets(dest: Path) -> list[Path]:
-    """Copy Leaflet and our map scripts (clusterer included) and styles into ``dest``.
+    """Copy Leaflet, our map script (its parts concatenated) and styles into ``dest``.
 
     ``dest`` is the site's ``assets/`` folder (created if needed). Files come from the
     ``xstatic-leaflet`` package and from ``safi_map/resources/static/map``, so nothing is fetched
@@ -154,7 +173,10 @@ def copy_assets(dest: Path) -> list[Path]:
     for asset in _assets():
         target = dest / asset.rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(asset.source, target)
+        if len(asset.sources) == 1:
+            shutil.copyfile(asset.sources[0], target)
+        else:
+            target.write_bytes(asset.data())
         written.append(target)
     logger.debug("copied %d map assets into %s", len(written), dest)
     return written

@@ -12,7 +12,6 @@ import hashlib
 import html
 import re
 from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -30,16 +29,16 @@ __all__ = ["content_security_policy", "inline_script_hashes", "render_map_page"]
 # Inlined assets (the offline single file)
 # --------------------------------------------------------------------------------------------
 
-def _asset_source(rel: str) -> Path:
+def _asset_bytes(rel: str) -> bytes:
     for a in _assets():
         if a.rel == rel:
-            return a.source
+            return a.data()
     raise KeyError(rel)
 
 
 def _css_inlined(rel: str) -> str:
     """A stylesheet with its relative ``url(...)`` images turned into data URIs."""
-    text = _asset_source(rel).read_text(encoding="utf-8")
+    text = _asset_bytes(rel).decode("utf-8")
     base = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
 
     def repl(m: re.Match[str]) -> str:
@@ -47,7 +46,7 @@ def _css_inlined(rel: str) -> str:
         if url.startswith(("data:", "http:", "https:", "#")):
             return m.group(0)
         try:
-            data = _asset_source(base + url).read_bytes()
+            data = _asset_bytes(base + url)
         except KeyError:
             return m.group(0)
         mime = "image/png" if url.endswith(".png") else "image/svg+xml"
@@ -59,7 +58,7 @@ def _css_inlined(rel: str) -> str:
 
 
 def _js_inlined(rel: str) -> str:
-    text = _asset_source(rel).read_text(encoding="utf-8")
+    text = _asset_bytes(rel).decode("utf-8")
     # Drop source-map comments (the map file is not there) and protect the <script> element.
     text = re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
     return text.replace("</script", "<\\/script")

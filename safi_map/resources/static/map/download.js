@@ -70,7 +70,7 @@
         properties: props
       };
     });
-    return JSON.stringify({ type: 'FeatureCollection', features: features }, null, 1) + '\n';
+    return JSON.stringify({ type: 'FeatureCollection', features: features }) + '\n';
   }
 
   function save(text, type, name) {

@@ -152,13 +152,23 @@
         app._emit('near');
         return;
       }
-      var dist = new Float64Array(n);
-      for (var i = 0; i < n; i++) { dist[i] = app.hasLoc[i] ? km(origin.lat, origin.lon, app.lat[i], app.lon[i]) : Infinity; }
+      var dist = new Float64Array(n), located = [], rest = [], i;
+      for (i = 0; i < n; i++) {
+        if (app.hasLoc[i]) { dist[i] = km(origin.lat, origin.lon, app.lat[i], app.lon[i]); located.push(i); } else { dist[i] = Infinity; rest.push(i); }
+      }
+      /* Every row once, in distance order (ties in directory order), those without a place last:
+         a filter then keeps its rows in this order in one pass, without sorting again. */
+      located.sort(function (a, b) { return (dist[a] - dist[b]) || (a - b); });
+      var order = Int32Array.from(located.concat(rest));
       app.near = {
         origin: origin,
         distance: dist,
-        /* Located actors nearest first (ties in directory order), then those without a place. */
-        sort: function (idx) { return idx.slice().sort(function (a, b) { return (dist[a] - dist[b]) || (a - b); }); },
+        sort: function (idx) {
+          var mark = new Uint8Array(n), out = [], k;
+          for (k = 0; k < idx.length; k++) { mark[idx[k]] = 1; }
+          for (k = 0; k < n; k++) { if (mark[order[k]]) { out.push(order[k]); } }
+          return out;
+        },
         text: function (i) { return app.label('near_distance', { d: distanceText(dist[i]) }); }
       };
       this.marker = L.circleMarker([origin.lat, origin.lon], { radius: 9, color: '#b3261e', weight: 3, fillColor: '#ffffff', fillOpacity: 0.9, interactive: false })
