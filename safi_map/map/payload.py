@@ -266,13 +266,18 @@ def map_payload(
             "phone": [_str(v) for v in col("phone")],
         },
     }
-    marked = _new_rows(ids, new_ids)
-    if marked:
-        payload["actors"]["new"] = marked
-    hours = weekly_payload(col("opening_hours"))  # [[i, open minutes]], see map/hours.js
-    if hours:
-        payload["actors"]["hours"] = hours
+    _optional_columns(payload["actors"], _new_rows(ids, new_ids), col("opening_hours"))
     return payload
+
+
+def _optional_columns(actors: dict[str, Any], new_rows: list[int], hours: list[Any]) -> None:
+    """The columns only some actors have: new since the previous build, opening hours
+    (``[[i, open minutes of the week]]``, see ``map/hours.js``)."""
+    if new_rows:
+        actors["new"] = new_rows
+    weekly = weekly_payload(hours)
+    if weekly:
+        actors["hours"] = weekly
 
 
 def _new_rows(ids: list[str], new_ids: Collection[str] | None) -> list[int]:
