@@ -40,7 +40,7 @@ FIELD_NAMES: dict[str, str] = {
     "commune": "commune", "latitude": "latitude", "longitude": "longitude",
     "website": "site web", "email": "courriel", "phone": "téléphone", "needs": "besoins",
     "offers": "ressources proposées", "stop": "étape", "contact_consent": "accord de publication",
-    "siret": "SIRET", "survey_date": "date de l'enquête",
+    "siret": "SIRET", "survey_date": "date de l'enquête", "opening_hours": "horaires",
 }
 
 # Kind of issue (code, or the part before the dot) → (title, what to do, correction template).
