@@ -32,6 +32,7 @@ from .text import key, slugify
 __all__ = [
     "DATA_FORMATS",
     "FORMATS",
+    "POSTER_DRAW",
     "POSTER_FORMATS",
     "ExportResult",
     "PosterSet",
@@ -236,6 +237,9 @@ class PosterSet:
     stops: dict[str, Path] = field(default_factory=dict)
     reused: int = 0
     """Posters taken from the cache instead of being rendered again."""
+    pending: tuple[Path, ...] = ()
+    """With ``draw=False``: the posters not drawn (not in the cache), as paths relative to the
+    folder; they are listed in neither ``communes``, ``themes`` nor ``stops``."""
 
     @property
     def paths(self) -> list[Path]:
@@ -270,6 +274,7 @@ def poster_set(
     cache_dir: str | Path | None = None,
     max_actors: int | None = None,
     refresh: bool = False,
+    draw: bool | None = None,
 ) -> PosterSet:
     """Write one poster per commune, per theme and per tour stop into ``out_dir``.
 
@@ -290,6 +295,12 @@ def poster_set(
         whose content changed. Entries not used by this call are removed.
     refresh
         Draw every poster again, even those in the cache (and keep them there).
+    draw
+        False: draw nothing; write and list only the posters the cache already has, and say
+        which are missing in :attr:`PosterSet.pending` (the same call with ``draw=True`` later
+        draws them, and only them). This is how a build links posters without making anyone
+        wait for them: the site is written at once with the posters already drawn, the missing
+        ones are drawn after it (see :data:`POSTER_DRAW`). None: :data:`POSTER_DRAW`.
 
     Returns
     -------
@@ -339,31 +350,49 @@ def poster_set(
             planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
 
     # Draw what the cache does not have (everything, without a cache).
+    drawing = POSTER_DRAW.get() if draw is None else draw
     todo: list[tuple[Path, Selection]] = []
     finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
+    pending: list[Path] = []
     for listing, name, rel, sel in planned:
         out = root / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
         if cache is None:
-            todo.append((out, sel))
+            missing, target = True, out
         else:
-            cached, draw = cache.entry(actors, sel)
-            if draw:
-                todo.append((cache.pending(cached), sel))
+            cached, missing = cache.entry(actors, sel)
+            target = cache.pending(cached)
+        if missing and not drawing:
+            pending.append(rel)
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if missing:
+            todo.append((target, sel))
+        if cache is not None:
             finish.append((cached, out))
         listing[name] = rel
     _draw_posters(actors, todo, kwargs)
-    result = found
+    result = replace(found, pending=tuple(pending))
     if cache is not None:
         for cached, out in finish:
             cache.complete(cached)
             shutil.copyfile(cached, out)
         cache.prune()
-        result = replace(found, reused=cache.hits)
-    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn)",
-             len(result.communes), len(result.themes), len(result.stops), root, len(todo))
+        result = replace(result, reused=cache.hits)
+    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn, %d left "
+             "to draw)", len(result.communes), len(result.themes), len(result.stops), root,
+             len(todo), len(pending))
     return result
 
+
+POSTER_DRAW: ContextVar[bool] = ContextVar("POSTER_DRAW", default=True)
+"""Whether :func:`poster_set` draws the posters its cache lacks (its ``draw`` by default).
+
+The posters of the example data take about 15 s of CPU to draw, three times the budget of a
+whole build (``bench/bench_posters.py``), and a new stop changes a third of them. So a build
+may set this to False around the site: the site is written at once, linking the posters the
+cache has; the missing ones are then drawn (``poster_set(..., draw=True)``, same arguments) and
+linked by the site written after them.
+"""
 
 POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
     "POSTER_PROGRESS", default=None)

@@ -128,7 +128,6 @@ def _qr(fig: Any, lay: Layout, box: Box, url: str) -> float:
     import segno
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
-
     from matplotlib.transforms import Affine2D
 
     qr = segno.make(url, error="m")
