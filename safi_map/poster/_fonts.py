@@ -126,7 +126,7 @@ def _label_class() -> type:
             gc.set_alpha(self.get_alpha())
             gc.set_url(self.get_url())
             gc.set_gid(self.get_gid())
-            self._set_gc_clip(gc)
+            # never clipped, as a Text in an Axes (put() removes the clip an Axes sets)
             renderer.draw_text(gc, px, py, self.text, self.prop, 0.0, ismath=False)
             gc.restore()
 
