@@ -13,6 +13,10 @@ Times, on the example data of ``data/`` (210 actors, 7 stops):
   process, no cache): how many, wall and CPU, per poster.
 * **one poster** of each kind (commune, theme, stop) in each format at A4, A3 and A0: CPU per
   poster (median of 3).
+* **the build that does not wait for posters** (``--deferred``, the choice of issue #13): in a
+  fresh process, ingest, then the site with :data:`safi_map.export.POSTER_DRAW` off (it links
+  the posters the cache has), then the posters step (``poster_set(draw=True)``: only the
+  missing ones), then the site again (it links them). From clean, then after a new stop.
 * ``--profile N``: the N functions where one stop poster spends the most time (cProfile).
 
 Run it against another checkout with ``PYTHONPATH=/path/to/checkout python bench/...`` to put
@@ -90,6 +94,55 @@ def cli_figures() -> None:
         print(f"| rebuild after a new stop of 30 rows | {wall:.2f} s | {cpu:.2f} s |")
 
 
+def _deferred_run(root: Path) -> None:
+    """(In a fresh process) the three steps of a build that does not wait for posters."""
+    from safi_map.export import POSTER_DRAW, poster_set
+    from safi_map.pipeline import write_ingest_outputs
+    from safi_map.site import build_site
+
+    t0 = time.perf_counter()
+    settings = load_settings(base=root)
+    result = ingest(settings=settings)
+    write_ingest_outputs(result, settings.out)
+    kw = {"taxonomy": result.taxonomy, "tour": result.tour, "settings": settings,
+          "report": result.report, "out_dir": settings.out / "site", "changes": result.changes}
+    token = POSTER_DRAW.set(False)
+    try:
+        build_site(result.actors, **kw)
+    finally:
+        POSTER_DRAW.reset(token)
+    site = time.perf_counter() - t0
+    # the posters step: what the site's call of poster_set would draw (same arguments)
+    made = poster_set(result.actors, root / "affiches-step", taxonomy=result.taxonomy,
+                      tour=result.tour, settings=settings, fmt="pdf", size="A3",
+                      min_actors=max(1, int(settings.posters_min_actors)),
+                      max_actors=int(settings.posters_max_actors),
+                      cache_dir=settings.out / "cache" / "posters")
+    posters = time.perf_counter() - t0 - site
+    build_site(result.actors, **kw)  # links every poster (all in the cache now)
+    relink = time.perf_counter() - t0 - site - posters
+    print(f"{site:.2f} {posters:.2f} {relink:.2f} {len(made.paths) - made.reused}")
+
+
+def deferred_figures() -> None:
+    print("\n| build that does not wait for posters | site ready (linking the posters "
+          "already drawn) | posters step | site again (linking them) | posters drawn |\n"
+          "|---|---|---|---|---|")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def run(root: Path) -> list[str]:
+        out = subprocess.run([sys.executable, __file__, "--run-deferred", str(root)], env=env,
+                             check=True, capture_output=True, text=True).stdout.split()
+        return [f"{float(v):.2f} s" for v in out[:3]] + [out[3]]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _project(root)
+        print("| from clean | " + " | ".join(run(root)) + " |")
+        _new_stop(root / "data" / "surveys" / "2015-12-01-nouvelle-etape.csv")
+        print("| after a new stop of 30 rows | " + " | ".join(run(root)) + " |")
+
+
 def poster_figures(profile: int) -> None:
     settings = load_settings(base=REPO)
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,11 +191,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--deferred", action="store_true",
+                        help="also time the build that does not wait for posters")
+    parser.add_argument("--run-deferred", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run_deferred:
+        _deferred_run(args.run_deferred)
+        return
     print(f"safi_map from {Path(safi_map.__file__).parent}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     if not args.skip_cli:
         cli_figures()
+    if args.deferred:
+        deferred_figures()
     poster_figures(args.profile)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._basemap import base
-from ._entries import PosterEntry
+from ._entries import PosterEntry, short_commune
 from ._fonts import put, text_width
 
 
@@ -210,8 +210,9 @@ def label_communes(ax: Any, located: Sequence[PosterEntry], mx: np.ndarray, my: 
             continue
         px = (b.label_x[i] - x0) / (x1 - x0) * width_pt
         py = (b.label_y[i] - y0) / (y1 - y0) * height_pt
-        w = text_width(str(b.names[i]), small) * 1.05 + 2
+        label = short_commune(str(b.names[i]))
+        w = text_width(label, small) * 1.05 + 2
         spot = labels.take([(px - w / 2, py - small * 0.65)], w, small * 1.3)
         if spot is not None:
-            put(ax, b.label_x[i], b.label_y[i], str(b.names[i]), fontsize=small, color="#7a7468",
+            put(ax, b.label_x[i], b.label_y[i], label, fontsize=small, color="#7a7468",
                     ha="center", va="center", zorder=3)
