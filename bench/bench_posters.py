@@ -14,7 +14,7 @@ Times, on the example data of ``data/`` (210 actors, 7 stops):
 * **one poster** of each kind (commune, theme, stop) in each format at A4, A3 and A0: CPU per
   poster (median of 3).
 * **the build that does not wait for posters** (``--deferred``, the choice of issue #13): in a
-  fresh process, ingest, then the site with :data:`safi_map.export.POSTER_DRAW` off (it links
+  fresh process, ingest, then the site with :data:`safi_map.export.POSTERS_LEFT` set (it links
   the posters the cache has), then the posters step (``poster_set(draw=True)``: only the
   missing ones), then the site again (it links them). From clean, then after a new stop.
 * ``--profile N``: the N functions where one stop poster spends the most time (cProfile).
@@ -96,7 +96,7 @@ def cli_figures() -> None:
 
 def _deferred_run(root: Path) -> None:
     """(In a fresh process) the three steps of a build that does not wait for posters."""
-    from safi_map.export import POSTER_DRAW, poster_set
+    from safi_map.export import POSTERS_LEFT, poster_set
     from safi_map.pipeline import write_ingest_outputs
     from safi_map.site import build_site
 
@@ -106,11 +106,11 @@ def _deferred_run(root: Path) -> None:
     write_ingest_outputs(result, settings.out)
     kw = {"taxonomy": result.taxonomy, "tour": result.tour, "settings": settings,
           "report": result.report, "out_dir": settings.out / "site", "changes": result.changes}
-    token = POSTER_DRAW.set(False)
+    token = POSTERS_LEFT.set([])
     try:
         build_site(result.actors, **kw)
     finally:
-        POSTER_DRAW.reset(token)
+        POSTERS_LEFT.reset(token)
     site = time.perf_counter() - t0
     # the posters step: what the site's call of poster_set would draw (same arguments)
     made = poster_set(result.actors, root / "affiches-step", taxonomy=result.taxonomy,

@@ -297,7 +297,7 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 @click.pass_obj
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
-    from .export import POSTER_PROGRESS
+    from .export import POSTERS_LEFT
     from .pipeline import write_ingest_outputs
     from .site import build_site
 
@@ -307,9 +307,10 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
     result = _run_ingest(state, settings, surveys, online, refresh, force)
     written = write_ingest_outputs(result, settings.out, commit=False)  # in place with the site
     _print_ingest_summary(state, result, written[3])
+    left: list[Path] = []  # posters not drawn yet: the site links them once drawn, below
     with progress_bars(state.quiet) as progress:
         progress.start("site")
-        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
+        token = POSTERS_LEFT.set(left)
         try:
             summary = build_site(
                 result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=settings,
@@ -321,7 +322,7 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
             result.discard_outputs()  # never leave the staged ingest outputs behind
             raise
         finally:
-            POSTER_PROGRESS.reset(token)
+            POSTERS_LEFT.reset(token)
     result.commit_outputs()
     if summary.pages_reused:
         state.echo(ngettext(
@@ -332,7 +333,35 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
         summary=summary, seconds=time.perf_counter() - started))
     index = settings.out / "site" / "index.html"
     state.echo(_("Open {index} in a browser.").format(index=display(index)))
+    if left:
+        _posters_after_site(state, result, settings, len(left), force)
     sys.exit(_exit_code(result, strict))
+
+
+def _posters_after_site(state: _State, result: Any, settings: Settings, count: int,
+                        force: bool) -> None:
+    """Draw the posters the site just written does not link yet, then write the site again to
+    link them (its unchanged pages are reused). Interrupted, the site stays as it was: usable,
+    without those posters. See :data:`safi_map.export.POSTERS_LEFT`."""
+    from .export import POSTER_PROGRESS
+    from .site import build_site
+
+    started = time.perf_counter()
+    state.echo(ngettext(
+        "Drawing {n} poster; the site links it once drawn (the site is usable meanwhile).",
+        "Drawing {n} posters; the site links them once drawn (the site is usable meanwhile).",
+        count).format(n=count))
+    with progress_bars(state.quiet) as progress:
+        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
+        try:
+            build_site(result.actors, taxonomy=result.taxonomy, tour=result.tour,
+                       settings=settings, report=result.report, out_dir=settings.out / "site",
+                       changes=result.changes, force=force)
+        finally:
+            POSTER_PROGRESS.reset(token)
+    state.echo(ngettext("{n} poster drawn and linked from the site ({seconds:.1f} s).",
+                        "{n} posters drawn and linked from the site ({seconds:.1f} s).",
+                        count).format(n=count, seconds=time.perf_counter() - started))
 
 
 @cli.command(help=N_("Geocode any table: one output row per input row, same order, input "

@@ -32,7 +32,7 @@ from .text import key, slugify
 __all__ = [
     "DATA_FORMATS",
     "FORMATS",
-    "POSTER_DRAW",
+    "POSTERS_LEFT",
     "POSTER_FORMATS",
     "ExportResult",
     "PosterSet",
@@ -300,7 +300,8 @@ def poster_set(
         which are missing in :attr:`PosterSet.pending` (the same call with ``draw=True`` later
         draws them, and only them). This is how a build links posters without making anyone
         wait for them: the site is written at once with the posters already drawn, the missing
-        ones are drawn after it (see :data:`POSTER_DRAW`). None: :data:`POSTER_DRAW`.
+        ones are drawn after it (see :data:`POSTERS_LEFT`). None: draw, unless
+        :data:`POSTERS_LEFT` holds a list (then the pending posters are added to it).
 
     Returns
     -------
@@ -350,7 +351,8 @@ def poster_set(
             planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
 
     # Draw what the cache does not have (everything, without a cache).
-    drawing = POSTER_DRAW.get() if draw is None else draw
+    left = POSTERS_LEFT.get()
+    drawing = left is None if draw is None else draw
     todo: list[tuple[Path, Selection]] = []
     finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
     pending: list[Path] = []
@@ -372,6 +374,8 @@ def poster_set(
         listing[name] = rel
     _draw_posters(actors, todo, kwargs)
     result = replace(found, pending=tuple(pending))
+    if left is not None and not drawing:
+        left.extend(root / p for p in pending)
     if cache is not None:
         for cached, out in finish:
             cache.complete(cached)
@@ -384,14 +388,15 @@ def poster_set(
     return result
 
 
-POSTER_DRAW: ContextVar[bool] = ContextVar("POSTER_DRAW", default=True)
-"""Whether :func:`poster_set` draws the posters its cache lacks (its ``draw`` by default).
+POSTERS_LEFT: ContextVar[list[Path] | None] = ContextVar("POSTERS_LEFT", default=None)
+"""A list here: :func:`poster_set` (``draw=None``) draws nothing and adds to it the posters its
+cache lacks; it writes and lists the others.
 
 The posters of the example data take about 15 s of CPU to draw, three times the budget of a
-whole build (``bench/bench_posters.py``), and a new stop changes a third of them. So a build
-may set this to False around the site: the site is written at once, linking the posters the
-cache has; the missing ones are then drawn (``poster_set(..., draw=True)``, same arguments) and
-linked by the site written after them.
+whole build, and a new stop of 30 rows changes 21 of the 48 (``bench/bench_posters.py``).
+So the build does not wait for them: it writes the site with this set (the site links the
+posters already drawn), says the site is ready, then, if the list is not empty, builds the site
+again without it: that draws the missing posters (only them) and links them.
 """
 
 POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(

@@ -12,7 +12,7 @@ import pytest
 from test_selection import crafted
 
 from safi_map._synthetic import synthetic_taxonomy
-from safi_map.export import FORMATS, POSTER_DRAW, export, poster_set
+from safi_map.export import FORMATS, POSTERS_LEFT, export, poster_set
 from safi_map.selection import Selection
 from safi_map.settings import Settings
 
@@ -225,10 +225,13 @@ def test_poster_set_without_drawing_links_only_what_the_cache_has(tmp_path):
     assert list(warm.themes) == ["insertion"] and warm.reused == 2
     assert sorted(p.name for p in (tmp_path / "warm").rglob("*.svg")) == [
         "83137-toulon.svg", "insertion.svg"]
-    token = POSTER_DRAW.set(False)  # the build's switch, for the site's call
+    left: list[Path] = []
+    token = POSTERS_LEFT.set(left)  # the build's switch, for the site's call
     try:
         assert len(poster_set(actors, tmp_path / "ctx", **kw).pending) == 2
     finally:
-        POSTER_DRAW.reset(token)
+        POSTERS_LEFT.reset(token)
+    assert sorted(p.relative_to(tmp_path / "ctx").as_posix() for p in left) == [
+        "communes/83069-hyeres.svg", "themes/sante.svg"]
     assert poster_set(actors, tmp_path / "later", **kw).pending == ()
     assert poster_set(actors, tmp_path / "again", draw=False, **kw).pending == ()
