@@ -100,7 +100,7 @@ def _deferred_run(root: Path) -> None:
     from safi_map.pipeline import write_ingest_outputs
     from safi_map.site import build_site
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     settings = load_settings(base=root)
     result = ingest(settings=settings)
     write_ingest_outputs(result, settings.out)
@@ -111,29 +111,32 @@ def _deferred_run(root: Path) -> None:
         build_site(result.actors, **kw)
     finally:
         POSTERS_LEFT.reset(token)
-    site = time.perf_counter() - t0
+    site, site_cpu = time.perf_counter() - t0, _cpu() - c0
     # the posters step: what the site's call of poster_set would draw (same arguments)
     made = poster_set(result.actors, root / "affiches-step", taxonomy=result.taxonomy,
                       tour=result.tour, settings=settings, fmt="pdf", size="A3",
                       min_actors=max(1, int(settings.posters_min_actors)),
                       max_actors=int(settings.posters_max_actors),
                       cache_dir=settings.out / "cache" / "posters")
-    posters = time.perf_counter() - t0 - site
+    posters, posters_cpu = time.perf_counter() - t0 - site, _cpu() - c0 - site_cpu
     build_site(result.actors, **kw)  # links every poster (all in the cache now)
-    relink = time.perf_counter() - t0 - site - posters
-    print(f"{site:.2f} {posters:.2f} {relink:.2f} {len(made.paths) - made.reused}")
+    relink, relink_cpu = (time.perf_counter() - t0 - site - posters,
+                          _cpu() - c0 - site_cpu - posters_cpu)
+    print(f"{site:.2f} {site_cpu:.2f} {posters:.2f} {posters_cpu:.2f} {relink:.2f} "
+          f"{relink_cpu:.2f} {len(made.paths) - made.reused}")
 
 
 def deferred_figures() -> None:
-    print("\n| build that does not wait for posters | site ready (linking the posters "
-          "already drawn) | posters step | site again (linking them) | posters drawn |\n"
-          "|---|---|---|---|---|")
+    print("\n| build that does not wait for posters (wall / CPU) | site ready (linking the "
+          "posters already drawn) | posters step | site again (linking them) | posters drawn |"
+          "\n|---|---|---|---|---|")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
     def run(root: Path) -> list[str]:
         out = subprocess.run([sys.executable, __file__, "--run-deferred", str(root)], env=env,
                              check=True, capture_output=True, text=True).stdout.split()
-        return [f"{float(v):.2f} s" for v in out[:3]] + [out[3]]
+        return [f"{float(out[i]):.2f} s / {float(out[i + 1]):.2f} s" for i in (0, 2, 4)] + [
+            out[6]]
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -172,6 +172,8 @@ def label_communes(ax: Any, located: Sequence[PosterEntry], mx: np.ndarray, my: 
     x0, x1, y0, y1 = view
     width_pt, height_pt = frame
     labels = _Labels(mx, my, diameter / 2, frame)
+    # the scale bar's corner (see _basemap.draw_scale_bar: at most a fifth of the width)
+    labels.taken.append((0.0, 0.0, 0.26 * width_pt, 0.08 * height_pt))
     halo = [pe.withStroke(linewidth=2.4 * s, foreground="white")]
 
     def show(name: str, centre: tuple[float, float], colour: str) -> None:
