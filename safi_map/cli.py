@@ -334,34 +334,10 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
     index = settings.out / "site" / "index.html"
     state.echo(_("Open {index} in a browser.").format(index=display(index)))
     if left:
-        _posters_after_site(state, result, settings, len(left), force)
+        from ._cli_posters import posters_after_site
+
+        posters_after_site(state.echo, state.quiet, result, settings, len(left), force)
     sys.exit(_exit_code(result, strict))
-
-
-def _posters_after_site(state: _State, result: Any, settings: Settings, count: int,
-                        force: bool) -> None:
-    """Draw the posters the site just written does not link yet, then write the site again to
-    link them (its unchanged pages are reused). Interrupted, the site stays as it was: usable,
-    without those posters. See :data:`safi_map.export.POSTERS_LEFT`."""
-    from .export import POSTER_PROGRESS
-    from .site import build_site
-
-    started = time.perf_counter()
-    state.echo(ngettext(
-        "Drawing {n} poster; the site links it once drawn (the site is usable meanwhile).",
-        "Drawing {n} posters; the site links them once drawn (the site is usable meanwhile).",
-        count).format(n=count))
-    with progress_bars(state.quiet) as progress:
-        token = POSTER_PROGRESS.set(lambda done, total: progress("posters", done, total))
-        try:
-            build_site(result.actors, taxonomy=result.taxonomy, tour=result.tour,
-                       settings=settings, report=result.report, out_dir=settings.out / "site",
-                       changes=result.changes, force=force)
-        finally:
-            POSTER_PROGRESS.reset(token)
-    state.echo(ngettext("{n} poster drawn and linked from the site ({seconds:.1f} s).",
-                        "{n} posters drawn and linked from the site ({seconds:.1f} s).",
-                        count).format(n=count, seconds=time.perf_counter() - started))
 
 
 @cli.command(help=N_("Geocode any table: one output row per input row, same order, input "
