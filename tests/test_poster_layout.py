@@ -76,3 +76,35 @@ def test_marseille_arrondissements_are_short_and_in_number_order():
     entries = poster_entries(actors, synthetic_taxonomy())
     assert [e.commune for e in entries] == ["Marseille 1er", "Marseille 2e", "Marseille 10e"]
     assert one_line_em(entries) > 0
+
+
+_RENDER = """
+import sys
+from test_selection import crafted
+from safi_map._synthetic import synthetic_taxonomy
+from safi_map.poster import render_poster
+actors = crafted([{"insee": "83137", "name": "Épicerie d'Ève", "themes": ["alimentation"]},
+                  {"insee": "83137", "name": "Atelier", "themes": ["insertion", "culture"]},
+                  {"insee": "13004", "name": "Ressourcerie", "themes": ["insertion"]}])
+for fmt in ("pdf", "svg", "png"):
+    render_poster(actors, path=sys.argv[1] + "." + fmt, size="A4", taxonomy=synthetic_taxonomy(),
+                  qr_url="https://safi.example.org/", dpi=40)
+"""
+
+
+@pytest.mark.slow
+def test_posters_are_byte_identical_across_processes(tmp_path):
+    """Font subset names, SVG ids and PNG metadata do not depend on the process (hash seed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)])}
+        subprocess.run([sys.executable, "-c", _RENDER, str(tmp_path / seed)], env=env,
+                       check=True)
+    for fmt in ("pdf", "svg", "png"):
+        assert (tmp_path / f"1.{fmt}").read_bytes() == (tmp_path / f"2.{fmt}").read_bytes(), fmt
