@@ -409,11 +409,12 @@ def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
     """Draw each ``(path, selection)`` poster, one after the other; :data:`POSTER_PROGRESS`,
     when set, hears ``(done, total)`` as they are drawn.
 
-    A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
-    before the font was cut once), most of it matplotlib laying out and writing text. The pool
-    of forked workers that drew them (beside the site's page workers above 4,000 actors) is
-    gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
-    posters are drawn (the cache of :func:`poster_set`).
+    A site poster (A3 PDF) takes 0.15 to 0.45 s of CPU (``bench/bench_posters.py``; 0.2 to
+    0.7 s before texts were drawn as :class:`~safi_map.poster._fonts.Label` and the QR code and
+    locator without an Axes), most of it matplotlib writing text and fonts into the PDF. The
+    pool of forked workers that drew them is gone: it gives at most the second core of a
+    2-core machine; only a rebuild's changed posters are drawn (the cache of
+    :func:`poster_set`), and the build does not wait for them (:data:`POSTERS_LEFT`).
     """
     tell = POSTER_PROGRESS.get()
     if tell is not None and todo:
