@@ -21,6 +21,35 @@ Times, on the example data of ``data/`` (210 actors, 7 stops):
   missing ones), then the site again (it links them). From clean, then after a new stop.
 * ``--profile N``: the N functions where one stop poster spends the most time (cProfile).
 
+Figures of 1 December 2026 (this machine, 2 cores shared with 5 other sessions: load 7 to 12,
+so wall times are 2 to 5 times the CPU; read the CPU). Before: 04000a8; after: the branch
+h-posters (texts drawn as ``Label``, QR code and locator without an Axes; the build writes the
+site before drawing the posters its cache lacks).
+
+====================================================  ===============  ===============
+                                                      before           after
+====================================================  ===============  ===============
+``safi-map build`` from clean, CPU (whole command)    21.9 s           19.8 s
+  ... site written, as the CLI prints it (wall)       95.0 s           13.4 s
+  ... site written, CPU (in process, no imports)      (after posters)  4.4 s
+rebuild after a new stop of 30 rows, CPU              14.6 s           14.1 s
+  ... site written, as the CLI prints it (wall)       33.2 s           8.0 s
+  ... site written, CPU (in process)                  (after posters)  4.0 s
+  ... posters drawn after the site                    (21, inside)     21: 8.2 s CPU
+the site's 48 A3 PDFs (``poster_set``), CPU           17.3 s           12.3 s
+  ... per poster                                      0.360 s          0.256 s
+one stop poster (Toulon, 43 actors), A3 PDF, CPU      0.61 s           0.53 s
+one theme poster (41 actors), A3 PDF, CPU             0.66 s           0.50 s
+one commune poster (6 actors), A3 PDF, CPU            0.20 s           0.14 s
+one stop poster, A0 PNG at 100 dpi, CPU               1.69 s           1.37 s
+====================================================  ===============  ===============
+
+So drawing alone cannot meet the build's budget (5 s from clean, 3 s after a new stop): 48
+posters at 0.26 s are 12 s of CPU, and a new stop changes 21 of them (every theme it touches).
+Hence the choice of issue #13, "a step the site links once done", with "only what changed":
+the site is written first and links the posters already in the cache; the missing ones are
+drawn next (the site is usable meanwhile) and a second, mostly reused, site pass links them.
+
 Run it against another checkout with ``PYTHONPATH=/path/to/checkout python bench/...`` to put
 figures side by side (the "before" of docs and reports was taken that way). On the shared
 2-core machine, wall times depend on the load; CPU times much less.
