@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from safi_map.cli import cli
@@ -44,6 +45,7 @@ def _linked(site: Path) -> set[str]:
     return found
 
 
+@pytest.mark.slow  # two builds with posters (the fast lane has poster_set(draw=False))
 def test_site_first_then_posters_drawn_and_linked(tmp_path):
     root = tmp_path / "projet"
     (root / "data" / "surveys").mkdir(parents=True)
