@@ -22,6 +22,10 @@ from safi_map.ingestion.result import IngestResult, Progress
 
 __all__ = ["BuildResult", "build", "project_settings"]
 
+SiteWritten = Callable[[Any, float, int], None]
+"""``on_site(summary, seconds, posters_left)``: called once the site is written and usable,
+before the posters it does not link yet are drawn (the command line says the site is ready)."""
+
 Ingested = Callable[[IngestResult, IngestOutputs], None]
 """``on_ingest(result, outputs)``: called once the surveys are ingested and their outputs
 written, before the site is built (the command line prints its summary then)."""
@@ -40,6 +44,11 @@ class BuildResult:
     when :func:`build` was asked for the ingest outputs only (``site=False``)."""
     seconds: float
     """Wall time of the whole build."""
+    posters_drawn: int = 0
+    """Posters drawn after the site was written (then the site was written again to link
+    them); 0 when every poster came from the cache."""
+    posters_seconds: float = 0.0
+    """Wall time of drawing them and linking them."""
 
     @property
     def site_index(self) -> Path | None:
@@ -78,6 +87,7 @@ def build(
     lock_wait: float | None = None,
     progress: Progress | None = None,
     on_ingest: Ingested | None = None,
+    on_site: SiteWritten | None = None,
 ) -> BuildResult:
     """Ingest the surveys, write the ingest outputs and build the site, as ``safi-map build``.
 
@@ -107,6 +117,12 @@ def build(
         stage begins (its first count comes late).
     on_ingest
         Called with the ingest result and its outputs before the site is built.
+    on_site
+        Called once the site is written and usable, with its summary, the seconds since the
+        start and how many posters it does not link yet. Those posters are then drawn (only
+        them: the others come from the poster cache) and the site written again to link them:
+        posters never hold up the site (issue #13). Interrupted meanwhile, the site stays
+        usable, without them.
 
     Raises
     ------
@@ -128,33 +144,48 @@ def build(
             except BaseException:
                 outputs.discard()
                 raise
-        summary = None
-        if site:
-            try:
-                summary = _site(result, force=force, progress=progress)
-            except BaseException:
-                outputs.discard()  # never leave the staged ingest outputs behind
-                raise
-            outputs.commit()
-    return BuildResult(result, outputs, summary, time.perf_counter() - started)
+        if not site:
+            return BuildResult(result, outputs, None, time.perf_counter() - started)
+        left: list[Path] = []
+        try:
+            summary = _site(result, force=force, progress=progress, left=left)
+        except BaseException:
+            outputs.discard()  # never leave the staged ingest outputs behind
+            raise
+        outputs.commit()
+        if on_site is not None:
+            on_site(summary, time.perf_counter() - started, len(left))
+        drawn, drawing = 0, 0.0
+        if left:
+            began = time.perf_counter()
+            summary = _site(result, force=force, progress=progress, left=None)
+            drawn, drawing = len(left), time.perf_counter() - began
+    return BuildResult(result, outputs, summary, time.perf_counter() - started, drawn, drawing)
 
 
-def _site(result: IngestResult, *, force: bool, progress: Progress | None) -> Any:
-    """The site of ``result`` in ``<out>/site``, its posters' progress told as ``posters``."""
-    from safi_map.export.api import POSTER_PROGRESS
+def _site(result: IngestResult, *, force: bool, progress: Progress | None,
+          left: list[Path] | None) -> Any:
+    """The site of ``result`` in ``<out>/site``.
+
+    With ``left`` (a list), the site links only the posters already drawn and the others are
+    added to ``left``; without, the missing posters are drawn (progress told as ``posters``).
+    """
+    from safi_map.export.api import POSTER_PROGRESS, POSTERS_LEFT
     from safi_map.site.build import build_site
 
     start = getattr(progress, "start", None)
     if start is not None:
-        start("site")
-    token = POSTER_PROGRESS.set(
-        (lambda done, total: progress("posters", done, total)) if progress else None)
+        start("site" if left is not None else "posters")
+    tokens = (POSTERS_LEFT.set(left), POSTER_PROGRESS.set(
+        (lambda done, total: progress("posters", done, total)) if progress else None))
     try:
         return build_site(
             result.actors, taxonomy=result.taxonomy, tour=result.tour, settings=result.settings,
             report=result.report, out_dir=result.settings.out / "site",
-            progress=(lambda done, total: progress("site", done, total)) if progress else None,
+            progress=((lambda done, total: progress("site", done, total))
+                      if progress and left is not None else None),
             changes=result.changes, force=force,
         )
     finally:
-        POSTER_PROGRESS.reset(token)
+        POSTERS_LEFT.reset(tokens[0])
+        POSTER_PROGRESS.reset(tokens[1])

@@ -6,14 +6,15 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from test_selection import crafted
 
+from safi_map.model.synthetic import synthetic_taxonomy
+from safi_map.export.api import FORMATS, POSTERS_LEFT, export, poster_set
 from safi_map.analysis.selection import Selection
 from safi_map.core.settings import Settings
-from safi_map.export.api import FORMATS, export, poster_set
-from safi_map.model.synthetic import synthetic_taxonomy
 
 TAXONOMY = synthetic_taxonomy()
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None and not os.environ.get("CI"),
@@ -200,3 +201,38 @@ def test_poster_set_draws_the_same_files_again_and_refresh_redraws(tmp_path):
     assert redrawn.reused == 0
     assert not list((tmp_path / "c").glob("*.tmp.*"))
     assert len(list((tmp_path / "c").iterdir())) == 4
+
+
+def test_poster_set_without_drawing_links_only_what_the_cache_has(tmp_path):
+    """draw=False (a build that does not wait for posters): nothing is drawn; the posters the
+    cache has are written and listed, the others are pending until a drawing call."""
+    taxonomy = synthetic_taxonomy()
+    rows = [{"insee": "83137", "themes": ["insertion"]}, {"insee": "83137", "themes": ["sante"]},
+            {"insee": "83069", "themes": ["sante"]}]
+    actors = crafted(rows)
+    kw = {"taxonomy": taxonomy, "settings": Settings(), "fmt": "svg", "cache_dir": tmp_path / "c",
+          "stops": []}
+    cold = poster_set(actors, tmp_path / "cold", draw=False, **kw)
+    assert cold.paths == [] and not (tmp_path / "cold").exists()
+    assert sorted(map(str, cold.pending)) == ["communes/83069-hyeres.svg",
+                                               "communes/83137-toulon.svg",
+                                               "themes/insertion.svg", "themes/sante.svg"]
+    drawn = poster_set(actors, tmp_path / "drawn", draw=True, **kw)
+    assert drawn.pending == () and drawn.reused == 0 and len(drawn.paths) == 4
+    actors.loc[2, "name"] = "Nouveau nom à Hyères"  # Hyères and the sante theme change
+    warm = poster_set(actors, tmp_path / "warm", draw=False, **kw)
+    assert sorted(map(str, warm.pending)) == ["communes/83069-hyeres.svg", "themes/sante.svg"]
+    assert warm.communes == {"83137": Path("communes/83137-toulon.svg")}
+    assert list(warm.themes) == ["insertion"] and warm.reused == 2
+    assert sorted(p.name for p in (tmp_path / "warm").rglob("*.svg")) == [
+        "83137-toulon.svg", "insertion.svg"]
+    left: list[Path] = []
+    token = POSTERS_LEFT.set(left)  # the build's switch, for the site's call
+    try:
+        assert len(poster_set(actors, tmp_path / "ctx", **kw).pending) == 2
+    finally:
+        POSTERS_LEFT.reset(token)
+    assert sorted(p.relative_to(tmp_path / "ctx").as_posix() for p in left) == [
+        "communes/83069-hyeres.svg", "themes/sante.svg"]
+    assert poster_set(actors, tmp_path / "later", **kw).pending == ()
+    assert poster_set(actors, tmp_path / "again", draw=False, **kw).pending == ()

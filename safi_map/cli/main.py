@@ -99,7 +99,7 @@ def _check_output_file(settings: Settings, output: Path) -> None:
 
 def _build(state: _State, settings: Settings, surveys: tuple[Path, ...], *,
            online: bool | None, refresh: bool, force: bool, site: bool, command: str,
-           summary: bool = True) -> Any:
+           summary: bool = True, on_site: Any = None) -> Any:
     """Run :func:`safi_map.build` with progress bars; the ingest summary is printed as soon as
     the surveys are ingested (its bars cleared), before the site is built."""
     from safi_map.app import build
@@ -111,10 +111,15 @@ def _build(state: _State, settings: Settings, surveys: tuple[Path, ...], *,
         if summary:
             _print_ingest_summary(state, result, outputs.report_json)
 
+    def site_written(*args: Any) -> None:
+        progress.next_phase()  # the site's bars cleared before saying it is ready
+        if on_site is not None:
+            on_site(*args)
+
     try:
         return build(list(surveys) or None, settings=settings, online=online, refresh=refresh,
                      force=force, site=site, command=command, progress=progress,
-                     on_ingest=ingested)
+                     on_ingest=ingested, on_site=site_written)
     finally:
         progress.close()
 
@@ -310,16 +315,25 @@ def ingest(state: _State, surveys: tuple[Path, ...], config: Path | None, out: P
 def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Path | None,
           online: bool | None, refresh: bool, force: bool, strict: bool) -> None:
     settings = _settings(config, out=out.resolve() if out else None)
+    index = settings.out / "site" / "index.html"
+
+    def site_written(summary: Any, seconds: float, posters_left: int) -> None:
+        state.echo(_("{summary} ({seconds:.1f} s)").format(summary=summary, seconds=seconds))
+        state.echo(_("Open {index} in a browser.").format(index=display(index)))
+        if posters_left:
+            state.echo(ngettext(
+                "Drawing {n} poster; the site links it once drawn (the site is usable "
+                "meanwhile).",
+                "Drawing {n} posters; the site links them once drawn (the site is usable "
+                "meanwhile).", posters_left).format(n=posters_left))
+
     done = _build(state, settings, surveys, online=online, refresh=refresh, force=force,
-                  site=True, command="build")
-    summary = done.site
-    if summary.pages_reused:
-        state.echo(ngettext(
-            "{n} unchanged page reused from the previous build (--force to render it again).",
-            "{n} unchanged pages reused from the previous build (--force to render them again).",
-            summary.pages_reused).format(n=summary.pages_reused))
-    state.echo(_("{summary} ({seconds:.1f} s)").format(summary=summary, seconds=done.seconds))
-    state.echo(_("Open {index} in a browser.").format(index=display(done.site_index)))
+                  site=True, command="build", on_site=site_written)
+    if done.posters_drawn:
+        state.echo(ngettext("{n} poster drawn and linked from the site ({seconds:.1f} s).",
+                            "{n} posters drawn and linked from the site ({seconds:.1f} s).",
+                            done.posters_drawn).format(n=done.posters_drawn,
+                                                       seconds=done.posters_seconds))
     sys.exit(_exit_code(done.ingest, strict))
 
 

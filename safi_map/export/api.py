@@ -32,6 +32,7 @@ from safi_map.model.public import public_actors
 __all__ = [
     "DATA_FORMATS",
     "FORMATS",
+    "POSTERS_LEFT",
     "POSTER_FORMATS",
     "ExportResult",
     "PosterSet",
@@ -236,6 +237,9 @@ class PosterSet:
     stops: dict[str, Path] = field(default_factory=dict)
     reused: int = 0
     """Posters taken from the cache instead of being rendered again."""
+    pending: tuple[Path, ...] = ()
+    """With ``draw=False``: the posters not drawn (not in the cache), as paths relative to the
+    folder; they are listed in neither ``communes``, ``themes`` nor ``stops``."""
 
     @property
     def paths(self) -> list[Path]:
@@ -270,6 +274,7 @@ def poster_set(
     cache_dir: str | Path | None = None,
     max_actors: int | None = None,
     refresh: bool = False,
+    draw: bool | None = None,
 ) -> PosterSet:
     """Write one poster per commune, per theme and per tour stop into ``out_dir``.
 
@@ -290,6 +295,13 @@ def poster_set(
         whose content changed. Entries not used by this call are removed.
     refresh
         Draw every poster again, even those in the cache (and keep them there).
+    draw
+        False: draw nothing; write and list only the posters the cache already has, and say
+        which are missing in :attr:`PosterSet.pending` (the same call with ``draw=True`` later
+        draws them, and only them). This is how a build links posters without making anyone
+        wait for them: the site is written at once with the posters already drawn, the missing
+        ones are drawn after it (see :data:`POSTERS_LEFT`). None: draw, unless
+        :data:`POSTERS_LEFT` holds a list (then the pending posters are added to it).
 
     Returns
     -------
@@ -339,31 +351,53 @@ def poster_set(
             planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
 
     # Draw what the cache does not have (everything, without a cache).
+    left = POSTERS_LEFT.get()
+    drawing = left is None if draw is None else draw
     todo: list[tuple[Path, Selection]] = []
     finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
+    pending: list[Path] = []
     for listing, name, rel, sel in planned:
         out = root / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
         if cache is None:
-            todo.append((out, sel))
+            missing, target = True, out
         else:
-            cached, draw = cache.entry(actors, sel)
-            if draw:
-                todo.append((cache.pending(cached), sel))
+            cached, missing = cache.entry(actors, sel)
+            target = cache.pending(cached)
+        if missing and not drawing:
+            pending.append(rel)
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if missing:
+            todo.append((target, sel))
+        if cache is not None:
             finish.append((cached, out))
         listing[name] = rel
     _draw_posters(actors, todo, kwargs)
-    result = found
+    result = replace(found, pending=tuple(pending))
+    if left is not None and not drawing:
+        left.extend(root / p for p in pending)
     if cache is not None:
         for cached, out in finish:
             cache.complete(cached)
             shutil.copyfile(cached, out)
         cache.prune()
-        result = replace(found, reused=cache.hits)
-    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn)",
-             len(result.communes), len(result.themes), len(result.stops), root, len(todo))
+        result = replace(result, reused=cache.hits)
+    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn, %d left "
+             "to draw)", len(result.communes), len(result.themes), len(result.stops), root,
+             len(todo), len(pending))
     return result
 
+
+POSTERS_LEFT: ContextVar[list[Path] | None] = ContextVar("POSTERS_LEFT", default=None)
+"""A list here: :func:`poster_set` (``draw=None``) draws nothing and adds to it the posters its
+cache lacks; it writes and lists the others.
+
+The posters of the example data take about 15 s of CPU to draw, three times the budget of a
+whole build, and a new stop of 30 rows changes 21 of the 48 (``bench/bench_posters.py``).
+So the build does not wait for them: it writes the site with this set (the site links the
+posters already drawn), says the site is ready, then, if the list is not empty, builds the site
+again without it: that draws the missing posters (only them) and links them.
+"""
 
 POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
     "POSTER_PROGRESS", default=None)
@@ -375,11 +409,12 @@ def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
     """Draw each ``(path, selection)`` poster, one after the other; :data:`POSTER_PROGRESS`,
     when set, hears ``(done, total)`` as they are drawn.
 
-    A site poster (A3 PDF) takes 0.2 to 0.8 s of CPU (``bench/bench_posters.py``; 0.5 to 1.4 s
-    before the font was cut once), most of it matplotlib laying out and writing text. The pool
-    of forked workers that drew them (beside the site's page workers above 4,000 actors) is
-    gone: it gives at most the second core of a 2-core machine, and only a rebuild's changed
-    posters are drawn (the cache of :func:`poster_set`).
+    A site poster (A3 PDF) takes 0.15 to 0.45 s of CPU (``bench/bench_posters.py``; 0.2 to
+    0.7 s before texts were drawn as :class:`~safi_map.export.poster._fonts.Label` and the QR code and
+    locator without an Axes), most of it matplotlib writing text and fonts into the PDF. The
+    pool of forked workers that drew them is gone: it gives at most the second core of a
+    2-core machine; only a rebuild's changed posters are drawn (the cache of
+    :func:`poster_set`), and the build does not wait for them (:data:`POSTERS_LEFT`).
     """
     tell = POSTER_PROGRESS.get()
     if tell is not None and todo:

@@ -45,13 +45,15 @@ def _sizes(lo: float, hi: float) -> list[float]:
     return [*out, lo]
 
 
-def plan(lay: Layout, box: Box, n: int) -> Plan:
-    """The largest type (and two lines per entry when possible) at which ``n`` entries fit in
-    ``box``; at the smallest size, as many columns as the width holds (the rest overflows)."""
+def _fit(lay: Layout, box: Box, n: int, modes: tuple[bool, ...], floor: float) -> Plan | None:
+    """The largest type (not under ``floor``) at which ``n`` entries fit in ``box`` in one of
+    ``modes`` (True: two lines per entry), the first mode that fits at a size winning."""
     t = lay.type
     gap = 4.0 * lay.scale
     for size in _sizes(t.body_min, t.body_max):
-        for two in (True, False):
+        if size < floor:
+            break
+        for two in modes:
             entry_h = (size * 2.4 if two else size * 1.42) / MM
             min_col = (22.0 if two else 30.0) * size / MM
             max_cols = max(1, int((box.w + gap) // (min_col + gap)))
@@ -59,15 +61,54 @@ def plan(lay: Layout, box: Box, n: int) -> Plan:
             if rows >= 1 and max_cols * rows >= n:
                 ncols = max(1, math.ceil(n / rows))
                 rows = max(1, math.ceil(n / ncols))  # balanced columns, no orphan
-                # the room left below goes to the leading (up to a third more), not to a gap
-                entry_h = min(entry_h * 1.33, box.h / rows)
+                # the room left below goes to the leading (up to a third more, two thirds
+                # between two-line entries), not to a gap under the directory
+                entry_h = min(entry_h * (1.67 if two else 1.33), box.h / rows)
                 return Plan(size, two, ncols, rows, (box.w - (ncols - 1) * gap) / ncols,
                             entry_h, gap)
+    return None
+
+
+_TWO_LINES_FLOOR = 0.72
+"""A one-line directory that would cut names or communes gives way to two lines per entry at
+a type down to this share of its size (the whole name and commune, a little smaller)."""
+
+
+def plan(lay: Layout, box: Box, n: int, one_line_em: float | None = None) -> Plan:
+    """The largest type (and two lines per entry when possible) at which ``n`` entries fit in
+    ``box``; at the smallest size, as many columns as the width holds (the rest overflows).
+
+    ``one_line_em``: the width, in em of the type, of an entry's number, name and commune on
+    one line (:func:`one_line_em`); when given, one line per entry is chosen only if that fits its column,
+    or if two lines would need a type much smaller (:data:`_TWO_LINES_FLOOR`).
+    """
+    t = lay.type
+    best = _fit(lay, box, n, (True, False), 0.0)
+    if (best is not None and not best.two_lines and one_line_em is not None
+            and one_line_em * best.size / MM > best.col_w):  # names or communes would be cut
+        two = _fit(lay, box, n, (True,), best.size * _TWO_LINES_FLOOR)
+        if two is not None:
+            return two
+    if best is not None:
+        return best
+    gap = 4.0 * lay.scale
     size = t.body_min
     entry_h = size * 1.42 / MM
     ncols = max(1, int((box.w + gap) // (30.0 * size / MM + gap)))
     return Plan(size, False, ncols, max(1, int(box.h // entry_h)),
                 (box.w - (ncols - 1) * gap) / ncols, entry_h, gap)
+
+
+def one_line_em(entries: Sequence[PosterEntry]) -> float:
+    """Width in em of an entry on one line (disc, number, name and " — commune") that nine
+    entries in ten do not exceed."""
+    if not entries:
+        return 0.0
+    digits = max((len(str(e.number)) for e in entries if e.number is not None), default=1)
+    lead = 0.72 + 0.25 + text_width("0" * digits, 1.0, True) + 0.35 + 0.3
+    widths = sorted(text_width(e.name, 1.0, True) * 1.015 + text_width(f" — {_where(e)}", 1.0)
+                    for e in entries)
+    return lead + widths[int(0.9 * (len(widths) - 1))]  # a few long names may be cut
 
 
 def _disc(lay: Layout, x_mm: float, y_mm: float, r_mm: float, colour: str) -> Any:
@@ -92,7 +133,7 @@ def draw(fig: Any, lay: Layout, box: Box, entries: Sequence[PosterEntry], tail: 
     ``tags``: the entries' themes are the other themes of a theme poster, printed as small
     coloured tags rather than as a list.
     """
-    p = plan(lay, box, len(entries))
+    p = plan(lay, box, len(entries), one_line_em(entries))
     fits = len(entries) <= p.capacity
     rows = p.rows if fits or tail is None else max(1, p.rows - 1)
     count = len(entries) if fits else p.ncols * rows

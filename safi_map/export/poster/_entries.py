@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,14 @@ from safi_map.core.text import key
 CRS = "EPSG:2154"
 """Lambert-93, the official projection of metropolitan France: shapes and distances look right."""
 NO_THEME_COLOUR = "#8a8a8a"
+_ARRONDISSEMENT = re.compile(r"^(.*\b\d+(?:e|er)) arrondissement$", re.IGNORECASE)
+
+
+def short_commune(name: str) -> str:
+    """A commune's name as a poster prints it: "Marseille 10e Arrondissement" is "Marseille
+    10e" (the word took a third of a directory line and was cut)."""
+    m = _ARRONDISSEMENT.match(name)
+    return m.group(1) if m else name
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,10 @@ def poster_entries(actors: gpd.GeoDataFrame, taxonomy: Any = None, *,
         else:
             colour = themes.get(slugs[0], ("", NO_THEME_COLOUR))[1] if slugs else NO_THEME_COLOUR
         name = clean(rec.get("name")) or "(sans nom)"
-        commune = clean(rec.get("commune"))
-        rows.append(((not located, key(commune), key(name), str(rec.get("actor_id", ""))),
+        commune = short_commune(clean(rec.get("commune")))
+        # "Marseille 2e" before "Marseille 10e": numbers in a name sort by their value
+        order = re.sub(r"\d+", lambda m: m.group().zfill(4), key(commune))
+        rows.append(((not located, order, key(name), str(rec.get("actor_id", ""))),
                      rec, located, slugs, colour, name, commune, geom))
     rows.sort(key=lambda r: r[0])
     out = []

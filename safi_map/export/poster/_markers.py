@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from safi_map.export.poster._basemap import base
-from safi_map.export.poster._entries import PosterEntry
+from safi_map.export.poster._entries import PosterEntry, short_commune
 from safi_map.export.poster._fonts import put, text_width
 
 
@@ -172,6 +172,8 @@ def label_communes(ax: Any, located: Sequence[PosterEntry], mx: np.ndarray, my: 
     x0, x1, y0, y1 = view
     width_pt, height_pt = frame
     labels = _Labels(mx, my, diameter / 2, frame)
+    # the scale bar's corner (see _basemap.draw_scale_bar: at most a fifth of the width)
+    labels.taken.append((0.0, 0.0, 0.26 * width_pt, 0.08 * height_pt))
     halo = [pe.withStroke(linewidth=2.4 * s, foreground="white")]
 
     def show(name: str, centre: tuple[float, float], colour: str) -> None:
@@ -210,8 +212,9 @@ def label_communes(ax: Any, located: Sequence[PosterEntry], mx: np.ndarray, my: 
             continue
         px = (b.label_x[i] - x0) / (x1 - x0) * width_pt
         py = (b.label_y[i] - y0) / (y1 - y0) * height_pt
-        w = text_width(str(b.names[i]), small) * 1.05 + 2
+        label = short_commune(str(b.names[i]))
+        w = text_width(label, small) * 1.05 + 2
         spot = labels.take([(px - w / 2, py - small * 0.65)], w, small * 1.3)
         if spot is not None:
-            put(ax, b.label_x[i], b.label_y[i], str(b.names[i]), fontsize=small, color="#7a7468",
+            put(ax, b.label_x[i], b.label_y[i], label, fontsize=small, color="#7a7468",
                     ha="center", va="center", zorder=3)
