@@ -25,7 +25,7 @@ from icalendar import Calendar, Event
 from safi_map.core.text import a_commune, de_commune, slugify
 from safi_map.core.writer import Writer
 
-__all__ = ["AGENDA_DIR", "tour_calendars", "write_tour_calendars"]
+__all__ = ["AGENDA_DIR", "attach_calendars", "tour_calendars", "write_calendars"]
 
 AGENDA_DIR = "agenda"
 _PRODID = "-//SAFI Tour//safi-map//FR"
@@ -117,19 +117,19 @@ def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[
     return out
 
 
-def write_tour_calendars(writer: Writer, model: Any, stops: Sequence[dict[str, Any]], *,
-                         site_title: str, site_url: str) -> list[dict[str, str]]:
-    """Write :func:`tour_calendars` into the site and give each stop, commune and theme view
-    that has a calendar its path under ``ics``; return the calendars for the calendar page
-    (``label``, ``url``, ``kind``: tour, commune or theme)."""
-    found = tour_calendars(stops, model.actors, model.by_stop, themes=model.themes,
-                           communes=model.communes, site_title=site_title, site_url=site_url)
+def attach_calendars(records: Any, stops: Sequence[dict[str, Any]], *, site_title: str,
+                     site_url: str) -> tuple[dict[str, tuple[str, bytes]], list[dict[str, str]]]:
+    """:func:`tour_calendars` of the site's records (see :mod:`safi_map.site.records`); each
+    stop, commune and theme view that has a calendar gets its path under ``ics`` (its page
+    links it). Returns the files (``{key: (path, bytes)}``) and the calendars for the calendar
+    page (``label``, ``url``, ``kind``: tour, commune or theme)."""
+    found = tour_calendars(stops, records.actors, records.by_stop, themes=records.themes,
+                           communes=records.communes, site_title=site_title, site_url=site_url)
     listed: list[dict[str, str]] = []
-    for key_, (rel, data) in found.items():
-        writer.write_bytes(rel, data)
+    for key_, (rel, _data) in found.items():
         kind, _sep, ident = key_.partition(":")
-        view = {"stop": model.stops, "commune": model.communes,
-                "theme": model.themes}.get(kind, {}).get(ident)
+        view = {"stop": records.stops, "commune": records.communes,
+                "theme": records.themes}.get(kind, {}).get(ident)
         if view is not None:
             view["ics"] = rel
         if kind == "commune":
@@ -139,4 +139,10 @@ def write_tour_calendars(writer: Writer, model: Any, stops: Sequence[dict[str, A
             listed.append({"kind": kind, "url": rel, "label": view["label"] if view else ident})
         elif not kind:
             listed.append({"kind": "tour", "url": rel, "label": "Toutes les étapes"})
-    return listed
+    return found, listed
+
+
+def write_calendars(writer: Writer, files: Mapping[str, tuple[str, bytes]]) -> None:
+    """Write the calendars :func:`attach_calendars` made."""
+    for rel, data in files.values():
+        writer.write_bytes(rel, data)
