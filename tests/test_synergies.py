@@ -322,13 +322,14 @@ def test_synthetic_scale_invariants():
 
 def test_theme_dicts_accepted_like_build_site_does():
     from safi_map.analysis.synergies import as_taxonomy
-    from safi_map.model.synthetic import synthetic_taxonomy
+    from safi_map.model.synthetic import SYNTHETIC_THEMES
 
-    tx = as_taxonomy(synthetic_taxonomy())
-    assert tx.theme_slugs == [t["slug"] for t in synthetic_taxonomy()]
+    themes = [dict(t) for t in SYNTHETIC_THEMES]
+    tx = as_taxonomy(themes)
+    assert tx.theme_slugs == [t["slug"] for t in themes]
     assert tx.resource_slugs == load_taxonomy().resource_slugs
     actors = synthetic_actors(60, seed=1)
-    pairs = suggest_pairs(actors, taxonomy=synthetic_taxonomy())
+    pairs = suggest_pairs(actors, taxonomy=themes)
     pd.testing.assert_frame_equal(pairs, suggest_pairs(actors, taxonomy=tx))
     assert len(pairs) > 0
 
