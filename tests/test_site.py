@@ -592,3 +592,39 @@ def test_legal_forms_read_as_the_labels_table(built, actors):
     text = soup(out / "acteurs" / f"{row['actor_id']}.html").get_text()
     assert LEGAL_FORMS["cooperative"] == "Coopérative (SCOP, SCIC…)"
     assert LEGAL_FORMS["cooperative"] in text
+
+
+def test_actor_pages_from_worker_processes_match_serial(tmp_path, built, actors):
+    """``workers=2``: the actor pages rendered by the pool are byte-identical, every file."""
+    first, _ = built
+    out = tmp_path / "parallel"
+    summary = build_site(actors, taxonomy=make_taxonomy(), tour=make_tour(),
+                         settings=Settings(posters=False), out_dir=out, workers=2)
+    assert summary.page_counts["actor"] == len(actors)
+    assert _tree(out) == _tree(first)
+
+
+def test_an_error_in_a_worker_fails_the_build_and_keeps_the_site(tmp_path, actors):
+    kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
+    out = tmp_path / "site"
+    build_site(actors, out_dir=out, **kw)
+    before = _tree(out)
+    broken = actors.copy()
+    # A theme label the template cannot render is not possible from data; an actor whose
+    # page fails is: a template override that raises for one actor only.
+    project = tmp_path / "projet"
+    (project / "templates").mkdir(parents=True)
+    (project / "safi-map.toml").write_text("", encoding="utf-8")
+    acteur = (Path(__file__).parents[1] / "safi_map" / "resources" / "templates" / "acteur.html")
+    (project / "templates" / "acteur.html").write_text(
+        "{% if actor.id == '" + actors.iloc[-1]["actor_id"] + "' %}{{ missing.value }}"
+        "{% endif %}" + acteur.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = replace(Settings(posters=False), config_path=project / "safi-map.toml")
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError, match="missing"):
+        build_site(broken, taxonomy=make_taxonomy(), tour=make_tour(), settings=settings,
+                   out_dir=out, workers=2)
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")
+            and p.name != ".safi-map-manifest.json"] == []

@@ -19,6 +19,8 @@ from ``file://``, from a USB stick at an event and under any sub-path of a stati
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -51,6 +53,9 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in pages: called as the build advances (the CLI draws a bar)."""
 
+PARALLEL_MIN_ACTORS = 4000
+"""From this many actors, the actor pages are rendered by two processes (when the machine has
+two cores or more): below, starting them costs more than it saves."""
 _FIXED_PAGES = 12
 """Pages that do not grow with the data: map, embedded map, statistics, directory, embed,
 404, calendar, changes, about, accessibility, synergies, diagnostic."""
@@ -112,6 +117,7 @@ def build_site(
     force: bool = False,
     page_families: Iterable[tuple[str, WritePages]] | None = None,
     csp: str = CSP,
+    workers: int | None = None,
 ) -> SiteSummary:
     """Build the whole static site into ``out_dir``, replacing the previous one atomically.
 
@@ -141,6 +147,9 @@ def build_site(
         :mod:`safi_map.site.pages`, :func:`~safi_map.site.pages.families`).
     csp
         The Content-Security-Policy the pages declare.
+    workers
+        Processes rendering the actor pages; None: two from :data:`PARALLEL_MIN_ACTORS`
+        actors on a machine with two cores or more, else one.
     """
     started = time.perf_counter()
     last = [started]
@@ -156,7 +165,7 @@ def build_site(
         assets = copy_site_assets(writer)
         ctx = build_context(actors, taxonomy=taxonomy, tour=tour, settings=settings,
                             out_dir=out_dir, assets=assets, report=report, changes=changes,
-                            force=force, csp=csp)
+                            force=force, csp=csp, workers=_workers(workers, len(actors)))
         records = ctx.records
         writer.expected = (len(records.actors) + len(records.by_commune)
                            + len(records.by_theme) + len(records.stops) + _FIXED_PAGES)
@@ -180,6 +189,14 @@ def build_site(
     summary.seconds = time.perf_counter() - started
     logger.info("%s (%.1f s)", summary, summary.seconds)
     return summary
+
+
+def _workers(asked: int | None, actors: int) -> int:
+    if "fork" not in mp.get_all_start_methods():
+        return 1
+    if asked is not None:
+        return max(1, asked)
+    return 2 if actors >= PARALLEL_MIN_ACTORS and (os.cpu_count() or 1) >= 2 else 1
 
 
 def _write_families(ctx: SiteContext, writer: Writer,

@@ -65,6 +65,8 @@ class SiteContext:
     report: Report | None = None
     changes: Changes | None = None
     force: bool = False
+    workers: int = 1
+    """Processes rendering the actor pages (1: this one only)."""
     calendars: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     """The iCalendar files (``{key: (path, bytes)}``), written by the agenda family."""
     agendas: list[dict[str, str]] = field(default_factory=list)
@@ -146,7 +148,7 @@ def _site_url(settings: Settings) -> str:
 def build_context(actors: gpd.GeoDataFrame, *, taxonomy: Taxonomy, tour: Tour,
                   settings: Settings, out_dir: Path, assets: Mapping[str, str] | None = None,
                   report: Report | None = None, changes: Changes | None = None,
-                  force: bool = False, csp: str = CSP) -> SiteContext:
+                  force: bool = False, csp: str = CSP, workers: int = 1) -> SiteContext:
     """The context of one build. ``assets``: the paths of ``leaflet.js`` and ``leaflet.css``
     in the site (the small maps load them); ``csp`` the policy the pages declare."""
     from safi_map.analysis import synergies
@@ -171,7 +173,7 @@ def build_context(actors: gpd.GeoDataFrame, *, taxonomy: Taxonomy, tour: Tour,
     ctx = SiteContext(public=public, taxonomy=taxonomy, tour=tour, settings=settings,
                       env=make_environment(user_templates, csp=csp), base=base, pairs=pairs,
                       records=records, synergies=index, out_dir=Path(out_dir), report=report,
-                      changes=changes, force=force)
+                      changes=changes, force=force, workers=workers)
     ctx.calendars, ctx.agendas = attach_calendars(records, ctx.stops_sorted,
                                                   site_title=settings.title, site_url=site_url)
     return ctx

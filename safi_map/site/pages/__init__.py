@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from safi_map.core.i18n import _
+
 if TYPE_CHECKING:
     from safi_map.core.writer import Writer
     from safi_map.site.context import SiteContext
@@ -36,6 +38,7 @@ def families() -> list[tuple[str, WritePages]]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         write_pages = getattr(module, "write_pages", None)
         if not callable(write_pages):
-            raise TypeError(f"page family {module.__name__} has no write_pages(ctx, writer)")
+            raise TypeError(_("page family {module} has no write_pages(ctx, writer)").format(
+                module=module.__name__))
         found.append((info.name, write_pages))
     return found
