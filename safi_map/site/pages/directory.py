@@ -6,14 +6,13 @@ from collections import Counter
 
 from safi_map.core.writer import Writer
 from safi_map.site.context import SiteContext
-from safi_map.site.records import DEPARTMENTS
+from safi_map.site.records import DEPARTMENTS, Rec
 
 
 def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
     records = ctx.records
-    communes = ctx.communes_sorted
-    for c in communes:
-        c["count"] = len(records.by_commune[c["insee_code"]])
+    communes = [Rec(c, count=len(records.by_commune[c["insee_code"]]))
+                for c in ctx.communes_sorted]
     ctx.write(writer, "annuaire.html", "annuaire.html", themes=ctx.themes_listed,
               stops=ctx.stops_sorted, communes=communes,
               theme_counts={s: len(v) for s, v in records.by_theme.items()},
