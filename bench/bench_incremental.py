@@ -10,7 +10,7 @@ split over ``--files`` stop files into a temporary project, then times, twice ov
 * **the command line** (``safi-map build``, each run a fresh process, as the coordinator runs
   it): a first build (empty ``build/``), the same build with ``--force`` (everything redone,
   caches refilled), a rebuild with unchanged inputs, and the rebuild after adding one stop file
-  of ``--new`` rows. CPU includes the forked page workers.
+  of ``--new`` rows. CPU includes any child process.
 * **in one process** (``ingest`` + ``write_ingest_outputs`` + ``build_site``), for the breakdown
   per stage; modules and packaged data are loaded once there, so its builds are shorter.
 
@@ -18,7 +18,8 @@ The issue's target: the rebuild after a new stop takes a fraction of a full buil
 is one town: by default the new rows are the ``--new`` synthetic actors nearest to Toulon (drawn
 from a larger pool), as a real stop's survey would be; ``--spread`` draws them across the whole
 region instead (then most actor pages change: most actors get a newcomer among their nearby,
-similar or synergy lists). Pages whose inputs did not change are reused (``pages reused``).
+similar or synergy lists). Every page is rendered in each build: only the ingest (per-file
+cache) and the posters (content cache) skip what did not change.
 """
 
 from __future__ import annotations
@@ -103,8 +104,7 @@ def main() -> None:
                                  out_dir=settings.out / "site", changes=result.changes)
             t3 = time.perf_counter()
             return {"total": t3 - t0, "cpu": _cpu() - c0, "ingest": t1 - t0,
-                    "outputs": t2 - t1, "site": t3 - t2, "reused": summary.pages_reused,
-                    "pages": summary.pages}
+                    "outputs": t2 - t1, "site": t3 - t2, "pages": summary.pages}
 
         def ingest_only() -> dict[str, float]:
             t0, c0 = time.perf_counter(), _cpu()
@@ -118,7 +118,7 @@ def main() -> None:
 
         # The command line, a fresh process per build ----------------------------------------
         print("Command line (`safi-map build`, fresh process each):\n")
-        print("| run | wall | CPU (with workers) | pages reused |")
+        print("| run | wall | CPU | pages |")
         print("|---|---|---|---|")
         cli: dict[str, float] = {}
         for label, extra, before in (
@@ -130,10 +130,10 @@ def main() -> None:
         ):
             if before is not None:
                 before()
-            wall, cpu, reused = _cli_build(root, extra)
+            wall, cpu, pages = _cli_build(root, extra)
             cli[label] = wall
             cli[label + " cpu"] = cpu
-            print(f"| {label} | {wall:.2f} s | {cpu:.2f} s | {reused} |")
+            print(f"| {label} | {wall:.2f} s | {cpu:.2f} s | {pages} |")
         first, forced = "first build (empty build/)", "full build again (`--force`)"
         after = f"rebuild after adding a stop of {args.new} rows"
         print(f"\nrebuild after a new stop = {cli[after] / cli[first]:.0%} of a first build "
@@ -145,12 +145,12 @@ def main() -> None:
         stop_file.unlink()
         shutil.rmtree(settings.out)
         print("In one process (ingest, outputs, site):\n")
-        print("| step | wall | CPU (with workers) | ingest | outputs | site | pages reused |")
+        print("| step | wall | CPU | ingest | outputs | site | pages |")
         print("|---|---|---|---|---|---|---|")
 
         def row(label: str, r: dict[str, float]) -> None:
             cells = (f" {r['ingest']:.2f} s | {r['outputs']:.2f} s | {r['site']:.2f} s | "
-                     f"{r['reused']:.0f} of {r['pages']:.0f} |" if "site" in r else " | | | |")
+                     f"{r['pages']:.0f} |" if "site" in r else " | | | |")
             print(f"| {label} | {r['total']:.2f} s | {r['cpu']:.2f} s |{cells}")
 
         full = build()
@@ -166,7 +166,7 @@ def main() -> None:
 
 
 def _cli_build(root: Path, extra: list[str]) -> tuple[float, float, str]:
-    """Run ``safi-map -q build`` in ``root``: (wall s, CPU s with workers, pages reused)."""
+    """Run ``safi-map build`` in ``root``: (wall s, CPU s, pages built)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "safi_map", "build", *extra], cwd=root,
@@ -174,14 +174,12 @@ def _cli_build(root: Path, extra: list[str]) -> tuple[float, float, str]:
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    found = re.search(r"(\d+) unchanged page\(s\) reused", done.stdout)
-    pages = re.search(r"Built (\d+) pages", done.stdout)
-    reused = f"{found[1] if found else 0} of {pages[1] if pages else '?'}"
-    return wall, cpu, reused
+    pages = re.search(r"(\d+) pages", done.stdout)
+    return wall, cpu, pages[1] if pages else "?"
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (the page workers)."""
+    """CPU seconds of this process and of its finished children."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
 

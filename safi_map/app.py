@@ -184,7 +184,7 @@ def _site(result: IngestResult, *, force: bool, progress: Progress | None,
             report=result.report, out_dir=result.settings.out / "site",
             progress=((lambda done, total: progress("site", done, total))
                       if progress and left is not None else None),
-            changes=result.changes, force=force,
+            changes=result.changes, force=force, agenda=result.agenda,
         )
     finally:
         POSTERS_LEFT.reset(tokens[0])

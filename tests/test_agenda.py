@@ -10,11 +10,11 @@ import pytest
 from safi_map.ingestion.agenda import find_agenda, parse_time, read_agenda
 
 ACTORS = [
-    {"actor_id": "a1", "name": "Le Jardin Partagé", "commune_code": "13201",
+    {"actor_id": "a1", "name": "Le Jardin Partagé", "insee_code": "13201",
      "commune": "Marseille 1er Arrondissement"},
-    {"actor_id": "a2", "name": "Recyclerie du Luc", "commune_code": "83073", "commune": "Le Luc"},
-    {"actor_id": "a3", "name": "Épicerie solidaire", "commune_code": "83137", "commune": "Toulon"},
-    {"actor_id": "a4", "name": "Épicerie solidaire", "commune_code": "84007", "commune": "Avignon"},
+    {"actor_id": "a2", "name": "Recyclerie du Luc", "insee_code": "83073", "commune": "Le Luc"},
+    {"actor_id": "a3", "name": "Épicerie solidaire", "insee_code": "83137", "commune": "Toulon"},
+    {"actor_id": "a4", "name": "Épicerie solidaire", "insee_code": "84007", "commune": "Avignon"},
 ]
 
 CSV = """\

@@ -116,3 +116,51 @@ def test_past_events_move_to_the_archive_in_the_browser(tmp_path: Path, offline_
     assert page.locator("#agenda-archives summary").inner_text() == "Rendez-vous passés (2)"
     assert page.locator("#agenda-archives").is_visible()
     assert watch.real_errors() == []
+
+
+SURVEY = """Nom de la structure;Commune;Thématiques;Accord
+Recyclerie du Luc;Le Luc;Économie circulaire;oui
+Jardin de Toulon;Toulon;Alimentation;oui
+"""
+AGENDA = """Date;Début;Fin;Titre;Structure;Commune;Public
+12/03/2027;14h;17h;Atelier réparation;Recyclerie du Luc;;oui
+13/03/2027;;;Visite du jardin;Jardin de Toulon;;oui
+14/03/2027;;;Réunion privée;Jardin de Toulon;;non
+31/02/2027;;;Date impossible;;Toulon;oui
+"""
+
+
+def test_build_publishes_the_agenda_everywhere(make_project: Any) -> None:
+    """From data/agenda.csv to the site: the page with links to the actor and commune pages,
+    the events in the region's, commune's and theme's calendars, the CLI's line and the
+    coordinator's report."""
+    from click.testing import CliRunner
+    from icalendar import Calendar
+
+    from safi_map.cli.main import cli
+
+    project = make_project(surveys={"etape.csv": SURVEY})
+    (project.data / "agenda.csv").write_text(AGENDA, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--lang", "fr", "build", "--config",
+                                      str(project.config("[site]\nposters = false\n"))])
+    assert result.exit_code == 0, result.output
+    assert "Agenda agenda.csv : 2 rendez-vous publiés, 1 lignes refusées, 1 gardées privées" \
+        in result.output
+    assert "agenda.csv:5 : '31/02/2027' n'est pas une date" in result.output
+    site = project.out / "site"
+    soup = BeautifulSoup((site / "agenda.html").read_text("utf-8"), "html.parser")
+    atelier = next(li for li in soup.select(".agenda-event") if "Atelier" in li.get_text())
+    hrefs = {a.get_text(strip=True): a["href"] for a in atelier.select("a")}
+    assert hrefs["Recyclerie du Luc"].startswith("acteurs/") and (site / hrefs[
+        "Recyclerie du Luc"]).is_file()
+    assert (site / hrefs["Le Luc"]).is_file()  # the actor's commune, linked
+    assert "Réunion privée" not in soup.get_text()
+    region = Calendar.from_ical((site / "agenda" / "safi-tour.ics").read_bytes())
+    assert {str(e["summary"]) for e in region.walk("VEVENT")} >= {"Atelier réparation",
+                                                                  "Visite du jardin"}
+    luc = Calendar.from_ical((site / "agenda" / "communes" / "83073.ics").read_bytes())
+    assert [str(e["summary"]) for e in luc.walk("VEVENT")] == ["Atelier réparation"]
+    theme_files = list((site / "agenda" / "themes").glob("*.ics"))
+    assert any("Visite du jardin" in p.read_text("utf-8") for p in theme_files)
+    report = (project.out / "rapport.html").read_text("utf-8")
+    assert "agenda.csv" in report and "31/02/2027" in report

@@ -132,20 +132,3 @@ def test_image_only_when_the_page_has_a_picture() -> None:
 def test_sitemap_pages() -> None:
     assert sitemap_pages(["b.html", "404.html", "assets/x.js", "carte-integree.html",
                           "a/c.html", "b.html"]) == ["a/c.html", "b.html"]
-
-
-def test_cached_pages_follow_the_sharing_code(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every page carries the tags: a change of their code must not reuse cached pages."""
-    from safi_map.site import report_change, sharing
-    from safi_map.site.build import _inputs_salt, make_environment
-
-    env = make_environment()
-    before = _inputs_salt(env)
-    for module in (sharing, report_change):
-        changed = tmp_path / f"{module.__name__}.py"
-        changed.write_text(Path(module.__file__).read_text(encoding="utf-8") + "\n# changed\n")
-        with monkeypatch.context() as m:
-            m.setattr(module, "__file__", str(changed))
-            assert _inputs_salt(env) != before
-    assert _inputs_salt(env) == before

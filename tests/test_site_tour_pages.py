@@ -133,14 +133,18 @@ def test_map_marks_actors_new_since_the_previous_build(site):
     assert [ids[i] for i in embedded_data(html)["actors"]["new"]] == [first]
 
 
-def test_auto_posters_are_skipped_for_large_data_with_a_warning(tmp_path, monkeypatch, caplog):
-    from safi_map.site import build as site_mod
+def test_auto_posters_are_skipped_for_large_data_with_a_warning(tmp_path, caplog):
+    from safi_map.core.writer import Writer
+    from safi_map.model.public import public_actors
+    from safi_map.site.posters import write_posters
+    from safi_map.site.records import build_records
 
-    monkeypatch.setattr(site_mod, "POSTERS_AUTO_MAX_ACTORS", 5)
+    actors, taxonomy, tour = public_actors(make_actors(12)), make_taxonomy(), make_tour()
     out = tmp_path / "build" / "site"
-    with caplog.at_level("WARNING", logger="safi_map.site.build"):
-        build_site(make_actors(12), taxonomy=make_taxonomy(), tour=make_tour(),
-                   settings=Settings(), out_dir=out)
+    with Writer(out) as writer, caplog.at_level("WARNING", logger="safi_map.site.posters"):
+        posters = write_posters(writer, actors, taxonomy=taxonomy, tour=tour,
+                                settings=Settings(), model=build_records(actors, taxonomy, tour),
+                                cache_dir=tmp_path / "cache", auto_max_actors=5)
+    assert posters is None
     assert not (out / "affiches").exists()
     assert "posters skipped: 12 actors" in caplog.text
-    assert not page(out / "statistiques.html").select("#st-posters")

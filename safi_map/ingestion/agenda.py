@@ -136,7 +136,7 @@ class _Actors:
         by_name: dict[str, list[tuple[str, str, str, str]]] = {}
         for a in actors:
             entry = (str(a.get("actor_id", "")), str(a.get("name", "")),
-                     str(a.get("commune_code", "") or ""), str(a.get("commune", "") or ""))
+                     str(a.get("insee_code", "") or ""), str(a.get("commune", "") or ""))
             by_id[entry[0]] = entry
             by_name.setdefault(key(entry[1]), []).append(entry)
         return cls(by_id, by_name)
@@ -269,7 +269,7 @@ def read_agenda(path: Path, *, actors: Iterable[Mapping[str, Any]] = (),
     path
         ``agenda.csv``, ``.xlsx``, ``.ods`` or ``.xls``.
     actors
-        The public actors (records with ``actor_id``, ``name``, ``commune_code``, ``commune``):
+        The public actors (records with ``actor_id``, ``name``, ``insee_code``, ``commune``):
         an event's "Structure" is looked up among them by id, then by name.
     communes
         Folded commune name -> (INSEE code, official name); default: the communes of the region.

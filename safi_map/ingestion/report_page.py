@@ -91,6 +91,9 @@ _KINDS: dict[str, tuple[str, str, str]] = {
     "commune": ("Commune réparée ou invalide", "Réparée quand c'était possible ; sinon corrigez "
                 "l'enquête.", ""),
     "date": ("Date illisible", "Corrigez la date dans l'enquête (par exemple 28/11/2026).", ""),
+    "agenda": ("Agenda : rendez-vous à vérifier", "Corrigez la ligne dans le fichier d'agenda "
+               "(data/agenda.csv) : une date comme 12/03/2027, une heure comme 14h30, le nom "
+               "d'une structure de la carte.", ""),
 }
 _KINDS.update({
     "postcode.leading_zero": ("Zéro initial du code postal rétabli",
@@ -183,13 +186,18 @@ def _warning_groups(report: Report, actors: Mapping[str, str]) -> list[dict[str,
 
 def _rejected(report: Report) -> list[dict[str, Any]]:
     errors = {str(i.ref): i for i in report.errors}
+    rejected = dict(report.rejected)
+    for ref, issue in errors.items():  # the agenda's rows: not survey rows, rejected as well
+        if issue.code.startswith("agenda.") and ref not in rejected:
+            rejected[ref] = issue.code
     rows = []
-    for ref, reason in sorted(report.rejected.items()):
+    for ref, reason in sorted(rejected.items()):
         issue = errors.get(ref)
         title, advice, template = _kind(issue.code) if issue else _OTHER_KIND
         column = issue.column if issue and issue.column else ""
+        said = f" : {issue.message}" if issue and issue.code.startswith("agenda.") else ""
         rows.append({"where": ref, "reason": title + (f" (colonne « {column} »)" if column
-                                                      else ""),
+                                                      else "") + said,
                      "detail": reason, "advice": advice,
                      "correction": correction_lines(template, ref=ref, column=column)
                      if issue and not issue.column else ""})

@@ -11,15 +11,19 @@ to build a published site.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from safi_map.model.public import ACTOR_COLUMNS
+from safi_map.model.taxonomy import Taxonomy, Theme, load_taxonomy
+from safi_map.model.tour import Stop, Tour
 
 __all__ = [
     "HOSTILE_NAMES",
@@ -28,6 +32,7 @@ __all__ = [
     "SYNTHETIC_THEMES",
     "synthetic_actors",
     "synthetic_taxonomy",
+    "synthetic_tour",
 ]
 
 logger = logging.getLogger(__name__)
@@ -163,9 +168,127 @@ def _paca_communes() -> pd.DataFrame:
     return frame.sort_values("insee_code").reset_index(drop=True)
 
 
-def synthetic_taxonomy() -> list[dict[str, str]]:
-    """The synthetic themes as a list of theme dicts (slug, label, colour, icon)."""
-    return [dict(t) for t in SYNTHETIC_THEMES]
+def synthetic_taxonomy() -> Taxonomy:
+    """The synthetic themes (:data:`SYNTHETIC_THEMES`) as a real :class:`Taxonomy`, with the
+    needs/offers vocabulary of the packaged taxonomy (the synthetic actors' resources)."""
+    themes = tuple(Theme(t["slug"], t["label"], t["colour"], t["icon"]) for t in SYNTHETIC_THEMES)
+    return Taxonomy(themes=themes, resources=load_taxonomy().resources)
+
+
+def synthetic_tour() -> Tour:
+    """The synthetic stops (:data:`SYNTHETIC_STOPS`) as a real :class:`Tour`."""
+    return Tour(stops=tuple(Stop(id=s["id"], town=s["town"], insee_code=s["insee_code"],
+                                 date=dt.date.fromisoformat(s["date"]), venue=s["venue"])
+                            for s in SYNTHETIC_STOPS))
+
+
+_DEP_STOP = {"83": "toulon", "13": "marseille", "06": "nice", "84": "avignon", "05": "gap",
+             "04": "digne-les-bains"}
+
+
+def _draws(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Every random draw of :func:`synthetic_actors` after the communes, in a fixed order."""
+    slugs = [t["slug"] for t in SYNTHETIC_THEMES]
+    n_themes = rng.choice([1, 1, 1, 2, 2, 3], size=n)
+    theme_draw = rng.permuted(np.tile(np.arange(len(slugs)), (n, 1)), axis=1)
+    return {
+        "themes": [[slugs[j] for j in theme_draw[i, : n_themes[i]]] for i in range(n)],
+        "legal": rng.choice(len(SYNTHETIC_LEGAL_FORMS), size=n,
+                            p=_LEGAL_WEIGHTS / _LEGAL_WEIGHTS.sum()),
+        "heads": rng.integers(0, len(_NAME_HEADS), size=n),
+        "tails": rng.integers(0, len(_NAME_TAILS), size=n),
+        "consent": rng.random(n) < 0.6,
+        "located": rng.random(n) >= 0.02,
+        "precision": rng.random(n),
+        # Jitter: about 0.2–1 km around the commune point (degrees, latitude ~ 111 km).
+        "dlat": rng.normal(0.0, 0.004, size=n),
+        "dlon": rng.normal(0.0, 0.005, size=n),
+        "stop_choice": rng.integers(0, len(SYNTHETIC_STOPS), size=(n, 2)),
+        "n_stops": rng.choice([1, 1, 1, 1, 2], size=n),
+        "n_needs": rng.integers(0, 3, size=n),
+        "n_offers": rng.integers(0, 3, size=n),
+        "resources": rng.permuted(np.tile(np.arange(len(_RESOURCES)), (n, 1)), axis=1),
+        "house": rng.integers(1, 120, size=n),
+        "street": rng.integers(0, len(_STREETS), size=n),
+        "siret": rng.integers(10**13, 10**14, size=n, dtype=np.int64),
+        "has_site": rng.random(n) < 0.7,
+        "extra": rng.integers(0, 10_000, size=(n, 8)),
+    }
+
+
+def _text(i: int, d: dict[str, Any]) -> tuple[str, str]:
+    """Name and description of actor ``i`` (the first ones hostile)."""
+    themes = d["themes"][i]
+    if i < len(HOSTILE_NAMES):
+        name = HOSTILE_NAMES[i]
+    else:
+        name = f"{_NAME_HEADS[d['heads'][i]]} {_NAME_TAILS[d['tails'][i]]}"
+        if i % 97 == 0:
+            name += f" n°{i}"
+    x = d["extra"][i]
+    extra = _EXTRAS[int(x[0]) % len(_EXTRAS)].format(
+        day=_DAYS[int(x[1]) % len(_DAYS)], h1=8 + int(x[2]) % 6,
+        h2=14 + int(x[3]) % 6, year=1950 + int(x[4]) % 75,
+        k=2 + int(x[5]) % 120, k2=10 + int(x[6]) % 900,
+        aud=_AUDIENCES[int(x[7]) % len(_AUDIENCES)],
+    )
+    desc = " ".join(_DESCRIPTIONS[t] for t in themes[:2]) + " " + extra
+    if i < len(HOSTILE_NAMES):
+        desc = f"{desc} <script>alert('desc{i}')</script> \"guillemets\" </script>"
+    return name, desc
+
+
+def _place(i: int, c: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
+    """Coordinates and geocoding columns of actor ``i`` in commune ``c``."""
+    if not d["located"][i]:
+        return {"latitude": float("nan"), "longitude": float("nan"), "geocode_precision": "none",
+                "geocode_source": "none", "geocode_score": 0.0}
+    p = d["precision"][i]
+    precision, source, score = (
+        ("provided", "survey", 1.0) if p < 0.1
+        else ("housenumber", "ban", 0.9) if p < 0.5
+        else ("street", "ban", 0.8) if p < 0.6
+        else ("municipality", "gazetteer", 0.7)
+    )
+    return {"latitude": float(round(c["latitude"] + d["dlat"][i], 6)),
+            "longitude": float(round(c["longitude"] + d["dlon"][i], 6)),
+            "geocode_precision": precision, "geocode_source": source, "geocode_score": score}
+
+
+def _row(i: int, seed: int, c: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
+    """The record of actor ``i`` (commune ``c``, draws ``d``)."""
+    actor_id = f"syn-{seed:02d}-{i:06d}"
+    slug_name = "".join(ch for ch in actor_id if ch.isalnum())
+    name, desc = _text(i, d)
+    # Surveyed at the stop of its department, sometimes at another one as well.
+    stop_ids = [s["id"] for s in SYNTHETIC_STOPS]
+    stop_set = {_DEP_STOP.get(c["department"], stop_ids[d["stop_choice"][i, 0]])}
+    if d["n_stops"][i] > 1:
+        stop_set.add(stop_ids[d["stop_choice"][i, 1]])
+    stops = sorted(stop_set)
+    dates = sorted(s["date"] for s in SYNTHETIC_STOPS if s["id"] in stop_set)
+    website = f"https://{slug_name}.example.org" if d["has_site"][i] else ""
+    if i == 1:
+        website = "javascript:alert(5)"
+    legal, res = d["legal"][i], d["resources"][i]
+    return {
+        "actor_id": actor_id, "name": name, "legal_form": SYNTHETIC_LEGAL_FORMS[legal],
+        "themes": d["themes"][i], "description": desc,
+        "address": f"{d['house'][i]} {_STREETS[d['street'][i]]}",
+        "postcode": c["postcode"], "commune": c["commune"], "commune_former": "",
+        "insee_code": c["insee_code"], "department": c["department"], "epci": c["epci"],
+        "epci_name": c["epci_name"], **_place(i, c, d),
+        "website": website, "email": f"contact@{slug_name}.example.org",
+        "phone": f"04 {90 + i % 10:02d} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
+        "needs": sorted(_RESOURCES[j] for j in res[: d["n_needs"][i]]),
+        "offers": sorted(_RESOURCES[j] for j in res[3: 3 + d["n_offers"][i]]),
+        "stops": stops, "first_seen": dates[0], "last_seen": dates[-1],
+        "contact_consent": bool(d["consent"][i]),
+        "siret": str(d["siret"][i]) if legal in (1, 4) else "",
+        "opening_hours": _HOURS[i % len(_HOURS)],
+        "sources": [f"synthetic.csv:{i + 2}"],
+    }
+
 
 
 def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
@@ -197,115 +320,12 @@ def synthetic_actors(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     idx = rng.choice(len(communes), size=n, p=weights)
     picked = communes.iloc[idx].reset_index(drop=True)
 
-    slugs = [t["slug"] for t in SYNTHETIC_THEMES]
-    n_themes = rng.choice([1, 1, 1, 2, 2, 3], size=n)
-    theme_draw = rng.permuted(np.tile(np.arange(len(slugs)), (n, 1)), axis=1)
-    themes = [[slugs[j] for j in theme_draw[i, : n_themes[i]]] for i in range(n)]
-
-    legal = rng.choice(len(SYNTHETIC_LEGAL_FORMS), size=n, p=_LEGAL_WEIGHTS / _LEGAL_WEIGHTS.sum())
-    heads = rng.integers(0, len(_NAME_HEADS), size=n)
-    tails = rng.integers(0, len(_NAME_TAILS), size=n)
-    consent = rng.random(n) < 0.6
-    located = rng.random(n) >= 0.02
-    precision_draw = rng.random(n)
-    # Jitter: about 0.2–1 km around the commune point (degrees, latitude ~ 111 km).
-    dlat = rng.normal(0.0, 0.004, size=n)
-    dlon = rng.normal(0.0, 0.005, size=n)
-    stop_ids = [s["id"] for s in SYNTHETIC_STOPS]
-    stop_dates = {s["id"]: s["date"] for s in SYNTHETIC_STOPS}
-    stop_choice = rng.integers(0, len(stop_ids), size=(n, 2))
-    n_stops = rng.choice([1, 1, 1, 1, 2], size=n)
-    n_needs = rng.integers(0, 3, size=n)
-    n_offers = rng.integers(0, 3, size=n)
-    res_draw = rng.permuted(np.tile(np.arange(len(_RESOURCES)), (n, 1)), axis=1)
-    house = rng.integers(1, 120, size=n)
-    street = rng.integers(0, len(_STREETS), size=n)
-    siret_draw = rng.integers(10**13, 10**14, size=n, dtype=np.int64)
-    has_site = rng.random(n) < 0.7
-    extra_draw = rng.integers(0, 10_000, size=(n, 8))
-
-    dep_stop = {"83": "toulon", "13": "marseille", "06": "nice", "84": "avignon", "05": "gap",
-                "04": "digne-les-bains"}
+    d = _draws(rng, n)
     records = picked.to_dict("records")
-    rows = []
-    for i in range(n):
-        c = records[i]
-        actor_id = f"syn-{seed:02d}-{i:06d}"
-        if i < len(HOSTILE_NAMES):
-            name = HOSTILE_NAMES[i]
-        else:
-            name = f"{_NAME_HEADS[heads[i]]} {_NAME_TAILS[tails[i]]}"
-            if i % 97 == 0:
-                name += f" n°{i}"
-        slug_name = "".join(ch for ch in actor_id if ch.isalnum())
-        extra = _EXTRAS[int(extra_draw[i, 0]) % len(_EXTRAS)].format(
-            day=_DAYS[int(extra_draw[i, 1]) % len(_DAYS)], h1=8 + int(extra_draw[i, 2]) % 6,
-            h2=14 + int(extra_draw[i, 3]) % 6, year=1950 + int(extra_draw[i, 4]) % 75,
-            k=2 + int(extra_draw[i, 5]) % 120, k2=10 + int(extra_draw[i, 6]) % 900,
-            aud=_AUDIENCES[int(extra_draw[i, 7]) % len(_AUDIENCES)],
-        )
-        desc = " ".join(_DESCRIPTIONS[t] for t in themes[i][:2]) + " " + extra
-        if i < len(HOSTILE_NAMES):
-            desc = f"{desc} <script>alert('desc{i}')</script> \"guillemets\" </script>"
-        # Surveyed at the stop of its department, sometimes at another one as well.
-        stop_set = {dep_stop.get(c["department"], stop_ids[stop_choice[i, 0]])}
-        if n_stops[i] > 1:
-            stop_set.add(stop_ids[stop_choice[i, 1]])
-        stops = sorted(stop_set)
-        dates = sorted(stop_dates[s] for s in stops)
-        if located[i]:
-            lat = float(round(c["latitude"] + dlat[i], 6))
-            lon = float(round(c["longitude"] + dlon[i], 6))
-            p = precision_draw[i]
-            precision, source, score = (
-                ("provided", "survey", 1.0) if p < 0.1
-                else ("housenumber", "ban", 0.9) if p < 0.5
-                else ("street", "ban", 0.8) if p < 0.6
-                else ("municipality", "gazetteer", 0.7)
-            )
-        else:
-            lat = lon = float("nan")
-            precision, source, score = "none", "none", 0.0
-        website = f"https://{slug_name}.example.org" if has_site[i] else ""
-        if i == 1:
-            website = "javascript:alert(5)"
-        rows.append(
-            {
-                "actor_id": actor_id,
-                "name": name,
-                "legal_form": SYNTHETIC_LEGAL_FORMS[legal[i]],
-                "themes": themes[i],
-                "description": desc,
-                "address": f"{house[i]} {_STREETS[street[i]]}",
-                "postcode": c["postcode"],
-                "commune": c["commune"],
-                "commune_former": "",
-                "insee_code": c["insee_code"],
-                "department": c["department"],
-                "epci": c["epci"],
-                "epci_name": c["epci_name"],
-                "latitude": lat,
-                "longitude": lon,
-                "geocode_precision": precision,
-                "geocode_source": source,
-                "geocode_score": score,
-                "website": website,
-                "email": f"contact@{slug_name}.example.org",
-                "phone": f"04 {90 + i % 10:02d} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
-                "needs": sorted(_RESOURCES[j] for j in res_draw[i, : n_needs[i]]),
-                "offers": sorted(_RESOURCES[j] for j in res_draw[i, 3 : 3 + n_offers[i]]),
-                "stops": stops,
-                "first_seen": dates[0],
-                "last_seen": dates[-1],
-                "contact_consent": bool(consent[i]),
-                "siret": str(siret_draw[i]) if legal[i] in (1, 4) else "",
-                "opening_hours": _HOURS[i % len(_HOURS)],
-                "sources": [f"synthetic.csv:{i + 2}"],
-            }
-        )
+    rows = [_row(i, seed, records[i], d) for i in range(n)]
     frame = pd.DataFrame(rows, columns=[c for c in ACTOR_COLUMNS if c != "geometry"])
     geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"])
-    geometry = [None if not ok else g for g, ok in zip(geometry, located, strict=True)]
+    geometry = [None if not ok else g for g, ok in zip(geometry, d["located"], strict=True)]
     out = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
     out = out.sort_values("actor_id").reset_index(drop=True)
     return out[list(ACTOR_COLUMNS)]

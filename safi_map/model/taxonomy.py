@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 from safi_map.core.errors import ConfigError
 from safi_map.core.i18n import _
 from safi_map.core.text import key
+from safi_map.model.labels import LEGAL_FORMS
 
 __all__ = [
     "LEGAL_FORMS",
@@ -393,18 +394,8 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 
 
 # ---------------------------------------------------------------------------------------------
-# Legal forms
+# Legal forms (their labels: :data:`safi_map.model.labels.LEGAL_FORMS`)
 # ---------------------------------------------------------------------------------------------
-
-LEGAL_FORMS: dict[str, str] = {
-    "association": "Association",
-    "cooperative": "Coopérative (SCOP, SCIC…)",
-    "mutuelle": "Mutuelle",
-    "fondation": "Fondation",
-    "entreprise-ess": "Entreprise de l'ESS",
-    "collectivite": "Collectivité ou établissement public",
-    "autre": "Autre",
-}
 
 # Checked in this order: the first rule with a term found (as whole words) in the value wins.
 # Cooperatives come before companies ("SCIC SAS" is a cooperative), and associations before

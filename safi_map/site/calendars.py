@@ -20,15 +20,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from icalendar import Calendar, Event
+from icalendar import Event
 
 from safi_map.core.text import a_commune, de_commune, slugify
 from safi_map.core.writer import Writer
+from safi_map.ingestion.agenda import AgendaEvent
+from safi_map.site.agenda_ics import event_calendar, event_component
 
-__all__ = ["AGENDA_DIR", "tour_calendars", "write_tour_calendars"]
+__all__ = ["AGENDA_DIR", "attach_calendars", "tour_calendars", "write_calendars"]
 
 AGENDA_DIR = "agenda"
-_PRODID = "-//SAFI Tour//safi-map//FR"
 
 
 def _day(text: str) -> dt.date | None:
@@ -59,84 +60,101 @@ def _event(stop: Mapping[str, Any], day: dt.date, count: int, *, site_title: str
 
 
 def _calendar(name: str, events: Iterable[Event]) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", _PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    for ev in events:
-        cal.add_component(ev)
-    return bytes(cal.to_ical())
+    """A calendar file (with the Paris time zone when an event has hours: the agenda's)."""
+    found = list(events)
+    return event_calendar(name, found, timed=any(
+        isinstance(ev.decoded("dtstart"), dt.datetime) for ev in found))
 
 
 def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[str, Any]],
                    by_stop: Mapping[str, Sequence[int]], *, themes: Mapping[str, Mapping[str, Any]],
-                   communes: Mapping[str, Mapping[str, Any]], site_title: str, site_url: str
-                   ) -> dict[str, tuple[str, bytes]]:
-    """Every calendar of the tour: ``{key: (path in the site, iCalendar bytes)}``.
+                   communes: Mapping[str, Mapping[str, Any]], site_title: str, site_url: str,
+                   agenda: Sequence[AgendaEvent] = ()) -> dict[str, tuple[str, bytes]]:
+    """Every calendar of the tour and of the actors' agenda: ``{key: (path in the site,
+    iCalendar bytes)}``.
 
-    Keys: ``""`` (the whole tour), ``"stop:<id>"``, ``"commune:<INSEE code>"``,
-    ``"theme:<slug>"``; a commune or theme calendar exists only when it has a dated stop.
-    ``stops``: the site's stop views (``id``, ``town``, ``date``, ``venue``, ``insee_code``,
-    ``url``), sorted by date; a stop without ``insee_code`` goes to the commune of the site
-    whose name is its town, when only one has it; ``by_stop``: the indexes in ``actors`` surveyed at each stop.
+    Keys: ``""`` (the whole region), ``"stop:<id>"``, ``"commune:<INSEE code>"``,
+    ``"theme:<slug>"``; a commune or theme calendar exists only when it has a dated stop or an
+    event. ``stops``: the site's stop views (``id``, ``town``, ``date``, ``venue``,
+    ``insee_code``, ``url``), sorted by date; a stop without ``insee_code`` goes to the commune
+    of the site whose name is its town, when only one has it; ``by_stop``: the indexes in
+    ``actors`` surveyed at each stop. ``agenda``: the actors' events (``data/agenda.*``), in
+    the region's calendar, their commune's and their actor's themes'.
     """
     dated = [(s, d) for s in stops if (d := _day(s.get("date", "")))]
     dated.sort(key=lambda sd: (sd[1], sd[0]["id"]))
     events = {s["id"]: _event(s, d, len(by_stop.get(s["id"], [])), site_title=site_title,
                               site_url=site_url) for s, d in dated}
-    out: dict[str, tuple[str, bytes]] = {
-        "": (f"{AGENDA_DIR}/safi-tour.ics",
-             _calendar(f"{site_title} : étapes du SAFI Tour", events.values()))}
-    per_commune: dict[str, list[str]] = {}
+    per_commune: dict[str, list[Event]] = {}
+    per_theme: dict[str, list[Event]] = {}
     names = Counter(slugify(c["name"]) for c in communes.values())
     by_name = {slugify(c["name"]): code for code, c in communes.items()
                if names[slugify(c["name"])] == 1}  # a stop without INSEE code, by its town
-    per_theme: dict[str, list[str]] = {}
+    town: dict[str, str] = {}
+    out: dict[str, tuple[str, bytes]] = {}
     for s, _d in dated:
         out[f"stop:{s['id']}"] = (f"{AGENDA_DIR}/etapes/{slugify(s['id'])}.ics",
                                   _calendar(f"SAFI Tour : étape {de_commune(s['town'])}",
                                             [events[s["id"]]]))
         code = s.get("insee_code") or by_name.get(slugify(s["town"]), "")
         if code:
-            per_commune.setdefault(code, []).append(s["id"])
+            per_commune.setdefault(code, []).append(events[s["id"]])
+            town.setdefault(code, s["town"])
         for slug in sorted({t for i in by_stop.get(s["id"], []) for t in actors[i]["theme_slugs"]}):
-            per_theme.setdefault(slug, []).append(s["id"])
-    town = {s["id"]: s["town"] for s, _d in dated}
-    for code, ids in sorted(per_commune.items()):
-        name = communes[code]["name"] if code in communes else town[ids[0]]
+            per_theme.setdefault(slug, []).append(events[s["id"]])
+    actor_themes = {a.get("actor_id") or a.get("id"): a.get("theme_slugs", []) for a in actors}
+    region = list(events.values())
+    for e in agenda:
+        component = event_component(e, site_title=site_title, site_url=site_url)
+        region.append(component)
+        if e.commune_code:
+            per_commune.setdefault(e.commune_code, []).append(component)
+            town.setdefault(e.commune_code, e.commune)
+        for slug in sorted(set(actor_themes.get(e.actor_id, []))):
+            per_theme.setdefault(slug, []).append(component)
+    more = " et rendez-vous des acteurs" if agenda else ""
+    out[""] = (f"{AGENDA_DIR}/safi-tour.ics",
+               _calendar(f"{site_title} : étapes du SAFI Tour{more}", region))
+    for code, found in sorted(per_commune.items()):
+        name = communes[code]["name"] if code in communes else town[code]
         out[f"commune:{code}"] = (f"{AGENDA_DIR}/communes/{code}.ics",
-                                  _calendar(f"SAFI Tour : étapes {a_commune(name)}",
-                                            [events[i] for i in ids]))
-    for slug, ids in sorted(per_theme.items()):
+                                  _calendar(f"SAFI Tour : étapes{more} {a_commune(name)}", found))
+    for slug, found in sorted(per_theme.items()):
         label = themes[slug]["label"] if slug in themes else slug
         out[f"theme:{slug}"] = (f"{AGENDA_DIR}/themes/{slugify(slug)}.ics",
-                                _calendar(f"SAFI Tour : étapes, {label}",
-                                          [events[i] for i in ids]))
-    return out
+                                _calendar(f"SAFI Tour : étapes{more}, {label}", found))
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0])))
 
 
-def write_tour_calendars(writer: Writer, model: Any, stops: Sequence[dict[str, Any]], *,
-                         site_title: str, site_url: str) -> list[dict[str, str]]:
-    """Write :func:`tour_calendars` into the site and give each stop, commune and theme view
-    that has a calendar its path under ``ics``; return the calendars for the calendar page
-    (``label``, ``url``, ``kind``: tour, commune or theme)."""
-    found = tour_calendars(stops, model.actors, model.by_stop, themes=model.themes,
-                           communes=model.communes, site_title=site_title, site_url=site_url)
+def attach_calendars(records: Any, stops: Sequence[dict[str, Any]], *, site_title: str,
+                     site_url: str, agenda: Sequence[AgendaEvent] = ()
+                     ) -> tuple[dict[str, tuple[str, bytes]], list[dict[str, str]]]:
+    """:func:`tour_calendars` of the site's records (see :mod:`safi_map.site.records`); each
+    stop, commune and theme view that has a calendar gets its path under ``ics`` (its page
+    links it). Returns the files (``{key: (path, bytes)}``) and the calendars for the calendar
+    page (``label``, ``url``, ``kind``: tour, commune or theme)."""
+    found = tour_calendars(stops, records.actors, records.by_stop, themes=records.themes,
+                           communes=records.communes, site_title=site_title, site_url=site_url,
+                           agenda=agenda)
     listed: list[dict[str, str]] = []
-    for key_, (rel, data) in found.items():
-        writer.write_bytes(rel, data)
+    for key_, (rel, _data) in found.items():
         kind, _sep, ident = key_.partition(":")
-        view = {"stop": model.stops, "commune": model.communes,
-                "theme": model.themes}.get(kind, {}).get(ident)
+        view = {"stop": records.stops, "commune": records.communes,
+                "theme": records.themes}.get(kind, {}).get(ident)
         if view is not None:
             view["ics"] = rel
         if kind == "commune":
             listed.append({"kind": kind, "url": rel, "label": view["name"] if view
-                           else next(s["town"] for s in stops if s.get("insee_code") == ident)})
+                           else next((s["town"] for s in stops if s.get("insee_code") == ident),
+                                     ident)})
         elif kind == "theme":
             listed.append({"kind": kind, "url": rel, "label": view["label"] if view else ident})
         elif not kind:
             listed.append({"kind": "tour", "url": rel, "label": "Toutes les étapes"})
-    return listed
+    return found, listed
+
+
+def write_calendars(writer: Writer, files: Mapping[str, tuple[str, bytes]]) -> None:
+    """Write the calendars :func:`attach_calendars` made."""
+    for rel, data in files.values():
+        writer.write_bytes(rel, data)

@@ -65,6 +65,15 @@ def months(views: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _urls(ctx: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """The actor and commune pages that exist: ``{actor id: url}``, ``{INSEE code: url}``."""
+    records = getattr(ctx, "records", None)
+    if records is None:  # a context made by hand (tests): what it gives
+        return getattr(ctx, "actor_urls", {}), getattr(ctx, "commune_urls", {})
+    return ({a["id"]: a["url"] for a in records.actors},
+            {code: c["url"] for code, c in records.communes.items()})
+
+
 def write_pages(ctx: Any, writer: Writer) -> Counter[str]:
     """``agenda.html``, ``agenda/evenements.ics`` and one calendar file per event."""
     agenda = getattr(ctx, "agenda", None)
@@ -72,8 +81,8 @@ def write_pages(ctx: Any, writer: Writer) -> Counter[str]:
     base = dict(ctx.base)
     site_title = str(base.get("site_title", ""))
     site_url = str(base.get("site_url", "") or "")
-    views = event_views(events, actor_urls=getattr(ctx, "actor_urls", {}),
-                        commune_urls=getattr(ctx, "commune_urls", {}))
+    actor_urls, commune_urls = _urls(ctx)
+    views = event_views(events, actor_urls=actor_urls, commune_urls=commune_urls)
     for rel, data in event_files(events, site_title=site_title, site_url=site_url).items():
         writer.write_bytes(rel, data)
     if events:
@@ -81,9 +90,11 @@ def write_pages(ctx: Any, writer: Writer) -> Counter[str]:
             f"{site_title} : agenda des acteurs",
             [event_component(e, site_title=site_title, site_url=site_url) for e in events],
             timed=any(e.start for e in events)))
-    page = ctx.env.get_template("agenda.html").render(
-        **{**base, "root": "", "nav": "agenda", "page_path": "agenda.html"},
-        months=months(views), count=len(views), ics=AGENDA_ICS if events else "",
-        has_agenda=agenda is not None)
-    writer.write_text("agenda.html", page)
+    page = {"months": months(views), "count": len(views), "ics": AGENDA_ICS if events else "",
+            "has_agenda": agenda is not None, "nav": "agenda"}
+    if hasattr(ctx, "write"):
+        ctx.write(writer, "agenda.html", "agenda.html", **page)
+    else:  # a context made by hand (tests)
+        writer.write_text("agenda.html", ctx.env.get_template("agenda.html").render(
+            **{**base, "root": "", "page_path": "agenda.html"}, **page))
     return Counter(agenda=1)

@@ -1,0 +1,80 @@
+"""One page per actor (``acteurs/<id>.html``): its card, small map, nearby and similar actors,
+and who it can help or be helped by (synergies).
+
+The one family that grows with the data (50,000 actors = 50,000 pages, most of the build):
+with ``ctx.workers`` > 1 the pages are rendered by a pool of forked processes (one parallel
+map over ranges of actors, in order), and this process writes what they return.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+from collections import Counter
+
+from safi_map.core.french import french_number
+from safi_map.core.writer import Writer
+from safi_map.site.context import SiteContext
+from safi_map.site.records import Rec
+from safi_map.site.widgets import map_data, points
+
+CHUNK = 250
+"""Most actors per task of the pool (fewer when there are few: four tasks per worker)."""
+
+_WORKER_CTX: SiteContext | None = None
+"""The context in a worker process (set by :func:`_start_worker`, inherited through fork)."""
+
+
+def render_range(ctx: SiteContext, start: int, stop: int) -> list[str]:
+    """The HTML of the pages of actors ``start:stop``."""
+    tpl = ctx.env.get_template("acteur.html")
+    acts, themes, root = ctx.actors, ctx.records.themes, "../"
+    out = []
+    for i in range(start, stop):
+        a = acts[i]
+        nearby = [Rec(actor=acts[j], km=french_number(d, 1)) for j, d in a["nearby"]]
+        similar = [Rec(actor=acts[j], km=french_number(d, 1),
+                       shared=[themes[s] for s in acts[j]["theme_slugs"]
+                               if s in a["theme_slugs"]]) for j, d in a["similar"]]
+        small_map = None
+        if a["lat"] is not None:
+            small_map = map_data(points(acts, [i, *(j for j, _ in a["nearby"])], root,
+                                        highlight=a["id"]))
+        out.append(ctx.render(tpl, a["url"], root=root, actor=a, nearby=nearby,
+                              similar=similar, map_data=small_map, nav="annuaire",
+                              synergies=ctx.synergies.get(a["id"])))
+    return out
+
+
+def _start_worker(ctx: SiteContext) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _render_task(bounds: tuple[int, int]) -> list[str]:
+    assert _WORKER_CTX is not None
+    return render_range(_WORKER_CTX, *bounds)
+
+
+def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
+    acts = ctx.actors
+    size = max(1, min(CHUNK, -(-len(acts) // (4 * ctx.workers))))
+    ranges = [(i, min(i + size, len(acts))) for i in range(0, len(acts), size)]
+    if ctx.workers <= 1 or len(ranges) < 2:
+        for start, stop in ranges:
+            for a, html in zip(acts[start:stop], render_range(ctx, start, stop), strict=True):
+                writer.write_text(a["url"], html)
+        return Counter(actor=len(acts))
+    # Fork: the workers share the context as it is (nothing pickled on the way in). Freezing
+    # the collector's objects keeps it from touching (hence copying) every inherited page.
+    gc.freeze()
+    try:
+        with mp.get_context("fork").Pool(ctx.workers, initializer=_start_worker,
+                                         initargs=(ctx,)) as pool:
+            for (start, stop), pages in zip(ranges, pool.imap(_render_task, ranges),
+                                            strict=True):
+                for a, html in zip(acts[start:stop], pages, strict=True):
+                    writer.write_text(a["url"], html)
+    finally:
+        gc.unfreeze()
+    return Counter(actor=len(acts))
