@@ -11,12 +11,12 @@ Times, on the example data of ``data/`` (210 actors, 7 stops):
   to Toulon, written as a stop's CSV export). CPU includes any child process. "Site written"
   is the time the command prints with its summary: since the build stopped waiting for
   posters, the site is written (linking the posters already drawn) before they are drawn.
-* **the ready-made posters** (:func:`safi_map.export.api.poster_set`, the site's A3 PDFs, in one
+* **the ready-made posters** (:func:`safi_map.export.poster_set.poster_set`, the site's A3 PDFs, in one
   process, no cache): how many, wall and CPU, per poster.
 * **one poster** of each kind (commune, theme, stop) in each format at A4, A3 and A0: CPU per
   poster (median of 3).
 * **the build that does not wait for posters** (``--deferred``, the choice of issue #13): in a
-  fresh process, ingest, then the site with :data:`safi_map.export.api.POSTERS_LEFT` set (it links
+  fresh process, ingest, then the site with :data:`safi_map.export.poster_set.POSTERS_LEFT` set (it links
   the posters the cache has), then the posters step (``poster_set(draw=True)``: only the
   missing ones), then the site again (it links them). From clean, then after a new stop.
 * ``--profile N``: the N functions where one stop poster spends the most time (cProfile).
@@ -77,7 +77,7 @@ import pandas as pd
 import safi_map
 from safi_map import ingest, load_settings
 from safi_map.analysis.selection import Selection
-from safi_map.export import api as export_mod
+from safi_map.export import poster_set as export_mod
 from safi_map.model.synthetic import synthetic_actors
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,7 +131,7 @@ def cli_figures() -> None:
 
 def _deferred_run(root: Path) -> None:
     """(In a fresh process) the three steps of a build that does not wait for posters."""
-    from safi_map.export.api import POSTERS_LEFT, poster_set
+    from safi_map.export.poster_set import POSTERS_LEFT, poster_set
     from safi_map.ingestion.pipeline import write_ingest_outputs
     from safi_map.site.build import build_site
 

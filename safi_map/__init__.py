@@ -44,7 +44,7 @@ _LAZY = {
     "load_tour": "model.tour",
     "build_site": "site.build",
     "export_actors": "export.api",
-    "poster_set": "export.api",
+    "poster_set": "export.poster_set",
     "Selection": "analysis.selection",
     "select": "analysis.selection",
     "suggest_pairs": "analysis.synergies",
@@ -118,7 +118,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from safi_map.analysis.synergies import suggest_pairs
     from safi_map.app import BuildResult, build
     from safi_map.export.api import export as export_actors
-    from safi_map.export.api import poster_set
+    from safi_map.export.poster_set import poster_set
     from safi_map.geo.offline import geocode_offline
     from safi_map.ingestion.corrections import load_corrections
     from safi_map.ingestion.geocoding import geocode_file, geocode_table

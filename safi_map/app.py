@@ -170,7 +170,7 @@ def _site(result: IngestResult, *, force: bool, progress: Progress | None,
     With ``left`` (a list), the site links only the posters already drawn and the others are
     added to ``left``; without, the missing posters are drawn (progress told as ``posters``).
     """
-    from safi_map.export.api import POSTER_PROGRESS, POSTERS_LEFT
+    from safi_map.export.poster_set import POSTER_PROGRESS, POSTERS_LEFT
     from safi_map.site.build import build_site
 
     start = getattr(progress, "start", None)

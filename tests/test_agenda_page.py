@@ -45,7 +45,7 @@ class _Writer:
 
 def _environment() -> Any:
     try:
-        from safi_map.site.build.env import make_environment
+        from safi_map.site.env import make_environment
     except ImportError:  # before the site's redesign
         from safi_map.site.build import make_environment
     return make_environment()

@@ -10,8 +10,7 @@
 * **No import cycle** between modules (imports inside functions count: a cycle hidden in a
   function is still two modules that cannot be understood one without the other).
 * **Sizes**: no module over 450 non-blank lines, no function over 100 lines. Checked for the
-  packages listed in :data:`SIZE_CHECKED`; the others are reported (xfail) until the redesign
-  of their owners is merged.
+  packages listed in :data:`SIZE_CHECKED` (every layer).
 """
 
 from __future__ import annotations
@@ -32,19 +31,11 @@ LAYERS = ("core", "geo", "model", "ingestion", "analysis", "map", "export", "sit
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 100
 
-SIZE_CHECKED = ("core", "geo", "ingestion", "cli", "app")
-"""Layers whose sizes are enforced now (the others follow once their rewrite is merged)."""
+SIZE_CHECKED = LAYERS
+"""Layers whose sizes are enforced: all of them."""
 
-PENDING_UPWARD = {
-    ("safi_map.export.api", "safi_map"):
-        "__version__ from the package root: use safi_map.core.version (export/api.py)",
-    ("safi_map.analysis.diagnostic", "safi_map.site.build"):
-        "make_environment from the site (analysis rewrite)",
-    ("safi_map.analysis.synergies", "safi_map.site.build"):
-        "make_environment from the site (analysis rewrite)",
-}
-"""Upward imports in modules being rewritten by others in the same session (issue #13): allowed
-until their branches are merged, then this table must be empty."""
+PENDING_UPWARD: dict[tuple[str, str], str] = {}
+"""Upward imports allowed for a while (module, imported) -> why: none."""
 
 
 @dataclass

@@ -97,7 +97,7 @@ def test_nothing_is_drawn_when_quiet_or_not_a_terminal(monkeypatch):
 
 
 def test_posters_report_their_progress(monkeypatch, tmp_path):
-    from safi_map.export import api as export
+    from safi_map.export import poster_set as export
 
     drawn = []
     monkeypatch.setattr(export, "export", lambda actors, out, selection, **kw: drawn.append(out))

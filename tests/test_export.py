@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from test_selection import crafted
 
-from safi_map.model.synthetic import synthetic_taxonomy
-from safi_map.export.api import FORMATS, POSTERS_LEFT, export, poster_set
 from safi_map.analysis.selection import Selection
 from safi_map.core.settings import Settings
+from safi_map.export.api import FORMATS, export
+from safi_map.export.poster_set import POSTERS_LEFT, poster_set
+from safi_map.model.synthetic import synthetic_taxonomy
 
 TAXONOMY = synthetic_taxonomy()
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None and not os.environ.get("CI"),

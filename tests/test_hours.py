@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from safi_map.ingestion.headers import match_header
 from safi_map.core.hours import (
     WEEK_MINUTES,
     HoursParseError,
@@ -17,6 +16,7 @@ from safi_map.core.hours import (
     weekly_intervals,
     weekly_payload,
 )
+from safi_map.ingestion.headers import match_header
 from safi_map.site.hours_text import describe_hours, hours_view
 
 PHRASINGS = [

@@ -18,10 +18,10 @@ from typing import Any
 import geopandas as gpd
 import pytest
 
-from safi_map.map import render as maps
-from safi_map.model.synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
 from safi_map.core.csvsafe import neutralise
+from safi_map.map import render as maps
 from safi_map.model.public import public_actors
+from safi_map.model.synthetic import SYNTHETIC_STOPS, synthetic_actors, synthetic_taxonomy
 
 pytestmark = pytest.mark.browser
 

@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from safi_map.map import render as maps
+from safi_map.map.assets import MAP_SOURCES
 from safi_map.model.public import public_actors
 from safi_map.model.synthetic import (
     HOSTILE_NAMES,
@@ -19,7 +20,6 @@ from safi_map.model.synthetic import (
     synthetic_actors,
     synthetic_taxonomy,
 )
-from safi_map.map.assets import MAP_SOURCES
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from test_selection import crafted
 
-from safi_map.model.synthetic import synthetic_taxonomy
 from safi_map.export.poster import poster_entries
 from safi_map.export.poster._directory import one_line_em, plan
 from safi_map.export.poster._entries import short_commune
 from safi_map.export.poster._fonts import FAMILY, Label, put, register_fonts
 from safi_map.export.poster._layout import Box, layout
+from safi_map.model.synthetic import synthetic_taxonomy
 
 
 def _ink_box(artist_maker) -> tuple[int, int, int, int]:

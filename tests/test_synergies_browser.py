@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from safi_map.site.pages import diagnostic, synergies
 from test_site_visual import _CHECK
 
 from safi_map.analysis.synergies import suggest_pairs
@@ -25,6 +24,7 @@ from safi_map.model.public import public_actors
 from safi_map.model.synthetic import synthetic_actors
 from safi_map.model.taxonomy import load_taxonomy
 from safi_map.site.build import make_environment
+from safi_map.site.pages import diagnostic, synergies
 
 pytestmark = pytest.mark.browser
 

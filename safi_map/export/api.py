@@ -2,7 +2,7 @@
 
 One entry point, :func:`export`, selects the actors (:mod:`safi_map.analysis.selection`), passes them
 through the publication gate (:func:`safi_map.model.public.public_actors`: contacts only with consent,
-never the internal ``sources``) and writes one format. :func:`poster_set` writes the ready-made
+never the internal ``sources``) and writes one format. :func:`safi_map.export.poster_set.poster_set` writes the ready-made
 posters (per commune, per theme, per stop) that the site links to from its pages.
 
 The CLI (``safi-map export``) is a thin layer over :func:`export`.
@@ -10,34 +10,26 @@ The CLI (``safi-map export``) is a thin layer over :func:`export`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import shutil
-from collections.abc import Callable, Iterable
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
-from safi_map.analysis.selection import Selection, describe, resolve_commune, select
+from safi_map.analysis.selection import Selection, describe, select
 from safi_map.core.errors import EmptySelectionError
 from safi_map.core.i18n import _
-from safi_map.core.text import key, slugify
-from safi_map.ingestion.io import actors_to_geojson
+from safi_map.core.text import key
 from safi_map.model.public import public_actors
 
 __all__ = [
     "DATA_FORMATS",
     "FORMATS",
-    "POSTERS_LEFT",
     "POSTER_FORMATS",
     "ExportResult",
-    "PosterSet",
     "export",
-    "poster_set",
+
 ]
 
 log = logging.getLogger(__name__)
@@ -157,7 +149,16 @@ def export(
              subtitle or "tous")
     _check_not_empty(chosen, subtitle)
     out.parent.mkdir(parents=True, exist_ok=True)
+    return _write(fmt, chosen, out, selection=selection, taxonomy=taxonomy, tour=tour,
+                  excel=excel, size=size, orientation=orientation, title=title,
+                  subtitle=subtitle, qr_url=qr_url or site_url or None, site_url=site_url,
+                  dpi=dpi)
 
+
+def _write(fmt: str, chosen: gpd.GeoDataFrame, out: Path, *, selection: Selection | None,
+           taxonomy: Any, tour: Any, excel: bool, size: str, orientation: str, title: str,
+           subtitle: str, qr_url: str | None, site_url: str, dpi: int) -> ExportResult:
+    """Write the chosen actors in one format (see :func:`export`)."""
     if fmt in DATA_FORMATS:
         from safi_map.ingestion.io import write_actors
 
@@ -176,7 +177,7 @@ def export(
         result = render_poster(
             chosen, path=out, fmt=fmt, size=size, orientation=orientation, title=title,
             subtitle=subtitle[:1].upper() + subtitle[1:], taxonomy=taxonomy,
-            qr_url=qr_url or site_url or None, dpi=dpi, theme=_poster_theme(selection, taxonomy),
+            qr_url=qr_url, dpi=dpi, theme=_poster_theme(selection, taxonomy),
             communes=sorted(set(chosen["insee_code"].astype(str)) - {""})
             if selection is not None and selection.communes else (),
         )
@@ -218,271 +219,3 @@ def _poster_theme(selection: Selection | None, taxonomy: Any) -> str | None:
         if wanted in (key(slug), key(label)):
             return slug
     return selection.themes[0]
-
-
-# --------------------------------------------------------------------------------------------
-# Ready-made posters for the site
-
-
-@dataclass(frozen=True)
-class PosterSet:
-    """Posters written by :func:`poster_set`, by kind then key, as paths relative to the folder.
-
-    ``communes`` is keyed by INSEE code, ``themes`` by theme slug, ``stops`` by stop id.
-    """
-
-    root: Path
-    communes: dict[str, Path] = field(default_factory=dict)
-    themes: dict[str, Path] = field(default_factory=dict)
-    stops: dict[str, Path] = field(default_factory=dict)
-    reused: int = 0
-    """Posters taken from the cache instead of being rendered again."""
-    pending: tuple[Path, ...] = ()
-    """With ``draw=False``: the posters not drawn (not in the cache), as paths relative to the
-    folder; they are listed in neither ``communes``, ``themes`` nor ``stops``."""
-
-    @property
-    def paths(self) -> list[Path]:
-        """Every poster file written (absolute or as given by ``root``)."""
-        return [self.root / p for d in (self.communes, self.themes, self.stops)
-                for p in d.values()]
-
-
-def _theme_slugs(taxonomy: Any, actors: gpd.GeoDataFrame) -> list[str]:
-    themes = getattr(taxonomy, "themes", taxonomy) if taxonomy is not None else None
-    if themes:
-        return [str(t["slug"] if isinstance(t, dict) else t.slug) for t in themes]
-    return sorted({str(s) for ts in actors["themes"] if isinstance(ts, list | tuple)
-                   for s in ts})
-
-
-def poster_set(
-    actors: gpd.GeoDataFrame,
-    out_dir: str | Path,
-    *,
-    taxonomy: Any = None,
-    tour: Any = None,
-    settings: Any = None,
-    fmt: str = "pdf",
-    size: str = "A3",
-    orientation: str = "landscape",
-    communes: Iterable[str] | None = None,
-    themes: Iterable[str] | None = None,
-    stops: Iterable[str] | None = None,
-    min_actors: int = 1,
-    dpi: int = 150,
-    cache_dir: str | Path | None = None,
-    max_actors: int | None = None,
-    refresh: bool = False,
-    draw: bool | None = None,
-) -> PosterSet:
-    """Write one poster per commune, per theme and per tour stop into ``out_dir``.
-
-    Files: ``communes/<insee>-<slug>.<fmt>``, ``themes/<slug>.<fmt>``, ``stops/<id>.<fmt>``.
-
-    Parameters
-    ----------
-    communes, themes, stops
-        Which ones (INSEE codes or names; slugs; stop ids). ``None``: every commune, theme and
-        stop with at least ``min_actors`` actors. Pass an empty list to skip a kind.
-    min_actors
-        Skip a poster that would show fewer actors (an empty poster helps nobody).
-    max_actors
-        Skip a poster that would show more actors (not legible on one sheet).
-    cache_dir
-        Keep rendered posters there, keyed by a digest of everything a poster shows (its
-        public actors, taxonomy, title, format, size): a rebuild re-renders only the posters
-        whose content changed. Entries not used by this call are removed.
-    refresh
-        Draw every poster again, even those in the cache (and keep them there).
-    draw
-        False: draw nothing; write and list only the posters the cache already has, and say
-        which are missing in :attr:`PosterSet.pending` (the same call with ``draw=True`` later
-        draws them, and only them). This is how a build links posters without making anyone
-        wait for them: the site is written at once with the posters already drawn, the missing
-        ones are drawn after it (see :data:`POSTERS_LEFT`). None: draw, unless
-        :data:`POSTERS_LEFT` holds a list (then the pending posters are added to it).
-
-    Returns
-    -------
-    PosterSet
-        Paths relative to ``out_dir``, keyed by INSEE code, theme slug and stop id, for the
-        site's commune, theme and stop pages to link to.
-    """
-    root = Path(out_dir)
-    found = PosterSet(root=root)
-    kwargs = {"fmt": fmt, "taxonomy": taxonomy, "tour": tour, "settings": settings,
-              "size": size, "orientation": orientation, "dpi": dpi}
-    cache = (_PosterCache(Path(cache_dir), kwargs, reuse=not refresh)
-             if cache_dir is not None else None)
-
-    def fits(count: int) -> bool:
-        return count >= min_actors and (max_actors is None or count <= max_actors)
-
-    # What to draw: (where it is listed, its key there, its path, its selection).
-    planned: list[tuple[dict[str, Path], str, Path, Selection]] = []
-    codes = actors["insee_code"].astype(str)
-    if communes is None:
-        counts = codes[codes != ""].value_counts()
-        wanted = sorted(c for c, n in counts.items() if fits(int(n)))
-    else:
-        wanted = sorted({resolve_commune(c).code for c in communes})
-    for code in wanted:
-        commune = resolve_commune(code)
-        sel = Selection(communes=(code,))
-        if fits(len(select(actors, sel))):
-            planned.append((found.communes, code,
-                            Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}", sel))
-
-    slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
-    for slug in slugs:
-        sel = Selection(themes=(slug,))
-        if fits(len(select(actors, sel, taxonomy=taxonomy))):
-            planned.append((found.themes, slug, Path("themes") / f"{slugify(slug)}.{fmt}", sel))
-
-    if stops is None:
-        stop_ids = [str(getattr(s, "id", s.get("id") if isinstance(s, dict) else s))
-                    for s in (getattr(tour, "stops", None) or [])]
-    else:
-        stop_ids = list(stops)
-    for sid in stop_ids:
-        sel = Selection(stops=(sid,))
-        if fits(len(select(actors, sel, tour=tour))):
-            planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
-
-    # Draw what the cache does not have (everything, without a cache).
-    left = POSTERS_LEFT.get()
-    drawing = left is None if draw is None else draw
-    todo: list[tuple[Path, Selection]] = []
-    finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
-    pending: list[Path] = []
-    for listing, name, rel, sel in planned:
-        out = root / rel
-        if cache is None:
-            missing, target = True, out
-        else:
-            cached, missing = cache.entry(actors, sel)
-            target = cache.pending(cached)
-        if missing and not drawing:
-            pending.append(rel)
-            continue
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if missing:
-            todo.append((target, sel))
-        if cache is not None:
-            finish.append((cached, out))
-        listing[name] = rel
-    _draw_posters(actors, todo, kwargs)
-    result = replace(found, pending=tuple(pending))
-    if left is not None and not drawing:
-        left.extend(root / p for p in pending)
-    if cache is not None:
-        for cached, out in finish:
-            cache.complete(cached)
-            shutil.copyfile(cached, out)
-        cache.prune()
-        result = replace(result, reused=cache.hits)
-    log.info("poster set: %d commune, %d theme and %d stop posters in %s (%d drawn, %d left "
-             "to draw)", len(result.communes), len(result.themes), len(result.stops), root,
-             len(todo), len(pending))
-    return result
-
-
-POSTERS_LEFT: ContextVar[list[Path] | None] = ContextVar("POSTERS_LEFT", default=None)
-"""A list here: :func:`poster_set` (``draw=None``) draws nothing and adds to it the posters its
-cache lacks; it writes and lists the others.
-
-The posters of the example data take about 15 s of CPU to draw, three times the budget of a
-whole build, and a new stop of 30 rows changes 21 of the 48 (``bench/bench_posters.py``).
-So the build does not wait for them: it writes the site with this set (the site links the
-posters already drawn), says the site is ready, then, if the list is not empty, builds the site
-again without it: that draws the missing posters (only them) and links them.
-"""
-
-POSTER_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar(
-    "POSTER_PROGRESS", default=None)
-"""Who hears ``(done, total)`` while posters are drawn (the CLI's progress bar), if anyone."""
-
-
-def _draw_posters(actors: gpd.GeoDataFrame, todo: list[tuple[Path, Selection]],
-                  kwargs: dict[str, Any]) -> None:
-    """Draw each ``(path, selection)`` poster, one after the other; :data:`POSTER_PROGRESS`,
-    when set, hears ``(done, total)`` as they are drawn.
-
-    A site poster (A3 PDF) takes 0.15 to 0.45 s of CPU (``bench/bench_posters.py``; 0.2 to
-    0.7 s before texts were drawn as :class:`~safi_map.export.poster._fonts.Label` and the QR code and
-    locator without an Axes), most of it matplotlib writing text and fonts into the PDF. The
-    pool of forked workers that drew them is gone: it gives at most the second core of a
-    2-core machine; only a rebuild's changed posters are drawn (the cache of
-    :func:`poster_set`), and the build does not wait for them (:data:`POSTERS_LEFT`).
-    """
-    tell = POSTER_PROGRESS.get()
-    if tell is not None and todo:
-        tell(0, len(todo))
-    for done, (path, sel) in enumerate(todo, start=1):
-        export(actors, out=path, selection=sel, **kwargs)
-        if tell is not None:
-            tell(done, len(todo))
-
-
-class _PosterCache:
-    """Rendered posters keyed by the digest of what they show (see :func:`poster_set`).
-
-    :meth:`entry` gives a poster's cache file and whether it must be drawn; it is then drawn
-    under :meth:`pending` (a temporary name) and :meth:`complete` moves it into place, so an
-    interrupted build never leaves a partial file under a digest.
-    """
-
-    def __init__(self, folder: Path, kwargs: dict[str, Any], *, reuse: bool = True) -> None:
-        from safi_map import __version__
-
-        self.folder = folder
-        self.reuse = reuse
-        self.hits = 0
-        self.used: set[str] = set()
-        settings = kwargs.get("settings")
-        self.fmt = kwargs["fmt"]
-        self.taxonomy, self.tour = kwargs.get("taxonomy"), kwargs.get("tour")
-        self.context = repr((
-            __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
-            repr(kwargs.get("taxonomy")), repr(kwargs.get("tour")),
-            _setting(settings, "title", ""), _setting(settings, "site_url", ""),
-        ))
-
-    def entry(self, actors: gpd.GeoDataFrame, selection: Selection) -> tuple[Path, bool]:
-        """(the cache file of this poster, whether it must be drawn)."""
-        chosen = public_actors(select(actors, selection, taxonomy=self.taxonomy,
-                                      tour=self.tour))
-        digest = hashlib.sha256()
-        digest.update(self.context.encode())
-        digest.update(repr(selection).encode())
-        digest.update(actors_to_geojson(chosen.sort_values("actor_id")).encode())
-        key = digest.hexdigest()[:32]
-        self.used.add(key)
-        cached = self.folder / f"{key}.{self.fmt}"
-        if self.reuse and cached.is_file():
-            self.hits += 1
-            return cached, False
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return cached, True
-
-    def pending(self, cached: Path) -> Path:
-        """Where a poster is drawn before :meth:`complete` moves it to ``cached``."""
-        return cached.with_name(f"{cached.stem}.tmp{cached.suffix}")
-
-    def complete(self, cached: Path) -> None:
-        """Move a freshly drawn poster into place (nothing to do for a cache hit)."""
-        tmp = self.pending(cached)
-        if tmp.is_file():
-            tmp.replace(cached)
-
-    def prune(self) -> None:
-        """Remove the entries this run did not use: only entries (a digest, then the format or
-        ``.tmp.`` and the format), never another file that someone put in the folder."""
-        for entry in self.folder.glob("*"):
-            if (entry.is_file() and _POSTER_ENTRY.match(entry.name)
-                    and entry.name.split(".")[0] not in self.used):
-                entry.unlink(missing_ok=True)
-
-
-_POSTER_ENTRY = re.compile(r"^[0-9a-f]{32}(\.tmp)?\.(pdf|png|svg)\Z")

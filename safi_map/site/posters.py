@@ -1,6 +1,6 @@
 """The site's ready-made posters: one isolated step of the build.
 
-:func:`write_posters` draws (through :func:`~safi_map.export.api.poster_set` and its content
+:func:`write_posters` draws (through :func:`~safi_map.export.poster_set.poster_set` and its content
 cache) the A3 posters of every commune, theme and stop with enough actors into ``affiches/``
 and returns their URLs (:class:`Posters`), which the commune, theme, stop and statistics pages
 link. The site calls it once, after the context is built and before the page families.
@@ -46,7 +46,7 @@ def write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Taxonom
                   settings: Settings, model: Records, cache_dir: Path, force: bool = False,
                   auto_max_actors: int = POSTERS_AUTO_MAX_ACTORS) -> Posters | None:
     """Ready-made A3 posters (``affiches/``) of every commune, theme and stop with enough
-    actors, rendered through :func:`~safi_map.export.api.poster_set` and its content cache
+    actors, rendered through :func:`~safi_map.export.poster_set.poster_set` and its content cache
     (``build/cache/posters`` for ``build/site``): a rebuild renders only the posters whose
     content changed. With ``posters = "auto"`` none are drawn above ``auto_max_actors``."""
     if settings.posters == "auto" and len(actors) > auto_max_actors:
@@ -56,7 +56,7 @@ def write_posters(writer: Writer, actors: gpd.GeoDataFrame, *, taxonomy: Taxonom
         return None
     if not settings.posters:
         return None
-    from safi_map.export.api import poster_set
+    from safi_map.export.poster_set import poster_set
 
     minimum = max(1, int(settings.posters_min_actors))
     maximum = int(settings.posters_max_actors)
