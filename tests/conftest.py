@@ -16,6 +16,14 @@ from typing import Any
 import pytest
 from _project import Project, make
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests are in the slow lane: the fast lane (``pytest -m "not slow"``) stays
+    within a minute; the README's command runs everything."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -130,6 +130,7 @@ AGENDA = """Date;Début;Fin;Titre;Structure;Commune;Public
 """
 
 
+@pytest.mark.slow
 def test_build_publishes_the_agenda_everywhere(make_project: Any) -> None:
     """From data/agenda.csv to the site: the page with links to the actor and commune pages,
     the events in the region's, commune's and theme's calendars, the CLI's line and the

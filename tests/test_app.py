@@ -127,6 +127,7 @@ def test_geocode_file_returns_the_report_of_the_file(make_project, tmp_path):
         "municipality", "municipality", "none"]
 
 
+@pytest.mark.slow
 def test_ingest_then_build_site_gives_the_site_of_build(make_project, tmp_path):
     """From Python, ``ingest()`` then ``build_site()`` (as the README shows) gives the very
     site ``safi-map build`` gives, also on a rebuild where an actor left the surveys."""

@@ -153,6 +153,7 @@ KILLED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_build_killed_while_writing_loses_nothing_and_the_next_one_cleans_up(project):
     out = project / "build"
     before = snapshot(out)
@@ -237,6 +238,7 @@ class _Payload:
         return (Path.write_text, (self.marker, "pwned"))
 
 
+@pytest.mark.slow
 def test_no_cache_file_is_unpickled(project, tmp_path):
     """Whoever can write in build/cache must not get code run by the next build: a pickle
     where the ingest cache and the geocoder's tables were kept is never loaded (the build runs
@@ -261,6 +263,7 @@ def test_no_cache_file_is_unpickled(project, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_a_published_page_edited_in_place_does_not_change_the_next_build(tmp_path):
     project = make_project(tmp_path / "p")  # built here: a copied folder has no hard links
     assert run(["build"], project).exit_code == 0

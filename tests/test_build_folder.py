@@ -145,6 +145,7 @@ def test_the_check_is_in_the_library_too(project, tmp_path):
     assert [p.name for p in site.parent.iterdir()] == ["site"]
 
 
+@pytest.mark.slow
 def test_files_added_by_hand_to_the_site_are_not_lost(built, tmp_path):
     root = copy_built(built, tmp_path / "p")
     added = root / "build" / "site" / "acteurs" / "ajout-a-la-main.html"
@@ -229,6 +230,7 @@ def test_a_second_build_on_the_same_folder_waits_then_stops_naming_the_other(pro
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_a_second_build_waits_for_a_short_one(project):
     from safi_map.core.outdir import LOCK_WAIT
 

@@ -63,6 +63,7 @@ def sections(page: BeautifulSoup) -> list[str]:
     return [s.select_one("h2").get_text(" ", strip=True) for s in page.select("section.change-entry")]
 
 
+@pytest.mark.slow
 def test_history_across_stops_and_rebuilds(project: Path) -> None:
     survey(project, "toulon.csv", TOULON)
     changes, page = build(project)

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from safi_map.cli.main import cli
 
+pytestmark = pytest.mark.slow  # end-to-end builds of the example data through the CLI
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -131,6 +131,7 @@ def test_a_geographic_library_failure_on_a_full_disk(project):
     assert_one_message(run_failing(full), "Le disque est plein")
 
 
+@pytest.mark.slow
 def test_library_warnings_stay_off_the_coordinator_terminal(project):
     """GDAL warns in English (RuntimeWarning: GPKG: bad application_id) on a damaged file; a
     real process shows Python warnings on stderr unless the CLI silences them (--verbose keeps

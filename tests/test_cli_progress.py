@@ -49,6 +49,7 @@ def test_every_stage_draws_a_french_bar(monkeypatch, french):
     assert "349/349" in text and "12/12" in text
 
 
+@pytest.mark.slow
 def test_a_started_stage_shows_it_is_alive_before_its_first_count(monkeypatch, french):
     """The build printed nothing for two minutes between reading and the first page."""
     monkeypatch.delenv("TERM", raising=False)

@@ -189,6 +189,7 @@ def test_taxonomy_files(data):
 @example(b'[[split]]\nactor_id = "../x"\nsources = ["a.csv:2"]\n')
 @example(b'[[split]]\nactor_id = "x"\nsources = [{a = 1}]\n')
 @example(b"set = [1]\n")
+@pytest.mark.slow
 def test_corrections_files(data):
     taxonomy = _default_taxonomy()
     loads_cleanly(lambda p: load_corrections(p, taxonomy), data, "corrections.toml")

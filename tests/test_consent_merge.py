@@ -75,6 +75,7 @@ def built(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_contacts_given_without_consent_are_published_nowhere(built):
     site = built / "build" / "site"
     checked = [p for p in sorted(site.rglob("*")) if p.is_file()]

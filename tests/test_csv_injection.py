@@ -82,6 +82,7 @@ def _rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
 
 
+@pytest.mark.slow
 def test_every_csv_output_is_found(outputs: dict[str, Path]) -> None:
     names = set(outputs)
     for expected in ("build/actors.csv", "build/site/donnees/acteurs.csv",

@@ -66,6 +66,7 @@ def entries(feed: Path) -> list[ET.Element]:
     return root.findall(f"{A}entry")
 
 
+@pytest.mark.slow
 def test_feeds_follow_the_history(project: Path) -> None:
     survey(project, "toulon.csv", TOULON)
     build(project)

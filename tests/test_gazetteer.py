@@ -82,6 +82,7 @@ SOURCE = next(
 
 
 @pytest.mark.skipif(not (SOURCE / "communes_france.csv").is_file(), reason="no source data")
+@pytest.mark.slow
 def test_build_script_reproduces_packaged_files(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "build_reference", REPO / "scripts" / "build_reference.py"
@@ -334,6 +335,7 @@ def test_postcode_group() -> None:
     assert gazetteer.department_group("13") == "13"
 
 
+@pytest.mark.slow
 def test_commune_key_ignores_export_spellings_for_every_commune() -> None:
     from safi_map.core.text import fold
 
@@ -365,6 +367,7 @@ def test_shipped_derived_data_is_what_the_code_computes(name: str) -> None:
     assert shipped == _derived.encode(name, _derived.compute(name))
 
 
+@pytest.mark.slow
 def test_derived_data_from_other_reference_files_is_computed_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -3,6 +3,8 @@ points of their normalizer, and validate_table accounts for every row."""
 
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import math
 import re
@@ -44,6 +46,7 @@ def _check_notes(notes: object) -> None:
 
 @PROPERTY_SETTINGS
 @given(CELL)
+@pytest.mark.slow
 def test_no_normalizer_crashes(text):
     for fn in SCALAR_NORMALIZERS:
         result = fn(text)
@@ -153,6 +156,7 @@ def test_email_shape_and_fixed_point(text):
 
 @PROPERTY_SETTINGS
 @given(valid_emails())
+@pytest.mark.slow
 def test_valid_emails_are_kept_and_are_fixed_points(case):
     text, expected = case
     value, notes = n.normalize_email(text)
@@ -220,6 +224,7 @@ class _Table:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.fixed_dictionaries({f: CELL for f in _FIELDS}), min_size=0, max_size=8),
        st.lists(CELL, min_size=8, max_size=8))
+@pytest.mark.slow
 def test_validate_table_accounts_for_every_row(rows, extra_cells):
     frame = pd.DataFrame(rows, columns=_FIELDS, dtype=object)
     frame["_file"] = "prop.csv"

@@ -72,6 +72,7 @@ def pdf_text(path) -> str:
     pytest.param("pdf", "A1", "landscape", marks=needs_poppler),
     ("png", "A0", "portrait"),
 ])
+@pytest.mark.slow
 def test_every_format_and_size(small, tmp_path, fmt, size, orientation):
     path = tmp_path / f"poster.{fmt}"
     result = render_poster(small, path=path, size=size, orientation=orientation,
@@ -133,6 +134,7 @@ def test_numbering_by_commune_then_name_unlocated_last(small):
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_long_directory_continues_on_pdf_pages(tmp_path):
     actors = synthetic_actors(420, seed=7)
     path = tmp_path / "region.pdf"
@@ -243,6 +245,7 @@ def test_commune_poster_shows_its_commune_whole_and_its_neighbours(small):
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_commune_poster_through_export_names_neighbours_and_has_a_locator(small, tmp_path):
     from safi_map.analysis.selection import Selection
     from safi_map.export.api import export
@@ -277,6 +280,7 @@ def test_theme_poster_colours_every_marker_by_its_theme_other_themes_as_tags(sma
     assert {e.colour for e in poster_entries(small, TAXONOMY)} != {colour}
 
 
+@pytest.mark.slow
 def test_empty_selection_writes_nothing_and_exits_1(small, tmp_path):
     from click.testing import CliRunner
 

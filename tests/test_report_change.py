@@ -48,6 +48,7 @@ def build(base: Path) -> dict[str, BeautifulSoup]:
     return pages
 
 
+@pytest.mark.slow
 def test_mailto_link_prefilled_with_public_fields(tmp_path: Path) -> None:
     pages = build(project(tmp_path, "mailto:coordination@example.org"))
     assert len(pages) == 2
@@ -72,6 +73,7 @@ def test_mailto_link_prefilled_with_public_fields(tmp_path: Path) -> None:
     assert "velo@example.org" not in velo and "04 93" not in velo  # no consent: never sent
 
 
+@pytest.mark.slow
 def test_no_link_without_the_setting(tmp_path: Path) -> None:
     pages = build(project(tmp_path, None))
     assert pages and all(p.select_one("p.report-change") is None for p in pages.values())

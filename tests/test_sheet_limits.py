@@ -111,6 +111,7 @@ def test_the_limits_follow_the_settings(tmp_path):
         read_survey(path, limits=SheetLimits(max_cells=40))
 
 
+@pytest.mark.slow
 def test_build_reports_the_refused_file_and_reads_the_others(tmp_path):
     shutil.copytree(ROOT / "data", tmp_path / "data")
     corner_cells_xlsx(tmp_path / "data" / "surveys" / "2015-10-01-coins.xlsx")

@@ -85,6 +85,7 @@ def own_pages(out: Path) -> list[Path]:
 
 
 # -- every kind of page ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_every_kind_of_page_exists(built, actors):
     out, summary = built
     for rel in ("index.html", "carte-integree.html", "statistiques.html", "annuaire.html",
@@ -102,6 +103,7 @@ def test_every_kind_of_page_exists(built, actors):
     assert str(summary).startswith(f"Built {summary.pages} pages ({len(actors)} actors")
 
 
+@pytest.mark.slow
 def test_common_structure_of_every_page(built):
     out, _ = built
     for page in html_files(out):
@@ -267,6 +269,7 @@ def test_annuaire_links_every_commune_theme_and_stop(built, actors):
 
 
 # -- links and assets ------------------------------------------------------------------------
+@pytest.mark.slow
 def test_relative_links_resolve(built):
     out, _ = built
     checked = 0
@@ -292,6 +295,7 @@ def test_relative_links_resolve(built):
     assert checked > 1000
 
 
+@pytest.mark.slow
 def test_no_external_scripts_or_styles(built):
     out, _ = built
     for page in html_files(out):
@@ -303,6 +307,7 @@ def test_no_external_scripts_or_styles(built):
 
 
 # -- safety ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_hostile_text_is_escaped_everywhere(built, actors):
     out, _ = built
     for page in html_files(out):
@@ -458,6 +463,7 @@ def _failing_family(error: type[BaseException], after: int):
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
 @pytest.mark.parametrize("position", [0, 5, None])
+@pytest.mark.slow
 def test_failed_build_keeps_previous_site(tmp_path, actors, error, position):
     """A page family failing (first, among the others, last): the error reaches the caller as
     itself, the previous site stays as it was and no temporary folder is left."""

@@ -94,6 +94,7 @@ def test_actor_pages_show_synergies_from_the_pairs(site):
     assert f"../acteurs/{needer['helper_id']}.html" in helpers
 
 
+@pytest.mark.slow
 def test_posters_are_linked_from_their_pages_and_reused(tmp_path):
     actors = make_actors(24)
     out = tmp_path / "build" / "site"

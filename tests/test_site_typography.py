@@ -68,6 +68,7 @@ def _soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+@pytest.mark.slow
 def test_stop_pages_elide(site):
     titles = {p.name: _soup(p).h1.get_text() for p in (site / "etapes").glob("*.html")}
     assert sorted(titles.values()) == ["Étape d'Arles", "Étape de Gap", "Étape du Luc"]

@@ -328,6 +328,7 @@ def _random_actors(n: int, seed: int) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize("rounds", [None, (2, 6)])
 @pytest.mark.parametrize("options", [{}, {"max_km": 8.0}, {"limit_per_actor": 12},
                                      {"limit_per_actor": 1}])
+@pytest.mark.slow
 def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds, options):
     from safi_map.analysis import pair_scoring, synergies
 

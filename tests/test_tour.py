@@ -194,6 +194,7 @@ def test_match_stop(tour, text, stop_id):
     assert (stop.id if stop else None) == stop_id
 
 
+@pytest.mark.slow
 def test_a_survey_the_tour_names_but_that_cannot_be_read_is_an_error(tmp_path, monkeypatch):
     """A stop's survey that is absent is never skipped in silence: the CLI names the tour file,
     the stop and the path, and exits 1; the other surveys are still read."""

@@ -150,6 +150,7 @@ def test_bad_ids_and_shapes_are_config_errors(tmp_path, text):
         load_corrections(path, load_taxonomy())
 
 
+@pytest.mark.slow
 def test_a_split_id_with_dots_gives_a_message_not_a_traceback(tmp_path):
     import shutil
 
