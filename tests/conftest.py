@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from _project import Project, make
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests are in the slow lane: the fast lane (``pytest -m "not slow"``) stays
     within a minute; the README's command runs everything."""

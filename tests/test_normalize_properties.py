@@ -3,13 +3,12 @@ points of their normalizer, and validate_table accounts for every row."""
 
 from __future__ import annotations
 
-import pytest
-
 import datetime as dt
 import math
 import re
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

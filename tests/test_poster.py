@@ -309,7 +309,7 @@ def test_empty_selection_writes_nothing_and_exits_1(small, tmp_path):
 
 def test_french_elision_and_contraction():
     from safi_map.analysis.selection import Selection, describe
-    from safi_map.core.text import a_commune, de_commune
+    from safi_map.core.french import a_commune, de_commune
 
     assert [de_commune(n) for n in ("Arles", "Avignon", "Hyères", "Toulon", "La Seyne-sur-Mer",
                                     "Le Luc", "Les Mées", "Hauteville", "Eygalières")] == [

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from safi_map.core.french import a_commune, de_commune
 from safi_map.core.settings import Settings
-from safi_map.core.text import a_commune, de_commune
 from safi_map.geo.places import department_name
 from safi_map.model.synthetic import synthetic_actors
 from safi_map.model.taxonomy import load_taxonomy

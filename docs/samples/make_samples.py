@@ -23,10 +23,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from safi_map.export.api import export
-from safi_map.ingestion.pipeline import ingest
 from safi_map.analysis.selection import Selection
 from safi_map.core.settings import Settings
+from safi_map.export.api import export
+from safi_map.ingestion.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "img"

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from safi_map.core.csvsafe import safe_row
+from safi_map.core.french import french_number
 from safi_map.core.i18n import _
-from safi_map.core.text import french_number
 from safi_map.model.cells import cell_list, cell_text, records
 from safi_map.model.taxonomy import OTHER, Taxonomy, load_taxonomy
 

@@ -23,8 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from safi_map.core.french import de_commune
 from safi_map.core.i18n import _
-from safi_map.core.text import de_commune, key
+from safi_map.core.text import key
 
 __all__ = ["ResolvedCommune", "Selection", "describe", "resolve_commune", "select"]
 

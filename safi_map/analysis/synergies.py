@@ -47,8 +47,8 @@ from safi_map.analysis.pair_scoring import (
 )
 from safi_map.analysis.synergy_csv import synergies_csv, synergies_csv_chunks
 from safi_map.analysis.synergy_index import SynergyIndex, actor_synergies, synergies_by_actor
+from safi_map.core.french import french_distance
 from safi_map.core.i18n import _
-from safi_map.core.text import french_distance
 from safi_map.model.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from safi_map.core.csvsafe import neutralise_values
-from safi_map.core.text import french_number
+from safi_map.core.french import french_number
 from safi_map.model.cells import cell_list, cell_text
 from safi_map.model.taxonomy import Taxonomy
 

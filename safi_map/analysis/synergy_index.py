@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safi_map.core.text import french_distance
+from safi_map.core.french import french_distance
 from safi_map.model.taxonomy import Taxonomy
 
 __all__ = ["SynergyIndex", "actor_synergies", "synergies_by_actor"]

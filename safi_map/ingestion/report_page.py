@@ -24,6 +24,7 @@ from typing import Any
 
 import jinja2
 
+from safi_map.core.french import french_number
 from safi_map.ingestion.report import Report, RowIssue
 
 __all__ = ["REPORT_NAME", "render_report", "report_context", "write_report"]
@@ -337,7 +338,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("safi_map", "resources/report"),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
-    env.filters["number"] = lambda n: f"{int(n):,}".replace(",", "\u202f")
+    env.filters["number"] = french_number
     return env
 
 

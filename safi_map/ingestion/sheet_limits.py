@@ -69,7 +69,8 @@ class SheetTooLarge(SurveyError):
 
 
 def _n(value: float) -> str:
-    """A count as French readers write it (``1 048 576``)."""
+    """A count as French readers write it (``1 048 576``), with plain spaces: a terminal of
+    Windows cannot always show the narrow no-break space of the pages."""
     text = f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:,.1f}"
     return text.replace(",", " ").replace(".", ",")
 

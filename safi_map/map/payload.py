@@ -21,6 +21,7 @@ import geopandas as gpd
 from safi_map.core.hours import weekly_payload
 from safi_map.core.i18n import _
 from safi_map.core.text import fold
+from safi_map.model.labels import LEGAL_FORMS
 from safi_map.model.public import public_actors
 
 __all__ = ["DEFAULT_ACTOR_URL", "DEFAULT_LEGAL_FORM_LABELS", "map_payload"]
@@ -29,16 +30,8 @@ logger = logging.getLogger("safi_map.map.render")
 
 DEFAULT_ACTOR_URL = "acteurs/{actor_id}.html"
 
-DEFAULT_LEGAL_FORM_LABELS = {
-    "association": "Association",
-    "cooperative": "Coopérative",
-    "mutuelle": "Mutuelle",
-    "fondation": "Fondation",
-    "entreprise-ess": "Entreprise de l’ESS",
-    "collectivite": "Collectivité",
-    "autre": "Autre",
-    "": "Non précisée",
-}
+DEFAULT_LEGAL_FORM_LABELS = {**LEGAL_FORMS, "": "Non précisée"}
+"""The legal forms' labels (one table: :data:`safi_map.model.labels.LEGAL_FORMS`)."""
 
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 _ICON_NAME = re.compile(r"^[a-z0-9-]{1,40}\Z")

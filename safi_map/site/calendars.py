@@ -22,7 +22,8 @@ from typing import Any
 
 from icalendar import Event
 
-from safi_map.core.text import a_commune, de_commune, slugify
+from safi_map.core.french import a_commune, de_commune
+from safi_map.core.text import slugify
 from safi_map.core.writer import Writer
 from safi_map.ingestion.agenda import AgendaEvent
 from safi_map.site.agenda_ics import event_calendar, event_component

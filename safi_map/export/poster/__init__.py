@@ -23,7 +23,7 @@ locator, scale bar), :mod:`._markers` (marker placement, commune names),
 
 from __future__ import annotations
 
-from safi_map.core.text import french_date
+from safi_map.core.french import french_date
 from safi_map.export.poster._entries import PosterEntry, data_date, poster_entries
 from safi_map.export.poster._layout import PAPER_SIZES_MM, TYPOGRAPHY
 from safi_map.export.poster._markers import place_markers

@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 
 from safi_map.core.errors import EmptySelectionError
+from safi_map.core.french import french_date
 from safi_map.core.i18n import _
-from safi_map.core.text import french_date
 from safi_map.export.poster import _basemap, _directory, _markers
 from safi_map.export.poster._entries import (
     PosterEntry,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from safi_map.analysis.diagnostic import LEVELS, PER, _shapes, coverage, diagnostic_csv
-from safi_map.core.text import french_number
+from safi_map.core.french import french_number
 from safi_map.geo.places import department_name
 from safi_map.model.cells import records
 from safi_map.model.taxonomy import OTHER, Taxonomy, Theme

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
-from safi_map.core.text import french_date
+from safi_map.core.french import french_date
 from safi_map.core.writer import Writer
 from safi_map.ingestion.agenda import AgendaEvent
 from safi_map.site.agenda_ics import event_calendar, event_component, event_files, event_ics_path

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from safi_map.analysis.synergies import SynergyIndex, suggest_pairs, synergies_csv_chunks
-from safi_map.core.text import french_distance, key
+from safi_map.core.french import french_distance
+from safi_map.core.text import key
 from safi_map.geo.places import department_name
 from safi_map.model.cells import cell_list, cell_text, records
 from safi_map.model.taxonomy import OTHER, Taxonomy
