@@ -417,26 +417,6 @@ def test_writer_refuses_duplicates_and_escapes(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_detached_writer_hands_its_files_to_the_parent(tmp_path):
-    """What a forked worker writes is registered by the parent, duplicates still refused."""
-    with Writer(tmp_path / "out") as w:
-        w.write_text("index.html", "1")
-        view = w.detached()
-        view.write_text("side/a.csv", "a;b")
-        view.write_text("side/b.html", "<p>b</p>")
-        with pytest.raises(RuntimeError):
-            view.commit()
-        assert w.paths == ["index.html"]
-        w.register(view.paths, view.bytes_written)
-        assert w.paths == ["index.html", "side/a.csv", "side/b.html"]
-        assert w.bytes_written == 1 + 3 + 8
-    assert (tmp_path / "out" / "side" / "b.html").read_text() == "<p>b</p>"
-    with pytest.raises(DuplicatePathError), Writer(tmp_path / "out") as w:
-        view = w.detached()
-        view.write_text("Index.html", "2")
-        w.write_text("index.html", "1")
-        w.register(view.paths, view.bytes_written)
-    assert (tmp_path / "out" / "index.html").read_text() == "1"  # the old site stays
 
 
 def test_writer_swaps_atomically(tmp_path):

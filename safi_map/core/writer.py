@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -27,7 +26,7 @@ from safi_map.core.atomic import (
 from safi_map.core.i18n import _
 from safi_map.core.outdir import check_replaceable, read_manifest, record_folder_files
 
-__all__ = ["TMP_MARK", "DuplicatePathError", "PageCache", "StagedFiles", "Writer", "atomic_path",
+__all__ = ["TMP_MARK", "DuplicatePathError", "StagedFiles", "Writer", "atomic_path",
            "copy_file_atomic", "write_file_atomic"]
 
 logger = logging.getLogger(__name__)
@@ -170,11 +169,6 @@ class Writer:
         """Register ``rel`` and return its absolute staging path (parents created)."""
         return self.staging_dir.joinpath(*self._register(rel)[1])
 
-    def reserve(self, rels: Iterable[str]) -> None:
-        """Claim many paths that other code (a worker process) will write."""
-        for rel in rels:
-            self._register(rel)
-
     def write_bytes(self, rel: str, data: bytes) -> Path:
         target = self._claim(rel)
         with open(target, "wb") as fh:
@@ -206,46 +200,6 @@ class Writer:
         """Reserve ``rel`` for a file that a library writes itself (e.g. GDAL); return its path."""
         return self._claim(rel)
 
-    def reuse(self, rel: str, cache: PageCache | None, digest: str) -> bool:
-        """Link the page cached under ``digest`` to ``rel``, if ``cache`` has it.
-
-        Returns False (and ``rel`` stays free for :meth:`write_text`) when it does not.
-        """
-        if cache is None or not cache.enabled or not cache.reusing:
-            return False
-        norm, parts = self._register(rel)
-        size = cache.reuse(digest, self.staging_dir.joinpath(*parts))
-        if size is None:
-            del self._written[norm.casefold()]
-            return False
-        self.bytes_written += size
-        return True
-
-    def detached(self) -> Writer:
-        """A writer into the same staging folder that claims paths on its own.
-
-        For work done in another process (a forked worker): it writes its files through the
-        returned writer and sends back ``.paths`` and ``.bytes_written``; the parent then
-        :meth:`register` them, which is where two outputs claiming one path are refused
-        (the build then fails and the staging folder is dropped, as for any error). A
-        detached writer cannot commit or abort: the parent owns the build.
-        """
-        view = Writer(self.out_dir)
-        view._tmp = self.staging_dir
-        view._dirs = set(self._dirs)
-        view._detached = True
-        return view
-
-    def register(self, paths: Iterable[str], nbytes: int) -> None:
-        """Take over files a :meth:`detached` writer wrote (see there)."""
-        for rel in paths:
-            folded = rel.casefold()
-            if folded in self._written:
-                raise DuplicatePathError(_("two outputs claim the same path {rel!r}").format(
-                                             rel=rel))
-            self._written[folded] = rel
-        self.bytes_written += nbytes
-
     def adopt(self, path: Path) -> str:
         """Register a file that was already written inside the staging folder by other code
         (e.g. ``maps.copy_assets``); returns its relative path.
@@ -257,98 +211,3 @@ class Writer:
         self._written[folded] = rel
         self.bytes_written += Path(path).stat().st_size
         return rel
-
-
-_DIGEST_NAME = re.compile(r"^[0-9a-f]{16,128}\Z")
-_DIGEST_TMP = re.compile(r"^\.[0-9a-f]{16,128}" + re.escape(TMP_MARK) + r"\d+\Z")
-"""A copy into the cache that a process stopped before renaming it (a worker ended when a
-build failed): the tool's own, removed by :meth:`PageCache.prune`."""
-
-
-def _copy_with_mtime(source: Path, target: Path) -> None:
-    """Copy the bytes and the modification time: a page reused from the cache keeps the time
-    it was first rendered, so a sync to the web host (``rsync -a``, most upload tools) sends
-    only the pages that changed."""
-    shutil.copyfile(source, target)
-    st = os.stat(source)
-    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
-
-
-class PageCache:
-    """Rendered pages kept by the digest of everything that went into them, between builds.
-
-    Why: after a new tour stop most of the tens of thousands of actor pages come out
-    byte-identical; rendering them again is most of a rebuild. The builder computes a digest of
-    a page's inputs (data, templates, code); when the previous build left a page under that
-    digest, the page is copied into the staging folder instead of rendered (with its
-    modification time: unchanged pages keep theirs).
-
-    The cache is a folder beside the site, with the ingest's cache
-    (``build/cache/site-pages/<digest>`` for ``build/site``), holding a copy of each page of the
-    last build. Copies, not hard links: a published page edited in place (a web host's tool, a
-    hand fix) must not change what the next build reuses. An entry is written under a
-    temporary name and renamed, so a build that fails or is interrupted cannot leave a partial
-    entry; the atomic swap of :class:`Writer` is unchanged. After a successful build,
-    :meth:`prune` drops the entries the build did not use (and only entries: names that are
-    digests).
-
-    Where the folder cannot be made or written, the cache turns itself off and every page is
-    rendered.
-    """
-
-    def __init__(self, out_dir: Path | str, *, reuse: bool = True) -> None:
-        out = Path(out_dir).resolve()
-        self.root = out.parent / "cache" / f"{out.name}-pages"
-        self.enabled = True
-        self.reusing = reuse
-        """False (``--force``): render every page, and keep them for the next build."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # read-only parent, odd file system: render everything
-            logger.debug("page cache off: %s", exc)
-            self.enabled = False
-
-    def reuse(self, digest: str, target: Path) -> int | None:
-        """Copy the cached page ``digest`` to ``target``; its size, or None if not cached."""
-        if not self.enabled or not self.reusing:
-            return None
-        try:
-            _copy_with_mtime(self.root / digest, target)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:  # unreadable cache: stop trying
-            logger.debug("page cache off: %s", exc)
-            self.enabled = False
-            target.unlink(missing_ok=True)
-            return None
-        return target.stat().st_size
-
-    def add(self, digest: str, path: Path) -> None:
-        """Keep a copy of the complete file ``path`` under ``digest`` (replacing an entry)."""
-        if not self.enabled:
-            return
-        tmp = self.root / f".{digest}{TMP_MARK}{os.getpid()}"
-        try:
-            _copy_with_mtime(path, tmp)
-            os.replace(tmp, self.root / digest)
-        except OSError as exc:
-            logger.debug("page cache off: %s", exc)
-            self.enabled = False
-            tmp.unlink(missing_ok=True)
-
-    def prune(self, used: set[str]) -> int:
-        """Remove every entry not in ``used`` (call after a successful build: no copy into
-        the cache is under way then), and the copies a stopped process left; how many."""
-        removed = 0
-        if not self.root.is_dir():
-            return 0
-        with os.scandir(self.root) as entries:
-            for entry in entries:
-                if ((entry.name not in used and _DIGEST_NAME.match(entry.name))
-                        or _DIGEST_TMP.match(entry.name)):
-                    try:
-                        os.unlink(entry.path)
-                        removed += 1
-                    except OSError:
-                        pass
-        return removed

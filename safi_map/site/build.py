@@ -76,9 +76,6 @@ class SiteSummary:
     bytes: int = 0
     seconds: float = 0.0
     page_counts: dict[str, int] = field(default_factory=dict)
-    pages_reused: int = 0
-    """Always 0: every page is rendered (there is no page cache any more); kept while the
-    command line still reads it."""
 
     def __str__(self) -> str:
         return _("Built {pages} pages ({actors} actors, {communes} communes, {themes} themes, "
