@@ -138,6 +138,7 @@ def test_history_page_leaves_out_actors_hidden_since() -> None:
     assert page[0]["removed"] == [] and page[0]["removed_unnamed"] == 1  # not named
 
 
+@pytest.mark.slow
 def test_a_build_folder_made_before_the_history_starts_it(project: Path) -> None:
     survey(project, "toulon.csv", TOULON)
     build(project)

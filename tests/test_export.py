@@ -44,6 +44,7 @@ def actors():
 # renderer, stands for it); a PDF's text is read with pdftotext (its streams are compressed).
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "datainclusion", "svg",
                                  pytest.param("pdf", marks=needs_pdftotext), "html"])
+@pytest.mark.slow
 def test_no_private_contact_in_any_export(actors, tmp_path, fmt):
     suffix = {"datainclusion": "json", "html": "html"}.get(fmt, fmt)
     result = export(actors, fmt=fmt, out=tmp_path / f"out.{suffix}", taxonomy=TAXONOMY, dpi=20)
@@ -160,6 +161,7 @@ def test_poster_set(actors, tmp_path):
     assert "Toulon Un" in (tmp_path / result.communes["83137"]).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_poster_set_cache_renders_only_changed_posters(tmp_path):
     taxonomy = synthetic_taxonomy()
     rows = [{"insee": "83137", "themes": ["insertion"]}, {"insee": "83137", "themes": ["sante"]},

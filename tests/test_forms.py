@@ -209,6 +209,7 @@ def _run(args: list[str], cwd: Path) -> Any:
         os.chdir(old)
 
 
+@pytest.mark.slow
 def test_cli_tells_what_was_not_read_and_strict_fails(tmp_path: Path) -> None:
     for name in ("unread.csv", "google-forms.csv"):
         shutil.copy(DATA / name, tmp_path / name)

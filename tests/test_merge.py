@@ -309,6 +309,7 @@ def test_merge_keeps_the_best_formed_name(names, expected):
     assert again["actor_id"].tolist() == actors["actor_id"].tolist()
 
 
+@pytest.mark.slow
 def test_best_formed_name_end_to_end_through_the_survey_reader(tmp_path):
     from click.testing import CliRunner
 

@@ -24,6 +24,7 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
+@pytest.mark.slow
 def test_wheel_contains_reference_data(wheel):
     names = set(wheel.namelist())
     packaged = {p.relative_to(ROOT).as_posix() for p in

@@ -106,6 +106,7 @@ def test_sitemap_and_robots(with_url: Path) -> None:
     assert "Sitemap: https://exemple.org/carte/sitemap.xml" in robots
 
 
+@pytest.mark.slow
 def test_nothing_about_the_address_without_site_url(tmp_path: Path) -> None:
     site = build(tmp_path, "")
     for rel, page in pages(site).items():

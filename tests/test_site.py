@@ -379,6 +379,7 @@ def test_json_for_script_escapes_markup():
 
 
 # -- determinism and templates -----------------------------------------------------------------
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(tmp_path, built, actors):
     first, _ = built
     second = tmp_path / "again"
@@ -469,6 +470,7 @@ def test_bad_actor_id_is_refused(tmp_path, actors):
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.slow
 def test_progress_is_reported(tmp_path, actors):
     seen: list[tuple[int, int]] = []
     build_site(actors.head(10), taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False),
@@ -580,6 +582,7 @@ def test_legal_forms_read_as_the_labels_table(built, actors):
     assert LEGAL_FORMS["cooperative"] in text
 
 
+@pytest.mark.slow
 def test_actor_pages_from_worker_processes_match_serial(tmp_path, built, actors):
     """``workers=2``: the actor pages rendered by the pool are byte-identical, every file."""
     first, _ = built
@@ -590,6 +593,7 @@ def test_actor_pages_from_worker_processes_match_serial(tmp_path, built, actors)
     assert _tree(out) == _tree(first)
 
 
+@pytest.mark.slow
 def test_an_error_in_a_worker_fails_the_build_and_keeps_the_site(tmp_path, actors):
     kw = dict(taxonomy=make_taxonomy(), tour=make_tour(), settings=Settings(posters=False))
     out = tmp_path / "site"

@@ -67,6 +67,7 @@ def test_change_report_page(site):
     assert oldest.select_one("h2").get_text() == "Première publication"
 
 
+@pytest.mark.slow
 def test_first_build_and_no_comparison(tmp_path):
     actors = make_actors(10)
     out = tmp_path / "site"
