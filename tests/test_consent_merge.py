@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from safi_map.cli.main import cli
 from safi_map.ingestion.merge import merge_rows
 
+pytestmark = pytest.mark.slow  # whole builds; the README's command runs them
+
 # 1. the case: "non" with contacts, then "oui" with empty contact cells (same commune)
 # 2. the same through a SIRET, the later row not placed: the street address and the coordinates
 #    typed with "non" must not come back either (the point goes back to the commune's)

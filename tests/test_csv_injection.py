@@ -20,6 +20,8 @@ from click.testing import CliRunner
 
 from safi_map.cli.main import cli
 from safi_map.core.csvsafe import (
+
+pytestmark = pytest.mark.slow  # whole builds; the README's command runs them
     FORMULA_PREFIXES,
     neutralise,
     neutralise_frame,

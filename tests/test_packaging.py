@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # whole builds; the README's command runs them
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
