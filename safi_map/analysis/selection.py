@@ -122,6 +122,20 @@ def _suggest(value: str, choices: Iterable[str], limit: int = 3) -> str:
     return " " + _("Did you mean {names}?").format(names=", ".join(repr(f[2]) for f in found))
 
 
+@cache
+def _commune_index() -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Row of each INSEE code in :func:`_commune_table`, and each city's arrondissements: a
+    lookup by code costs a dict access, not a scan of 35,000 rows (posters resolve every
+    commune of the site)."""
+    table = _commune_table()
+    rows = {code: i for i, code in enumerate(table["code_insee"])}
+    children: dict[str, list[str]] = {}
+    for code, parent in zip(table["code_insee"], table["commune_parent"], strict=True):
+        if parent:
+            children.setdefault(parent, []).append(code)
+    return rows, children
+
+
 def resolve_commune(value: str) -> ResolvedCommune:
     """The commune ``value`` names: an INSEE code or a name in any case/accents.
 
@@ -135,7 +149,9 @@ def resolve_commune(value: str) -> ResolvedCommune:
     """
     table = _commune_table()
     value = str(value).strip()
-    rows = table[table["code_insee"] == value.upper()]
+    index, children_of = _commune_index()
+    at = index.get(value.upper())
+    rows = table.iloc[[at]] if at is not None else table.iloc[[]]
     if rows.empty:
         k = key(value)
         rows = table[table["key"] == k]
@@ -160,7 +176,7 @@ def resolve_commune(value: str) -> ResolvedCommune:
         raise ValueError(_("unknown commune {value!r}.{x1}").format(
                              value=value, x1=_suggest(value, paca['nom'])))
     row = rows.iloc[0]
-    children = table.loc[table["commune_parent"] == row["code_insee"], "code_insee"].tolist()
+    children = children_of.get(row["code_insee"], [])
     return ResolvedCommune(
         code=row["code_insee"], name=row["nom"], department=row["departement"],
         latitude=float(row["latitude"]), longitude=float(row["longitude"]),
