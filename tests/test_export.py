@@ -239,3 +239,22 @@ def test_poster_set_without_drawing_links_only_what_the_cache_has(tmp_path):
         "communes/83069-hyeres.svg", "themes/sante.svg"]
     assert poster_set(actors, tmp_path / "later", **kw).pending == ()
     assert poster_set(actors, tmp_path / "again", draw=False, **kw).pending == ()
+
+
+def test_a_new_stop_redraws_only_the_stop_posters(tmp_path):
+    """The tour is on a stop's poster only: a new stop leaves the commune and theme posters in
+    the cache (a rebuild after a stop does not redraw the region's posters)."""
+    import datetime as dt
+
+    from safi_map.model.tour import Stop, Tour
+
+    taxonomy = synthetic_taxonomy()
+    actors = crafted([{"insee": "83137", "themes": ["insertion"], "stops": ["toulon"]},
+                      {"insee": "83137", "themes": ["sante"], "stops": ["toulon"]}])
+    toulon = Stop(id="toulon", town="Toulon", insee_code="83137", date=dt.date(2015, 9, 28))
+    kw = {"taxonomy": taxonomy, "settings": Settings(), "fmt": "svg", "cache_dir": tmp_path / "c"}
+    first = poster_set(actors, tmp_path / "a", tour=Tour([toulon]), **kw)
+    assert first.reused == 0 and len(first.stops) == 1 and len(first.paths) == 4
+    frejus = Stop(id="frejus", town="Fréjus", insee_code="83061", date=dt.date(2015, 12, 12))
+    again = poster_set(actors, tmp_path / "b", tour=Tour([toulon, frejus]), **kw)
+    assert again.reused == 3  # the commune and the two themes; the Toulon stop poster is redrawn

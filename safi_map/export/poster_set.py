@@ -260,7 +260,7 @@ class _PosterCache:
         self.taxonomy, self.tour = kwargs.get("taxonomy"), kwargs.get("tour")
         self.context = repr((
             __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
-            repr(kwargs.get("taxonomy")), repr(kwargs.get("tour")),
+            repr(kwargs.get("taxonomy")),
             _setting(settings, "title", ""), _setting(settings, "site_url", ""),
         ))
 
@@ -271,6 +271,8 @@ class _PosterCache:
         digest = hashlib.sha256()
         digest.update(self.context.encode())
         digest.update(repr(selection).encode())
+        if selection.stops:  # only a stop's poster shows the tour (its town, date, venue):
+            digest.update(repr(self.tour).encode())  # a new stop leaves the others alone
         digest.update(actors_to_geojson(chosen.sort_values("actor_id")).encode())
         key = digest.hexdigest()[:32]
         self.used.add(key)
