@@ -165,3 +165,13 @@ def test_build_publishes_the_agenda_everywhere(make_project: Any) -> None:
     assert any("Visite du jardin" in p.read_text("utf-8") for p in theme_files)
     report = (project.out / "rapport.html").read_text("utf-8")
     assert "agenda.csv" in report and "31/02/2027" in report
+    # on the pages of its actor, its commune and its actor's themes, with its calendar file
+    actor_page = BeautifulSoup((site / hrefs["Recyclerie du Luc"]).read_text("utf-8"),
+                               "html.parser")
+    [listed] = actor_page.select(".events-list li")
+    assert "Atelier réparation" in listed.get_text() and listed.select_one(
+        'a[type="text/calendar"]')["href"].startswith("../agenda/evenements/")
+    commune_page = (site / hrefs["Le Luc"]).read_text("utf-8")
+    assert "Atelier réparation" in commune_page and "Visite du jardin" not in commune_page
+    assert any("Visite du jardin" in p.read_text("utf-8") and "events-list" in
+               p.read_text("utf-8") for p in (site / "themes").glob("*.html"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from safi_map.model.taxonomy import Taxonomy
 from safi_map.model.tour import Tour
 from safi_map.site.calendars import attach_calendars
 from safi_map.site.env import CSP, make_environment
+from safi_map.site.event_index import EventIndex
 from safi_map.site.neighbours import add_neighbours
 from safi_map.site.records import Rec, Records, add_fragments, build_records
 
@@ -80,6 +82,11 @@ class SiteContext:
                                                                   repr=False)
 
     # -- views the families share ----------------------------------------------------------
+    @cached_property
+    def events(self) -> EventIndex:
+        """The agenda's events as the pages show them, by actor, commune and theme."""
+        return EventIndex.of(self.agenda, self.records)
+
     @property
     def site_url(self) -> str:
         return str(self.base["site_url"])

@@ -42,7 +42,8 @@ def render_range(ctx: SiteContext, start: int, stop: int) -> list[str]:
                                         highlight=a["id"]))
         out.append(ctx.render(tpl, a["url"], root=root, actor=a, nearby=nearby,
                               similar=similar, map_data=small_map, nav="annuaire",
-                              synergies=ctx.synergies.get(a["id"])))
+                              synergies=ctx.synergies.get(a["id"]),
+                              events=ctx.events.by_actor.get(a["id"], [])))
     return out
 
 

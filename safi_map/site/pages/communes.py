@@ -23,6 +23,7 @@ def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
         ids = records.by_commune[c["insee_code"]]
         themes = Counter(slug for i in ids for slug in acts[i]["theme_slugs"])
         ctx.write(writer, tpl, c["url"], commune=c, actors=[acts[i] for i in ids],
+                  events=ctx.events.by_commune.get(c["insee_code"], []),
                   poster=ctx.poster("communes", c["insee_code"]),
                   theme_bars=theme_bars(themes, records.themes),
                   stops=stops_here.get(c["insee_code"], []),

@@ -20,6 +20,7 @@ def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
         deps = Counter(acts[i]["department"] for i in ids)
         coms = {acts[i]["insee_code"] for i in ids if acts[i]["insee_code"]}
         ctx.write(writer, tpl, t["url"], theme=t, actors=[acts[i] for i in ids],
+                  events=ctx.events.by_theme.get(t["slug"], []),
                   poster=ctx.poster("themes", t["slug"]),
                   departments=bars(deps, {d: DEPARTMENTS.get(d, d) for d in deps},
                                    order=sorted(deps)),
