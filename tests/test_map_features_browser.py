@@ -458,3 +458,41 @@ def test_a_page_of_one_commune_opens_on_its_actors(browser, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def test_open_now_filter_keeps_the_actors_open_at_that_time(browser, built):
+    """"Ouvert maintenant" at a fixed clock (a Tuesday, 15:00 in France): the actors it keeps are
+    those whose opening hours say open then, evaluated here by opening-hours-py."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from safi_map.core.hours import is_open_at
+
+    when = dt.datetime(2026, 12, 1, 15, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    a = built["payload"]["actors"]
+    hours = dict(zip(built["public"]["actor_id"], built["public"]["opening_hours"], strict=True))
+    expected = sorted(a["id"][i] for i, _week in a["hours"]
+                      if is_open_at(hours[a["id"][i]], when.replace(tzinfo=None)))
+    assert 0 < len(expected) < a["n"]
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("file://", "data:", "blob:")) else r.abort())
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time(when)
+        page.goto(built["url"])
+        page.wait_for_function(f"() => window.SafiMap && {APP} && {APP}.settled()",
+                               timeout=30_000)
+        box = page.locator(".safi-open-only input")
+        assert page.locator(".safi-open-only").inner_text().startswith("Ouvert maintenant")
+        count = int(page.locator(".safi-open-only .safi-opt-count").get_attribute("data-count"))
+        assert count == len(expected)
+        box.check()
+        page.wait_for_function(f"() => {APP}.state.o === true")
+        kept = page.evaluate(f"""() => {{ const app = {APP}, out = [];
+            for (let i = 0; i < app.n; i++) {{ if (app.match[i]) out.push(app.ids[i]); }}
+            return out.sort(); }}""")
+        assert kept == expected
+        assert "o=1" in page.evaluate("() => window.location.hash")
+    finally:
+        context.close()

@@ -249,6 +249,13 @@
     this.hasNew = this.newCount > 0;
     this.state.n = false;
 
+    /* Open now (optional column: [[index, open minutes of the week], ...], see hours.js): the
+       browser decides with the time of France, again at every filter. */
+    this.hours = A.hours || [];
+    this.hasHours = this.hours.length > 0 && !!window.SafiHours;
+    this.isOpen = new Uint8Array(n);
+    this.state.o = false;
+
     /* One shared icon per theme (first theme of the actor). */
     this.icons = data.themes.map(function (t) {
       var colour = HEX.test(t.colour) ? t.colour : '#777777';

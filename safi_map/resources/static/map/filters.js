@@ -53,6 +53,19 @@
       form.appendChild(labN);
     }
 
+    /* "Open now": only when some actors give their opening hours. */
+    this.openBox = null;
+    if (app.hasHours) {
+      var labO = h('label', { 'class': 'safi-open-only' });
+      this.openBox = h('input', { type: 'checkbox', name: 'open', value: '1' });
+      this.openBox.addEventListener('change', function () { app.setState({ o: self.openBox.checked }, { push: true }); });
+      labO.appendChild(this.openBox);
+      labO.appendChild(h('span', { 'class': 'safi-opt-label' }, app.label('open_now')));
+      this.openCount = h('span', { 'class': 'safi-opt-count' });
+      labO.appendChild(this.openCount);
+      form.appendChild(labO);
+    }
+
     var themes = this._checkboxGroup(form, 'safi-themes', app.label('themes'), 'theme', 'themes', d.themes);
     this.themeBoxes = themes.boxes;
     this.themeCounts = themes.counts;
@@ -183,6 +196,11 @@
         this.newBox.checked = !!s.n;
         this.newCount.textContent = ' (' + number(c['new']) + ')';
         this.newCount.setAttribute('data-count', String(c['new']));
+      }
+      if (this.openBox) {
+        this.openBox.checked = !!s.o;
+        this.openCount.textContent = ' (' + number(c.open) + ')';
+        this.openCount.setAttribute('data-count', String(c.open));
       }
       this.themeBoxes.forEach(function (b, k) {
         b.checked = s.themes.indexOf(b.value) >= 0;

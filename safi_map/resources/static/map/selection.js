@@ -20,7 +20,13 @@
     },
     isFiltered: function (s) {
       s = s || this.state;
-      return !!(s.themes.length || s.legal.length || s.commune || s.stop || s.q.trim() || (s.n && this.hasNew));
+      return !!(s.themes.length || s.legal.length || s.commune || s.stop || s.q.trim() || (s.n && this.hasNew) || (s.o && this.hasHours));
+    },
+    /* Which actors are open now (time of France); counted for the panel even when not asked. */
+    _refreshOpen: function () {
+      var isOpen = this.isOpen, open = this.hasHours ? window.SafiHours.openIndexes(this.hours, new Date()) : [];
+      isOpen.fill(0);
+      for (var k = 0; k < open.length; k++) { if (open[k] >= 0 && open[k] < this.n) { isOpen[open[k]] = 1; } }
     },
     setState: function (partial, how) {
       var s = this.state, changed = false;
@@ -51,20 +57,23 @@
       var tOff = this.themeCsr.off, tVal = this.themeCsr.val, sOff = this.stopCsr.off, sVal = this.stopCsr.val;
       var legal = this.legal, commune = this.commune, match = this.match, isNew = this.isNew;
       var activeN = !!(s.n && this.hasNew), cN = 0;
+      var activeO = !!(s.o && this.hasHours), cO = 0, isOpen = this.isOpen;
+      if (this.hasHours) { this._refreshOpen(); }
       var cT = new Int32Array(nT), cL = new Int32Array(nL), cC = new Int32Array(nC), cS = new Int32Array(nS);
       var count = 0, nw = words.length;
       for (i = 0; i < n; i++) {
-        var ft = 1, fl = 1, fc = 1, fs = 1, fq = 1, fn = 1;
+        var ft = 1, fl = 1, fc = 1, fs = 1, fq = 1, fn = 1, fo = 1;
         if (activeN) { fn = isNew[i]; }
+        if (activeO) { fo = isOpen[i]; }
         a = tOff[i]; b = tOff[i + 1];
         if (activeT) { ft = 0; for (k = a; k < b; k++) { if (selT[tVal[k]]) { ft = 1; break; } } }
         if (activeL) { fl = selL[legal[i]]; }
         if (activeC) { fc = commune[i] === cIdx ? 1 : 0; }
         if (activeS) { fs = 0; for (k = sOff[i]; k < sOff[i + 1]; k++) { if (selS[sVal[k]]) { fs = 1; break; } } }
         if (activeQ) { var text = hay[i]; for (k = 0; k < nw; k++) { if (text.indexOf(words[k]) < 0) { fq = 0; break; } } }
-        var fails = 6 - (ft + fl + fc + fs + fq + fn);
+        var fails = 7 - (ft + fl + fc + fs + fq + fn + fo);
         if (fails === 0) {
-          match[i] = 1; count++; cN += isNew[i];
+          match[i] = 1; count++; cN += isNew[i]; cO += isOpen[i];
           for (k = a; k < b; k++) { cT[tVal[k]]++; }
           cL[legal[i]]++;
           if (commune[i] >= 0) { cC[commune[i]]++; }
@@ -80,7 +89,7 @@
         }
       }
       this.matchCount = count;
-      this.counts = { themes: cT, legal: cL, communes: cC, stops: cS, 'new': cN };
+      this.counts = { themes: cT, legal: cL, communes: cC, stops: cS, 'new': cN, open: cO };
       this.timings.compute = now() - t0;
     },
     apply: function (how) {

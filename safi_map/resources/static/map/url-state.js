@@ -31,10 +31,10 @@
   function dec(v) { try { return decodeURIComponent(v || ''); } catch (err) { return ''; } }
   function decList(v) { return v ? v.split(',').map(dec).filter(function (x) { return x; }).sort() : []; }
   /* The filters of a URL hash: t=themes, f=legal forms, c=commune, s=stop, q=text,
-     n=1 new since the last stop. */
+     n=1 new since the last stop, o=1 open now. */
   function hashFilters(hash) {
     var p = hashParams(hash);
-    return { themes: decList(p.t), legal: decList(p.f), commune: dec(p.c), stop: dec(p.s), q: dec(p.q), n: p.n === '1' };
+    return { themes: decList(p.t), legal: decList(p.f), commune: dec(p.c), stop: dec(p.s), q: dec(p.q), n: p.n === '1', o: p.o === '1' };
   }
 
   UrlState.prototype = {
@@ -46,6 +46,7 @@
       if (s.stop) { parts.push('s=' + enc(s.stop)); }
       if (s.q) { parts.push('q=' + enc(s.q)); }
       if (s.n && app.hasNew) { parts.push('n=1'); }
+      if (s.o && app.hasHours) { parts.push('o=1'); }
       var c = app.map.getCenter();
       parts.push('z=' + (Math.round(app.map.getZoom() * 2) / 2) + '/' + c.lat.toFixed(4) + '/' + c.lng.toFixed(4));
       if (app.selected >= 0) { parts.push('a=' + enc(app.ids[app.selected])); }
