@@ -67,3 +67,35 @@ def _toml(text: str) -> str:
     import json
 
     return json.dumps(text)  # a JSON string is a TOML basic string
+
+
+@pytest.mark.browser
+def test_the_form_builds_the_code_and_the_preview_follows(site: Path, browser: object) -> None:
+    """Choosing a theme, a commune and a height changes the copied code (its filters in the
+    hash the map reads, the title still escaped) and the preview map's own filters."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("file://", "data:", "blob:")) else r.abort())
+    try:
+        page.goto((site / "integrer.html").as_uri())
+        soup = BeautifulSoup((site / "integrer.html").read_text("utf-8"), "html.parser")
+        theme = soup.select_one("#embed-builder input[name=t]")["value"]
+        commune = soup.select("#embed-commune option")[1]["value"]
+        page.check(f"#embed-builder input[name=t][value='{theme}']")
+        page.select_option("#embed-commune", commune)
+        page.fill("#embed-height", "450")
+        page.dispatch_event("#embed-height", "input")
+        frame = BeautifulSoup(page.inner_text("#code-integration"), "html.parser").iframe
+        assert frame["src"] == (f"https://www.example.org/carte/carte-integree.html"
+                                f"#t={theme}&c={commune}")
+        assert (frame["title"], frame["height"]) == (TITLE, "450")
+        preview = page.frame_locator("#embed-preview")
+        preview.locator("#safi-main").wait_for()
+        state = page.frames[1].evaluate(
+            "() => new Promise(done => { const wait = () => (window.SafiMap && SafiMap.apps[0]"
+            " && SafiMap.apps[0].state.commune) ? done(SafiMap.apps[0].state) : "
+            "setTimeout(wait, 50); wait(); })")
+        assert (state["themes"], state["commune"]) == ([theme], commune)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        page.close()

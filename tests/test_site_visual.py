@@ -43,8 +43,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("visual") / "site"
     actors = synthetic_actors(400, seed=3)
     build_site(actors, taxonomy=load_taxonomy(), tour=_tour(),
-               settings=Settings(posters=False), out_dir=out)
+               settings=Settings(posters=False), out_dir=out, agenda=_agenda(actors))
     return out
+
+
+def _agenda(actors: Any) -> Any:
+    """Events of some actors, past and to come, with long titles (the agenda page and the
+    "Rendez-vous" of actor pages are checked like the others)."""
+    import datetime as dt
+
+    from safi_map.ingestion.agenda import Agenda, AgendaEvent
+
+    rows = actors.head(6).to_dict("records")
+    return Agenda(events=[AgendaEvent(
+        id=f"2026-0{k + 1}-0{k}-evt{k}", date=dt.date(2026 + k % 2, k + 1, k + 2),
+        title=f"Atelier ouvert à toutes et à tous, numéro {k} : réparer, cuisiner, échanger",
+        start=dt.time(9 + k, 30), end=dt.time(12 + k), actor_id=str(r["actor_id"]),
+        organiser=str(r["name"]), commune_code=str(r["insee_code"]), commune=str(r["commune"]),
+        place="Salle des fêtes, rez-de-chaussée", url="https://example.org/evenement",
+        description="Une description assez longue pour passer à la ligne sur un téléphone.")
+        for k, r in enumerate(rows)])
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +91,7 @@ PAGES = {
     "changements": lambda s: "changes.html",
     "a-propos": lambda s: "a-propos.html",
     "integrer": lambda s: "integrer.html",
+    "agenda": lambda s: "agenda.html",
     "accessibilite": lambda s: "accessibilite.html",
 }
 
