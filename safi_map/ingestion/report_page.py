@@ -188,9 +188,9 @@ def _warning_groups(report: Report, actors: Mapping[str, str]) -> list[dict[str,
 def _rejected(report: Report) -> list[dict[str, Any]]:
     errors = {str(i.ref): i for i in report.errors}
     rejected = dict(report.rejected)
-    for ref, issue in errors.items():  # the agenda's rows: not survey rows, rejected as well
-        if issue.code.startswith("agenda.") and ref not in rejected:
-            rejected[ref] = issue.code
+    for ref, error in errors.items():  # the agenda's rows: not survey rows, rejected as well
+        if error.code.startswith("agenda.") and ref not in rejected:
+            rejected[ref] = error.code
     rows = []
     for ref, reason in sorted(rejected.items()):
         issue = errors.get(ref)
