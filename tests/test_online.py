@@ -417,10 +417,13 @@ def test_rate_limiter_spaces_requests(server, tmp_path):
     times = [r.time for r in server.requests]
     assert len(times) == 4
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    # A lower bound, not a timing target: the limiter spaces the *starts* of requests on the
-    # client; the server sees them shifted by each request's latency (the first one, cold, is
-    # slower), hence the 50 ms allowance. Without the limiter the gaps are ~3 ms.
-    assert min(gaps) >= 1 / rate - 0.05, gaps
+    # Lower bounds, not timing targets: the limiter spaces the *starts* of requests on the
+    # client; the server sees them shifted by each request's latency, which varies with the
+    # machine's load (a slow first request shortens the next gap). Over the three gaps the
+    # shifts cancel out but for the first and last latencies, hence the allowance. Without the
+    # limiter the whole run takes ~10 ms and every gap ~3 ms.
+    assert times[-1] - times[0] >= (len(times) - 1) / rate - 0.15, gaps
+    assert min(gaps) >= 0.05, gaps
 
 
 def test_bad_url_is_a_config_error(tmp_path):

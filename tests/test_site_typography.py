@@ -85,7 +85,7 @@ def test_statistics_name_departments(site):
 
 @pytest.mark.parametrize("page", ["synergies.html", "diagnostic.html", "statistiques.html",
                                   "calendrier.html", "a-propos.html", "annuaire.html",
-                                  "index.html", "integrer.html"])
+                                  "index.html", "integrer.html", "agenda.html"])
 def test_no_breaking_space_before_high_punctuation(site, page):
     """The page's own text puts a non-breaking space before : ; ? ! (never a plain space)."""
     doc = _soup(site / page)
