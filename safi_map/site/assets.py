@@ -29,6 +29,16 @@ def _outlines_script() -> str:
     return f"window.SAFI_OUTLINES = {json_for_script(data)};\n"
 
 
+def _communes_script() -> str:
+    """The region's commune outlines (the map's light polygons, 1e-3 degree) as a script that
+    sets a global: the small maps draw them, so a page read offline still shows where it is."""
+    from safi_map.geo import derived
+
+    communes = derived.load("map-boundaries").get("communes") or {
+        "type": "FeatureCollection", "features": []}
+    return f"window.SAFI_COMMUNES = {json_for_script(communes)};\n"
+
+
 def copy_site_assets(writer: Writer) -> dict[str, str]:
     """Copy the map's assets (:func:`safi_map.map.assets.copy_assets`: Leaflet included) and
     the site's own files into ``assets/``.
@@ -44,4 +54,5 @@ def copy_site_assets(writer: Writer) -> dict[str, str]:
     for name, entry in site_static_files():
         writer.write_bytes(f"assets/site/{name}", entry.read_bytes())
     writer.write_text("assets/site/departements.js", _outlines_script())
+    writer.write_text("assets/site/communes.js", _communes_script())
     return found

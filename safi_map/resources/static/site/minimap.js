@@ -24,6 +24,14 @@
       style: { color: "#7a8896", weight: 1, fill: true, fillColor: "#f7f7f2", fillOpacity: 1 }
     }).addTo(map);
   }
+  // The communes' outlines over the departments: offline (no tiles) the page still says where
+  // the actor is; online they sit under the tiles' own labels.
+  if (window.SAFI_COMMUNES) {
+    L.geoJSON(window.SAFI_COMMUNES, {
+      interactive: false,
+      style: { color: "#9aa5b1", weight: 0.8, fill: false }
+    }).addTo(map);
+  }
   if (data.tiles) {
     L.tileLayer(data.tiles, {
       maxZoom: data.max_zoom || 19,
