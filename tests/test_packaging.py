@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,11 +18,20 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools works in <project>/build/, which is safi-map's own output
+    # folder (a build after the tests would refuse its bdist.*/lib leftovers).
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "safi_map", source / "safi_map",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    before = sorted((ROOT / "build").glob("*"))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
+         "-w", str(out), str(source)],
         check=True, capture_output=True, text=True,
     )
+    assert sorted((ROOT / "build").glob("*")) == before  # nothing left in the project's build/
     (path,) = out.glob("safi_map-*.whl")
     return zipfile.ZipFile(path)
 
