@@ -4,24 +4,27 @@ by the visitor's date."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter
-from importlib import resources
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 
+from safi_map.core.settings import Settings
 from safi_map.ingestion.agenda import Agenda, AgendaEvent
+from safi_map.model.synthetic import synthetic_actors, synthetic_taxonomy, synthetic_tour
+from safi_map.site.build import build_site
 from safi_map.site.pages import events as agenda_page
 
+ACTORS = synthetic_actors(12, seed=3)
+ACTOR = ACTORS.iloc[0]  # the organiser of the first event: its page and commune page exist
 EVENTS = [
     AgendaEvent(id="2027-03-12-aaaa", date=dt.date(2027, 3, 12), title="Atelier <vélo>",
-                start=dt.time(14), end=dt.time(17, 30), actor_id="a1", organiser="Recyclerie",
-                commune_code="83137", commune="Toulon", place="Local",
-                url="https://example.org/x", description="Venez"),
+                start=dt.time(14), end=dt.time(17, 30), actor_id=ACTOR["actor_id"],
+                organiser="Recyclerie", commune_code=ACTOR["insee_code"],
+                commune=ACTOR["commune"], place="Local", url="https://example.org/x",
+                description="Venez"),
     AgendaEvent(id="2027-04-01-bbbb", date=dt.date(2027, 4, 1), title="Portes ouvertes",
                 organiser="Inconnue"),
     AgendaEvent(id="2027-04-20-cccc", date=dt.date(2027, 4, 20), title="Troc",
@@ -29,39 +32,18 @@ EVENTS = [
 ]
 
 
-class _Writer:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def write_bytes(self, rel: str, data: bytes) -> Path:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        return path
-
-    def write_text(self, rel: str, text: str) -> Path:
-        return self.write_bytes(rel, text.encode("utf-8"))
-
-
-def _environment() -> Any:
-    try:
-        from safi_map.site.env import make_environment
-    except ImportError:  # before the site's redesign
-        from safi_map.site.build import make_environment
-    return make_environment()
-
-
-def _write(tmp_path: Path, events: list[AgendaEvent] | None) -> Counter[str]:
-    ctx = SimpleNamespace(
-        env=_environment(), base={"site_title": "Carte SAFI", "site_url": "", "csp": "",
-                                  "share_tags": lambda *a: ""},
-        agenda=None if events is None else Agenda(events=events),
-        actor_urls={"a1": "acteurs/a1.html"}, commune_urls={"83137": "communes/83137-toulon.html"})
-    return agenda_page.write_pages(ctx, _Writer(tmp_path))
+def _write(out: Path, events: list[AgendaEvent] | None) -> Counter[str]:
+    """A site whose one page family is the Agenda's (the real context, writer and template)."""
+    summary = build_site(ACTORS, taxonomy=synthetic_taxonomy(), tour=synthetic_tour(),
+                         settings=Settings(posters=False, title="Carte SAFI"), out_dir=out,
+                         page_families=[("events", agenda_page.write_pages)],
+                         agenda=None if events is None else Agenda(events=events))
+    return Counter(summary.page_counts)
 
 
 def test_page_lists_events_by_month(tmp_path: Path) -> None:
     assert _write(tmp_path, EVENTS) == Counter(agenda=1)
+    actor_url = f"acteurs/{ACTOR['actor_id']}.html"
     soup = BeautifulSoup((tmp_path / "agenda.html").read_text("utf-8"), "html.parser")
     months = [h.get_text() for h in soup.select(".agenda-month h2")]
     assert months == ["Mars 2027", "Avril 2027"]
@@ -69,8 +51,8 @@ def test_page_lists_events_by_month(tmp_path: Path) -> None:
     assert first.select_one("h3").get_text() == "Atelier <vélo>"  # escaped, shown as typed
     assert "vendredi 12 mars 2027, 14\u00a0h\u00a0–\u00a017\u00a0h\u00a030" in first.get_text()
     links = {a.get_text(" ", strip=True): a["href"] for a in first.select("a")}
-    assert links["Recyclerie"] == "acteurs/a1.html"
-    assert links["Toulon"] == "communes/83137-toulon.html"
+    assert links["Recyclerie"] == actor_url
+    assert links[ACTOR["commune"]].startswith(f"communes/{ACTOR['insee_code']}-")
     assert first.select_one('a[type="text/calendar"]')["href"] == (
         "agenda/evenements/2027-03-12-aaaa.ics")
     # an organiser that is not on the map is text, not a link
@@ -83,7 +65,7 @@ def test_page_lists_events_by_month(tmp_path: Path) -> None:
 def test_page_without_agenda_says_how_to_add_one(tmp_path: Path) -> None:
     _write(tmp_path, None)
     text = (tmp_path / "agenda.html").read_text("utf-8")
-    assert "data/agenda.csv" in text and not (tmp_path / "agenda").exists()
+    assert "data/agenda.csv" in text and not (tmp_path / "agenda" / "evenements").exists()
 
 
 def test_page_is_deterministic(tmp_path: Path) -> None:
@@ -99,11 +81,6 @@ def test_page_is_deterministic(tmp_path: Path) -> None:
 def test_past_events_move_to_the_archive_in_the_browser(tmp_path: Path, offline_page: Any
                                                         ) -> None:
     _write(tmp_path, EVENTS)
-    static = resources.files("safi_map") / "resources"
-    for folder in ("static/site",):
-        source = static.joinpath(*folder.split("/"))
-        if source.is_dir():
-            shutil.copytree(str(source), tmp_path / "assets" / "site", dirs_exist_ok=True)
     page, watch = offline_page
     page.clock.set_fixed_time(dt.datetime(2027, 4, 10, 12, 0))
     page.goto((tmp_path / "agenda.html").as_uri())

@@ -13,14 +13,37 @@ One module for what every page, poster and message writes in French, so that "12
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-__all__ = ["a_commune", "de_commune", "french_date", "french_distance", "french_number",
-           "plural"]
+__all__ = ["WEEKDAYS", "a_commune", "de_commune", "french_clock", "french_date",
+           "french_distance", "french_month", "french_number", "french_time", "plural"]
 
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+"""Monday first, as ``datetime.date.weekday()`` counts."""
+
+_NBSP = "\u00a0"
+
+
+def french_month(year: int, month: int) -> str:
+    """``(2015, 10)`` -> ``"octobre 2015"``."""
+    return f"{_MONTHS[month - 1]} {year}"
+
+
+def french_clock(minutes: int) -> str:
+    """Minutes since midnight the French way, no-break spaces: ``9 h``, ``9 h 30``, ``24 h``."""
+    hours, mins = divmod(minutes, 60)
+    return f"{hours}{_NBSP}h" + (f"{_NBSP}{mins:02d}" if mins else "")
+
+
+def french_time(value: dt.time) -> str:
+    """``14:00`` -> ``14 h``; ``9:30`` -> ``9 h 30``."""
+    return french_clock(value.hour * 60 + value.minute)
 
 
 def french_date(value: object) -> str:

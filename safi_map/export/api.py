@@ -64,7 +64,8 @@ class ExportResult:
         return self.paths[0]
 
 
-def _setting(settings: Any, name: str, default: Any) -> Any:
+def setting(settings: Any, name: str, default: Any) -> Any:
+    """``settings.name``, or ``default`` when there are no settings or it is empty."""
     value = getattr(settings, name, None) if settings is not None else None
     return value if value else default
 
@@ -143,8 +144,8 @@ def export(
               .sort_values("actor_id", kind="stable").reset_index(drop=True))
     if subtitle is None:
         subtitle = describe(selection, taxonomy=taxonomy, tour=tour)
-    title = title or _setting(settings, "title", _DEFAULT_TITLE)
-    site_url = str(_setting(settings, "site_url", ""))
+    title = title or setting(settings, "title", _DEFAULT_TITLE)
+    site_url = str(setting(settings, "site_url", ""))
     log.info("export %s: %d of %d actors selected (%s)", fmt, len(chosen), len(actors),
              subtitle or "tous")
     _check_not_empty(chosen, subtitle)

@@ -19,7 +19,7 @@ import geopandas as gpd
 from safi_map.analysis.selection import Selection, resolve_commune, select
 from safi_map.core.text import slugify
 from safi_map.core.version import __version__
-from safi_map.export.api import export
+from safi_map.export.api import export, setting
 from safi_map.ingestion.io import actors_to_geojson
 from safi_map.model.public import public_actors
 
@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 
 Planned = tuple[dict[str, Path], str, Path, Selection]
 """(where a poster is listed, its key there, its path, its selection)."""
-
-
-def _setting(settings: Any, name: str, default: Any) -> Any:
-    value = getattr(settings, name, None) if settings is not None else None
-    return default if value in (None, "") else value
 
 
 @dataclass(frozen=True)
@@ -261,7 +256,7 @@ class _PosterCache:
         self.context = repr((
             __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
             repr(kwargs.get("taxonomy")),
-            _setting(settings, "title", ""), _setting(settings, "site_url", ""),
+            setting(settings, "title", ""), setting(settings, "site_url", ""),
         ))
 
     def entry(self, actors: gpd.GeoDataFrame, selection: Selection) -> tuple[Path, bool]:

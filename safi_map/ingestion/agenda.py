@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safi_map.core.errors import SurveyError
 from safi_map.core.i18n import _
 from safi_map.core.normalize import normalize_url, parse_bool, parse_date
 from safi_map.core.text import key
-from safi_map.ingestion.agenda_read import read_rows
+from safi_map.ingestion.agenda_read import read_rows, region_communes
 from safi_map.ingestion.report import Report, RowRef
 from safi_map.ingestion.sheet_limits import SheetLimits
+from safi_map.model.public import public_actors
 
 __all__ = ["AGENDA_NAMES", "Agenda", "AgendaEvent", "find_agenda", "read_agenda"]
 
@@ -280,8 +282,6 @@ def read_agenda(path: Path, *, actors: Iterable[Mapping[str, Any]] = (),
     agenda = Agenda(path=path)
     report = agenda.report
     if communes is None:
-        from safi_map.ingestion.agenda_read import region_communes
-
         communes = region_communes()
     rows = read_rows(path, limits or SheetLimits())
     if not rows:
@@ -337,10 +337,6 @@ def project_agenda(settings: Any, actors: Any, report: Report) -> Agenda | None:
     so the coordinator's report lists them with the surveys'); its counts go to
     ``report.extra["agenda"]``. A file that cannot be read is an input error of the run.
     """
-    from safi_map.core.errors import SurveyError
-    from safi_map.ingestion.sheet_limits import SheetLimits
-    from safi_map.model.public import public_actors
-
     path = find_agenda(Path(settings.tour).parent)
     if path is None:
         return None

@@ -11,19 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from safi_map.core.french import WEEKDAYS, french_clock
 from safi_map.core.hours import WEEK_MINUTES, is_osm, weekly_intervals
 
 __all__ = ["HoursView", "describe_hours", "hours_view"]
 
-_DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_DAY_NAMES = WEEKDAYS
 _NBSP = "\u00a0"
 _DAY = 24 * 60
 
 
-def _clock(minutes: int) -> str:
-    """``9 h``, ``9 h 30``, ``24 h`` (with no-break spaces)."""
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}{_NBSP}h" + (f"{_NBSP}{mins:02d}" if mins else "")
 
 
 def _days_label(days: list[int]) -> str:
@@ -59,7 +56,7 @@ def _lines(week: tuple[tuple[int, int, str], ...]) -> list[str]:
     lines = []
     for schedule, days in sorted(schedules.items(), key=lambda item: item[1][0]):
         spans = ", ".join(
-            f"{_clock(s)}–{_clock(e if e <= _DAY else e - _DAY)}" for s, e, _c in schedule)
+            f"{french_clock(s)}–{french_clock(e if e <= _DAY else e - _DAY)}" for s, e, _c in schedule)
         comments = {c for _s, _e, c in schedule}
         note = f" ({comments.pop()})" if len(comments) == 1 and "" not in comments else ""
         lines.append(f"{_days_label(days)}{_NBSP}: {spans}{note}")
