@@ -21,6 +21,7 @@ from test_build_folder import SURVEY, make_project, run
 import safi_map.ingestion.io as io_module
 from safi_map.ingestion.io import read_actors, write_actors
 from safi_map.ingestion.partcache import PartCache
+from safi_map.model.tour import Tour
 
 ROOT = Path(__file__).resolve().parents[1]
 TMP_MARK = ".safi-tmp-"
@@ -249,7 +250,7 @@ def test_no_cache_file_is_unpickled(project, tmp_path):
     marker = tmp_path / "executed"
     evil = pickle.dumps(_Payload(marker))
     settings = load_settings(base=project)
-    key = PartCache(settings, False)._key(project / "data" / "surveys" / "etape.csv")
+    key = PartCache(settings, False, tour=Tour())._key(project / "data" / "surveys" / "etape.csv")
     (cache_dir / f"{key}.pkl").write_bytes(evil)
     (cache_dir / "geocode-index").mkdir(exist_ok=True)
     (cache_dir / "geocode-index" / f"index-{'0' * 32}.pkl").write_bytes(evil)

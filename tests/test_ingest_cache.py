@@ -9,6 +9,8 @@ from _geoserver import GeoServer, online_project
 from safi_map import Report, ingest, load_settings
 from safi_map.ingestion.partcache import PartCache
 from safi_map.ingestion.result import FilePart, empty_rows
+from safi_map.ingestion.stop_binding import StopQuestions
+from safi_map.model.tour import Tour
 
 SURVEY = (
     "Nom de la structure;Adresse;CP;Ville;Accord de publication\n"
@@ -59,8 +61,8 @@ def test_each_file_is_hashed_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", counting)
     survey = settings.surveys[0] / "etape.csv"
-    cache = PartCache(settings, False)
+    cache = PartCache(settings, False, tour=Tour())
     assert cache.get(survey) is None  # as ingest does: look up, read the file, then store
-    cache.put(survey, FilePart(empty_rows(), Report()))
+    cache.put(survey, FilePart(empty_rows(), Report(), StopQuestions((), ())))
     assert reads == [survey]
-    assert PartCache(settings, False).get(survey) is not None
+    assert PartCache(settings, False, tour=Tour()).get(survey) is not None

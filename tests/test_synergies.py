@@ -332,6 +332,7 @@ def _random_actors(n: int, seed: int) -> gpd.GeoDataFrame:
 def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds, options):
     from safi_map.analysis import pair_scoring, synergies
 
+    monkeypatch.setattr(pair_scoring, "EXHAUSTIVE_MAX_PAIRS", 0)  # the KD-tree for every tag
     if rounds is not None:  # tiny k: most needers go through every round and the fallback
         monkeypatch.setattr(pair_scoring, "_KNN_ROUNDS", rounds)
     actors = _random_actors(2000, seed=len(options) + (rounds is None))
@@ -341,8 +342,10 @@ def test_spatial_index_matches_exhaustive_scoring(taxonomy, monkeypatch, rounds,
     pd.testing.assert_frame_equal(fast, exact)
 
 
-def test_spatial_index_matches_exhaustive_on_synthetic_region():
-    from safi_map.analysis import synergies
+def test_spatial_index_matches_exhaustive_on_synthetic_region(monkeypatch):
+    from safi_map.analysis import pair_scoring, synergies
+
+    monkeypatch.setattr(pair_scoring, "EXHAUSTIVE_MAX_PAIRS", 0)  # the KD-tree for every tag
 
     actors = synthetic_actors(2000, seed=7)
     taxonomy = load_taxonomy()

@@ -166,6 +166,9 @@ bound cannot prove exact goes to the next round, and after the last one is score
 offerer. With ``limit_per_actor`` above a few, the first round grows to ``4 * limit``."""
 _PAIR_BUDGET = 1_000_000
 """Candidate pairs scored at once (a dozen arrays of this length: bounded memory)."""
+EXHAUSTIVE_MAX_PAIRS = 250_000
+"""Up to this many (needer, offerer) pairs of a tag, :func:`_tree_block` scores them all
+(:func:`_score_block`, the same result): cheaper than importing scipy for a small tour."""
 
 
 def _pair_scores(data: dict[str, Any], n: np.ndarray, h: np.ndarray,
@@ -267,8 +270,11 @@ def _tree_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray,
     offerer without a location). When that bound is a rounding step below the needer's
     ``limit``-th candidate, no left-out offerer can enter its list, ties by id included; when it
     is not (dense places where themes decide), the needer is asked again with a larger k, then
-    scored against every offerer. Needers without a location are scored against every offerer.
+    scored against every offerer. Needers without a location are scored against every offerer
+    (as are all, by :func:`_score_block`, when there are few pairs: :data:`EXHAUSTIVE_MAX_PAIRS`).
     """
+    if len(needers) * len(offerers) <= EXHAUSTIVE_MAX_PAIRS:
+        return _score_block(data, needers, offerers, max_km, limit)
     from scipy.spatial import cKDTree
 
     xyz, commune = data["xyz"], data["commune"]

@@ -136,11 +136,14 @@ def _commune_index() -> tuple[dict[str, int], dict[str, list[str]]]:
     return rows, children
 
 
+@cache
 def resolve_commune(value: str) -> ResolvedCommune:
     """The commune ``value`` names: an INSEE code or a name in any case/accents.
 
     A name shared by several communes of France resolves to the one in PACA; a name shared by
-    several PACA communes is an error listing their codes (give the code instead).
+    several PACA communes is an error listing their codes (give the code instead). Answers are
+    kept for the process (the gazetteer does not change; a build asks for the same communes
+    for each page, poster and selection).
 
     Raises
     ------

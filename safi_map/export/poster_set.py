@@ -5,6 +5,7 @@ shows), and never holding up the site (:data:`POSTERS_LEFT`)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import shutil
@@ -27,8 +28,8 @@ __all__ = ["POSTERS_LEFT", "POSTER_PROGRESS", "PosterSet", "poster_set"]
 
 log = logging.getLogger(__name__)
 
-Planned = tuple[dict[str, Path], str, Path, Selection]
-"""(where a poster is listed, its key there, its path, its selection)."""
+Planned = tuple[dict[str, Path], str, Path, Selection, gpd.GeoDataFrame]
+"""(where a poster is listed, its key there, its path, its selection, the actors it shows)."""
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,19 @@ def _plan(actors: gpd.GeoDataFrame, found: PosterSet, *, taxonomy: Any, tour: An
     for code in wanted:
         commune = resolve_commune(code)
         sel = Selection(communes=(code,))
-        if fits(len(select(actors, sel))):
+        chosen = select(actors, sel)
+        if fits(len(chosen)):
             planned.append((found.communes, code,
-                            Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}", sel))
+                            Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}", sel,
+                            chosen))
 
     slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
     for slug in slugs:
         sel = Selection(themes=(slug,))
-        if fits(len(select(actors, sel, taxonomy=taxonomy))):
-            planned.append((found.themes, slug, Path("themes") / f"{slugify(slug)}.{fmt}", sel))
+        chosen = select(actors, sel, taxonomy=taxonomy)
+        if fits(len(chosen)):
+            planned.append((found.themes, slug, Path("themes") / f"{slugify(slug)}.{fmt}", sel,
+                            chosen))
 
     if stops is None:
         stop_ids = [str(getattr(s, "id", s.get("id") if isinstance(s, dict) else s))
@@ -86,8 +91,10 @@ def _plan(actors: gpd.GeoDataFrame, found: PosterSet, *, taxonomy: Any, tour: An
         stop_ids = list(stops)
     for sid in stop_ids:
         sel = Selection(stops=(sid,))
-        if fits(len(select(actors, sel, tour=tour))):
-            planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel))
+        chosen = select(actors, sel, tour=tour)
+        if fits(len(chosen)):
+            planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel,
+                            chosen))
     return planned
 
 
@@ -168,12 +175,12 @@ def poster_set(
     todo: list[tuple[Path, Selection]] = []
     finish: list[tuple[Path, Path]] = []  # (cache file, where the poster goes)
     pending: list[Path] = []
-    for listing, name, rel, sel in planned:
+    for listing, name, rel, sel, chosen in planned:
         out = root / rel
         if cache is None:
             missing, target = True, out
         else:
-            cached, missing = cache.entry(actors, sel)
+            cached, missing = cache.entry(actors, sel, chosen)
             target = cache.pending(cached)
         if missing and not drawing:
             pending.append(rel)
@@ -258,17 +265,39 @@ class _PosterCache:
             repr(kwargs.get("taxonomy")),
             setting(settings, "title", ""), setting(settings, "site_url", ""),
         ))
+        self._rows: tuple[gpd.GeoDataFrame, dict[Any, bytes]] | None = None
 
-    def entry(self, actors: gpd.GeoDataFrame, selection: Selection) -> tuple[Path, bool]:
-        """(the cache file of this poster, whether it must be drawn)."""
-        chosen = public_actors(select(actors, selection, taxonomy=self.taxonomy,
-                                      tour=self.tour))
+    def _row_digests(self, actors: gpd.GeoDataFrame) -> dict[Any, bytes]:
+        """Each actor's public record (its GeoJSON feature) as a digest, by index label:
+        made once for all the posters of ``actors``."""
+        if self._rows is None or self._rows[0] is not actors:
+            features = json.loads(actors_to_geojson(public_actors(actors)))["features"]
+            self._rows = (actors, {
+                label: hashlib.sha256(json.dumps(feature, sort_keys=True,
+                                                 ensure_ascii=False).encode()).digest()
+                for label, feature in zip(actors.index, features, strict=True)})
+        return self._rows[1]
+
+    def entry(self, actors: gpd.GeoDataFrame, selection: Selection,
+              chosen: gpd.GeoDataFrame | None = None) -> tuple[Path, bool]:
+        """(the cache file of this poster, whether it must be drawn).
+
+        ``chosen``: the actors of ``actors`` the selection keeps, if already known. The digest
+        covers every public field of each of them (in ``actor_id`` order)."""
+        if chosen is None:
+            chosen = select(actors, selection, taxonomy=self.taxonomy, tour=self.tour)
         digest = hashlib.sha256()
         digest.update(self.context.encode())
         digest.update(repr(selection).encode())
         if selection.stops:  # only a stop's poster shows the tour (its town, date, venue):
             digest.update(repr(self.tour).encode())  # a new stop leaves the others alone
-        digest.update(actors_to_geojson(chosen.sort_values("actor_id")).encode())
+        if actors.index.is_unique:
+            rows = self._row_digests(actors)
+            for label in chosen.sort_values("actor_id", kind="stable").index:
+                digest.update(rows[label])
+        else:
+            digest.update(actors_to_geojson(
+                public_actors(chosen).sort_values("actor_id")).encode())
         key = digest.hexdigest()[:32]
         self.used.add(key)
         cached = self.folder / f"{key}.{self.fmt}"

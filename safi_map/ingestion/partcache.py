@@ -29,6 +29,8 @@ from safi_map.core.settings import Settings
 from safi_map.core.version import __version__
 from safi_map.ingestion.report import Report, RowIssue
 from safi_map.ingestion.result import FilePart
+from safi_map.ingestion.stop_binding import StopQuestions
+from safi_map.model.tour import Tour
 
 __all__ = ["FORMAT", "PartCache", "decode_part", "encode_part"]
 
@@ -54,8 +56,11 @@ def _dtype(spec: dict[str, Any]) -> Any:
     return pd.StringDtype(storage=spec["string"], na_value=na)
 
 
-def encode_part(rows: pd.DataFrame, report: Report) -> bytes | None:
-    """The cache entry of one file's ``rows`` and ``report``; None if they cannot be kept."""
+def encode_part(rows: pd.DataFrame, report: Report, tour: Any = None) -> bytes | None:
+    """The cache entry of one file's ``rows`` and ``report``; None if they cannot be kept.
+
+    ``tour``: what the rows asked the tour and its answers (JSON values), checked when the
+    entry is read back (:class:`PartCache`)."""
     if not isinstance(rows.index, pd.RangeIndex) or rows.index.start != 0 \
             or rows.index.step != 1 or not rows.columns.is_unique:
         return None
@@ -69,7 +74,7 @@ def encode_part(rows: pd.DataFrame, report: Report) -> bytes | None:
     fields["issues"] = [issue.to_dict() for issue in report.issues]
     try:
         return json.dumps({"format": FORMAT, "length": len(rows), "columns": columns,
-                           "report": fields}, ensure_ascii=False).encode("utf-8")
+                           "report": fields, "tour": tour}, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError):  # a value JSON does not hold: not cached
         return None
 
@@ -77,7 +82,10 @@ def encode_part(rows: pd.DataFrame, report: Report) -> bytes | None:
 def decode_part(payload: bytes) -> tuple[pd.DataFrame, Report]:
     """Read back what :func:`encode_part` wrote (ValueError, KeyError, TypeError if it is not
     such an entry)."""
-    doc = json.loads(payload.decode("utf-8"))
+    return _decode(json.loads(payload.decode("utf-8")))
+
+
+def _decode(doc: Any) -> tuple[pd.DataFrame, Report]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not an ingest cache entry of this format")
     n = int(doc["length"])
@@ -98,20 +106,26 @@ def decode_part(payload: bytes) -> tuple[pd.DataFrame, Report]:
 
 class PartCache:
     """Per-file cache of ingest parts, keyed by content hashes (see
-    :func:`safi_map.ingestion.pipeline.ingest`): ``build/cache/<key>.json``."""
+    :func:`safi_map.ingestion.pipeline.ingest`): ``build/cache/<key>.json``.
 
-    VERSION = 4  # 4: form-tool columns (3: rows carry commune_former; 2: JSON entries; 1: pickles)
+    The tour is not in the key: ``tour.toml`` changes at every stop, and a file's rows depend
+    on it only through the answers to its :class:`~safi_map.ingestion.stop_binding.StopQuestions`,
+    kept in the entry and asked again of ``tour`` when it is read back.
+    """
 
-    def __init__(self, settings: Settings, online: bool, *, enabled: bool = True) -> None:
+    VERSION = 5  # 5: the tour's answers (4: form-tool columns; 3: commune_former; 2: JSON)
+
+    def __init__(self, settings: Settings, online: bool, *, tour: Tour,
+                 enabled: bool = True) -> None:
         self.folder = settings.out / "cache"
         self.enabled = enabled
         self.hits = 0
         self.misses = 0
         self.used: set[str] = set()
         self._keys: dict[Path, str] = {}
+        self.tour = tour
         h = hashlib.sha256()
-        for extra in (settings.taxonomy, settings.tour):
-            h.update(extra.read_bytes() if extra.is_file() else b"-")
+        h.update(settings.taxonomy.read_bytes() if settings.taxonomy.is_file() else b"-")
         context: list[Any] = [self.VERSION, __version__, sorted(settings.columns.items()),
                               online, settings.provider if online else "",
                               current_language()]  # the report's messages are in that language
@@ -138,19 +152,27 @@ class PartCache:
         target = self.folder / f"{key}.json"
         if self.enabled and target.is_file():
             try:
-                rows, report = decode_part(target.read_bytes())
-                self.hits += 1
-                log.debug("%s: unchanged, reusing cached rows", path.name)
-                return FilePart(rows, report)
+                doc = json.loads(target.read_bytes().decode("utf-8"))
+                questions = StopQuestions.from_json(doc["tour"]["questions"])
+                if _as_json(questions.answers(self.tour)) != doc["tour"]["answers"]:
+                    log.debug("%s: the tour's answers changed, redoing", path.name)
+                else:
+                    rows, report = _decode(doc)
+                    self.hits += 1
+                    log.debug("%s: unchanged, reusing cached rows", path.name)
+                    return FilePart(rows, report, questions)
             except (OSError, ValueError, KeyError, TypeError):  # stale or damaged: redo
                 log.debug("%s: unreadable cache entry, redoing", path.name)
         self.misses += 1
         return None
 
     def put(self, path: Path, part: FilePart) -> None:
-        if not path.is_file() or any(f.get("error") for f in part.report.files):
+        if (not path.is_file() or part.questions is None
+                or any(f.get("error") for f in part.report.files)):
             return
-        data = encode_part(part.rows, part.report)
+        tour = {"questions": part.questions.to_json(),
+                "answers": _as_json(part.questions.answers(self.tour))}
+        data = encode_part(part.rows, part.report, tour)
         if data is not None:
             write_file_atomic(self.folder / f"{self._key(path)}.json", data)
 
@@ -165,3 +187,8 @@ class PartCache:
 
 
 _ENTRY = re.compile(r"^([0-9a-f]{32})\.(json|pkl)\Z")
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(value))

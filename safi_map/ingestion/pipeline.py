@@ -88,7 +88,8 @@ def ingest(
     """Read, validate, geocode and merge survey files into actors.
 
     Each survey file's validated, geocoded rows are cached under ``<out>/cache`` keyed by the
-    file's content, the taxonomy, the tour and the settings that affect them, so a rebuild after
+    file's content, the taxonomy and the settings that affect them (and checked against the
+    tour: see :class:`~safi_map.ingestion.partcache.PartCache`), so a rebuild after
     a new stop only reads and geocodes the new file (``force=True`` redoes everything).
 
     Parameters
@@ -122,7 +123,8 @@ def ingest(
         check_online_settings(settings)
     claim_outputs(settings.out, ["cache"])  # refused if a "cache" there is not the tool's
     # --refresh asks the provider again: cached rows would hide its new answers
-    cache = PartCache(settings, use_online, enabled=not (force or (refresh and use_online)))
+    cache = PartCache(settings, use_online, tour=tour,
+                      enabled=not (force or (refresh and use_online)))
     report = Report()
     located = _read_files(paths, cache, report, settings=settings, taxonomy=taxonomy,
                           tour=tour, online=use_online, refresh=refresh, progress=progress)
@@ -256,6 +258,7 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
     from safi_map.ingestion.columncheck import file_entry
     from safi_map.ingestion.readers import read_survey
     from safi_map.ingestion.sheet_limits import SheetLimits
+    from safi_map.ingestion.stop_binding import StopQuestions
     from safi_map.ingestion.validate import validate_table
 
     report = Report()
@@ -277,4 +280,4 @@ def _ingest_file(path: Path, *, settings: Settings, taxonomy: Any, tour: Any, on
     rows = pd.concat(frames, ignore_index=True) if frames else empty_rows()
     located = geocode_rows(rows, settings=settings, online=online, refresh=refresh,
                            report=report, progress=progress)
-    return FilePart(located, report)
+    return FilePart(located, report, StopQuestions.of_tables(tables))

@@ -61,6 +61,9 @@ class FilePart:
 
     rows: pd.DataFrame
     report: Report
+    questions: Any = None
+    """What its rows asked the tour (a :class:`~safi_map.ingestion.stop_binding.StopQuestions`;
+    None when the file could not be read): the ingest cache checks a new tour's answers."""
 
     def add_to(self, report: Report) -> None:
         report.files.extend(self.report.files)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Hashable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -42,6 +41,7 @@ from safi_map.core.text import key
 from safi_map.geo.coordinates import parse_coordinate, parse_points
 from safi_map.ingestion.nonactors import non_actor_rows
 from safi_map.ingestion.report import Report, RowRef
+from safi_map.ingestion.stop_binding import bind_stops
 from safi_map.model.taxonomy import OTHER, Taxonomy, map_legal_form
 from safi_map.model.tour import Tour
 
@@ -65,7 +65,6 @@ _INPUT_FIELDS = (
 
 T = TypeVar("T")
 _WS = re.compile(r"\s+")
-_STOP_SPLIT = re.compile(r"\s*(?:[;,|\n]|\s+et\s+)\s*")
 # "12 rue X, 83000 Toulon": a postcode and commune at the end of an address.
 _ADDRESS_TAIL = re.compile(r"(?:^|[\s,])(\d{5})\s+([^\d,]*[^\W\d_][^\d,]*)$")
 
@@ -128,11 +127,6 @@ def _is_junk(text: str) -> bool:
     return not any(c.isalnum() for c in text)
 
 
-def _table_path(table: Any, file: str) -> str | Path:
-    path = getattr(table, "path", None)
-    return path if path is not None else file
-
-
 def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report) -> pd.DataFrame:
     """Turn one :class:`~safi_map.ingestion.readers.SurveyTable` into row records.
 
@@ -163,7 +157,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
         **_places(rows),
         **_contacts(rows),
         **_resources(rows, taxonomy, known, options),
-        "stops": _bind_stops(table, tour, rows.raw["stop"], rows.files, rows.issues),
+        "stops": bind_stops(table, tour, rows.raw["stop"], rows.files, rows.issues, _by_unique),
     }
     records = _records(rows, columns, table.frame.index)
     rows.issues.flush(report, kept)
@@ -383,63 +377,3 @@ def _masked(raws: list[str], notes: list[list[Note]], consents: list[bool]
                                    for n in row]
                    for row, ok in zip(notes, consents, strict=True)]
     return shown_raws, shown_notes
-
-
-def _bind_stops(
-    table: Any, tour: Tour, cells: list[str], files: list[str], issues: _Issues
-) -> list[list[str]]:
-    """Stop ids of each row: the file's tour.toml binding, else the row's stop column, else a
-    stop id in the file name."""
-    by_file: dict[str, tuple[Any, Any]] = {}
-    column = issues.column("stop")
-
-    def file_stops(file: str) -> tuple[Any, Any]:
-        if file not in by_file:
-            configured = tour.configured_stop(_table_path(table, file)) if len(tour) else None
-            if configured is None and len(tour) and file:
-                configured = tour.configured_stop(file)
-            named = tour.stop_from_file_name(file) if len(tour) and file else None
-            by_file[file] = (configured, named)
-        return by_file[file]
-
-    def match_cell(cell: str) -> tuple[list[str], list[str]]:
-        if not key(cell):
-            return [], []
-        whole = tour.match_stop(cell)
-        if whole is not None:
-            return [whole.id], []
-        found: list[str] = []
-        unknown: list[str] = []
-        for part in _STOP_SPLIT.split(cell):
-            if not key(part):
-                continue
-            stop = tour.match_stop(part)
-            if stop is None:
-                unknown.append(part)
-            elif stop.id not in found:
-                found.append(stop.id)
-        return found, unknown
-
-    matched = _by_unique(cells, match_cell)
-    out: list[list[str]] = []
-    for i, (cell, (found, unknown)) in enumerate(zip(cells, matched, strict=True)):
-        configured, named = file_stops(files[i])
-        if configured is not None:
-            stops = [configured.id]
-            others = [s for s in found if s != configured.id]
-            if others:
-                issues.add(i, "stop.conflict",
-                           _("the file is bound to stop {id!r} in the tour file; ignored {x1}").format(
-                               id=configured.id, x1=', '.join(map(repr, others))), column, cell)
-            out.append(stops)
-            continue
-        for value in unknown:
-            issues.add(i, "stop.unknown", _("{value!r} is not a stop of the tour").format(
-                                              value=value), column, cell)
-        if found:
-            out.append(list(found))
-        elif named is not None:
-            out.append([named.id])
-        else:
-            out.append([])
-    return out

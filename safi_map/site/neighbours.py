@@ -1,7 +1,7 @@
 """Each actor's nearby and similar actors, for its page.
 
 Both lists use KD-trees (scipy) on a local equirectangular projection (km), so 50,000 actors
-cost a second, not n². Ties are broken by actor id, whatever the order of the rows, so a list
+cost a second, not n² (up to :data:`BRUTE_FORCE_MAX` points, the matrix of distances does). Ties are broken by actor id, whatever the order of the rows, so a list
 does not change when an unrelated actor is added.
 """
 
@@ -15,29 +15,36 @@ import numpy as np
 from safi_map.core.i18n import _
 from safi_map.site.records import Rec
 
-__all__ = ["NEARBY", "SIMILAR", "add_neighbours", "nearest_with_ties"]
+__all__ = ["BRUTE_FORCE_MAX", "NEARBY", "SIMILAR", "add_neighbours", "nearest_with_ties"]
 
 NEARBY = 5
 """Nearby actors listed on an actor's page."""
 SIMILAR = 5
 """Similar actors (sharing most themes, nearest first) listed on an actor's page."""
+BRUTE_FORCE_MAX = 2000
+"""Up to this many points, the nearest are found from the matrix of distances (32 MB at
+most), without scipy's KD-tree (whose import costs a third of a second)."""
 
 
-def nearest_with_ties(xy: np.ndarray, members: np.ndarray, k: int
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_with_ties(xy: np.ndarray, members: np.ndarray, k: int, *,
+                      matrix_max: int = BRUTE_FORCE_MAX
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``k`` nearest of ``members`` to each member, plus every point tied with the k-th.
 
     Returns flat arrays (row member, candidate member, distance). Why the ties: actors located
     at a commune's centre share one point, and which of them a KD-tree returns at equal
     distance depends on the order of the rows; taking them all lets the caller break ties by
     id, so the lists do not change when an unrelated actor is added or the rows are reordered
-    (the output is deterministic).
+    (the output is deterministic). Up to ``matrix_max`` points, from the matrix of distances
+    instead of a KD-tree.
     """
-    from scipy.spatial import cKDTree
-
     pts = xy[members]
     n = len(members)
     k = min(k, n)
+    if n <= matrix_max:
+        return _nearest_by_matrix(pts, members, k)
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(pts)
     extra = min(k + 1, n)  # one more than asked: is the k-th tied with the next?
     dist, nn = tree.query(pts, k=extra)
@@ -56,6 +63,20 @@ def nearest_with_ties(xy: np.ndarray, members: np.ndarray, k: int
     diff = pts[r] - pts[c]
     d = np.sqrt(diff[:, 0] * diff[:, 0] + diff[:, 1] * diff[:, 1])
     return members[r], members[c], d
+
+
+def _nearest_by_matrix(pts: np.ndarray, members: np.ndarray, k: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`nearest_with_ties` from the matrix of every distance: for a few thousand points
+    it costs less than importing scipy. It keeps, for each point, everything within a hair of
+    its k-th distance: the tree's k nearest and its ties, and at most a few points further by
+    a rounding error, which rank after them (callers keep the first k by distance)."""
+    diff_x = pts[:, 0][:, None] - pts[:, 0][None, :]
+    diff_y = pts[:, 1][:, None] - pts[:, 1][None, :]
+    dist = np.sqrt(diff_x * diff_x + diff_y * diff_y)
+    kth = np.partition(dist, k - 1, axis=1)[:, k - 1]
+    r, c = np.nonzero(dist <= (kth * (1 + 1e-9) + 1e-9)[:, None])
+    return members[r], members[c], dist[r, c]
 
 
 def _first_per_row(rows: np.ndarray, keys: list[np.ndarray], limit: int) -> np.ndarray:
