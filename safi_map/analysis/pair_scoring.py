@@ -271,8 +271,7 @@ def _tree_block(data: dict[str, Any], needers: np.ndarray, offerers: np.ndarray,
     ``limit``-th candidate, no left-out offerer can enter its list, ties by id included; when it
     is not (dense places where themes decide), the needer is asked again with a larger k, then
     scored against every offerer. Needers without a location are scored against every offerer
-    (as are all, by :func:`_score_block`, when there are few pairs: :data:`EXHAUSTIVE_MAX_PAIRS`).
-    """
+    (all are when there are few pairs: :data:`EXHAUSTIVE_MAX_PAIRS`)."""
     if len(needers) * len(offerers) <= EXHAUSTIVE_MAX_PAIRS:
         return _score_block(data, needers, offerers, max_km, limit)
     from scipy.spatial import cKDTree
