@@ -26,6 +26,7 @@ from markupsafe import Markup
 from safi_map.core.french import a_commune, de_commune, french_date, french_number, plural
 from safi_map.map.assets import BASE_MAPS, CSP_IMG_SOURCES
 from safi_map.model.labels import FIELD_LABELS, PRECISION_LABELS
+from safi_map.site.compiled_templates import package_loader
 from safi_map.site.records import Rec
 from safi_map.site.report_change import report_link
 from safi_map.site.sharing import share_tags
@@ -73,17 +74,21 @@ class _SiteEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def make_environment(user_templates: Path | None = None, *, csp: str = CSP) -> jinja2.Environment:
+def make_environment(user_templates: Path | None = None, *, csp: str = CSP,
+                     compiled: bool = True) -> jinja2.Environment:
     """The Jinja2 environment: package templates, overridable from ``user_templates``.
 
-    Templates are compiled in every run (about 0.2 s): Jinja2's bytecode cache loads code from
-    its files, and whoever can write in a build's cache folder must not get code run by the
-    next build. ``csp`` is the policy the pages declare (:data:`CSP` unless a test asks).
+    The package's templates come compiled with the package when they are up to date
+    (:mod:`safi_map.site.compiled_templates`; ``compiled=False``: from their source). Not from
+    Jinja2's bytecode cache: it loads code from the build's cache folder, and whoever can write
+    there must not get code run by the next build. ``csp`` is the policy the pages declare
+    (:data:`CSP` unless a test asks).
     """
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None and Path(user_templates).is_dir():
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
-    loaders.append(jinja2.PackageLoader("safi_map", "resources/templates"))
+    loaders.append(package_loader() if compiled
+                   else jinja2.PackageLoader("safi_map", "resources/templates"))
     env = _SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
