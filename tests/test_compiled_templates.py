@@ -12,7 +12,7 @@ import jinja2
 from safi_map.site import compiled_templates
 from safi_map.site.env import make_environment
 
-STALE = "the compiled templates are stale: run  python -m safi_map.site.compiled_templates"
+STALE = "the compiled templates are stale: run  python scripts/compile_templates.py"
 
 
 def test_shipped_archive_matches_the_templates():

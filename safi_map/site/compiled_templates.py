@@ -14,7 +14,7 @@ Why not Jinja2's bytecode cache: it keeps compiled code in the build folder, and
 write there would get code run by the next build. This file is part of the package, like its
 modules. Regenerate after editing a template::
 
-    python -m safi_map.site.compiled_templates
+    python scripts/compile_templates.py
 
 ``tests/test_compiled_templates.py`` checks the shipped file matches the templates.
 """
@@ -93,13 +93,3 @@ def write(env: jinja2.Environment) -> Path:
     target = _resources() / ARCHIVE
     write_file_atomic(target, buffer.getvalue())
     return target
-
-
-def main() -> None:
-    from safi_map.site.env import make_environment
-
-    print(write(make_environment(compiled=False)))
-
-
-if __name__ == "__main__":
-    main()
