@@ -1,7 +1,7 @@
 """Data derived once from the packaged reference data, and shipped with it.
 
-Why: the map's light commune polygons and the diagnostic's SVG shapes are pure functions of
-the reference files (simplified, projected, dissolved with shapely). Computing them takes about
+Why: the offline geocoder's name keys of every commune of France, the map's light commune
+polygons and the diagnostic's SVG shapes are pure functions of the reference files (simplified, projected, dissolved with shapely). Computing them takes about
 half a second, in every process: every ``safi-map build`` and ``export`` would pay it for
 the same result. They are computed by the functions named in :data:`DERIVED`, stored in
 ``resources/reference/derived-<name>.json.gz`` with a digest of the reference files they come
@@ -33,6 +33,7 @@ __all__ = ["DERIVED", "compute", "load", "main"]
 log = logging.getLogger(__name__)
 
 DERIVED: dict[str, tuple[str, str]] = {
+    "commune-keys": ("safi_map.geo.offline_index", "_compute_commune_keys"),
     "map-boundaries": ("safi_map.map.render", "_compute_boundaries_payload"),
     "diagnostic-shapes": ("safi_map.analysis.diagnostic", "_compute_shapes"),
 }
