@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from safi_map.geo import derived
+from safi_map.geo import derived, gazetteer
 from safi_map.geo import former as geocode_former
-from safi_map.geo import gazetteer
 from safi_map.geo.gazetteer import (
     ARRONDISSEMENT_CITIES,
     PACA_DEPARTMENTS,
