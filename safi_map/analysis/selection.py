@@ -128,9 +128,10 @@ def _commune_index() -> tuple[dict[str, int], dict[str, list[str]]]:
     lookup by code costs a dict access, not a scan of 35,000 rows (posters resolve every
     commune of the site)."""
     table = _commune_table()
-    rows = {code: i for i, code in enumerate(table["code_insee"])}
+    codes = table["code_insee"].tolist()
+    rows = {code: i for i, code in enumerate(codes)}
     children: dict[str, list[str]] = {}
-    for code, parent in zip(table["code_insee"], table["commune_parent"], strict=True):
+    for code, parent in zip(codes, table["commune_parent"].tolist(), strict=True):
         if parent:
             children.setdefault(parent, []).append(code)
     return rows, children

@@ -152,14 +152,15 @@ def _commune_points() -> dict[str, tuple[float, float, str]]:
     try:
         from safi_map.geo import gazetteer
 
-        c = gazetteer.communes()
+        c = gazetteer._communes()  # read only here
     except Exception as exc:  # gazetteer missing: stops are placed from their actors instead
         logger.warning(_("gazetteer unavailable, tour stops placed from their actors: %s"), exc)
         return {}
     return {
         code: (float(lat), float(lon), str(name))
         for code, lat, lon, name in zip(
-            c["code_insee"], c["latitude"], c["longitude"], c["nom"], strict=True
+            c["code_insee"].tolist(), c["latitude"].tolist(), c["longitude"].tolist(),
+            c["nom"].tolist(), strict=True
         )
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
@@ -65,8 +66,10 @@ def event_component(event: AgendaEvent, *, site_title: str, site_url: str,
     return ev
 
 
+@cache
 def _timezone() -> Timezone:
-    """The Europe/Paris ``VTIMEZONE`` (rules for the years around today's events)."""
+    """The Europe/Paris ``VTIMEZONE`` (rules for the years around today's events): made once,
+    the same component in every calendar file (they only read it)."""
     return Timezone.from_tzinfo(PARIS, first_date=dt.date(2020, 1, 1),
                                 last_date=dt.date(2040, 1, 1))
 
