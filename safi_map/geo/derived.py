@@ -1,6 +1,6 @@
 """Data derived once from the packaged reference data, and shipped with it.
 
-Why: the offline geocoder's name keys of every commune of France, the map's light commune
+Why: the offline geocoder's name keys of every commune of France (and former commune), the map's light commune
 polygons and the diagnostic's SVG shapes are pure functions of the reference files (simplified, projected, dissolved with shapely). Computing them takes about
 half a second, in every process: every ``safi-map build`` and ``export`` would pay it for
 the same result. They are computed by the functions named in :data:`DERIVED`, stored in
@@ -34,12 +34,14 @@ log = logging.getLogger(__name__)
 
 DERIVED: dict[str, tuple[str, str]] = {
     "commune-keys": ("safi_map.geo.offline_index", "_compute_commune_keys"),
+    "former-keys": ("safi_map.geo.former", "_compute_former_keys"),
     "map-boundaries": ("safi_map.map.render", "_compute_boundaries_payload"),
     "diagnostic-shapes": ("safi_map.analysis.diagnostic", "_compute_shapes"),
 }
 """Name -> (module, function) that computes it from the reference data."""
 
-SOURCES = ("communes.csv.gz", "communes_paca.geojson.gz", "departements_paca.geojson.gz")
+SOURCES = ("communes.csv.gz", "communes_anciennes.csv.gz", "communes_paca.geojson.gz",
+           "departements_paca.geojson.gz")
 """The reference files the derived data comes from (their bytes make its digest)."""
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pandas as pd
 
 from safi_map.core.i18n import _
-from safi_map.geo import gazetteer
+from safi_map.geo import derived, gazetteer
 from safi_map.geo.gazetteer import PACA_DEPARTMENTS, commune_key, strip_article
 
 if TYPE_CHECKING:
@@ -80,6 +80,12 @@ class FormerIndex:
         return (found, True) if found else ((), False)
 
 
+def _compute_former_keys() -> list[str]:
+    """:func:`~safi_map.geo.gazetteer.commune_key` of every former commune's name, in the order
+    of :func:`~safi_map.geo.gazetteer.former_communes` (shipped as derived data)."""
+    return [commune_key(n) for n in gazetteer._former_communes()["ancien_nom"].tolist()]
+
+
 def build_former_index(table: pd.DataFrame, keys: dict[str, str]) -> FormerIndex:
     """The index over :func:`~safi_map.geo.gazetteer.former_communes`.
 
@@ -92,10 +98,13 @@ def build_former_index(table: pd.DataFrame, keys: dict[str, str]) -> FormerIndex
     paca = dict(zip(codes, table["departement"].isin(PACA_DEPARTMENTS).tolist(), strict=True))
     rows: list[tuple[str, Former]] = []
     by_code: dict[str, Former] = {}
-    for old_code, old_name, dep, old_pcs, code, link, since in zip(
+    old_keys: list[str] = derived.load("former-keys")
+    if len(old_keys) != len(frame):  # pragma: no cover - the digest of the sources matched
+        old_keys = _compute_former_keys()
+    for old_code, old_name, dep, old_pcs, code, link, since, key in zip(
         *(frame[c].tolist() for c in ("ancien_code", "ancien_nom", "departement",
                                       "codes_postaux", "code_insee", "lien", "depuis")),
-        strict=True,
+        old_keys, strict=True,
     ):
         agree = {p for p in (old_pcs + "|" + postcodes[code]).split("|") if p}
         former = Former(
@@ -113,7 +122,6 @@ def build_former_index(table: pd.DataFrame, keys: dict[str, str]) -> FormerIndex
             kept = by_code.get(old_code)
             if kept is None or _LINK_ORDER[link] < _LINK_ORDER[kept.link]:
                 by_code[old_code] = former
-        key = commune_key(old_name)
         if key and key != keys[code]:
             rows.append((key, former))
     return FormerIndex(
