@@ -185,8 +185,9 @@ def coverage(actors: pd.DataFrame, *, taxonomy: Taxonomy | None = None,
     for j, slug in enumerate(slugs):
         out[f"n_{slug}"] = per_theme[:, j]
     checked = [j for j, s in enumerate(slugs) if s != OTHER]
-    out["zones_blanches"] = [[slugs[j] for j in checked if per_theme[i, j] == 0]
-                             for i in range(len(out))]
+    missing = (per_theme[:, checked] == 0).tolist()
+    out["zones_blanches"] = [[slugs[j] for j, none in zip(checked, row, strict=True) if none]
+                             for row in missing]
     out["n_zones_blanches"] = out["zones_blanches"].map(len).astype("int64")
     out.attrs["outside"] = outside
     out.attrs["level"] = level
