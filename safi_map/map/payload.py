@@ -156,13 +156,9 @@ def _commune_points() -> dict[str, tuple[float, float, str]]:
     except Exception as exc:  # gazetteer missing: stops are placed from their actors instead
         logger.warning(_("gazetteer unavailable, tour stops placed from their actors: %s"), exc)
         return {}
-    return {
-        code: (float(lat), float(lon), str(name))
-        for code, lat, lon, name in zip(
-            c["code_insee"].tolist(), c["latitude"].tolist(), c["longitude"].tolist(),
-            c["nom"].tolist(), strict=True
-        )
-    }
+    return dict(zip(c["code_insee"].tolist(),
+                    zip(c["latitude"].tolist(), c["longitude"].tolist(), c["nom"].tolist(),
+                        strict=True), strict=True))
 
 
 def map_payload(
