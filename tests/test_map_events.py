@@ -14,7 +14,7 @@ import pytest
 from safi_map.core.i18n import ngettext
 from safi_map.core.settings import Settings
 from safi_map.geo import gazetteer
-from safi_map.ingestion.agenda import Agenda, AgendaEvent, read_agenda
+from safi_map.ingestion.agenda import AgendaEvent, read_agenda
 from safi_map.map import render as maps
 from safi_map.map.events import event_rows
 from safi_map.model.public import public_actors
@@ -159,8 +159,8 @@ def test_the_map_is_the_same_whatever_day_it_is_built(tmp_path: Path,
     for day in (dt.date(2026, 1, 1), dt.date(2030, 1, 1)):
         class Day(dt.date):
             @classmethod
-            def today(cls) -> dt.date:  # type: ignore[override]
-                return day
+            def today(cls, _day: dt.date = day) -> dt.date:  # type: ignore[override]
+                return _day
 
         monkeypatch.setattr(dt, "date", Day)
         pages.append(maps.render_map_page(ACTORS, taxonomy=TAXONOMY, tour=TOUR, title="Carte",
