@@ -32,7 +32,8 @@
     var open = null;
     app.map.on('popupopen', function (e) { open = e.popup; });
     app.map.on('popupclose', function (e) { if (open === e.popup) { open = null; } });
-    var popupEl = function () { return open && app.map.hasLayer(open) ? open.getElement() : null; };
+    app.currentPopup = function () { return open && app.map.hasLayer(open) ? open : null; };
+    var popupEl = function () { return app.currentPopup() ? open.getElement() : null; };
     // An open panel and the popup never cover each other: the newest one stays.
     app.closePanels = function () {
       var p = popupEl();
