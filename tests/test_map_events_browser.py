@@ -100,8 +100,9 @@ def test_upcoming_events_popups_and_filters(site: Path, offline_page: Any) -> No
     page.evaluate(f"() => {{ {APP}.map.closePopup(); {APP}.map.setView([43.1203, 6.1294], 17, "
                   "{animate: false}); }")
     page.locator('.safi-event-marker[title^="Troc"]').click()
+    # the closed popup fades out for 200 ms
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 1")
     troc = page.locator(".leaflet-popup-content .safi-event-card")
-    troc.wait_for()
     assert troc.locator("h3").inner_text() == "Troc"
     text = troc.inner_text()
     assert "mardi 20 avril 2027" in text and "Proposé par Asso X" in text
