@@ -173,5 +173,4 @@
   }
 
   SafiMap.control('addEvents', addEvents);
-  SafiMap.events = { today: today, passes: passes };
 })(window, window.SafiMap);
