@@ -75,6 +75,9 @@ def test_upcoming_events_popups_and_filters(site: Path, offline_page: Any) -> No
     # Two events at the grocery's point: one marker, both listed, in date order.
     shop = page.locator('.safi-event-marker[title="2 rendez-vous à cet endroit — Toulon"]')
     assert shop.locator(".safi-event-count").inner_text() == "2"
+    # Two points of Hyères 130 m apart: one marker from afar, two close up (below).
+    assert page.locator('.safi-event-marker[title="2 rendez-vous dans ce secteur — Hyères"]'
+                        ).count() == 1
     shop.click()
     popup = page.locator(".leaflet-popup-content .safi-event-card")
     popup.wait_for()
@@ -99,6 +102,7 @@ def test_upcoming_events_popups_and_filters(site: Path, offline_page: Any) -> No
     # Close up on Hyères: the commune's event and the recyclerie's are apart.
     page.evaluate(f"() => {{ {APP}.map.closePopup(); {APP}.map.setView([43.1203, 6.1294], 17, "
                   "{animate: false}); }")
+    assert page.locator('.safi-event-marker[title^="Recyclerie ouverte"]').count() == 1
     page.locator('.safi-event-marker[title^="Troc"]').click()
     # the closed popup fades out for 200 ms
     page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 1")

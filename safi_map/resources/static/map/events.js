@@ -95,13 +95,19 @@
     return root;
   }
 
+  /* "3 rendez-vous à cet endroit" (one point) or "dans ce secteur" (neighbours seen from afar). */
+  function groupLabel(app, list) {
+    var one = list.every(function (e) { return e.lat === list[0].lat && e.lon === list[0].lon; });
+    return app.label(one ? 'event_here' : 'event_near', { n: number(list.length) });
+  }
+
   function popupContent(app, page, list) {
     var root = h('div', { 'class': 'safi-card safi-event-card' });
     if (list.length === 1) {
       root.appendChild(eventBody(app, page, list[0], 'h3'));
       return root;
     }
-    root.appendChild(h('h3', null, app.label('event_here', { n: number(list.length) })));
+    root.appendChild(h('h3', null, groupLabel(app, list)));
     var ul = h('ul', { 'class': 'safi-event-list' });
     list.forEach(function (e) { var li = h('li'); li.appendChild(eventBody(app, page, e, 'h4')); ul.appendChild(li); });
     root.appendChild(ul);
@@ -118,9 +124,12 @@
          own marker or cluster drawn there stays visible and clickable. */
       iconSize: [30, 30], iconAnchor: [36, 32], popupAnchor: [-21, -30]
     });
+    /* Above the tour stops (past dates, mostly), below the clusters (their counts stay legible). */
+    var communes = [];
+    list.forEach(function (x) { if (x.commune && communes.indexOf(x.commune) < 0) { communes.push(x.commune); } });
     var title = list.length === 1 ? e.title + ' — ' + e.when
-      : app.label('event_here', { n: number(list.length) }) + (e.commune ? ' — ' + e.commune : '');
-    var m = L.marker([e.lat / 1e5, e.lon / 1e5], { icon: icon, title: title, alt: title, zIndexOffset: 900, keyboard: true });
+      : groupLabel(app, list) + (communes.length ? ' — ' + communes.join(', ') : '');
+    var m = L.marker([e.lat / 1e5, e.lon / 1e5], { icon: icon, title: title, alt: title, zIndexOffset: 1500, keyboard: true });
     m.bindPopup(function () { return popupContent(app, page, list); }, {
       className: 'safi-popup', maxWidth: 300, minWidth: 200,
       autoPanPaddingTopLeft: [30, 70], autoPanPaddingBottomRight: [30, 30]
