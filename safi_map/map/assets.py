@@ -71,6 +71,7 @@ MAP_SOURCES = (
     "legend.js",
     "boundaries.js",
     "stops.js",
+    "events.js",
     "layers.js",
     "url-state.js",
     "near.js",

@@ -11,7 +11,7 @@ import base64
 import gzip
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import folium
@@ -32,6 +32,7 @@ __all__ = [
     "BoundaryLayers",
     "Directory",
     "Downloads",
+    "EventsLayer",
     "FilterPanel",
     "Legend",
     "NearMe",
@@ -194,6 +195,12 @@ class StopsLayer(_AppElement):
     method = "addStops"
 
 
+class EventsLayer(_AppElement):
+    """"Rendez-vous": the actors' upcoming events (past ones are dropped in the browser)."""
+
+    method = "addEvents"
+
+
 class BaseLayers(_AppElement):
     """Base maps (OSM France, CartoDB Positron, none) and the layer control."""
 
@@ -291,6 +298,7 @@ def actor_map(
     data_encoding: str = "auto",
     new_ids: Collection[str] | None = None,
     payload: dict[str, Any] | None = None,
+    events: Sequence[Mapping[str, Any]] = (),
 ) -> folium.Map:
     """The filterable actor map as a ``folium.Map`` (usable alone, e.g. in a notebook).
 
@@ -298,16 +306,19 @@ def actor_map(
     ``directory_id`` there is no directory (:func:`render_map_page` provides both containers).
     With ``inline_assets`` the scripts and styles are inlined when rendered through
     :func:`render_map_page`; a bare ``folium.Map`` always links to ``asset_prefix``, so copy the
-    assets next to it with :func:`copy_assets`. ``new_ids``: see :func:`map_payload`.
+    assets next to it with :func:`copy_assets`. ``new_ids``, ``events``: see :func:`map_payload`
+    (without events, the page has neither the "Rendez-vous" layer nor its labels).
     ``payload``: a :func:`map_payload` already computed for these arguments (the site renders
     two pages from one).
     """
     if payload is None:
         payload = map_payload(
             actors, taxonomy=taxonomy, tour=tour, actor_url=actor_url,
-            description_chars=description_chars, new_ids=new_ids,
+            description_chars=description_chars, new_ids=new_ids, events=events,
         )
     lab = labels_for(labels)
+    if "events" not in payload:  # no event, no byte about them
+        lab = {k: v for k, v in lab.items() if not k.startswith("event_")}
     m = folium.Map(
         location=list(PACA_CENTER),
         zoom_start=8,
@@ -332,6 +343,8 @@ def actor_map(
     if boundaries:
         m.add_child(BoundaryLayers(app, _boundaries_payload(), encoding=data_encoding))
     m.add_child(StopsLayer(app))
+    if "events" in payload:
+        m.add_child(EventsLayer(app))
     # One live region announces the result count: the directory's when there is one.
     m.add_child(FilterPanel(app, container=panel_id or "", live=not directory_id))
     if directory_id:

@@ -70,6 +70,13 @@ LABELS: dict[str, dict[str, str]] = {
         "download_title": "Télécharger la sélection",
         "download_csv": "Tableur (CSV)",
         "download_geojson": "Carte (GeoJSON)",
+        "event_layer": "Rendez-vous",
+        "event_here": "{n} rendez-vous à cet endroit",
+        "event_near": "{n} rendez-vous dans ce secteur",
+        "event_by": "Proposé par",
+        "event_agenda": "Voir dans l’agenda",
+        "event_ics": "Ajouter à mon agenda",
+        "event_more": "Plus d’informations",
     },
     "en": {
         "filters": "Filter actors",
@@ -134,6 +141,13 @@ LABELS: dict[str, dict[str, str]] = {
         "download_title": "Download the selection",
         "download_csv": "Spreadsheet (CSV)",
         "download_geojson": "Map (GeoJSON)",
+        "event_layer": "Events",
+        "event_here": "{n} events at this place",
+        "event_near": "{n} events in this area",
+        "event_by": "Organised by",
+        "event_agenda": "See in the agenda",
+        "event_ics": "Add to my calendar",
+        "event_more": "More information",
     },
 }
 """Interface text; French is the site language, English a variant (``labels="en"``)."""

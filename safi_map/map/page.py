@@ -146,6 +146,7 @@ def render_map_page(
     data_encoding: str = "auto",
     new_ids: Collection[str] | None = None,
     payload: dict[str, Any] | None = None,
+    events: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """A complete HTML document: map, filter panel and directory, with its CSP.
 
@@ -163,6 +164,8 @@ def render_map_page(
         Ids of the actors new since the last stop (``changes.new``): a "Nouveaux depuis la
         dernière étape (N)" filter, combinable with the others, "Nouveau" badges on cards and
         popups, ``n=1`` in the URL. ``None`` or empty: no such filter.
+    events
+        The agenda's public events (``safi_map.site.event_index``): the "Rendez-vous" layer.
     """
     lab = labels_for(labels)
     m = actor_map(
@@ -170,7 +173,7 @@ def render_map_page(
         inline_assets=inline_assets, labels=labels, panel_id="safi-panel",
         directory_id=None if embed else "safi-directory",
         link_target="_top" if embed else "", description_chars=description_chars,
-        data_encoding=data_encoding, new_ids=new_ids, payload=payload,
+        data_encoding=data_encoding, new_ids=new_ids, payload=payload, events=events,
     )
     fig: Any = m.get_root()
     fig.render()

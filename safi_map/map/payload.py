@@ -21,6 +21,7 @@ import geopandas as gpd
 from safi_map.core.hours import weekly_payload
 from safi_map.core.i18n import _
 from safi_map.core.text import fold
+from safi_map.map.events import AGENDA_PAGE, event_rows
 from safi_map.model.labels import LEGAL_FORMS
 from safi_map.model.public import public_actors
 
@@ -169,6 +170,7 @@ def map_payload(
     actor_url: str = DEFAULT_ACTOR_URL,
     description_chars: int = 160,
     new_ids: Collection[str] | None = None,
+    events: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The data the map page embeds: public fields only, columnar, deterministic.
 
@@ -197,6 +199,8 @@ def map_payload(
         depuis la dernière étape" filter and "Nouveau" badges; the key is absent when there
         are none (no empty filter on the page). Ids of unknown or non-public actors are
         ignored: they never reach the page.
+    events
+        The agenda's public events (site views): see :func:`safi_map.map.events.event_rows`.
     """
     pub = public_actors(actors) if len(actors) else actors.copy()
     themes = _themes_of(taxonomy)
@@ -229,9 +233,8 @@ def map_payload(
     communes = _commune_table(codes, commune_names, [_str(v) for v in col("department")])
     commune_index = {c["code"]: i for i, c in enumerate(communes)}
     stop_index = {s["id"]: i for i, s in enumerate(stops)}
-    actor_stops = [
-        sorted({stop_index[s] for s in _as_list(raw) if s in stop_index}) for raw in col("stops")
-    ]
+    actor_stops = [sorted({stop_index[s] for s in _as_list(raw) if s in stop_index})
+                   for raw in col("stops")]
 
     payload: dict[str, Any] = {
         "version": 1,
@@ -257,7 +260,26 @@ def map_payload(
         },
     }
     _optional_columns(payload["actors"], _new_rows(ids, new_ids), col("opening_hours"))
+    _add_events(payload, events, ids=ids, lats=lats, lons=lons, codes=codes)
     return payload
+
+
+def _add_events(payload: dict[str, Any], events: Sequence[Mapping[str, Any]], *,
+                ids: list[str], lats: list[int | None], lons: list[int | None],
+                codes: list[str]) -> None:
+    """``payload["events"]``: the Agenda page and the events with a point (none: no key)."""
+    if not events:
+        return
+    rows, _unplaced = event_rows(events, ids=ids, lats=lats, lons=lons, codes=codes,
+                                 commune_point=_commune_point)
+    if rows:
+        payload["events"] = {"page": AGENDA_PAGE, "items": rows}
+
+
+def _commune_point(code: str) -> tuple[float, float] | None:
+    """A commune's point (the gazetteer's), or None."""
+    found = _commune_points().get(code)
+    return None if found is None else (found[0], found[1])
 
 
 def _optional_columns(actors: dict[str, Any], new_rows: list[int], hours: list[Any]) -> None:

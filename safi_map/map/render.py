@@ -35,7 +35,8 @@ This module only gathers the public names. The work is in focused modules:
 :mod:`safi_map.map.payload` (the embedded data: consent gate, columnar actors, outlines),
 :mod:`safi_map.map.elements` (folium elements, data blocks, :func:`actor_map`),
 :mod:`safi_map.map.page` (the HTML page, inlined assets, CSP), :mod:`safi_map.map.labels`
-(interface text) and :mod:`safi_map.map.assets` (the files copied into a site). The browser side
+(interface text), :mod:`safi_map.map.events` (the agenda's events: the "Rendez-vous" layer) and
+:mod:`safi_map.map.assets` (the files copied into a site). The browser side
 is ``resources/static/map/``: ``core.js`` and one script per control.
 """
 
@@ -62,6 +63,7 @@ from safi_map.map.elements import (
     BoundaryLayers,
     Directory,
     Downloads,
+    EventsLayer,
     FilterPanel,
     Legend,
     NearMe,
@@ -101,6 +103,7 @@ __all__ = [
     "BoundaryLayers",
     "Directory",
     "Downloads",
+    "EventsLayer",
     "FilterPanel",
     "Legend",
     "NearMe",

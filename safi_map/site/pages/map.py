@@ -1,6 +1,7 @@
 """``index.html`` (the filterable map of every actor, with its list) and
 ``carte-integree.html`` (the same map without the site's navigation, for an iframe), rendered
-by :mod:`safi_map.map`. Actors new since the previous build get a filter and a badge."""
+by :mod:`safi_map.map`. Actors new since the previous build get a filter and a badge; the
+agenda's upcoming events are the "Rendez-vous" layer."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
                                   asset_prefix="assets/", actor_url="acteurs/{actor_id}.html",
                                   new_ids=new_ids)
     common["payload"] = maps.map_payload(ctx.public, taxonomy=ctx.taxonomy, tour=ctx.tour,
-                                         actor_url=common["actor_url"], new_ids=new_ids)
+                                         actor_url=common["actor_url"], new_ids=new_ids,
+                                         events=ctx.events.all)
     html = maps.render_map_page(ctx.public, header_html=header_html, footer_html=footer_html,
                                 **common)
     writer.write_text("index.html", map_page_with_share_tags(html, ctx.base, "index.html"))

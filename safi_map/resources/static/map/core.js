@@ -3,7 +3,7 @@
    Loaded as classic scripts, in this order (the page lists them; the offline single-file page
    inlines them): icons.js, cluster.js, core.js, selection.js (the filter state and matching
    set), then one file per control (popup, filters, directory, legend, boundaries, stops,
-   layers, url-state, near, download): safi_map._assets.MAP_SCRIPTS. Not ES modules:
+   events, layers, url-state, near, download): safi_map._assets.MAP_SCRIPTS. Not ES modules:
    Chrome refuses module scripts from file://, and the site must work from a folder.
    Each control file registers itself on window.SafiMap:
      SafiMap.extend({...})               methods of the application object (App.prototype);

@@ -23,7 +23,8 @@
     laptop: 'M5 5h14a1 1 0 0 1 1 1v9H4V6a1 1 0 0 1 1-1zM6 7v6h12V7zM2 16h20l-1 3H3z',
     basket: 'M9.5 3l1.5.7L8.3 9h7.4L13 3.7l1.5-.7 3.2 6H22v2h-1.3l-1.8 8.2a1 1 0 0 1-1 .8H6.1a1 1 0 0 1-1-.8L3.3 11H2V9h4.3zM8 13v4h1.5v-4zM11.25 13v4h1.5v-4zM14.5 13v4H16v-4z',
     star: 'M12 2l3 7h7l-5.6 4.4 2.1 7.6L12 16.5 5.5 21l2.1-7.6L2 9h7z',
-    flag: 'M5 3h2v18H5zM8 4h11l-3 4 3 4H8z'
+    flag: 'M5 3h2v18H5zM8 4h11l-3 4 3 4H8z',
+    calendar: 'M7 2h2v2h6V2h2v2h3a1 1 0 0 1 1 1v15a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1h3zM5 9v10h14V9zM7 11h4v4H7z'
   };
   var icons = window.SafiIcons;
   icons.coins = icons.coin;

@@ -28,7 +28,12 @@
     ['mouseenter', 'click', 'focusin', 'touchstart'].forEach(function (ev) {
       app.layerControl.getContainer().addEventListener(ev, closeLegend, { passive: true });
     });
-    var popupEl = function () { return app.map.hasLayer(app.popup) ? app.popup.getElement() : null; };
+    /* The open popup: an actor's, a stop's or an event's. */
+    var open = null;
+    app.map.on('popupopen', function (e) { open = e.popup; });
+    app.map.on('popupclose', function (e) { if (open === e.popup) { open = null; } });
+    app.currentPopup = function () { return open && app.map.hasLayer(open) ? open : null; };
+    var popupEl = function () { return app.currentPopup() ? open.getElement() : null; };
     // An open panel and the popup never cover each other: the newest one stays.
     app.closePanels = function () {
       var p = popupEl();
@@ -40,7 +45,7 @@
     app.layerControl.expand = function () {
       var r = expand.apply(this, arguments);
       closeLegend();
-      if (overlaps(this.getContainer(), popupEl())) { app.map.closePopup(app.popup); }
+      if (open && overlaps(this.getContainer(), popupEl())) { app.map.closePopup(open); }
       return r;
     };
     (app.overlays || []).forEach(function (ov) { if (!ov.inControl) { app.layerControl.addOverlay(ov.layer, ov.label); ov.inControl = true; } });

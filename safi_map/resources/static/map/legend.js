@@ -21,6 +21,15 @@
         li.appendChild(document.createTextNode(t.label));
         ul.appendChild(li);
       });
+      if (app.eventLayer && app.eventLayer.upcoming) {
+        var ev = h('li'), pin = h('span', { 'class': 'safi-event-pin safi-event-pin-small', 'aria-hidden': 'true' });
+        var tpl = document.createElement('template');
+        tpl.innerHTML = u.iconSvg('calendar');  /* our own constant icon, never data */
+        pin.appendChild(tpl.content);
+        ev.appendChild(pin);
+        ev.appendChild(document.createTextNode(app.label('event_layer')));
+        ul.appendChild(ev);
+      }
       det.appendChild(ul);
       if (app.choropleth) {
         det.appendChild(h('p', { 'class': 'safi-legend-scale-title' }, app.label('count_scale')));
@@ -41,8 +50,8 @@
       det.addEventListener('toggle', function () {
         if (!det.open) { return; }
         if (app.layerControl) { app.layerControl.collapse(); }
-        var p = app.map.hasLayer(app.popup) ? app.popup.getElement() : null;
-        if (overlaps(div, p)) { app.map.closePopup(app.popup); }
+        var open = app.currentPopup ? app.currentPopup() : (app.map.hasLayer(app.popup) ? app.popup : null);
+        if (open && overlaps(div, open.getElement())) { app.map.closePopup(open); }
       });
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
