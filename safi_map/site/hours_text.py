@@ -9,6 +9,7 @@ written; a survey text the parser did not read is shown as the actor wrote it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from safi_map.core.french import WEEKDAYS, french_clock
@@ -91,7 +92,15 @@ class HoursView(dict[str, Any]):
 def hours_view(value: Any) -> HoursView:
     """:func:`describe_hours` plus the data of the "Ouvert maintenant" badge."""
     text = " ".join(str(value).split()) if isinstance(value, str) else ""
+    lines, osm, week = _hours_parts(text)
+    return HoursView(lines=list(lines), osm=osm, week=list(week))
+
+
+@lru_cache(maxsize=8192)
+def _hours_parts(text: str) -> tuple[tuple[str, ...], str, tuple[int, ...]]:
+    """(lines, OSM expression, flat weekly minutes) of one hours text: the same few phrasings
+    recur across thousands of actors ("lun-ven 9h-17h"), each parsed once."""
     osm = text if text and is_osm(text) else ""
     week = weekly_intervals(osm) if osm else None
-    return HoursView(lines=describe_hours(text), osm=osm,
-                     week=[m for s, e, _c in week for m in (s, e)] if week else [])
+    return (tuple(describe_hours(text)), osm,
+            tuple(m for s, e, _c in week for m in (s, e)) if week else ())
