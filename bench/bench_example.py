@@ -35,6 +35,9 @@ import pandas as pd
 from safi_map.model.synthetic import synthetic_actors
 
 REPO = Path(__file__).resolve().parents[1]
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"COLUMNS": "200"}
+"""As on a coordinator's machine: Python keeps the bytecode of the modules it compiled (some
+containers set PYTHONDONTWRITEBYTECODE, which recompiles every module in every run)."""
 READY = "index.html"  # the line "Ouvrez build/site/index.html dans un navigateur."
 
 
@@ -62,7 +65,7 @@ def run(cwd: Path, *args: str) -> tuple[float, float, float]:
     ready = float("nan")
     with subprocess.Popen([sys.executable, "-m", "safi_map", *args], cwd=cwd, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          env={**os.environ, "COLUMNS": "200"}) as proc:
+                          env=ENV) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
             if READY in line and ready != ready:  # first time only (nan != nan)
@@ -91,7 +94,7 @@ def main() -> None:
             stop_survey(args.new, survey)
             subprocess.run([sys.executable, "-m", "safi_map", "add-stop", "draguignan",
                             str(survey), "--town", "Draguignan", "--date", "03/12/2026"],
-                           cwd=root, check=True, capture_output=True)
+                           cwd=root, check=True, capture_output=True, env=ENV)
             rows.setdefault(f"rebuild after a new stop of {args.new} rows", []).append(
                 run(root, "build"))
     print(f"Example data, {args.runs} runs each (median); load average "

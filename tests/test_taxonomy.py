@@ -293,3 +293,18 @@ def test_map_resources(taxonomy, values, tags, free):
 def test_theme_dataclass_defaults():
     theme = Theme("x", "X", "#000000")
     assert theme.icon == "dot" and theme.synonyms == () and theme.datainclusion == ()
+
+
+def test_whole_words_finds_what_the_regular_expression_finds():
+    import random
+    import re
+
+    from safi_map.model.taxonomy import _whole_words
+
+    rng = random.Random(3)
+    alphabet = "ab 1-é"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        term = "".join(rng.choice("ab 1") for _ in range(rng.randint(1, 3)))
+        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
+        assert list(_whole_words(text, term)) == [m.span() for m in pattern.finditer(text)]

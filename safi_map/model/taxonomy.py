@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -87,8 +87,6 @@ class _Matcher:
         self.multiword = frozenset(t for t in self.exact if " " in t)
         # Longest terms first, so "finance solidaire" wins over "solidaire" inside it.
         self.terms = sorted(self.exact, key=lambda t: (-len(t), t))
-        self._patterns = [(t, re.compile(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])"))
-                          for t in self.terms]
 
     def lookup(self, k: str) -> str | None:
         """The slug ``k`` names exactly, also without a leading article ("un local")."""
@@ -101,11 +99,10 @@ class _Matcher:
         """Slugs of every term found as whole words in ``k``, in order of appearance."""
         taken = [False] * len(k)
         found: list[tuple[int, str]] = []
-        for term, pattern in self._patterns:
+        for term in self.terms:
             if len(term) > len(k):
                 continue
-            for match in pattern.finditer(k):
-                start, end = match.span()
+            for start, end in _whole_words(k, term):
                 if any(taken[start:end]):
                     continue
                 taken[start:end] = [True] * (end - start)
@@ -122,6 +119,24 @@ class _Matcher:
             score_cutoff=_FUZZY_CUTOFF,
         )
         return self.exact[best[0]] if best else None
+
+
+def _whole_words(text: str, term: str) -> Iterator[tuple[int, int]]:
+    """Spans of ``term`` in ``text`` as whole words (no letter or digit of ``[a-z0-9]`` just
+    before or after), left to right, not overlapping: what the regular expression
+    ``(?<![a-z0-9])term(?![a-z0-9])`` finds, without compiling one per term of a vocabulary."""
+    start = text.find(term)
+    while start != -1:
+        end = start + len(term)
+        if ((start == 0 or text[start - 1] not in _WORD_CHARS)
+                and (end == len(text) or text[end] not in _WORD_CHARS)):
+            yield start, end
+            start = text.find(term, end)
+        else:
+            start = text.find(term, start + 1)
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
