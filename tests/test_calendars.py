@@ -138,3 +138,24 @@ def test_links_with_site_url_and_uids_stable() -> None:
                            site_title="Carte", site_url="https://autre.org/")
     (ev2,) = Calendar.from_ical(other[""][1]).walk("VEVENT")
     assert str(ev2["uid"]) != str(ev["uid"])  # two sites' calendars do not collide
+
+
+def test_calendars_written_from_serialized_events_are_icalendars_own_bytes():
+    import datetime as dt
+
+    from icalendar import Event
+
+    from safi_map.site.agenda_ics import event_calendar
+
+    events = []
+    for i, start in enumerate((dt.date(2026, 3, 2), dt.datetime(2026, 3, 3, 9, 30))):
+        ev = Event()
+        ev.add("uid", f"evt-{i}@safi-map")
+        ev.add("dtstart", start)
+        ev.add("summary", "Atelier « réparation » " * 6)  # folded lines
+        events.append(ev)
+    cache: dict[int, bytes] = {}
+    for timed in (False, True):
+        plain = event_calendar("Agenda", events, timed=timed)
+        assert event_calendar("Agenda", events, timed=timed, serialized=cache) == plain
+    assert len(cache) == 2

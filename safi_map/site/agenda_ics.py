@@ -74,8 +74,18 @@ def _timezone() -> Timezone:
                                 last_date=dt.date(2040, 1, 1))
 
 
-def event_calendar(name: str, events: Iterable[Event], *, timed: bool) -> bytes:
-    """A calendar file of ``events`` (with the Paris time zone when one of them has hours)."""
+def event_calendar(name: str, events: Iterable[Event], *, timed: bool,
+                   serialized: dict[int, bytes] | None = None) -> bytes:
+    """A calendar file of ``events`` (with the Paris time zone when one of them has hours).
+
+    ``serialized``: the events' iCalendar text by ``id()``, kept across the calendars of one
+    build, so that an event in the region's, its commune's and its themes' files is written
+    once (the same bytes icalendar gives for the whole calendar)."""
+    if serialized is not None:
+        head = event_calendar(name, (), timed=timed)
+        body = b"".join(serialized.get(id(ev)) or serialized.setdefault(id(ev), ev.to_ical())
+                        for ev in events)
+        return head[:-len(_END)] + body + _END
     cal = Calendar()
     cal.add("prodid", _PRODID)
     cal.add("version", "2.0")
@@ -88,6 +98,9 @@ def event_calendar(name: str, events: Iterable[Event], *, timed: bool) -> bytes:
     for ev in events:
         cal.add_component(ev)
     return bytes(cal.to_ical())
+
+
+_END = b"END:VCALENDAR\r\n"
 
 
 def event_files(events: Iterable[AgendaEvent], *, site_title: str, site_url: str

@@ -60,11 +60,11 @@ def _event(stop: Mapping[str, Any], day: dt.date, count: int, *, site_title: str
     return ev
 
 
-def _calendar(name: str, events: Iterable[Event]) -> bytes:
+def _calendar(name: str, events: Iterable[Event], serialized: dict[int, bytes]) -> bytes:
     """A calendar file (with the Paris time zone when an event has hours: the agenda's)."""
     found = list(events)
     return event_calendar(name, found, timed=any(
-        isinstance(ev.decoded("dtstart"), dt.datetime) for ev in found))
+        isinstance(ev.decoded("dtstart"), dt.datetime) for ev in found), serialized=serialized)
 
 
 def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[str, Any]],
@@ -93,10 +93,11 @@ def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[
                if names[slugify(c["name"])] == 1}  # a stop without INSEE code, by its town
     town: dict[str, str] = {}
     out: dict[str, tuple[str, bytes]] = {}
+    serialized: dict[int, bytes] = {}  # each event written once (it is in several files)
     for s, _d in dated:
         out[f"stop:{s['id']}"] = (f"{AGENDA_DIR}/etapes/{slugify(s['id'])}.ics",
                                   _calendar(f"SAFI Tour : étape {de_commune(s['town'])}",
-                                            [events[s["id"]]]))
+                                            [events[s["id"]]], serialized))
         code = s.get("insee_code") or by_name.get(slugify(s["town"]), "")
         if code:
             per_commune.setdefault(code, []).append(events[s["id"]])
@@ -115,15 +116,17 @@ def tour_calendars(stops: Sequence[Mapping[str, Any]], actors: Sequence[Mapping[
             per_theme.setdefault(slug, []).append(component)
     more = " et rendez-vous des acteurs" if agenda else ""
     out[""] = (f"{AGENDA_DIR}/safi-tour.ics",
-               _calendar(f"{site_title} : étapes du SAFI Tour{more}", region))
+               _calendar(f"{site_title} : étapes du SAFI Tour{more}", region, serialized))
     for code, found in sorted(per_commune.items()):
         name = communes[code]["name"] if code in communes else town[code]
         out[f"commune:{code}"] = (f"{AGENDA_DIR}/communes/{code}.ics",
-                                  _calendar(f"SAFI Tour : étapes{more} {a_commune(name)}", found))
+                                  _calendar(f"SAFI Tour : étapes{more} {a_commune(name)}", found,
+                                            serialized))
     for slug, found in sorted(per_theme.items()):
         label = themes[slug]["label"] if slug in themes else slug
         out[f"theme:{slug}"] = (f"{AGENDA_DIR}/themes/{slugify(slug)}.ics",
-                                _calendar(f"SAFI Tour : étapes{more}, {label}", found))
+                                _calendar(f"SAFI Tour : étapes{more}, {label}", found,
+                                          serialized))
     return dict(sorted(out.items(), key=lambda kv: (kv[0] != "", kv[0])))
 
 
