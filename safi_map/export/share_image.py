@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["HEIGHT", "WIDTH", "ShareCanvas", "SharePicture", "draw_share_picture"]
+__all__ = ["HEIGHT", "WIDTH", "ShareCanvas", "SharePicture", "draw_share_picture", "encode"]
 
 WIDTH, HEIGHT = 1200, 630
 """The size Facebook, LinkedIn and Mastodon previews use (1.91:1)."""
@@ -51,7 +51,7 @@ COMMUNE_EDGE = (205, 199, 188)
 DEPARTMENT_EDGE = (111, 102, 90)
 MARK = (192, 57, 43)
 NO_THEME = "#8a8a8a"
-_SS = 2  # outlines drawn at twice the size, then reduced: smooth lines
+_SS = 2  # the region's outlines drawn at twice the size, then reduced: smooth lines
 _LAT0 = math.radians(43.9)  # the region's middle: an equirectangular projection looks right
 _MARGIN = 18
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}\Z")
@@ -153,7 +153,8 @@ class _View:
     k: float
 
     def pixels(self, xy: np.ndarray, scale: int = 1) -> list[float]:
-        return ((xy - (self.x0, self.y0)) * (self.k * scale)).ravel().tolist()  # type: ignore[no-any-return]
+        out: list[float] = ((xy - (self.x0, self.y0)) * (self.k * scale)).ravel().tolist()
+        return out
 
     def visible(self, bounds: np.ndarray) -> np.ndarray:
         x1 = self.x0 + (WIDTH - PANEL) / self.k
@@ -213,8 +214,10 @@ def _glyphs() -> frozenset[int]:
 def clean_text(text: object) -> str:
     """One line the font can draw: controls and folded whitespace removed, characters DejaVu
     Sans lacks (emoji, for one) left out, text normalised (NFC)."""
-    glyphs = _glyphs()
-    kept = "".join(c for c in unicodedata.normalize("NFC", str(text or ""))
+    text = unicodedata.normalize("NFC", str(text or ""))
+    # DejaVu Sans has every Latin letter up to U+024F: reading its table is needed only past
+    glyphs = _glyphs() if any(ord(c) > 0x24F for c in text) else range(0x250)
+    kept = "".join(c for c in text
                    if c.isspace() or (ord(c) in glyphs and unicodedata.category(c)
                                       not in {"Cc", "Cf", "Co", "Cs"}))
     return _SPACES.sub(" ", kept).strip()
@@ -273,8 +276,9 @@ RGB = tuple[int, int, int]
 
 def _ramp(top: RGB, under: RGB, steps: int) -> list[RGB]:
     """``top`` over ``under`` at ``steps`` opacities (the shades of a smoothed edge)."""
-    return [tuple(round(u + (t - u) * n / steps) for t, u in zip(top, under, strict=True))
-            for n in range(1, steps + 1)]  # type: ignore[misc]
+    return [(round(under[0] + (top[0] - under[0]) * n / steps),
+             round(under[1] + (top[1] - under[1]) * n / steps),
+             round(under[2] + (top[2] - under[2]) * n / steps)) for n in range(1, steps + 1)]
 
 
 def _colours(p: SharePicture) -> tuple[RGB, ...]:
@@ -318,25 +322,27 @@ def _sprite(colour: tuple[int, int, int], radius: int) -> Image.Image:
     return img.reduce(4)
 
 
-def _outlines(g: _Geometry, view: _View, focus: str = "") -> Image.Image:
-    """Communes (``focus`` tinted) and departments in ``view``, at the map's size."""
-    w, h = (WIDTH - PANEL) * _SS, HEIGHT * _SS
+def _outlines(g: _Geometry, view: _View, focus: str = "", ss: int = 1) -> Image.Image:
+    """Communes (``focus`` tinted) and departments in ``view``, at the map's size; ``ss``:
+    drawn that many times larger and reduced (smoother lines, three times slower: the
+    region's map, drawn once, is; a commune's is not)."""
+    w, h = (WIDTH - PANEL) * ss, HEIGHT * ss
     img = Image.new("RGB", (w, h), BACKGROUND)
     draw = ImageDraw.Draw(img)
     shown = np.flatnonzero(view.visible(g.bounds))
     for i in shown:
         for ring in g.rings[i]:
-            draw.polygon(view.pixels(ring, _SS), fill=LAND, outline=COMMUNE_EDGE)
+            draw.polygon(view.pixels(ring, ss), fill=LAND, outline=COMMUNE_EDGE)
     focused = g.index.get(focus)
     if focused is not None:
         for ring in g.rings[focused]:
-            xy = view.pixels(ring, _SS)
+            xy = view.pixels(ring, ss)
             draw.polygon(xy, fill=FOCUS_LAND)
-            draw.line([*xy, *xy[:2]], fill=MARK, width=3 * _SS, joint="curve")
+            draw.line([*xy, *xy[:2]], fill=MARK, width=3 * ss, joint="curve")
     for ring in g.departments:
-        xy = view.pixels(ring, _SS)
-        draw.line([*xy, *xy[:2]], fill=DEPARTMENT_EDGE, width=2 * _SS, joint="curve")
-    return img.reduce(_SS)
+        xy = view.pixels(ring, ss)
+        draw.line([*xy, *xy[:2]], fill=DEPARTMENT_EDGE, width=2 * ss, joint="curve")
+    return img.reduce(ss) if ss > 1 else img
 
 
 def _dots(img: Image.Image, view: _View, dots: Iterable[tuple[float, float, str]],
@@ -380,13 +386,13 @@ def _panel(img: Image.Image, p: SharePicture) -> None:
     draw.rectangle((0, 0, 9, HEIGHT), fill=RULE)
     left, width = 44, PANEL - 44 - 30
     y = 42.0
-    for text, sizes, lines, bold, colour, gap in (
+    for text, sizes, lines, bold, ink, gap in (
             (p.site_title, (24,), 2, False, MUTED, 20),
             (p.heading, (52, 46, 40, 34), 3, True, INK, 14),
             (p.detail, (28, 24), 2, False, INK, 28)):
         font, wrapped = _fit(clean_text(text), sizes, width, lines, bold=bold)
         for line in wrapped:
-            draw.text((left, y), line, font=font, fill=colour)
+            draw.text((left, y), line, font=font, fill=ink)
             y += font.size * 1.22
         if wrapped:
             y += gap
@@ -402,8 +408,8 @@ def _panel(img: Image.Image, p: SharePicture) -> None:
         sprite = _sprite(_rgb(colour), 7)
         img.paste(sprite, (left, int(y) + 4), sprite)
         tail = f"  {count:,}".replace(",", "\u202f")
-        text = _wrap(clean_text(label), font, width - 28 - font.getlength(tail), 1)
-        draw.text((left + 28, y), f"{text[0] if text else ''}{tail}", font=font, fill=INK)
+        name = _wrap(clean_text(label), font, width - 28 - font.getlength(tail), 1)
+        draw.text((left + 28, y), f"{name[0] if name else ''}{tail}", font=font, fill=INK)
         y += 32
     if p.footer:
         footer = _wrap(clean_text(p.footer), _font(20), width, 1)
@@ -419,7 +425,7 @@ class ShareCanvas:
         self.geometry = _geometry()
         g = self.geometry
         self.region_view = _view(g.region)
-        self._region_map = _outlines(g, self.region_view)
+        self._region_map = _outlines(g, self.region_view, ss=_SS)
 
     def image(self, p: SharePicture) -> Image.Image:
         """The picture ``p`` as a Pillow image (RGB, :data:`WIDTH` × :data:`HEIGHT`)."""
@@ -442,10 +448,17 @@ class ShareCanvas:
 
     def draw(self, p: SharePicture) -> bytes:
         """The PNG of ``p``: the same bytes for the same picture."""
-        img = self.image(p).quantize(palette=_palette(_colours(p)), dither=Image.Dither.NONE)
-        buffer = io.BytesIO()
-        img.save(buffer, format="PNG", compress_level=2)
-        return buffer.getvalue()
+        return encode(self.image(p), p)
+
+
+def encode(img: Image.Image, p: SharePicture) -> bytes:
+    """The PNG of the picture ``img`` of ``p`` (:meth:`ShareCanvas.image`), in the colours of
+    ``p``'s palette. Pillow lets other threads run meanwhile: a pool of threads encodes
+    pictures while the next one is drawn."""
+    quantized = img.quantize(palette=_palette(_colours(p)), dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    quantized.save(buffer, format="PNG", compress_level=2)
+    return buffer.getvalue()
 
 
 def draw_share_picture(p: SharePicture) -> bytes:
