@@ -356,10 +356,24 @@ def _dots(img: Image.Image, view: _View, dots: Iterable[tuple[float, float, str]
     x, y = project(lon, lat)
     px = np.rint((x - view.x0) * view.k).astype(int)
     py = np.rint((y - view.y0) * view.k).astype(int)
+    _spread(px, py, 1.7 * radius)
     size = 2 * radius + 2
     for (_lat, _lon, colour), cx, cy in zip(located, px, py, strict=True):
         sprite = _sprite(_rgb(colour), radius)
         img.paste(sprite, (int(cx) - size // 2, int(cy) - size // 2), sprite)
+
+
+def _spread(px: np.ndarray, py: np.ndarray, step: float) -> None:
+    """Dots on the same pixel (actors placed at their commune's point) spread in a small
+    sunflower around it, so each shows: the ``k``-th at ``step * sqrt(k)`` from the point."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, key in enumerate(zip(px.tolist(), py.tolist(), strict=True)):
+        groups.setdefault(key, []).append(i)
+    for (x, y), members in groups.items():
+        for k, i in enumerate(members[1:], start=1):
+            angle = k * 2.399963  # the golden angle: no two dots on one ray
+            px[i] = round(x + step * math.sqrt(k) * math.cos(angle))
+            py[i] = round(y + step * math.sqrt(k) * math.sin(angle))
 
 
 def _mark(img: Image.Image, view: _View, g: _Geometry, code: str, label: str) -> None:
@@ -438,9 +452,9 @@ class ShareCanvas:
             map_img = _outlines(g, view, p.focus)
         else:
             view, map_img = self.region_view, self._region_map.copy()
-        if p.mark:
-            _mark(map_img, view, g, p.mark, p.mark_label)
         _dots(map_img, view, p.dots, len(p.dots))
+        if p.mark:  # over the dots: a stop's actors gather around its town
+            _mark(map_img, view, g, p.mark, p.mark_label)
         img = Image.new("RGB", (WIDTH, HEIGHT), PANEL_BG)
         img.paste(map_img, (PANEL, 0))
         _panel(img, p)

@@ -73,6 +73,11 @@ def share_image(ctx: SiteContext, kind: str, ident: str) -> str:
     return found.get(ident, "")
 
 
+def _line(*parts: str) -> str:
+    """Parts joined by " · ", each unbreakable: "12 structures · Var" breaks only at a dot."""
+    return " · ".join(p.replace(" ", "\u00a0") for p in parts if p)
+
+
 def _dots(actors: list[Rec], ids: list[int], colour: str = "") -> tuple[Any, ...]:
     return tuple((a["lon"], a["lat"], colour or a["colour"]) for a in (actors[i] for i in ids)
                  if a["lat"] is not None and a["lon"] is not None)
@@ -93,25 +98,24 @@ def _pictures(ctx: SiteContext) -> Iterator[tuple[str, str, str, SharePicture]]:
     title = ctx.settings.title
     footer = re.sub(r"^[a-z]+://", "", ctx.site_url).rstrip("/")
     every = list(range(len(acts)))
-    detail = " · ".join([plural(len(acts), "structure"), plural(len(records.by_commune),
-                                                                 "commune")])
+    detail = _line(plural(len(acts), "structure"), plural(len(records.by_commune), "commune"))
     yield "region", "", f"{FOLDER}/region.png", SharePicture(
         title, REGION, detail, _dots(acts, every), legend=_legend(acts, every), footer=footer)
     for c in ctx.communes_sorted:
         ids = records.by_commune[c["insee_code"]]
-        detail = " · ".join(x for x in (plural(len(ids), "structure"), c["department_name"]) if x)
+        detail = _line(plural(len(ids), "structure"), c["department_name"])
         yield "communes", c["insee_code"], f"{FOLDER}/communes/{c['insee_code']}.png", \
             SharePicture(title, c["name"], detail, _dots(acts, ids), focus=c["insee_code"],
                          legend=_legend(acts, ids), footer=footer)
     for t in ctx.themes_listed:
         ids = records.by_theme[t["slug"]]
         n_communes = len({acts[i]["insee_code"] for i in ids if acts[i]["insee_code"]})
-        detail = " · ".join([plural(len(ids), "structure"), plural(n_communes, "commune")])
+        detail = _line(plural(len(ids), "structure"), plural(n_communes, "commune"))
         yield "themes", t["slug"], f"{FOLDER}/themes/{slugify(t['slug'])}.png", SharePicture(
             title, t["label"], detail, _dots(acts, ids, t["colour"]), footer=footer)
     for s in ctx.stops_sorted:
         ids = records.by_stop.get(s["id"], [])
-        detail = " · ".join([french_date(s["date"]), plural(len(ids), "structure")])
+        detail = _line(french_date(s["date"]), plural(len(ids), "structure"))
         yield "stops", s["id"], f"{FOLDER}/etapes/{slugify(s['id'])}.png", SharePicture(
             title, f"Étape {de_commune(s['town'])}", detail, _dots(acts, ids),
             mark=s["insee_code"], mark_label=s["town"], legend=_legend(acts, ids),
