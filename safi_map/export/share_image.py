@@ -17,7 +17,6 @@ public actors only (:func:`safi_map.model.public.public_actors`).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import io
 import math
@@ -31,14 +30,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from safi_map.export.share_picture import SharePicture
+
 __all__ = ["HEIGHT", "WIDTH", "ShareCanvas", "SharePicture", "draw_share_picture", "encode"]
 
 WIDTH, HEIGHT = 1200, 630
 """The size Facebook, LinkedIn and Mastodon previews use (1.91:1)."""
 PANEL = 440
 """Width of the text panel on the left; the map fills the rest."""
-STYLE_VERSION = "1"
-"""Part of every picture's digest: change it when the drawing changes, so caches redraw."""
 
 INK = (34, 34, 34)
 MUTED = (95, 95, 95)
@@ -57,36 +56,6 @@ _MARGIN = 18
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 _SPACES = re.compile(r"[^\S\u00a0\u202f]+")  # whitespace but the no-break spaces
 _BROKEN: set[str] = set()  # lines :func:`_wrap` broke inside a word (read by :func:`_fit`)
-
-
-@dataclass(frozen=True)
-class SharePicture:
-    """What one picture shows (and all it depends on: its :meth:`digest`).
-
-    ``dots``: ``(longitude, latitude, "#rrggbb")`` of the actors; ``focus``: INSEE code of the
-    commune to frame and tint; ``mark``: INSEE code of a town to mark (a stop's), labelled
-    ``mark_label``; ``legend``: ``(label, "#rrggbb", count)`` lines under the count;
-    ``footer``: a short line at the bottom of the panel (the site's address).
-    """
-
-    site_title: str
-    heading: str
-    detail: str = ""
-    dots: tuple[tuple[float, float, str], ...] = ()
-    focus: str = ""
-    mark: str = ""
-    mark_label: str = ""
-    legend: tuple[tuple[str, str, int], ...] = ()
-    footer: str = ""
-
-    def digest(self) -> str:
-        """A digest of everything drawn, the drawing's version and the boundaries' source."""
-        from safi_map.geo.derived import sources_digest
-
-        h = hashlib.sha256()
-        h.update(repr((STYLE_VERSION, Image.__version__, sources_digest())).encode())
-        h.update(repr(self).encode("utf-8", "surrogatepass"))
-        return h.hexdigest()[:32]
 
 
 # -- geometry --------------------------------------------------------------------------------

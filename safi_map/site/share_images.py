@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from safi_map.core.french import de_commune, french_date, plural
 from safi_map.core.text import slugify
 from safi_map.core.writer import Writer
-from safi_map.export.share_image import ShareCanvas, SharePicture, encode
+from safi_map.export.share_picture import SharePicture
 from safi_map.site.records import Rec
 
 if TYPE_CHECKING:
@@ -158,10 +158,13 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
 
 def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]]) -> None:
     """Draw the pictures ``todo`` (``(path in the staging folder, cache file, picture)``)
-    into the site and the cache: drawn here, one at a time (the
-    fonts are shared), encoded by :data:`ENCODERS` threads meanwhile."""
+    into the site and the cache: drawn here, one at a time (the fonts are not shared between
+    threads), encoded by :data:`ENCODERS` threads meanwhile. (A forked process drawing half
+    of them was no faster on a busy two-core machine, and is not used.)"""
     if not todo:
         return
+    from safi_map.export.share_image import ShareCanvas, encode  # Pillow: only to draw
+
     canvas = ShareCanvas()
 
     def finish(future: Future[bytes], target: Path, cached: Path) -> None:
