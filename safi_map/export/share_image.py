@@ -17,15 +17,18 @@ public actors only (:func:`safi_map.model.public.public_actors`).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import math
+import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -150,6 +153,81 @@ def _focus_box(g: _Geometry, code: str, dots: np.ndarray) -> tuple[float, float,
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     pad = max(0.4 * max(x1 - x0, y1 - y0), 0.03)
     return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+@cache
+def _stored_key() -> str:
+    from PIL._version import __version__ as pillow
+
+    from safi_map.export.share_picture import STYLE_VERSION
+    from safi_map.geo.derived import sources_digest
+
+    return hashlib.sha256(repr((STYLE_VERSION, pillow, sources_digest(), np.__version__, WIDTH,
+                                HEIGHT, PANEL, _SS, _LAT0)).encode()).hexdigest()[:16]
+
+
+def _store(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` atomically with ``write(temporary path)``; remove the older versions
+    (the same prefix, another key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"tmp-{os.getpid()}-{path.name}")
+    write(tmp)
+    tmp.replace(path)
+    prefix = path.name.split("-", 1)[0] + "-"
+    for old in path.parent.glob(f"{prefix}*{path.suffix}"):
+        if old.name != path.name and re.fullmatch(rf"{prefix}[0-9a-f]{{16}}\{path.suffix}",
+                                                   old.name):
+            old.unlink(missing_ok=True)
+
+
+def _stored_geometry(folder: Path) -> _Geometry:
+    """:func:`_geometry`, kept in ``folder`` as arrays (``outlines-<key>.npz``)."""
+    path = folder / f"outlines-{_stored_key()}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            rings = np.split(z["xy"], z["ring_ends"][:-1])
+            per = np.split(np.arange(len(rings)), z["commune_ends"][:-1])
+            n = int(z["communes"])
+            codes = [str(c) for c in z["codes"]]
+            return _Geometry(codes, [[rings[i] for i in idx] for idx in per[:n]], z["bounds"],
+                             z["centre"], [rings[i] for i in per[n]],
+                             tuple(float(v) for v in z["region"]),  # type: ignore[arg-type]
+                             {c: i for i, c in enumerate(codes)})
+    except (OSError, ValueError, KeyError):
+        pass
+    g = _geometry()
+    every = [r for parts in g.rings for r in parts] + g.departments
+    counts = [len(parts) for parts in g.rings] + [len(g.departments)]
+    arrays: dict[str, Any] = {"xy": np.concatenate(every) if every else np.zeros((0, 2)),
+              "ring_ends": np.cumsum([len(r) for r in every], dtype=np.int64),
+              "commune_ends": np.cumsum(counts, dtype=np.int64),
+              "communes": np.int64(len(g.codes)), "codes": np.array(g.codes, dtype=str),
+              "bounds": g.bounds, "centre": g.centre, "region": np.array(g.region)}
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    _store(path, write)
+    return g
+
+
+def _region_map(g: _Geometry, view: _View, folder: Path | None) -> Image.Image:
+    """The region's outlines (drawn larger and reduced), kept in ``folder`` as raw pixels
+    (``region-<key>.rgb``: read in a millisecond, a PNG would take ten)."""
+    size = (WIDTH - PANEL, HEIGHT)
+    path = folder / f"region-{_stored_key()}.rgb" if folder is not None else None
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        if len(data) == size[0] * size[1] * 3:
+            return Image.frombytes("RGB", size, data)
+    img = _outlines(g, view, ss=_SS)
+    if path is not None:
+        _store(path, lambda tmp: tmp.write_bytes(img.tobytes()))
+    return img
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -402,13 +480,16 @@ def _panel(img: Image.Image, p: SharePicture) -> None:
 
 class ShareCanvas:
     """What every picture of a build shares, made once: the outlines, projected; the region's
-    map, drawn; the fonts. :meth:`draw` makes one picture."""
+    map, drawn; the fonts. :meth:`draw` makes one picture.
 
-    def __init__(self) -> None:
-        self.geometry = _geometry()
+    ``cache_dir``: where the projected outlines and the region's map are kept between
+    processes (read back in a few milliseconds instead of about 100)."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.geometry = _geometry() if cache_dir is None else _stored_geometry(cache_dir)
         g = self.geometry
         self.region_view = _view(g.region)
-        self._region_map = _outlines(g, self.region_view, ss=_SS)
+        self._region_map = _region_map(g, self.region_view, cache_dir)
 
     def image(self, p: SharePicture) -> Image.Image:
         """The picture ``p`` as a Pillow image (RGB, :data:`WIDTH` × :data:`HEIGHT`)."""

@@ -146,7 +146,7 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
             images.region = rel
         else:
             getattr(images, kind)[key_] = rel
-    _draw(writer, todo)
+    _draw(writer, todo, cache_dir)
     images.drawn = len(todo)
     _prune(cache_dir, used)
     images.seconds = time.perf_counter() - started
@@ -156,7 +156,7 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
     return images
 
 
-def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]]) -> None:
+def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]], cache_dir: Path) -> None:
     """Draw the pictures ``todo`` (``(path in the staging folder, cache file, picture)``)
     into the site and the cache: drawn here, one at a time (the fonts are not shared between
     threads), encoded by :data:`ENCODERS` threads meanwhile. (A forked process drawing half
@@ -165,7 +165,7 @@ def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]]) -> None:
         return
     from safi_map.export.share_image import ShareCanvas, encode  # Pillow: only to draw
 
-    canvas = ShareCanvas()
+    canvas = ShareCanvas(cache_dir)
 
     def finish(future: Future[bytes], target: Path, cached: Path) -> None:
         data = future.result()
