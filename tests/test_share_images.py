@@ -18,10 +18,9 @@ from safi_map.export.share_image import (
     WIDTH,
     ShareCanvas,
     SharePicture,
-    _wrap,
-    clean_text,
     draw_share_picture,
 )
+from safi_map.export.share_text import clean_text, font_of, wrap
 from safi_map.model.synthetic import synthetic_actors, synthetic_taxonomy, synthetic_tour
 from safi_map.site.context import build_context
 from safi_map.site.share_images import _pictures, share_image, write_share_images
@@ -85,13 +84,11 @@ def test_a_hostile_title_does_not_break_drawing(canvas: ShareCanvas, title: str)
 def test_text_the_font_can_draw() -> None:
     assert clean_text("Fête 🎉 des\nvoisins\x00") == "Fête des voisins"
     assert clean_text("12\u00a0structures") == "12\u00a0structures"  # kept: no break there
-    from safi_map.export.share_image import _font
-
-    font = _font(40, bold=True)
-    lines = _wrap("mot " * 100, font, 300, 2)
+    font = font_of(40, bold=True)
+    lines = wrap("mot " * 100, font, 300, 2)
     assert len(lines) == 2 and lines[-1].endswith("…")
     assert all(font.getlength(line) <= 300 for line in lines)
-    assert _wrap("Provence-Alpes-Côte d'Azur", font, 300, 3)[0].endswith("-")  # at a hyphen
+    assert wrap("Provence-Alpes-Côte d'Azur", font, 300, 3)[0].endswith("-")  # at a hyphen
 
 
 @pytest.fixture(scope="module")

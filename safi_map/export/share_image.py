@@ -18,22 +18,21 @@ public actors only (:func:`safi_map.model.public.public_actors`).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import math
 import os
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from safi_map.export.share_picture import SharePicture
+from safi_map.export.share_text import clean_text, fit, font_of, put, wrap
 
 __all__ = ["HEIGHT", "WIDTH", "ShareCanvas", "SharePicture", "draw_share_picture", "encode"]
 
@@ -57,8 +56,6 @@ _SS = 2  # the region's outlines drawn at twice the size, then reduced: smooth l
 _LAT0 = math.radians(43.9)  # the region's middle: an equirectangular projection looks right
 _MARGIN = 18
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}\Z")
-_SPACES = re.compile(r"[^\S\u00a0\u202f]+")  # whitespace but the no-break spaces
-_BROKEN: set[str] = set()  # lines :func:`_wrap` broke inside a word (read by :func:`_fit`)
 
 
 # -- geometry --------------------------------------------------------------------------------
@@ -230,88 +227,6 @@ def _region_map(g: _Geometry, view: _View, folder: Path | None) -> Image.Image:
     return img
 
 
-# -- text ------------------------------------------------------------------------------------
-def _font_file(bold: bool) -> Path:
-    """matplotlib's bundled DejaVu Sans (found without importing matplotlib)."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("matplotlib is not installed: its DejaVu Sans font is needed")
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf" / name
-
-
-@cache
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(_font_file(bold)), size, layout_engine=ImageFont.Layout.BASIC)
-
-
-@cache
-def _glyphs() -> frozenset[int]:
-    """The characters DejaVu Sans (regular and bold) can draw; others would be empty boxes."""
-    from fontTools.ttLib import TTFont
-
-    found: set[int] | None = None
-    for bold in (False, True):
-        with TTFont(str(_font_file(bold)), lazy=True) as tt:
-            have = set(tt.getBestCmap())
-        found = have if found is None else found & have
-    return frozenset(found or ())
-
-
-def clean_text(text: object) -> str:
-    """One line the font can draw: controls and folded whitespace removed, characters DejaVu
-    Sans lacks (emoji, for one) left out, text normalised (NFC)."""
-    text = unicodedata.normalize("NFC", str(text or ""))
-    # DejaVu Sans has every Latin letter up to U+024F: reading its table is needed only past
-    glyphs = _glyphs() if any(ord(c) > 0x24F for c in text) else range(0x250)
-    kept = "".join(c for c in text
-                   if c.isspace() or (ord(c) in glyphs and unicodedata.category(c)
-                                      not in {"Cc", "Cf", "Co", "Cs"}))
-    return _SPACES.sub(" ", kept).strip()
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float, lines: int) -> list[str]:
-    """``text`` in at most ``lines`` lines of ``width`` pixels (broken at spaces, else after
-    a hyphen, else anywhere), the last cut with "…"."""
-    out: list[str] = []
-    words = text.split(" ")
-    while words and len(out) < lines:
-        line = words.pop(0)
-        while font.getlength(line) > width:  # a word longer than the line: break it
-            cut = len(line) - 1
-            while cut > 1 and font.getlength(line[:cut]) > width:
-                cut -= 1
-            hyphen = line.rfind("-", 0, cut)
-            cut = hyphen + 1 if hyphen > 0 else cut
-            words.insert(0, line[cut:])
-            line = line[:cut]
-            if hyphen <= 0:
-                _BROKEN.add(line)
-        while words and font.getlength(f"{line} {words[0]}") <= width:
-            line = f"{line} {words.pop(0)}"
-        out.append(line)
-    if words and out:
-        last = out[-1]
-        while last and font.getlength(f"{last}…") > width:
-            last = last[:-1].rstrip()
-        out[-1] = f"{last.rstrip(' ,;:.-—')}…"
-    return out
-
-
-def _fit(text: str, sizes: Sequence[int], width: float, lines: int, *,
-         bold: bool) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest of ``sizes`` that holds ``text`` whole in ``lines`` lines (else the
-    smallest, cut)."""
-    for size in sizes:
-        font = _font(size, bold)
-        _BROKEN.clear()
-        wrapped = _wrap(text, font, width, lines)
-        whole = not wrapped or not wrapped[-1].endswith("…") or text.endswith("…")
-        if whole and not _BROKEN.intersection(wrapped):
-            break
-    return font, wrapped
-
-
 # -- drawing ---------------------------------------------------------------------------------
 def _rgb(colour: str) -> tuple[int, int, int]:
     colour = colour if _HEX.match(colour) else NO_THEME
@@ -433,8 +348,8 @@ def _mark(img: Image.Image, view: _View, g: _Geometry, code: str, label: str) ->
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=MARK if width else None,
                      fill=None if width else MARK, width=width)
     if label:
-        font = _font(24, bold=True)
-        text = _wrap(clean_text(label), font, 260, 1)
+        font = font_of(24, bold=True)
+        text = wrap(clean_text(label), font, 260, 1)
         if text:
             right = cx + 24 + font.getlength(text[0]) < img.width - 6
             draw.text((cx + 24 if right else cx - 24, cy), text[0], font=font, fill=INK,
@@ -443,39 +358,38 @@ def _mark(img: Image.Image, view: _View, g: _Geometry, code: str, label: str) ->
 
 def _panel(img: Image.Image, p: SharePicture) -> None:
     """The text on the left: site title, heading, detail, legend, footer."""
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((0, 0, 9, HEIGHT), fill=RULE)
+    img.paste(RULE, (0, 0, 10, HEIGHT))
     left, width = 44, PANEL - 44 - 30
     y = 42.0
     for text, sizes, lines, bold, ink, gap in (
             (p.site_title, (24,), 2, False, MUTED, 20),
             (p.heading, (52, 46, 40, 34), 3, True, INK, 14),
             (p.detail, (28, 24), 2, False, INK, 28)):
-        font, wrapped = _fit(clean_text(text), sizes, width, lines, bold=bold)
+        font, wrapped = fit(clean_text(text), sizes, width, lines, bold=bold)
         for line in wrapped:
-            draw.text((left, y), line, font=font, fill=ink)
+            put(img, (left, y), line, font, ink)
             y += font.size * 1.22
         if wrapped:
             y += gap
     bottom = HEIGHT - 40 - (34 if p.footer else 0)
-    font = _font(21)
+    font = font_of(21)
     for n, (label, colour, count) in enumerate(p.legend):
         if y + 32 > bottom:
             break
         more = len(p.legend) - n
         if more > 1 and y + 64 > bottom:
-            draw.text((left, y), f"+ {more} autres thèmes", font=font, fill=MUTED)
+            put(img, (left, y), f"+ {more} autres thèmes", font, MUTED)
             break
         sprite = _sprite(_rgb(colour), 7)
         img.paste(sprite, (left, int(y) + 4), sprite)
         tail = f"  {count:,}".replace(",", "\u202f")
-        name = _wrap(clean_text(label), font, width - 28 - font.getlength(tail), 1)
-        draw.text((left + 28, y), f"{name[0] if name else ''}{tail}", font=font, fill=INK)
+        name = wrap(clean_text(label), font, width - 28 - font.getlength(tail), 1)
+        put(img, (left + 28, y), f"{name[0] if name else ''}{tail}", font, INK)
         y += 32
     if p.footer:
-        footer = _wrap(clean_text(p.footer), _font(20), width, 1)
+        footer = wrap(clean_text(p.footer), font_of(20), width, 1)
         if footer:
-            draw.text((left, HEIGHT - 40), footer[0], font=_font(20), fill=MUTED, anchor="ls")
+            put(img, (left, HEIGHT - 40), footer[0], font_of(20), MUTED, anchor="ls")
 
 
 class ShareCanvas:
