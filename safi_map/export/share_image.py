@@ -55,6 +55,7 @@ NO_THEME = "#8a8a8a"
 _SS = 2  # the region's outlines drawn at twice the size, then reduced: smooth lines
 _LAT0 = math.radians(43.9)  # the region's middle: an equirectangular projection looks right
 _MARGIN = 18
+_MIN_SPAN = 0.15  # degrees of latitude: the smallest view of a commune picture
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 
 
@@ -143,13 +144,15 @@ def _view(box: tuple[float, float, float, float]) -> _View:
 
 
 def _focus_box(g: _Geometry, code: str, dots: np.ndarray) -> tuple[float, float, float, float]:
-    """The commune ``code`` and the dots, with 40 % of the larger span around them (at least
-    about 3 km): its neighbours show."""
+    """The commune ``code`` and the dots, with 40 % of the larger span around them: its
+    neighbours show; at least about 16 km across (a city's district among its city, not
+    drawn larger than the simplified outlines bear)."""
     b = g.bounds[g.index[code]]
     xs, ys = [b[0], b[2], *dots[:, 0]], [b[1], b[3], *dots[:, 1]]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    pad = max(0.4 * max(x1 - x0, y1 - y0), 0.03)
-    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    half = max(0.7 * max(x1 - x0, y1 - y0), _MIN_SPAN / 2)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - half, cy - half, cx + half, cy + half
 
 
 @cache

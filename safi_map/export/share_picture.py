@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 __all__ = ["STYLE_VERSION", "SharePicture"]
 
-STYLE_VERSION = "1"
+STYLE_VERSION = "2"
 """Part of every picture's digest: change it when the drawing changes, so caches redraw."""
 
 
