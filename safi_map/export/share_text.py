@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from safi_map.core.i18n import _
+
 __all__ = ["clean_text", "fit", "font_of", "put", "wrap"]
 
 _SPACES = re.compile(r"[^\S\u00a0\u202f]+")  # whitespace but the no-break spaces
@@ -22,7 +24,8 @@ def _font_file(bold: bool) -> Path:
     """matplotlib's bundled DejaVu Sans (found without importing matplotlib)."""
     spec = importlib.util.find_spec("matplotlib")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("matplotlib is not installed: its DejaVu Sans font is needed")
+        raise RuntimeError(_("matplotlib is not installed: the share pictures need its DejaVu "
+                             "Sans font (pip install matplotlib)"))
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf" / name
 
