@@ -8,9 +8,12 @@ are loaded only when a picture must be drawn.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-__all__ = ["STYLE_VERSION", "SharePicture"]
+__all__ = ["STYLE_VERSION", "SharePicture", "drawing_tools"]
 
 STYLE_VERSION = "2"
 """Part of every picture's digest: change it when the drawing changes, so caches redraw."""
@@ -37,12 +40,27 @@ class SharePicture:
     footer: str = ""
 
     def digest(self) -> str:
-        """A digest of everything drawn, the drawing's version and the boundaries' source."""
-        from PIL._version import __version__ as pillow
-
-        from safi_map.geo.derived import sources_digest
-
-        h = hashlib.sha256()
-        h.update(repr((STYLE_VERSION, pillow, sources_digest())).encode())
+        """A digest of everything drawn and of what draws it (:func:`drawing_tools`)."""
+        h = hashlib.sha256(drawing_tools())
         h.update(repr(self).encode("utf-8", "surrogatepass"))
         return h.hexdigest()[:32]
+
+
+@cache
+def drawing_tools() -> bytes:
+    """What a picture's bytes depend on besides what it shows: the drawing's version, Pillow's,
+    the boundaries' source and the font files (their sizes), read without loading them."""
+    from PIL._version import __version__ as pillow
+
+    from safi_map.geo.derived import sources_digest
+
+    spec = importlib.util.find_spec("matplotlib")
+    fonts = []
+    if spec is not None and spec.submodule_search_locations:
+        folder = Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
+        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+            try:
+                fonts.append((folder / name).stat().st_size)
+            except OSError:
+                fonts.append(-1)
+    return repr((STYLE_VERSION, pillow, sources_digest(), fonts)).encode()
