@@ -157,13 +157,10 @@ def _focus_box(g: _Geometry, code: str, dots: np.ndarray) -> tuple[float, float,
 
 @cache
 def _stored_key() -> str:
-    from PIL._version import __version__ as pillow
+    from safi_map.export.share_picture import drawing_tools
 
-    from safi_map.export.share_picture import STYLE_VERSION
-    from safi_map.geo.derived import sources_digest
-
-    return hashlib.sha256(repr((STYLE_VERSION, pillow, sources_digest(), np.__version__, WIDTH,
-                                HEIGHT, PANEL, _SS, _LAT0)).encode()).hexdigest()[:16]
+    return hashlib.sha256(drawing_tools() + repr((np.__version__, WIDTH, HEIGHT, PANEL, _SS,
+                                                  _LAT0)).encode()).hexdigest()[:16]
 
 
 def _store(path: Path, write: Callable[[Path], object]) -> None:
