@@ -1,6 +1,6 @@
 """Sharing (issue #16 item 6): Open Graph and Twitter card tags on every page; canonical URLs,
-sitemap.xml and robots.txt when site_url is set, none of them when it is not; og:image only
-where the page has a picture."""
+sitemap.xml, robots.txt and the share pictures (og:image) when site_url is set, none of them
+when it is not."""
 
 from __future__ import annotations
 
@@ -71,8 +71,12 @@ def test_every_page_has_sharing_tags_and_canonical(with_url: Path) -> None:
         assert meta(page, "og:title"), rel
         assert meta(page, "og:description"), rel
         assert meta(page, "description") == meta(page, "og:description"), rel
-        assert meta(page, "og:site_name") and meta(page, "twitter:card") == "summary", rel
-        assert meta(page, "og:image") is None, rel  # no picture in this build: none invented
+        assert meta(page, "og:site_name"), rel
+        assert meta(page, "twitter:card") == "summary_large_image", rel
+        image = meta(page, "og:image")  # a share picture: absolute, and in the site
+        assert image and image.startswith("https://exemple.org/carte/partage/"), rel
+        assert meta(page, "twitter:image") == image, rel
+        assert (with_url / image.removeprefix("https://exemple.org/carte/")).is_file(), rel
         assert meta(page, "twitter:title") == meta(page, "og:title"), rel
         assert "<script>alert" not in str(page), rel
         canonical = page.select('head link[rel="canonical"]')
@@ -93,6 +97,15 @@ def test_every_page_has_sharing_tags_and_canonical(with_url: Path) -> None:
     assert meta(other, "og:description") == "Atelier Vélo à Nice."
     assert meta(found["annuaire.html"], "og:description").startswith("Annuaire. Carte et ")
     assert "2 structures recensées" in meta(found["etapes/toulon.html"], "og:description")
+    # each commune, theme and stop its own picture; the other pages the region's
+    region = "https://exemple.org/carte/partage/region.png"
+    for rel in ("index.html", "annuaire.html", "a-propos.html", "carte-integree.html"):
+        assert meta(found[rel], "og:image") == region, rel
+    assert meta(found["etapes/toulon.html"], "og:image").endswith("/partage/etapes/toulon.png")
+    commune = next(r for r in found if r.startswith("communes/83137-"))
+    assert meta(found[commune], "og:image").endswith("/partage/communes/83137.png")
+    theme = next(r for r in found if r.startswith("themes/"))
+    assert meta(found[theme], "og:image").endswith(f"/partage/{theme[:-5]}.png")
 
 
 def test_sitemap_and_robots(with_url: Path) -> None:
@@ -112,7 +125,9 @@ def test_nothing_about_the_address_without_site_url(tmp_path: Path) -> None:
     for rel, page in pages(site).items():
         assert meta(page, "og:title"), rel
         assert not page.select('link[rel="canonical"]') and meta(page, "og:url") is None, rel
+        assert meta(page, "og:image") is None and meta(page, "twitter:card") == "summary", rel
     assert not (site / "sitemap.xml").exists() and not (site / "robots.txt").exists()
+    assert not (site / "partage").exists()  # no tag would name the share pictures
 
 
 def test_image_only_when_the_page_has_a_picture() -> None:

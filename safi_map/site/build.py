@@ -41,6 +41,7 @@ from safi_map.site.context import SiteContext, build_context
 from safi_map.site.env import CSP, json_for_script, make_environment
 from safi_map.site.pages import WritePages, families
 from safi_map.site.posters import write_posters
+from safi_map.site.share_images import write_share_images
 from safi_map.site.sharing import write_crawler_files
 
 if TYPE_CHECKING:
@@ -177,6 +178,8 @@ def build_site(
                                     settings=settings, model=records,
                                     cache_dir=out_dir.parent / "cache" / "posters", force=force)
         lap("posters")
+        write_share_images(writer, ctx, cache_dir=out_dir.parent / "cache" / "share", force=force)
+        lap("share pictures")
         pages = _write_families(ctx, writer, families() if page_families is None
                                 else page_families, lap)
         write_crawler_files(writer, ctx.site_url)  # last: the sitemap lists every page written

@@ -3,8 +3,9 @@ tags on every page, and, when ``site_url`` is set, canonical URLs, ``sitemap.xml
 ``robots.txt``.
 
 The tags use what each page already has: its title, a description (the ``description`` block
-of its template), and an image only where the page has one (``share_image``, or a ``poster``
-that is a picture rather than a PDF); no image is invented. An ``og:image``, ``og:url`` and
+of its template), and its picture: ``share_image`` (a commune's, theme's or stop's share
+picture, :mod:`safi_map.site.share_images`), a ``poster`` that is a picture rather than a PDF,
+else the region's share picture. An ``og:image``, ``og:url`` and
 the canonical link need absolute URLs, so they exist only with ``site_url``; without it the
 site makes no claim about where it lives, and writes neither ``sitemap.xml`` nor
 ``robots.txt``. Crawlers read ``robots.txt`` only at the root of a host: when the site lives
@@ -95,17 +96,32 @@ def share_tags(ctx: jinja2.runtime.Context, title: Any, description: Any) -> Mar
         value = ctx.get(name, "")
         return "" if isinstance(value, jinja2.Undefined) or value is None else value
 
-    image = get("share_image") or get("poster")
+    image = get("share_image") or _picture(get("poster")) or _region_picture(ctx)
     return tags(title=title, description=description, site_title=str(get("site_title")),
                 site_url=str(get("site_url")), page_path=str(get("page_path")),
                 image=image if isinstance(image, str) else "")
 
 
+def _picture(value: Any) -> str:
+    """``value`` if it is the path of a picture (a poster may be a PDF)."""
+    return value if isinstance(value, str) and value.lower().endswith(_IMAGE_SUFFIXES) else ""
+
+
+def _region_picture(ctx: Mapping[str, Any] | jinja2.runtime.Context) -> str:
+    """The region's share picture (:mod:`safi_map.site.share_images`), ``""`` when none: the
+    picture of the pages that have none of their own."""
+    images = ctx.get("share_images")
+    region = getattr(images, "region", "") if images is not None else ""
+    return region if isinstance(region, str) else ""
+
+
 def map_page_with_share_tags(html: str, ctx: Mapping[str, Any], page_path: str) -> str:
-    """A map page (written by :mod:`safi_map.map.render`, not from ``base.html``) with the tags."""
+    """A map page (written by :mod:`safi_map.map.render`, not from ``base.html``) with the
+    tags; its picture is ``ctx["share_image"]``, else the region's."""
     head = tags(title=ctx.get("site_title", ""), description=DEFAULT_DESCRIPTION,
                 site_title=ctx.get("site_title", ""), site_url=ctx.get("site_url", ""),
-                page_path=page_path)
+                page_path=page_path,
+                image=_picture(ctx.get("share_image")) or _region_picture(ctx))
     before, found, after = html.partition("</head>")
     if not found:
         raise ValueError(f"{page_path}: no </head> to put the sharing tags in")

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from safi_map.core.writer import Writer
 from safi_map.site.context import SiteContext
 from safi_map.site.records import Rec
+from safi_map.site.share_images import share_image
 from safi_map.site.widgets import map_data, points, theme_bars
 
 
@@ -25,6 +26,7 @@ def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
         ctx.write(writer, tpl, c["url"], commune=c, actors=[acts[i] for i in ids],
                   events=ctx.events.by_commune.get(c["insee_code"], []),
                   poster=ctx.poster("communes", c["insee_code"]),
+                  share_image=share_image(ctx, "communes", c["insee_code"]),
                   theme_bars=theme_bars(themes, records.themes),
                   stops=stops_here.get(c["insee_code"], []),
                   map_data=map_data(points(acts, ids, "../")), nav="annuaire")

@@ -7,6 +7,7 @@ from collections import Counter
 from safi_map.core.writer import Writer
 from safi_map.site.context import SiteContext
 from safi_map.site.records import DEPARTMENTS, Rec
+from safi_map.site.share_images import share_image
 
 
 def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
@@ -18,5 +19,6 @@ def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
               theme_counts={s: len(v) for s, v in records.by_theme.items()},
               stop_counts=ctx.stop_counts, total=len(ctx.actors),
               departments=sorted({c["department"] for c in communes}),
-              department_names=DEPARTMENTS, nav="annuaire")
+              department_names=DEPARTMENTS, nav="annuaire",
+              share_image=share_image(ctx, "region", ""))
     return Counter(directory=1)

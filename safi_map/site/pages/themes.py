@@ -8,6 +8,7 @@ from collections import Counter
 from safi_map.core.writer import Writer
 from safi_map.site.context import SiteContext
 from safi_map.site.records import DEPARTMENTS
+from safi_map.site.share_images import share_image
 from safi_map.site.widgets import bars
 
 
@@ -22,6 +23,7 @@ def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
         ctx.write(writer, tpl, t["url"], theme=t, actors=[acts[i] for i in ids],
                   events=ctx.events.by_theme.get(t["slug"], []),
                   poster=ctx.poster("themes", t["slug"]),
+                  share_image=share_image(ctx, "themes", t["slug"]),
                   departments=bars(deps, {d: DEPARTMENTS.get(d, d) for d in deps},
                                    order=sorted(deps)),
                   communes_count=len(coms), nav="annuaire")
