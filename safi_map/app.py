@@ -48,7 +48,10 @@ class BuildResult:
     """Posters drawn after the site was written (then the site was written again to link
     them); 0 when every poster came from the cache."""
     posters_seconds: float = 0.0
-    """Wall time of drawing them and linking them."""
+    """Wall time of drawing them and linking them (and the share pictures)."""
+    previews_drawn: int = 0
+    """Share pictures (link previews, with ``site_url``) drawn after the site was written,
+    like the posters."""
 
     @property
     def site_index(self) -> Path | None:
@@ -153,14 +156,18 @@ def build(
             outputs.discard()  # never leave the staged ingest outputs behind
             raise
         outputs.commit()
+        from safi_map.site.share_images import FOLDER as SHARE_FOLDER
+
+        previews = sum(1 for p in left if SHARE_FOLDER in p.parts)  # drawn with the posters
         if on_site is not None:
-            on_site(summary, time.perf_counter() - started, len(left))
+            on_site(summary, time.perf_counter() - started, len(left) - previews)
         drawn, drawing = 0, 0.0
         if left:
             began = time.perf_counter()
             summary = _site(result, force=force, progress=progress, left=None)
-            drawn, drawing = len(left), time.perf_counter() - began
-    return BuildResult(result, outputs, summary, time.perf_counter() - started, drawn, drawing)
+            drawn, drawing = len(left) - previews, time.perf_counter() - began
+    return BuildResult(result, outputs, summary, time.perf_counter() - started, drawn, drawing,
+                       previews)
 
 
 def _site(result: IngestResult, *, force: bool, progress: Progress | None,

@@ -167,3 +167,30 @@ def test_the_canvas_kept_between_processes_draws_the_same(tmp_path: Path) -> Non
         assert [canvas.draw(p) for p in (picture, region)] == expected
     (tmp_path / kept[0]).write_bytes(b"damaged")  # a damaged file is computed again
     assert [ShareCanvas(tmp_path).draw(p) for p in (picture, region)] == expected
+
+
+def test_the_build_draws_missing_pictures_after_the_site(make_project) -> None:  # type: ignore[no-untyped-def]
+    """Like the posters: ``safi_map.build`` writes the site with the cached pictures only,
+    says it is ready, then draws the missing ones and writes the site again to name them."""
+    import safi_map
+
+    survey = ("Nom de la structure;Thématique(s);Ville;Accord de publication\n"
+              "Atelier du Port;Insertion;Toulon;oui\nRadio Rivage;Culture;Hyères;oui\n")
+    project = make_project(surveys={"etape.csv": survey},
+                           config='[project]\nsite_url = "https://exemple.org/carte/"\n'
+                                  '[site]\nposters = false\n')
+    site = project.out / "site"
+    seen: dict[str, object] = {}
+
+    def ready(summary: object, seconds: float, posters_left: int) -> None:
+        seen["pictures"] = sorted(p.name for p in (site / "partage").rglob("*.png"))
+        seen["og"] = 'property="og:image"' in (site / "index.html").read_text(encoding="utf-8")
+        seen["posters_left"] = posters_left
+
+    first = safi_map.build(project_dir=project.root, on_site=ready)
+    assert seen == {"pictures": [], "og": False, "posters_left": 0}
+    drawn = sorted(p.name for p in (site / "partage").rglob("*.png"))
+    assert first.previews_drawn == len(drawn) > 3 and "region.png" in drawn
+    assert 'property="og:image"' in (site / "index.html").read_text(encoding="utf-8")
+    again = safi_map.build(project_dir=project.root, on_site=ready)  # all in the cache now
+    assert again.previews_drawn == 0 and seen["pictures"] == drawn and seen["og"] is True

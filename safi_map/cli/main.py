@@ -334,6 +334,10 @@ def build(state: _State, surveys: tuple[Path, ...], config: Path | None, out: Pa
                             "{n} posters drawn and linked from the site ({seconds:.1f} s).",
                             done.posters_drawn).format(n=done.posters_drawn,
                                                        seconds=done.posters_seconds))
+    if done.previews_drawn:
+        state.echo(ngettext("{n} link preview picture drawn (partage/).",
+                            "{n} link preview pictures drawn (partage/).",
+                            done.previews_drawn).format(n=done.previews_drawn))
     sys.exit(_exit_code(done.ingest, strict))
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from safi_map.core.french import de_commune, french_date, plural
 from safi_map.core.text import slugify
 from safi_map.core.writer import Writer
+from safi_map.export.poster_set import POSTERS_LEFT
 from safi_map.export.share_picture import SharePicture
 from safi_map.site.records import Rec
 
@@ -126,13 +127,17 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
                        force: bool = False) -> ShareImages | None:
     """Draw (or take from ``cache_dir``) the share pictures of the site into ``partage/``
     and make them the pages' pictures; nothing without ``site_url`` (returns None).
-    ``force``: draw every picture again."""
+    ``force``: draw every picture again. While :data:`~safi_map.export.poster_set.POSTERS_LEFT`
+    holds a list (the build's first pass, see :func:`safi_map.build`), only the pictures of
+    the cache are written and the missing ones are added to it: they are drawn, like the
+    posters, once the site is usable."""
     if not ctx.site_url:
         return None
     started = time.perf_counter()
     images = ShareImages()
     todo: list[tuple[Path, Path, SharePicture]] = []
     used: set[str] = set()
+    left = POSTERS_LEFT.get()  # a list: the site is written at once, missing pictures after
     for kind, key_, rel, picture in _pictures(ctx):
         digest = picture.digest()
         used.add(digest)
@@ -140,6 +145,9 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
         if not force and cached.is_file():
             writer.copy_file(rel, cached)
             images.reused += 1
+        elif left is not None:
+            left.append(writer.staging_dir / rel)  # drawn after the site (pages fall back on
+            continue                                # the region's picture, when it has one)
         else:
             todo.append((writer.claim(rel), cached, picture))
         if kind == "region":
