@@ -12,6 +12,7 @@ import gzip
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import folium
@@ -228,7 +229,8 @@ class Downloads(_AppElement):
 
 
 class BoundaryLayers(_SafiElement):
-    """Commune choropleth of actor counts and department outlines (data in a JSON block)."""
+    """Commune choropleth of actor counts and department outlines (data in a JSON block;
+    ``boundaries=None``: the packaged ones)."""
 
     _template = Template(
         """
@@ -242,15 +244,23 @@ class BoundaryLayers(_SafiElement):
     )
 
     def __init__(
-        self, app: ActorLayer, boundaries: dict[str, Any], *, data_id: str = "safi-boundaries",
-        encoding: str = "auto",
+        self, app: ActorLayer, boundaries: dict[str, Any] | None, *,
+        data_id: str = "safi-boundaries", encoding: str = "auto",
     ):
         super().__init__()
         self._name = "BoundaryLayers"
         self.app = app
         self.data_id = data_id
-        self.data_block = data_block(boundaries, data_id, encoding=encoding)
+        self.data_block = (_packaged_boundaries_block(data_id, encoding) if boundaries is None
+                           else data_block(boundaries, data_id, encoding=encoding))
         self.options_json = _json_for_script({"data_id": data_id})
+
+
+@cache
+def _packaged_boundaries_block(data_id: str, encoding: str) -> str:
+    """The data block of the packaged boundaries (``boundaries=None``): the same in every map
+    page of a build (the site's map and its embeddable copy), so encoded once."""
+    return data_block(_boundaries_payload(), data_id, encoding=encoding)
 
 
 def _deterministic_ids(root: Element) -> None:
@@ -341,7 +351,7 @@ def actor_map(
     m.add_child(app)
     m.add_child(BaseLayers(app, bases=[dict(b) for b in BASE_MAPS]))
     if boundaries:
-        m.add_child(BoundaryLayers(app, _boundaries_payload(), encoding=data_encoding))
+        m.add_child(BoundaryLayers(app, None, encoding=data_encoding))
     m.add_child(StopsLayer(app))
     if "events" in payload:
         m.add_child(EventsLayer(app))
