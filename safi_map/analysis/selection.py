@@ -27,7 +27,8 @@ from safi_map.core.french import de_commune
 from safi_map.core.i18n import _
 from safi_map.core.text import key
 
-__all__ = ["ResolvedCommune", "Selection", "describe", "resolve_commune", "select"]
+__all__ = ["ResolvedCommune", "Selection", "describe", "resolve_commune", "select",
+           "selection_mask"]
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +325,18 @@ def select(actors: gpd.GeoDataFrame, selection: Selection | None, *, taxonomy: A
     """
     if selection is None or selection.is_empty:
         return actors.copy()
+    out = actors[selection_mask(actors, selection, taxonomy=taxonomy, tour=tour)].copy()
+    log.debug("selection %s kept %d of %d actors", selection, len(out), len(actors))
+    return out
+
+
+def selection_mask(actors: gpd.GeoDataFrame, selection: Selection | None, *,
+                   taxonomy: Any = None, tour: Any = None) -> np.ndarray:
+    """Which rows of ``actors`` :func:`select` keeps, as booleans (no frame is copied: the
+    posters of a site count and digest dozens of selections)."""
     keep = pd.Series(True, index=actors.index)
+    if selection is None or selection.is_empty:
+        return keep.to_numpy()
     if selection.communes:
         codes: set[str] = set()
         for value in selection.communes:
@@ -349,9 +361,7 @@ def select(actors: gpd.GeoDataFrame, selection: Selection | None, *, taxonomy: A
         dist = _haversine_km(centre.latitude, centre.longitude, lat, lon)
         keep &= pd.Series(np.nan_to_num(dist, nan=np.inf) <= selection.radius_km,
                           index=actors.index)
-    out = actors[keep.to_numpy()].copy()
-    log.debug("selection %s kept %d of %d actors", selection, len(out), len(actors))
-    return out
+    return keep.to_numpy()
 
 
 def _join_fr(items: Sequence[str]) -> str:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
-from safi_map.analysis.selection import Selection, resolve_commune, select
+from safi_map.analysis.selection import Selection, resolve_commune, selection_mask
 from safi_map.core.text import slugify
 from safi_map.core.version import __version__
 from safi_map.export.api import export, setting
@@ -28,8 +29,8 @@ __all__ = ["POSTERS_LEFT", "POSTER_PROGRESS", "PosterSet", "poster_set"]
 
 log = logging.getLogger(__name__)
 
-Planned = tuple[dict[str, Path], str, Path, Selection, gpd.GeoDataFrame]
-"""(where a poster is listed, its key there, its path, its selection, the actors it shows)."""
+Planned = tuple[dict[str, Path], str, Path, Selection, np.ndarray]
+"""(where a poster is listed, its key there, its path, its selection, the rows it shows)."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ def _plan(actors: gpd.GeoDataFrame, found: PosterSet, *, taxonomy: Any, tour: An
     for code in wanted:
         commune = resolve_commune(code)
         sel = Selection(communes=(code,))
-        chosen = select(actors, sel)
-        if fits(len(chosen)):
+        chosen = selection_mask(actors, sel)
+        if fits(int(chosen.sum())):
             planned.append((found.communes, code,
                             Path("communes") / f"{code}-{slugify(commune.name)}.{fmt}", sel,
                             chosen))
@@ -79,8 +80,8 @@ def _plan(actors: gpd.GeoDataFrame, found: PosterSet, *, taxonomy: Any, tour: An
     slugs = _theme_slugs(taxonomy, actors) if themes is None else list(themes)
     for slug in slugs:
         sel = Selection(themes=(slug,))
-        chosen = select(actors, sel, taxonomy=taxonomy)
-        if fits(len(chosen)):
+        chosen = selection_mask(actors, sel, taxonomy=taxonomy)
+        if fits(int(chosen.sum())):
             planned.append((found.themes, slug, Path("themes") / f"{slugify(slug)}.{fmt}", sel,
                             chosen))
 
@@ -91,8 +92,8 @@ def _plan(actors: gpd.GeoDataFrame, found: PosterSet, *, taxonomy: Any, tour: An
         stop_ids = list(stops)
     for sid in stop_ids:
         sel = Selection(stops=(sid,))
-        chosen = select(actors, sel, tour=tour)
-        if fits(len(chosen)):
+        chosen = selection_mask(actors, sel, tour=tour)
+        if fits(int(chosen.sum())):
             planned.append((found.stops, sid, Path("stops") / f"{slugify(sid)}.{fmt}", sel,
                             chosen))
     return planned
@@ -265,39 +266,35 @@ class _PosterCache:
             repr(kwargs.get("taxonomy")),
             setting(settings, "title", ""), setting(settings, "site_url", ""),
         ))
-        self._rows: tuple[gpd.GeoDataFrame, dict[Any, bytes]] | None = None
+        self._rows: tuple[gpd.GeoDataFrame, list[bytes], np.ndarray] | None = None
 
-    def _row_digests(self, actors: gpd.GeoDataFrame) -> dict[Any, bytes]:
-        """Each actor's public record (its GeoJSON feature) as a digest, by index label:
-        made once for all the posters of ``actors``."""
+    def _row_digests(self, actors: gpd.GeoDataFrame) -> tuple[list[bytes], np.ndarray]:
+        """Each actor's public record (its GeoJSON feature) as a digest, by row, and the rows
+        in ``actor_id`` order: made once for all the posters of ``actors``."""
         if self._rows is None or self._rows[0] is not actors:
             features = json.loads(actors_to_geojson(public_actors(actors)))["features"]
-            self._rows = (actors, {
-                label: hashlib.sha256(json.dumps(feature, sort_keys=True,
-                                                 ensure_ascii=False).encode()).digest()
-                for label, feature in zip(actors.index, features, strict=True)})
-        return self._rows[1]
+            digests = [hashlib.sha256(json.dumps(feature, sort_keys=True, ensure_ascii=False)
+                                      .encode()).digest() for feature in features]
+            order = np.argsort(actors["actor_id"].astype(str).to_numpy(), kind="stable")
+            self._rows = (actors, digests, order)
+        return self._rows[1], self._rows[2]
 
     def entry(self, actors: gpd.GeoDataFrame, selection: Selection,
-              chosen: gpd.GeoDataFrame | None = None) -> tuple[Path, bool]:
+              chosen: np.ndarray | None = None) -> tuple[Path, bool]:
         """(the cache file of this poster, whether it must be drawn).
 
-        ``chosen``: the actors of ``actors`` the selection keeps, if already known. The digest
+        ``chosen``: which rows of ``actors`` the selection keeps, if already known. The digest
         covers every public field of each of them (in ``actor_id`` order)."""
         if chosen is None:
-            chosen = select(actors, selection, taxonomy=self.taxonomy, tour=self.tour)
+            chosen = selection_mask(actors, selection, taxonomy=self.taxonomy, tour=self.tour)
         digest = hashlib.sha256()
         digest.update(self.context.encode())
         digest.update(repr(selection).encode())
         if selection.stops:  # only a stop's poster shows the tour (its town, date, venue):
             digest.update(repr(self.tour).encode())  # a new stop leaves the others alone
-        if actors.index.is_unique:
-            rows = self._row_digests(actors)
-            for label in chosen.sort_values("actor_id", kind="stable").index:
-                digest.update(rows[label])
-        else:
-            digest.update(actors_to_geojson(
-                public_actors(chosen).sort_values("actor_id")).encode())
+        rows, order = self._row_digests(actors)
+        for i in order[chosen[order]].tolist():
+            digest.update(rows[i])
         key = digest.hexdigest()[:32]
         self.used.add(key)
         cached = self.folder / f"{key}.{self.fmt}"
