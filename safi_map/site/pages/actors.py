@@ -2,17 +2,17 @@
 and who it can help or be helped by (synergies).
 
 The one family that grows with the data (50,000 actors = 50,000 pages, most of the build):
-with ``ctx.workers`` > 1 the pages are rendered by a pool of forked processes (one parallel
-map over ranges of actors, in order), and this process writes what they return.
+with ``ctx.workers`` > 1 the pages are rendered by forked processes
+(:func:`~safi_map.core.parallel.forked_map` over ranges of actors, in order), and this
+process writes what they return.
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing as mp
 from collections import Counter
 
 from safi_map.core.french import french_number
+from safi_map.core.parallel import forked_map
 from safi_map.core.writer import Writer
 from safi_map.site.context import SiteContext
 from safi_map.site.records import Rec
@@ -20,10 +20,6 @@ from safi_map.site.widgets import map_data, points
 
 CHUNK = 250
 """Most actors per task of the pool (fewer when there are few: four tasks per worker)."""
-
-_WORKER_CTX: SiteContext | None = None
-"""The context in a worker process (set by :func:`_start_worker`, inherited through fork)."""
-
 
 def render_range(ctx: SiteContext, start: int, stop: int) -> list[str]:
     """The HTML of the pages of actors ``start:stop``."""
@@ -47,35 +43,16 @@ def render_range(ctx: SiteContext, start: int, stop: int) -> list[str]:
     return out
 
 
-def _start_worker(ctx: SiteContext) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
-
-
-def _render_task(bounds: tuple[int, int]) -> list[str]:
-    assert _WORKER_CTX is not None
-    return render_range(_WORKER_CTX, *bounds)
+def _render_task(ctx: SiteContext, bounds: tuple[int, int]) -> list[str]:
+    return render_range(ctx, *bounds)
 
 
 def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
     acts = ctx.actors
     size = max(1, min(CHUNK, -(-len(acts) // (4 * ctx.workers))))
     ranges = [(i, min(i + size, len(acts))) for i in range(0, len(acts), size)]
-    if ctx.workers <= 1 or len(ranges) < 2:
-        for start, stop in ranges:
-            for a, html in zip(acts[start:stop], render_range(ctx, start, stop), strict=True):
-                writer.write_text(a["url"], html)
-        return Counter(actor=len(acts))
-    # Fork: the workers share the context as it is (nothing pickled on the way in). Freezing
-    # the collector's objects keeps it from touching (hence copying) every inherited page.
-    gc.freeze()
-    try:
-        with mp.get_context("fork").Pool(ctx.workers, initializer=_start_worker,
-                                         initargs=(ctx,)) as pool:
-            for (start, stop), pages in zip(ranges, pool.imap(_render_task, ranges),
-                                            strict=True):
-                for a, html in zip(acts[start:stop], pages, strict=True):
-                    writer.write_text(a["url"], html)
-    finally:
-        gc.unfreeze()
+    for (start, stop), pages in zip(ranges, forked_map(_render_task, ctx, ranges,
+                                                        workers=ctx.workers), strict=True):
+        for a, html in zip(acts[start:stop], pages, strict=True):
+            writer.write_text(a["url"], html)
     return Counter(actor=len(acts))
