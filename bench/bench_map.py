@@ -95,14 +95,14 @@ def build_folium(actors: Any, out: Path, n: int, subgroup: Path) -> dict[str, An
 
     t = time.perf_counter()
     pub = public_actors(actors)
-    themes = synthetic_taxonomy()
+    themes = synthetic_taxonomy().themes
     m = folium.Map(location=[43.95, 6.05], zoom_start=8, tiles=None, maxZoom=18, minZoom=7)
     cluster = MarkerCluster(name="Acteurs", control=False).add_to(m)
     groups = {}
     for t_ in themes:
-        g = FeatureGroupSubGroup(cluster, name=t_["label"])
+        g = FeatureGroupSubGroup(cluster, name=t_.label)
         m.add_child(g)
-        groups[t_["slug"]] = g
+        groups[t_.slug] = g
     for row in pub.itertuples(index=False):
         if row.latitude != row.latitude:  # NaN: no location
             continue
@@ -113,7 +113,7 @@ def build_folium(actors: Any, out: Path, n: int, subgroup: Path) -> dict[str, An
             max_width=300,
         )
         folium.Marker([row.latitude, row.longitude], popup=popup, tooltip=html.escape(row.name)).add_to(
-            groups.get(first, groups[themes[0]["slug"]])
+            groups.get(first, groups[themes[0].slug])
         )
     folium.LayerControl(collapsed=False).add_to(m)
     # Local assets instead of folium's CDNs: Leaflet and markercluster from xstatic, jQuery
