@@ -26,7 +26,6 @@
 
   function showBoundaries(app, b) {
     app.communeShapes = b.communes || null;  /* near.js places the region's communes with it */
-    app.overlays = app.overlays || [];
     if (b.communes) {
       /* Canvas, not SVG: 950 polygons draw and restyle several times faster. */
       var layer = L.geoJSON(b.communes, {
@@ -67,17 +66,14 @@
       if (!app.counts) { app.compute(); }
       restyle();
       layer.addTo(app.map);
-      app.overlays.push({ key: 'communes', label: app.label('layer_communes'), layer: layer });
+      app.addOverlay('communes', app.label('layer_communes'), layer);
     }
     if (b.departments) {
       var dep = L.geoJSON(b.departments, {
         style: function () { return { weight: 1.6, color: '#4a4a4a', fill: false, opacity: 0.9 }; },
         interactive: false
       }).addTo(app.map);
-      app.overlays.push({ key: 'departments', label: app.label('layer_departments'), layer: dep });
-    }
-    if (app.layerControl) {
-      app.overlays.forEach(function (ov) { if (!ov.inControl) { app.layerControl.addOverlay(ov.layer, ov.label); ov.inControl = true; } });
+      app.addOverlay('departments', app.label('layer_departments'), dep);
     }
     if (app.choropleth) { app.choropleth.bringToBack(); }
   }

@@ -327,6 +327,14 @@
     label: function (key, vars) { return fmt(this.labels[key] || key, vars || {}); },
     count: function (n, one, many) { return this.label(n === 1 ? one : many, { n: number(n) }); },
     settled: function () { return this.ready; },
+    /* An overlay (stops, events, outlines): listed for the layers menu, and added to it now if
+       the menu exists (else layers.js adds every listed overlay when it makes the menu). */
+    addOverlay: function (key, label, layer) {
+      var ov = { key: key, label: label, layer: layer };
+      this.overlays = this.overlays || [];
+      this.overlays.push(ov);
+      if (this.layerControl) { this.layerControl.addOverlay(layer, label); ov.inControl = true; }
+    },
     /* What the cluster layer draws: {clusters, points, total} (total = actors in the viewport). */
     drawn: function () { return this.clusterLayer.drawn; }
   });

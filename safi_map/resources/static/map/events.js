@@ -176,9 +176,7 @@
     app.on('change', redraw);
     app.map.on('zoomend', redraw);
     group.addTo(app.map);
-    app.overlays = app.overlays || [];
-    app.overlays.push({ key: 'events', label: app.label('event_layer'), layer: group });
-    if (app.layerControl) { app.layerControl.addOverlay(group, app.label('event_layer')); app.overlays[app.overlays.length - 1].inControl = true; }
+    app.addOverlay('events', app.label('event_layer'), group);
   }
 
   SafiMap.control('addEvents', addEvents);

@@ -31,9 +31,7 @@
       group.addLayer(m);
     });
     group.addTo(app.map);
-    app.overlays = app.overlays || [];
-    app.overlays.push({ key: 'stops', label: app.label('layer_stops'), layer: group });
-    if (app.layerControl) { app.layerControl.addOverlay(group, app.label('layer_stops')); app.overlays[app.overlays.length - 1].inControl = true; }
+    app.addOverlay('stops', app.label('layer_stops'), group);
   }
 
   SafiMap.control('addStops', addStops);
