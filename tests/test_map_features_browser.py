@@ -496,3 +496,30 @@ def test_open_now_filter_keeps_the_actors_open_at_that_time(browser, built):
         assert "o=1" in page.evaluate("() => window.location.hash")
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Descriptions and contacts: a second data block, decoded once the map is ready
+# ---------------------------------------------------------------------------------------------
+
+def test_details_arrive_after_ready_and_fill_the_open_card_and_the_search(browser, built):
+    public = built["public"].reset_index(drop=True)
+    pick = next(i for i in range(len(public)) if len(str(public.loc[i, "description"])) > 20
+                and public.loc[i, "latitude"] == public.loc[i, "latitude"]
+                and public.loc[i, "name"] != FORMULA_NAME)
+    actor_id, description = public.loc[pick, "actor_id"], str(public.loc[pick, "description"])
+    # a word of the description that is in no actor's name: found only through the details
+    word = next(w for w in description[:100].split() if len(w) > 6 and w.isalpha()
+                and not public["name"].str.contains(w, case=False, regex=False).any())
+    context, page, errors = _open(browser, f"{built['url']}#a={actor_id}&q={word}")
+    try:
+        timings = page.evaluate(f"() => {APP}.timings")
+        assert timings["readySinceNavigation"] <= timings["detailsSinceNavigation"]
+        card = page.locator(".leaflet-popup .safi-card")
+        assert card.count() == 1
+        assert description[:40].split()[0] in card.inner_text()  # the card got its description
+        # no name holds the word: the actor matches through its description, read afterwards
+        assert page.evaluate(f"() => {APP}.match[{APP}.indexOfId('{actor_id}')]") == 1
+        assert not errors
+    finally:
+        context.close()

@@ -158,7 +158,7 @@ def test_hostile_names_stay_inside_the_data_block(page, soup, actors):
     # No survey string can open or close an element: every <script> is ours.
     scripts = soup.find_all("script")
     kinds = [("src" if s.get("src") else s.get("type", "inline")) for s in scripts]
-    assert kinds.count("application/json") == 2  # actors and boundaries
+    assert kinds.count("application/json") == 3  # actors, their details, boundaries
     assert all(k in ("src", "inline", "application/json") for k in kinds)
     assert "alert(" not in " ".join(_inline_scripts(soup))
     assert "<script>alert" not in page and "</script><script>alert" not in page
@@ -167,8 +167,10 @@ def test_hostile_names_stay_inside_the_data_block(page, soup, actors):
     names = set(data["actors"]["name"])
     for hostile in HOSTILE_NAMES[:3]:  # the first actors carry them (n >= 5)
         assert hostile in names, "hostile names round-trip as plain text"
-    raw = soup.find("script", id="safi-data").string
-    assert "\u2028" not in raw and "<" not in raw and ">" not in raw
+    for block in ("safi-data", "safi-data-details"):
+        raw = soup.find("script", id=block).string
+        assert "\u2028" not in raw and "<" not in raw and ">" not in raw
+    assert "desc" in json.loads(soup.find("script", id="safi-data-details").string)
 
 
 def test_gzip_block_round_trip(actors):

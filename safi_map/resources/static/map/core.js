@@ -22,6 +22,8 @@
   var L = window.L;
   var document = window.document;
   var HEX = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+  /* The actors' columns of the "-details" block (safi_map.map.elements.DETAIL_FIELDS). */
+  var DETAILS = ['desc', 'web', 'email', 'phone'];
   var now = function () { return window.performance ? window.performance.now() : Date.now(); };
 
 
@@ -198,11 +200,35 @@
       this.ready = true;
       this.timings.readySinceNavigation = now();
       this._emit('ready');
-      /* The folded text for search, built when the browser is idle (about 0.1 s for 50,000
-         actors); a search typed before then builds it at once. */
-      var self = this, build = function () { self._buildHaystack(); };
-      if (window.requestIdleCallback) { window.requestIdleCallback(build, { timeout: 1500 }); } else { window.setTimeout(build, 200); }
+      this._loadDetails();
     }
+  };
+
+  /* The actors' descriptions and contacts (the "-details" block: two thirds of the data at
+     50,000 actors), decoded once the map is ready; then the open card, the directory and a
+     search typed meanwhile are brought up to date, and the folded text for search is built
+     when the browser is idle (about 0.1 s for 50,000 actors). */
+  App.prototype._loadDetails = function () {
+    var self = this, t0 = now();
+    this.detailsPromise = loadBlock((this.opts.data_id || 'safi-data') + '-details').then(function (d) {
+      var A = self.data.actors;
+      DETAILS.forEach(function (k) { if (d && d[k]) { A[k] = d[k]; } });
+      self.detailsLoaded = true;
+      self.timings.details = now() - t0;
+      self.timings.detailsSinceNavigation = now();
+      self.haystack = null;
+      if (self.state.q.trim()) { self.apply({}); }
+      if (self.selected >= 0 && self.map.hasLayer(self.popup)) {
+        self.popup.setContent(self.card(self.selected, 'popup'));
+      }
+      self._emit('details');
+      var build = function () { self._buildHaystack(); };
+      if (window.requestIdleCallback) { window.requestIdleCallback(build, { timeout: 1500 }); } else { window.setTimeout(build, 200); }
+    }, function (err) {
+      self.detailsLoaded = true;  /* the map works without them */
+      if (window.console) { window.console.error('safi-map: cannot read the actors\' details', err); }
+    });
+    return this.detailsPromise;
   };
 
   App.prototype._init = function (data) {
@@ -239,6 +265,10 @@
     this.selected = -1;
     this.filtered = false;
     this.haystack = null;
+    /* Descriptions and contacts come in a second block, decoded once the map is ready
+       (_loadDetails): empty until then, so a popup or a search meanwhile still works. */
+    this.detailsLoaded = false;
+    DETAILS.forEach(function (k) { if (!A[k]) { A[k] = new Array(n).fill(''); } });
 
     /* New since the last stop (optional column: indices of the new actors). */
     this.isNew = new Uint8Array(n);
@@ -326,7 +356,7 @@
     indexOfId: function (id) { return this.ids.indexOf(id); },
     label: function (key, vars) { return fmt(this.labels[key] || key, vars || {}); },
     count: function (n, one, many) { return this.label(n === 1 ? one : many, { n: number(n) }); },
-    settled: function () { return this.ready; },
+    settled: function () { return this.ready && this.detailsLoaded; },
     /* An overlay (stops, events, outlines): listed for the layers menu, and added to it now if
        the menu exists (else layers.js adds every listed overlay when it makes the menu). */
     addOverlay: function (key, label, layer) {

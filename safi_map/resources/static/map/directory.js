@@ -38,6 +38,8 @@
     app.on('change', function () { self.page = 0; self.render(false); });
     /* "Près de moi" (near.js): the list sorted by distance from a point. */
     app.on('near', function () { self.page = 0; self.render(false); });
+    /* The descriptions arrive after the map is ready: the cards shown get theirs. */
+    app.on('details', function () { self.render(false); });
     app.directory = this;
     this.render(false);
   }

@@ -90,8 +90,10 @@
     box.appendChild(h('p', { id: 'safi-downloads-title', 'class': 'safi-downloads-title' }, app.label('download_title')));
     var csv = h('button', { type: 'button', 'class': 'safi-show safi-download-csv' }, app.label('download_csv'));
     var geo = h('button', { type: 'button', 'class': 'safi-show safi-download-geojson' }, app.label('download_geojson'));
-    csv.addEventListener('click', function () { save(toCsv(app), 'text/csv;charset=utf-8', 'acteurs-selection.csv'); });
-    geo.addEventListener('click', function () { save(toGeoJson(app), 'application/geo+json', 'acteurs-selection.geojson'); });
+    /* Descriptions and contacts are decoded just after the map is ready: wait for them. */
+    function whenDetails(fn) { if (app.detailsLoaded || !app.detailsPromise) { fn(); } else { app.detailsPromise.then(fn); } }
+    csv.addEventListener('click', function () { whenDetails(function () { save(toCsv(app), 'text/csv;charset=utf-8', 'acteurs-selection.csv'); }); });
+    geo.addEventListener('click', function () { whenDetails(function () { save(toGeoJson(app), 'application/geo+json', 'acteurs-selection.geojson'); }); });
     box.appendChild(csv);
     box.appendChild(document.createTextNode(' '));
     box.appendChild(geo);
