@@ -2,14 +2,15 @@
 and who it can help or be helped by (synergies).
 
 The one family that grows with the data (50,000 actors = 50,000 pages, most of the build):
-with ``ctx.workers`` > 1 the pages are rendered by forked processes
-(:func:`~safi_map.core.parallel.forked_map` over ranges of actors, in order), and this
-process writes what they return.
+with ``ctx.workers`` > 1 the pages are rendered and written by forked processes
+(:func:`~safi_map.core.parallel.forked_map` over ranges of actors), to the paths this process
+claimed in the writer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from safi_map.core.french import french_number
 from safi_map.core.parallel import forked_map
@@ -43,16 +44,32 @@ def render_range(ctx: SiteContext, start: int, stop: int) -> list[str]:
     return out
 
 
-def _render_task(ctx: SiteContext, bounds: tuple[int, int]) -> list[str]:
-    return render_range(ctx, *bounds)
+def _render_and_write(state: tuple[SiteContext, list[Path]], bounds: tuple[int, int]) -> int:
+    """Render actors ``start:stop`` and write each page to its claimed path; bytes written."""
+    ctx, targets = state
+    start, stop = bounds
+    written = 0
+    for target, html in zip(targets[start:stop], render_range(ctx, start, stop), strict=True):
+        data = html.encode("utf-8")
+        with open(target, "wb") as fh:
+            fh.write(data)
+        written += len(data)
+    return written
 
 
 def write_pages(ctx: SiteContext, writer: Writer) -> Counter[str]:
     acts = ctx.actors
     size = max(1, min(CHUNK, -(-len(acts) // (4 * ctx.workers))))
     ranges = [(i, min(i + size, len(acts))) for i in range(0, len(acts), size)]
-    for (start, stop), pages in zip(ranges, forked_map(_render_task, ctx, ranges,
-                                                        workers=ctx.workers), strict=True):
-        for a, html in zip(acts[start:stop], pages, strict=True):
-            writer.write_text(a["url"], html)
+    if ctx.workers <= 1 or len(ranges) < 2:
+        for start, stop in ranges:
+            for a, html in zip(acts[start:stop], render_range(ctx, start, stop), strict=True):
+                writer.write_text(a["url"], html)
+        return Counter(actor=len(acts))
+    # Each page's path is claimed here (the writer knows every file of the site), then the
+    # workers render and write the pages themselves: 50,000 pages never travel back through a
+    # pipe, and opening 50,000 files is shared too.
+    targets = [writer.claim(a["url"]) for a in acts]
+    writer.bytes_written += sum(forked_map(_render_and_write, (ctx, targets), ranges,
+                                           workers=ctx.workers))
     return Counter(actor=len(acts))
