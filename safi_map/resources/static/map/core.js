@@ -219,7 +219,10 @@
       self.haystack = null;
       if (self.state.q.trim()) { self.apply({}); }
       if (self.selected >= 0 && self.map.hasLayer(self.popup)) {
+        var el = self.popup.getElement(), focused = el && el.contains(document.activeElement);
         self.popup.setContent(self.card(self.selected, 'popup'));
+        var title = focused && self.popup.getElement().querySelector('.safi-card-title');
+        if (title) { title.focus(); }  /* a keyboard user stays in the card */
       }
       self._emit('details');
       var build = function () { self._buildHaystack(); };
