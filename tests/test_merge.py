@@ -236,6 +236,23 @@ def test_similar_names_warning_for_a_siret_group_that_a_typo_joined():
     assert [i.code for i in report.issues].count("merge.similar_names") == 1
 
 
+def test_names_that_differ_by_their_numbers_are_two_structures():
+    rows = frame(
+        row("Association Nouvelle 1", "13055", src="a.csv:2"),
+        row("Association Nouvelle 11", "13055", src="a.csv:3"),
+        row("Résidence Les Oliviers 2", "83137", src="a.csv:4"),
+        row("Residence Les Oliviers 3", "83137", src="b.csv:4", stops=("nice",)),
+        # a typo in the words, the same number: one structure
+        row("Epicerie solidaire 13", "13055", src="a.csv:5"),
+        row("Epicerie solidiare 13", "13055", src="b.csv:5", stops=("nice",)),
+    )
+    report = Report(rows_read=6)
+    names = sorted(merge_rows(rows, report=report, stop_dates=STOP_DATES).actors["name"])
+    assert len(names) == 5
+    assert "Association Nouvelle 1" in names and "Association Nouvelle 11" in names
+    assert [i.code for i in report.issues].count("merge.similar_names") == 1
+
+
 def test_long_commune_texts_keep_ids_unique():
     # the geocoder could not place them: the place is the commune text, whose slug is cut
     rows = frame(

@@ -112,7 +112,7 @@ def _text(values: Iterable[object]) -> list[str]:
 
 def _similar_names(keys: _Keys) -> list[tuple[int, int]]:
     """Pairs of row positions whose names are near-identical in the same place (typos:
-    "Ressourceri de la Treille" / "Ressourcerie de la Treille")."""
+    "Ressourceri de la Treille" / "Ressourcerie de la Treille") and hold the same numbers."""
     from rapidfuzz import fuzz, process
 
     pairs: list[tuple[int, int]] = []
@@ -131,8 +131,15 @@ def _similar_names(keys: _Keys) -> list[tuple[int, int]]:
                                score_cutoff=SIMILAR_NAME_SCORE, workers=1)
         ii, jj = np.nonzero(np.triu(scores, k=1))
         pairs.extend((positions[names[i]], positions[names[j]]) for i, j in
-                     zip(ii.tolist(), jj.tolist(), strict=True))
+                     zip(ii.tolist(), jj.tolist(), strict=True)
+                     if _DIGITS.findall(names[i]) == _DIGITS.findall(names[j]))
     return pairs
+
+
+_DIGITS = re.compile(r"\d+")
+"""Numbers in a name tell structures apart ("Résidence 1" and "Résidence 11", "Antenne 13"
+and "Antenne 83" are near-identical strings, and two structures): similar names are joined
+only when their numbers are the same."""
 
 
 def _keep_previous_ids(ids: dict[int, str], groups: list[int], sirets: list[str],
