@@ -194,3 +194,22 @@ def test_the_build_draws_missing_pictures_after_the_site(make_project) -> None: 
     assert 'property="og:image"' in (site / "index.html").read_text(encoding="utf-8")
     again = safi_map.build(project_dir=project.root, on_site=ready)  # all in the cache now
     assert again.previews_drawn == 0 and seen["pictures"] == drawn and seen["og"] is True
+
+
+def test_a_long_word_is_cut_where_it_stops_fitting() -> None:
+    """The binary search finds the cut a letter-by-letter search finds (a title of one
+    1,000-letter word once took seconds)."""
+    import random
+
+    from safi_map.export.share_text import _longest_prefix, font_of
+
+    font, rng = font_of(40, True), random.Random(1)
+    for _ in range(200):
+        word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyzAÉ-W")
+                       for _ in range(rng.randint(2, 60)))
+        width = rng.uniform(5, 400)
+        cut = len(word) - 1
+        while cut > 1 and font.getlength(word[:cut]) > width:
+            cut -= 1
+        assert _longest_prefix(word, font, width) == cut, (word, width)
+    assert _longest_prefix("W", font, 1.0) == 0

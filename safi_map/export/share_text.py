@@ -72,9 +72,7 @@ def _lines(text: str, font: ImageFont.FreeTypeFont, width: float,
     while words and len(out) < lines:
         line = words.pop(0)
         while font.getlength(line) > width:  # a word longer than the line: break it
-            cut = len(line) - 1
-            while cut > 1 and font.getlength(line[:cut]) > width:
-                cut -= 1
+            cut = _longest_prefix(line, font, width)
             hyphen = line.rfind("-", 0, cut)
             cut = hyphen + 1 if hyphen > 0 else cut
             words.insert(0, line[cut:])
@@ -89,6 +87,23 @@ def _lines(text: str, font: ImageFont.FreeTypeFont, width: float,
             last = last[:-1].rstrip()
         out[-1] = f"{last.rstrip(' ,;:.-—')}…"
     return tuple(out), broken
+
+
+def _longest_prefix(word: str, font: ImageFont.FreeTypeFont, width: float) -> int:
+    """The longest cut (1 to ``len(word) - 1``) whose prefix fits in ``width`` (1 if none; 0
+    for a one-letter word): a
+    binary search, the prefixes' lengths growing with them (a 1,000-letter word is measured
+    ten times, not a thousand)."""
+    lo, hi = 1, len(word) - 1
+    if hi < 1:  # one letter wider than the line: nothing to keep on it
+        return max(hi, 0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if font.getlength(word[:mid]) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float, lines: int) -> list[str]:
