@@ -8,11 +8,12 @@ and the list of :class:`Note` telling what was repaired or dropped (see
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from safi_map.core.text import key
 
-__all__ = ["Normalized", "Note", "is_placeholder", "squash"]
+__all__ = ["Normalized", "Note", "by_unique", "is_placeholder", "squash"]
 
 T = TypeVar("T")
 
@@ -62,3 +63,17 @@ _WS = re.compile(r"\s+")
 def squash(text: str) -> str:
     """Collapse every whitespace run (including no-break spaces) into one space and strip."""
     return _WS.sub(" ", text).strip()
+
+
+def by_unique(values: Sequence[Hashable], fn: Callable[[Any], T]) -> list[T]:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value (survey columns
+    repeat a lot: communes, themes, consent answers, stops)."""
+    cache: dict[Hashable, T] = {}
+    out: list[T] = []
+    for v in values:
+        try:
+            out.append(cache[v])
+        except KeyError:
+            cache[v] = result = fn(v)
+            out.append(result)
+    return out

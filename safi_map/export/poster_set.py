@@ -165,7 +165,7 @@ def poster_set(
     found = PosterSet(root=root)
     kwargs = {"fmt": fmt, "taxonomy": taxonomy, "tour": tour, "settings": settings,
               "size": size, "orientation": orientation, "dpi": dpi}
-    cache = (_PosterCache(Path(cache_dir), kwargs, reuse=not refresh)
+    cache = (_PosterCache(Path(cache_dir), kwargs, actors, reuse=not refresh)
              if cache_dir is not None else None)
 
     def fits(count: int) -> bool:
@@ -182,7 +182,7 @@ def poster_set(
         if cache is None:
             missing, target = True, out
         else:
-            cached, missing = cache.entry(actors, sel, chosen)
+            cached, missing = cache.entry(sel, chosen)
             target = cache.pending(cached)
         if missing and not drawing:
             pending.append(rel)
@@ -266,46 +266,45 @@ class _PosterCache:
     interrupted build never leaves a partial file under a digest.
     """
 
-    def __init__(self, folder: Path, kwargs: dict[str, Any], *, reuse: bool = True) -> None:
+    def __init__(self, folder: Path, kwargs: dict[str, Any], actors: gpd.GeoDataFrame, *,
+                 reuse: bool = True) -> None:
         self.folder = folder
+        self.actors = actors
         self.reuse = reuse
         self.hits = 0
         self.used: set[str] = set()
         settings = kwargs.get("settings")
         self.fmt = kwargs["fmt"]
-        self.taxonomy, self.tour = kwargs.get("taxonomy"), kwargs.get("tour")
+        self.tour = kwargs.get("tour")
         self.context = repr((
             __version__, kwargs["fmt"], kwargs["size"], kwargs["orientation"], kwargs["dpi"],
             repr(kwargs.get("taxonomy")),
             setting(settings, "title", ""), setting(settings, "site_url", ""),
         ))
-        self._rows: tuple[gpd.GeoDataFrame, list[bytes], np.ndarray] | None = None
+        self._rows: tuple[list[bytes], np.ndarray] | None = None
 
-    def _row_digests(self, actors: gpd.GeoDataFrame) -> tuple[list[bytes], np.ndarray]:
+    def _row_digests(self) -> tuple[list[bytes], np.ndarray]:
         """Each actor's public record (its GeoJSON feature) as a digest, by row, and the rows
-        in ``actor_id`` order: made once for all the posters of ``actors``."""
-        if self._rows is None or self._rows[0] is not actors:
-            features = json.loads(actors_to_geojson(public_actors(actors)))["features"]
+        in ``actor_id`` order: made once, for all the posters."""
+        if self._rows is None:
+            features = json.loads(actors_to_geojson(public_actors(self.actors)))["features"]
             digests = [hashlib.sha256(json.dumps(feature, sort_keys=True, ensure_ascii=False)
                                       .encode()).digest() for feature in features]
-            order = np.argsort(actors["actor_id"].astype(str).to_numpy(), kind="stable")
-            self._rows = (actors, digests, order)
-        return self._rows[1], self._rows[2]
+            order = np.argsort(self.actors["actor_id"].astype(str).to_numpy(), kind="stable")
+            self._rows = (digests, order)
+        return self._rows
 
-    def entry(self, actors: gpd.GeoDataFrame, selection: Selection,
-              chosen: np.ndarray | None = None) -> tuple[Path, bool]:
-        """(the cache file of this poster, whether it must be drawn).
+    def entry(self, selection: Selection, chosen: np.ndarray) -> tuple[Path, bool]:
+        """(the cache file of the poster of ``selection``, whether it must be drawn).
 
-        ``chosen``: which rows of ``actors`` the selection keeps, if already known. The digest
-        covers every public field of each of them (in ``actor_id`` order)."""
-        if chosen is None:
-            chosen = selection_mask(actors, selection, taxonomy=self.taxonomy, tour=self.tour)
+        ``chosen``: which actors the selection keeps. The digest covers every public field of
+        each of them (in ``actor_id`` order)."""
         digest = hashlib.sha256()
         digest.update(self.context.encode())
         digest.update(repr(selection).encode())
         if selection.stops:  # only a stop's poster shows the tour (its town, date, venue):
             digest.update(repr(self.tour).encode())  # a new stop leaves the others alone
-        rows, order = self._row_digests(actors)
+        rows, order = self._row_digests()
         for i in order[chosen[order]].tolist():
             digest.update(rows[i])
         key = digest.hexdigest()[:32]

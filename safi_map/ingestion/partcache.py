@@ -56,7 +56,7 @@ def _dtype(spec: dict[str, Any]) -> Any:
     return pd.StringDtype(storage=spec["string"], na_value=na)
 
 
-def encode_part(rows: pd.DataFrame, report: Report, tour: Any = None) -> bytes | None:
+def encode_part(rows: pd.DataFrame, report: Report, tour: dict[str, Any]) -> bytes | None:
     """The cache entry of one file's ``rows`` and ``report``; None if they cannot be kept.
 
     ``tour``: what the rows asked the tour and its answers (JSON values), checked when the
@@ -79,13 +79,9 @@ def encode_part(rows: pd.DataFrame, report: Report, tour: Any = None) -> bytes |
         return None
 
 
-def decode_part(payload: bytes) -> tuple[pd.DataFrame, Report]:
-    """Read back what :func:`encode_part` wrote (ValueError, KeyError, TypeError if it is not
-    such an entry)."""
-    return _decode(json.loads(payload.decode("utf-8")))
-
-
-def _decode(doc: Any) -> tuple[pd.DataFrame, Report]:
+def decode_part(doc: Any) -> tuple[pd.DataFrame, Report]:
+    """Read back what :func:`encode_part` wrote, parsed from JSON (ValueError, KeyError,
+    TypeError if it is not such an entry)."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not an ingest cache entry of this format")
     n = int(doc["length"])
@@ -157,7 +153,7 @@ class PartCache:
                 if _as_json(questions.answers(self.tour)) != doc["tour"]["answers"]:
                     log.debug("%s: the tour's answers changed, redoing", path.name)
                 else:
-                    rows, report = _decode(doc)
+                    rows, report = decode_part(doc)
                     self.hits += 1
                     log.debug("%s: unchanged, reusing cached rows", path.name)
                     return FilePart(rows, report, questions)

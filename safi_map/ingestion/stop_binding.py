@@ -14,11 +14,12 @@ change that matters to the file (a stop renamed, a second stop on the file's dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from safi_map.core.cells import by_unique
 from safi_map.core.i18n import _
 from safi_map.core.text import key
 from safi_map.model.tour import Stop, Tour
@@ -68,9 +69,8 @@ def _cell_stops(tour: Tour, cell: str) -> tuple[list[str], list[str]]:
     return found, unknown
 
 
-def bind_stops(table: Any, tour: Tour, cells: list[str], files: list[str], issues: _Issues,
-               by_unique: Callable[[Sequence[str], Callable[[str], Any]], list[Any]]
-               ) -> list[list[str]]:
+def bind_stops(table: Any, tour: Tour, cells: list[str], files: list[str],
+               issues: _Issues) -> list[list[str]]:
     """Stop ids of each row: the file's tour.toml binding, else the row's stop column, else a
     stop id in the file name. Conflicts and unknown stops become warnings in ``issues``."""
     by_file: dict[str, tuple[Stop | None, Stop | None]] = {}

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from safi_map.core.cells import by_unique
 from safi_map.core.hours import normalize_hours
 from safi_map.core.i18n import _
 from safi_map.core.normalize import (
@@ -71,19 +72,6 @@ _ADDRESS_TAIL = re.compile(r"(?:^|[\s,])(\d{5})\s+([^\d,]*[^\W\d_][^\d,]*)$")
 
 def _squash(text: str) -> str:
     return _WS.sub(" ", text).strip()
-
-
-def _by_unique(values: Sequence[Hashable], fn: Callable[[Any], T]) -> list[T]:
-    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value."""
-    cache: dict[Hashable, T] = {}
-    out: list[T] = []
-    for v in values:
-        try:
-            out.append(cache[v])
-        except KeyError:
-            cache[v] = result = fn(v)
-            out.append(result)
-    return out
 
 
 class _Issues:
@@ -146,7 +134,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
         Receives issues and rejections.
     """
     rows = _Rows(table)
-    names = [v for v, _ in _by_unique(rows.raw["name"], normalize_name)]
+    names = [v for v, _ in by_unique(rows.raw["name"], normalize_name)]
     kept = _reject_rows(rows, names, table, report)
     options: dict[str, dict[str, str]] = dict(getattr(table, "options", {}) or {})
     known = {fld: taxonomy.list_terms(fld) | {key(o) for o in options.get(fld, {}).values()}
@@ -157,7 +145,7 @@ def validate_table(table: Any, *, taxonomy: Taxonomy, tour: Tour, report: Report
         **_places(rows),
         **_contacts(rows),
         **_resources(rows, taxonomy, known, options),
-        "stops": bind_stops(table, tour, rows.raw["stop"], rows.files, rows.issues, _by_unique),
+        "stops": bind_stops(table, tour, rows.raw["stop"], rows.files, rows.issues),
     }
     records = _records(rows, columns, table.frame.index)
     rows.issues.flush(report, kept)
@@ -229,7 +217,7 @@ def _kinds(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]], *,
            has_themes: bool) -> dict[str, list[Any]]:
     """Legal forms and themes (a row without a known theme is tagged "other")."""
     raw, issues = rows.raw, rows.issues
-    legal = _by_unique(raw["legal_form"], map_legal_form)
+    legal = by_unique(raw["legal_form"], map_legal_form)
     issues.notes("legal_form", raw["legal_form"],
                  [[Note("legal_form.unknown", note)] if note else [] for _, note in legal])
 
@@ -239,7 +227,7 @@ def _kinds(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]], *,
 
     themes: list[list[str]] = []
     theme_notes: list[list[Note]] = []
-    for slugs, unknown in _by_unique(raw["themes"], themes_of):
+    for slugs, unknown in by_unique(raw["themes"], themes_of):
         row_notes = [Note("themes.unknown", _("theme {u!r} not recognized; tagged {other!r}")
                           .format(u=u, other=OTHER))
                      for u in unknown]
@@ -258,11 +246,11 @@ def _places(rows: _Rows) -> dict[str, list[Any]]:
     """Description, address, postcode and commune (from the address's end when both are
     missing), and the point when the survey gives one."""
     raw, issues = rows.raw, rows.issues
-    descriptions = _by_unique(raw["description"], _squash)
-    addresses = _by_unique(raw["address"], _squash)
-    postcode_results = _by_unique(raw["postcode"], repair_postcode)
+    descriptions = by_unique(raw["description"], _squash)
+    addresses = by_unique(raw["address"], _squash)
+    postcode_results = by_unique(raw["postcode"], repair_postcode)
     issues.notes("postcode", raw["postcode"], [notes for _, notes in postcode_results])
-    commune_results = _by_unique(raw["commune"], split_commune_cell)
+    commune_results = by_unique(raw["commune"], split_commune_cell)
     issues.notes("commune", raw["commune"], [notes for _, notes in commune_results])
     postcodes: list[str] = []
     communes: list[str] = []
@@ -286,8 +274,8 @@ def _places(rows: _Rows) -> dict[str, list[Any]]:
 
 def _points(rows: _Rows) -> tuple[Any, Any]:
     raw, issues = rows.raw, rows.issues
-    lat_parsed = _by_unique(raw["latitude"], parse_coordinate)
-    lon_parsed = _by_unique(raw["longitude"], parse_coordinate)
+    lat_parsed = by_unique(raw["latitude"], parse_coordinate)
+    lon_parsed = by_unique(raw["longitude"], parse_coordinate)
     issues.notes("latitude", raw["latitude"], [notes for _, notes in lat_parsed])
     issues.notes("longitude", raw["longitude"], [notes for _, notes in lon_parsed])
     lat_ok = [r if not notes else "" for r, (_, notes) in zip(raw["latitude"], lat_parsed,
@@ -315,7 +303,7 @@ def _contacts(rows: _Rows) -> dict[str, list[Any]]:
 
     def simple(field: str, fn: Callable[[str], tuple[T, list[Note]]],
                consents: list[bool] | None = None) -> list[T]:
-        results = _by_unique(raw[field], fn)
+        results = by_unique(raw[field], fn)
         notes = [row_notes for _, row_notes in results]
         if consents is None:
             issues.notes(field, raw[field], notes)
@@ -344,7 +332,7 @@ def _resources(rows: _Rows, taxonomy: Taxonomy, known: dict[str, frozenset[str]]
             return [*tags, *free]
         return read
 
-    return {fld: [list(v) for v in _by_unique(rows.raw[fld], resources_of(fld))]
+    return {fld: [list(v) for v in by_unique(rows.raw[fld], resources_of(fld))]
             for fld in ("needs", "offers")}
 
 

@@ -19,8 +19,6 @@ from ``file://``, from a USB stick at an event and under any sub-path of a stati
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -31,6 +29,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from safi_map.core.i18n import _
+from safi_map.core.parallel import default_workers
 from safi_map.core.settings import Settings
 from safi_map.core.writer import Writer
 from safi_map.ingestion.agenda import Agenda
@@ -198,11 +197,11 @@ def build_site(
 
 
 def _workers(asked: int | None, actors: int) -> int:
-    if "fork" not in mp.get_all_start_methods():
-        return 1
+    """Processes for the actor pages (:func:`~safi_map.core.parallel.forked_map` runs in this
+    one where it cannot fork)."""
     if asked is not None:
         return max(1, asked)
-    return 2 if actors >= PARALLEL_MIN_ACTORS and (os.cpu_count() or 1) >= 2 else 1
+    return default_workers() if actors >= PARALLEL_MIN_ACTORS else 1
 
 
 def _write_families(ctx: SiteContext, writer: Writer,
