@@ -155,20 +155,6 @@ def test_no_pictures_without_site_url(ctx, tmp_path: Path) -> None:  # type: ign
     assert not (tmp_path / "cache").exists()
 
 
-def test_the_canvas_kept_between_processes_draws_the_same(tmp_path: Path) -> None:
-    picture = SharePicture("T", "Toulon", "2 structures", DOTS, focus="83137", mark="83137")
-    region = SharePicture("T", "Région", "", DOTS)
-    expected = [ShareCanvas().draw(p) for p in (picture, region)]
-    made = ShareCanvas(tmp_path)  # computes the outlines and the region's map, keeps them
-    kept = sorted(p.name for p in tmp_path.iterdir())
-    assert [name.split("-")[0] for name in kept] == ["outlines", "region"]
-    again = ShareCanvas(tmp_path)  # reads them back
-    for canvas in (made, again):
-        assert [canvas.draw(p) for p in (picture, region)] == expected
-    (tmp_path / kept[0]).write_bytes(b"damaged")  # a damaged file is computed again
-    assert [ShareCanvas(tmp_path).draw(p) for p in (picture, region)] == expected
-
-
 def test_the_build_draws_missing_pictures_after_the_site(make_project) -> None:  # type: ignore[no-untyped-def]
     """Like the posters: ``safi_map.build`` writes the site with the cached pictures only,
     says it is ready, then draws the missing ones and writes the site again to name them."""

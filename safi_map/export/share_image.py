@@ -17,16 +17,12 @@ public actors only (:func:`safi_map.model.public.public_actors`).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
-import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -155,76 +151,10 @@ def _focus_box(g: _Geometry, code: str, dots: np.ndarray) -> tuple[float, float,
     return cx - half, cy - half, cx + half, cy + half
 
 
-@cache
-def _stored_key() -> str:
-    from safi_map.export.share_picture import drawing_tools
-
-    return hashlib.sha256(drawing_tools() + repr((np.__version__, WIDTH, HEIGHT, PANEL, _SS,
-                                                  _LAT0)).encode()).hexdigest()[:16]
-
-
-def _store(path: Path, write: Callable[[Path], object]) -> None:
-    """Write ``path`` atomically with ``write(temporary path)``; remove the older versions
-    (the same prefix, another key)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"tmp-{os.getpid()}-{path.name}")
-    write(tmp)
-    tmp.replace(path)
-    prefix = path.name.split("-", 1)[0] + "-"
-    for old in path.parent.glob(f"{prefix}*{path.suffix}"):
-        if old.name != path.name and re.fullmatch(rf"{prefix}[0-9a-f]{{16}}\{path.suffix}",
-                                                   old.name):
-            old.unlink(missing_ok=True)
-
-
-def _stored_geometry(folder: Path) -> _Geometry:
-    """:func:`_geometry`, kept in ``folder`` as arrays (``outlines-<key>.npz``)."""
-    path = folder / f"outlines-{_stored_key()}.npz"
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            rings = np.split(z["xy"], z["ring_ends"][:-1])
-            per = np.split(np.arange(len(rings)), z["commune_ends"][:-1])
-            n = int(z["communes"])
-            codes = [str(c) for c in z["codes"]]
-            return _Geometry(codes, [[rings[i] for i in idx] for idx in per[:n]], z["bounds"],
-                             z["centre"], [rings[i] for i in per[n]],
-                             tuple(float(v) for v in z["region"]),  # type: ignore[arg-type]
-                             {c: i for i, c in enumerate(codes)})
-    except (OSError, ValueError, KeyError):
-        pass
-    g = _geometry()
-    every = [r for parts in g.rings for r in parts] + g.departments
-    counts = [len(parts) for parts in g.rings] + [len(g.departments)]
-    arrays: dict[str, Any] = {"xy": np.concatenate(every) if every else np.zeros((0, 2)),
-              "ring_ends": np.cumsum([len(r) for r in every], dtype=np.int64),
-              "commune_ends": np.cumsum(counts, dtype=np.int64),
-              "communes": np.int64(len(g.codes)), "codes": np.array(g.codes, dtype=str),
-              "bounds": g.bounds, "centre": g.centre, "region": np.array(g.region)}
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-
-    _store(path, write)
-    return g
-
-
-def _region_map(g: _Geometry, view: _View, folder: Path | None) -> Image.Image:
-    """The region's outlines (drawn larger and reduced), kept in ``folder`` as raw pixels
-    (``region-<key>.rgb``: read in a millisecond, a PNG would take ten)."""
-    size = (WIDTH - PANEL, HEIGHT)
-    path = folder / f"region-{_stored_key()}.rgb" if folder is not None else None
-    if path is not None:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b""
-        if len(data) == size[0] * size[1] * 3:
-            return Image.frombytes("RGB", size, data)
-    img = _outlines(g, view, ss=_SS)
-    if path is not None:
-        _store(path, lambda tmp: tmp.write_bytes(img.tobytes()))
-    return img
+def _region_map(g: _Geometry, view: _View) -> Image.Image:
+    """The region's outlines (drawn larger and reduced): the map of every picture that is not
+    framed on a commune."""
+    return _outlines(g, view, ss=_SS)
 
 
 # -- drawing ---------------------------------------------------------------------------------
@@ -394,16 +324,13 @@ def _panel(img: Image.Image, p: SharePicture) -> None:
 
 class ShareCanvas:
     """What every picture of a build shares, made once: the outlines, projected; the region's
-    map, drawn; the fonts. :meth:`draw` makes one picture.
+    map, drawn; the fonts (about 0.1 s, after the site is ready). :meth:`draw` makes one
+    picture."""
 
-    ``cache_dir``: where the projected outlines and the region's map are kept between
-    processes (read back in a few milliseconds instead of about 100)."""
-
-    def __init__(self, cache_dir: Path | None = None) -> None:
-        self.geometry = _geometry() if cache_dir is None else _stored_geometry(cache_dir)
-        g = self.geometry
+    def __init__(self) -> None:
+        self.geometry = g = _geometry()
         self.region_view = _view(g.region)
-        self._region_map = _region_map(g, self.region_view, cache_dir)
+        self._region_map = _region_map(g, self.region_view)
 
     def image(self, p: SharePicture) -> Image.Image:
         """The picture ``p`` as a Pillow image (RGB, :data:`WIDTH` × :data:`HEIGHT`)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safi_map.core.atomic import write_file_atomic
 from safi_map.core.french import de_commune, french_date, plural
 from safi_map.core.text import slugify
 from safi_map.core.writer import Writer
@@ -154,7 +155,7 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
             images.region = rel
         else:
             getattr(images, kind)[key_] = rel
-    _draw(writer, todo, cache_dir)
+    _draw(writer, todo)
     images.drawn = len(todo)
     _prune(cache_dir, used)
     images.seconds = time.perf_counter() - started
@@ -164,7 +165,7 @@ def write_share_images(writer: Writer, ctx: SiteContext, *, cache_dir: Path,
     return images
 
 
-def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]], cache_dir: Path) -> None:
+def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]]) -> None:
     """Draw the pictures ``todo`` (``(path in the staging folder, cache file, picture)``)
     into the site and the cache: drawn here, one at a time (the fonts are not shared between
     threads), encoded by :data:`ENCODERS` threads meanwhile. (A forked process drawing half
@@ -173,13 +174,13 @@ def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]], cache_dir
         return
     from safi_map.export.share_image import ShareCanvas, encode  # Pillow: only to draw
 
-    canvas = ShareCanvas(cache_dir)
+    canvas = ShareCanvas()
 
     def finish(future: Future[bytes], target: Path, cached: Path) -> None:
         data = future.result()
         target.write_bytes(data)
         writer.bytes_written += len(data)
-        _keep(cached, data)
+        write_file_atomic(cached, data)
 
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
         pending: deque[tuple[Future[bytes], Path, Path]] = deque()
@@ -190,14 +191,6 @@ def _draw(writer: Writer, todo: list[tuple[Path, Path, SharePicture]], cache_dir
                 finish(*pending.popleft())
         while pending:
             finish(*pending.popleft())
-
-
-def _keep(cached: Path, data: bytes) -> None:
-    """Store a picture in the cache atomically (a temporary name, then renamed)."""
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(cached)
 
 
 def _prune(cache_dir: Path, used: set[str]) -> None:
