@@ -143,9 +143,9 @@ def test_links_with_site_url_and_uids_stable() -> None:
 def test_calendars_written_from_serialized_events_are_icalendars_own_bytes():
     import datetime as dt
 
-    from icalendar import Event
+    from icalendar import Calendar, Event
 
-    from safi_map.site.agenda_ics import event_calendar
+    from safi_map.site.agenda_ics import _PRODID, _timezone, event_calendar
 
     events = []
     for i, start in enumerate((dt.date(2026, 3, 2), dt.datetime(2026, 3, 3, 9, 30))):
@@ -156,6 +156,14 @@ def test_calendars_written_from_serialized_events_are_icalendars_own_bytes():
         events.append(ev)
     cache: dict[int, bytes] = {}
     for timed in (False, True):
-        plain = event_calendar("Agenda", events, timed=timed)
+        cal = Calendar()  # what icalendar writes for the whole calendar
+        for prop, value in (("prodid", _PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
+                            ("method", "PUBLISH"), ("x-wr-calname", "Agenda"),
+                            ("x-wr-timezone", "Europe/Paris")):
+            cal.add(prop, value)
+        for component in ([_timezone()] if timed else []) + events:
+            cal.add_component(component)
+        plain = bytes(cal.to_ical())
+        assert event_calendar("Agenda", events, timed=timed) == plain
         assert event_calendar("Agenda", events, timed=timed, serialized=cache) == plain
     assert len(cache) == 2

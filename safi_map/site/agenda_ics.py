@@ -80,12 +80,7 @@ def event_calendar(name: str, events: Iterable[Event], *, timed: bool,
 
     ``serialized``: the events' iCalendar text by ``id()``, kept across the calendars of one
     build, so that an event in the region's, its commune's and its themes' files is written
-    once (the same bytes icalendar gives for the whole calendar)."""
-    if serialized is not None:
-        head = event_calendar(name, (), timed=timed)
-        body = b"".join(serialized.get(id(ev)) or serialized.setdefault(id(ev), ev.to_ical())
-                        for ev in events)
-        return head[:-len(_END)] + body + _END
+    once (the bytes icalendar gives for the whole calendar: ``test_calendars.py``)."""
     cal = Calendar()
     cal.add("prodid", _PRODID)
     cal.add("version", "2.0")
@@ -95,9 +90,10 @@ def event_calendar(name: str, events: Iterable[Event], *, timed: bool,
     cal.add("x-wr-timezone", "Europe/Paris")
     if timed:
         cal.add_component(_timezone())
-    for ev in events:
-        cal.add_component(ev)
-    return bytes(cal.to_ical())
+    head = bytes(cal.to_ical())  # its events go where icalendar would put them, at the end
+    done = {} if serialized is None else serialized
+    body = b"".join(done.get(id(ev)) or done.setdefault(id(ev), ev.to_ical()) for ev in events)
+    return head[:-len(_END)] + body + _END
 
 
 _END = b"END:VCALENDAR\r\n"
