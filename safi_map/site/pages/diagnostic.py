@@ -188,7 +188,7 @@ def render_pages(public: pd.DataFrame, *, taxonomy: Taxonomy, env: Any = None,
     when ``None``); ``base`` the variables every page template gets (``site_title``...).
     """
     if env is None:
-        from safi_map.site.build import make_environment  # site/env.py once h-site lands
+        from safi_map.site.env import make_environment
 
         env = make_environment()
     frames = {level: coverage(public, taxonomy=taxonomy, level=level) for level in LEVELS}

@@ -154,7 +154,7 @@ def render_page(public: pd.DataFrame, pairs: pd.DataFrame, *, taxonomy: Taxonomy
                 env: Any = None, base: dict[str, Any] | None = None) -> str:
     """``synergies.html`` (``public`` already through the consent gate)."""
     if env is None:
-        from safi_map.site.build import make_environment  # site/env.py once h-site lands
+        from safi_map.site.env import make_environment
 
         env = make_environment()
     data = page_data(pairs, public, taxonomy)
